@@ -1,0 +1,14 @@
+#pragma once
+// Sub-commands of `upstep`. Each adds itself to the app; its callback does the work through
+// core and throws core::Error on failure, which main() reports on stderr with exit code 1.
+
+#include <CLI/CLI.hpp>
+
+namespace upstep::cli {
+
+void addInfoCommand(CLI::App &app);
+void addImportIdxCommand(CLI::App &app);
+void addFeaturesCommand(CLI::App &app);
+void addInitCommand(CLI::App &app);
+
+} // namespace upstep::cli

@@ -1,0 +1,120 @@
+#include "commands.h"
+
+#include "common/error.h"
+#include "common/runtime.h"
+#include "eval/featureextractor.h"
+#include "io/atomicfile.h"
+#include "io/safetensors.h"
+#include "models/registry.h"
+#include "terminalprogress.h"
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+namespace upstep::cli {
+
+namespace {
+
+struct FeaturesArgs {
+    std::string weights, arch, data, out;
+    std::string labels = "auto";
+    std::string device = "auto";
+    int batch = 64;
+    int workers = 2;
+};
+
+std::string csvField(const std::string &text)
+{
+    if (text.find_first_of(",\"\n") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (const char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+void runFeatures(const FeaturesArgs &args)
+{
+    const auto device = core::resolveDevice(args.device);
+    auto loaded = core::loadBackbone(args.weights, args.arch);
+    const auto &spec = loaded.arch.spec;
+    std::cerr << "model: " << spec.name << " (" << core::describeArch(spec) << "), " << core::torchBuildInfo()
+              << ", " << torch::get_num_threads() << " threads\n";
+
+    const bool withLabels = args.labels == "on" || (args.labels == "auto" && core::hasClassSubfolders(args.data));
+    TerminalProgress progress;
+    const auto folder = core::scanImageFolder(args.data, {withLabels}, progress.sink());
+    progress.finish();
+
+    core::FeatureOptions options;
+    options.batchSize = args.batch;
+    options.loaderWorkers = args.workers;
+    options.device = device;
+    auto result = core::extractFeatures(*loaded.model, folder.images, options, progress.sink());
+    progress.finish();
+    if (result.images.empty())
+        throw core::InputError(args.data + ": none of the " + std::to_string(folder.images.size()) +
+                               " image files could be decoded");
+
+    std::vector<std::int64_t> labels;
+    for (const auto &image : result.images)
+        labels.push_back(image.label);
+    const std::filesystem::path out(args.out);
+    auto csvPath = out;
+    csvPath.replace_extension(".csv");
+
+    std::ostringstream csv;
+    csv << "index,path,label,class\n";
+    for (std::size_t i = 0; i < result.images.size(); ++i) {
+        const auto &image = result.images[i];
+        csv << i << "," << csvField(image.path.string()) << "," << image.label << ","
+            << csvField(image.label >= 0 ? folder.classNames[static_cast<std::size_t>(image.label)] : "") << "\n";
+    }
+    core::saveSafetensors(out,
+                          {{"features", result.features}, {"labels", torch::tensor(labels, torch::kInt64)}},
+                          {{core::kArchMetadataKey, core::archSpecToJson(spec)},
+                           {"upstep.weights", args.weights},
+                           {"upstep.data", args.data},
+                           {"upstep.index", csvPath.filename().string()},
+                           {"format", "pt"}});
+    core::writeFileAtomically(csvPath, csv.str());
+
+    auto skipped = folder.skipped;
+    skipped.insert(skipped.end(), result.skipped.begin(), result.skipped.end());
+    std::cout << "features: " << result.features.size(0) << " x " << result.features.size(1) << " -> " << out.string()
+              << " (index " << csvPath.string() << ")\n"
+              << "time: " << result.seconds << " s, " << result.images.size() / std::max(result.seconds, 1e-9)
+              << " images/s with " << torch::get_num_threads() << " threads\n";
+    if (!skipped.empty()) {
+        constexpr std::size_t kShown = 20;
+        std::cout << "skipped " << skipped.size() << " files:\n";
+        for (std::size_t i = 0; i < std::min(kShown, skipped.size()); ++i)
+            std::cout << "  " << skipped[i].path.string() << ": " << skipped[i].reason << "\n";
+        if (skipped.size() > kShown)
+            std::cout << "  ... and " << skipped.size() - kShown << " more\n";
+    }
+}
+
+} // namespace
+
+void addFeaturesCommand(CLI::App &app)
+{
+    auto args = std::make_shared<FeaturesArgs>();
+    auto *cmd = app.add_subcommand("features", "Extract pooled features of every readable image in a folder");
+    cmd->add_option("--weights", args->weights, "Backbone weights (.safetensors)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--arch", args->arch, "Override architecture detection (see `upstep info --help`)");
+    cmd->add_option("--data", args->data, "Image folder (scanned recursively)")->required()->check(CLI::ExistingDirectory);
+    cmd->add_option("--out", args->out, "Output .safetensors (tensors 'features' and 'labels'); a .csv index of "
+                                        "paths and labels is written next to it")
+        ->required();
+    cmd->add_option("--labels", args->labels, "Class sub-folders give labels: auto, on or off")
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
+    cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--workers", args->workers, "Decoding threads")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    cmd->callback([args] { runFeatures(*args); });
+}
+
+} // namespace upstep::cli

@@ -1,0 +1,39 @@
+// `upstep`: the headless command line. Wires sub-commands to core and maps errors to exit codes.
+#include "commands.h"
+
+#include "common/error.h"
+#include "common/runtime.h"
+
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    using namespace upstep;
+    CLI::App app{"UpStep: adapt a pretrained vision backbone to unlabeled images of your domain"};
+    app.require_subcommand(1);
+    app.fallthrough(); // global options may also follow the sub-command
+    int threads = 0;
+    app.add_option("--threads", threads, "Torch threads (0: all cores)")->capture_default_str();
+    app.parse_complete_callback([&] { core::configureThreads(threads); });
+
+    cli::addInfoCommand(app);
+    cli::addImportIdxCommand(app);
+    cli::addFeaturesCommand(app);
+    cli::addInitCommand(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        return app.exit(e);
+    } catch (const core::Cancelled &) {
+        std::fprintf(stderr, "upstep: cancelled\n");
+        return 130;
+    } catch (const core::Error &e) {
+        std::fprintf(stderr, "upstep: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "upstep: internal error: %s\n", e.what());
+        return 2;
+    }
+    return 0;
+}

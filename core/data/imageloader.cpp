@@ -1,0 +1,176 @@
+#include "data/imageloader.h"
+
+#include "common/error.h"
+#include "io/imagedecode.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace upstep::core {
+
+namespace {
+
+std::uint64_t splitMix64(std::uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+} // namespace
+
+std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t index)
+{
+    return splitMix64(splitMix64(splitMix64(seed) ^ static_cast<std::uint64_t>(epoch)) ^ static_cast<std::uint64_t>(index));
+}
+
+ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
+    : m_images(std::move(images)), m_config(std::move(config))
+{
+    if (m_config.batchSize < 1)
+        throw InputError("batch size must be at least 1");
+    if (m_config.workers < 1)
+        throw InputError("loader needs at least one worker thread");
+    if (m_config.prefetchBatches < 1)
+        throw InputError("loader needs to prefetch at least one batch");
+}
+
+ImageLoader::~ImageLoader() { stop(); }
+
+std::int64_t ImageLoader::batchesPerEpoch() const
+{
+    const auto n = static_cast<std::int64_t>(m_images.size());
+    return m_config.dropLast ? n / m_config.batchSize : (n + m_config.batchSize - 1) / m_config.batchSize;
+}
+
+void ImageLoader::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    for (auto &worker : m_workers)
+        worker.join();
+    m_workers.clear();
+}
+
+void ImageLoader::startEpoch(std::int64_t epoch)
+{
+    stop();
+    m_order.resize(m_images.size());
+    std::iota(m_order.begin(), m_order.end(), 0);
+    if (m_config.shuffle) {
+        std::mt19937_64 rng(sampleSeed(m_config.seed, epoch, -1));
+        std::shuffle(m_order.begin(), m_order.end(), rng);
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_epoch = epoch;
+        m_nextToMake = 0;
+        m_nextToHand = 0;
+        m_stopping = false;
+        m_ready.clear();
+        m_error = nullptr;
+    }
+    for (int i = 0; i < m_config.workers; ++i)
+        m_workers.emplace_back([this] { workerLoop(); });
+}
+
+void ImageLoader::workerLoop()
+{
+    at::init_num_threads();
+    const auto total = batchesPerEpoch();
+    for (;;) {
+        std::int64_t batchIndex = 0;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [&] {
+                return m_stopping || m_nextToMake >= total || m_nextToMake < m_nextToHand + m_config.prefetchBatches;
+            });
+            if (m_stopping || m_nextToMake >= total)
+                return;
+            batchIndex = m_nextToMake++;
+        }
+        try {
+            auto batch = makeBatch(batchIndex);
+            std::lock_guard lock(m_mutex);
+            m_ready.emplace(batchIndex, std::move(batch));
+        } catch (...) {
+            std::lock_guard lock(m_mutex);
+            if (!m_error)
+                m_error = std::current_exception();
+            m_stopping = true;
+        }
+        m_wake.notify_all();
+    }
+}
+
+Batch ImageLoader::makeBatch(std::int64_t batchIndex)
+{
+    const auto begin = batchIndex * m_config.batchSize;
+    const auto end = std::min<std::int64_t>(begin + m_config.batchSize, static_cast<std::int64_t>(m_order.size()));
+    std::vector<torch::Tensor> images;
+    std::vector<std::int64_t> labels;
+    Batch batch;
+    const auto &p = m_config.preprocessing;
+    for (auto pos = begin; pos < end; ++pos) {
+        const auto index = m_order[static_cast<std::size_t>(pos)];
+        const auto &entry = m_images[static_cast<std::size_t>(index)];
+        cv::Mat decoded;
+        try {
+            decoded = matchChannels(decodeImageFile(entry.path), p.channels);
+        } catch (const DecodeError &e) {
+            std::lock_guard lock(m_mutex);
+            m_failures.emplace(index, SkippedFile{entry.path, e.problem()});
+            continue;
+        }
+        if (m_config.augment) {
+            std::mt19937_64 rng(sampleSeed(m_config.seed, m_epoch, index));
+            images.push_back(normalizeToTensor(randomResizedCrop(decoded, p, *m_config.augment, rng), p));
+        } else {
+            images.push_back(normalizeToTensor(resizeAndCenterCrop(decoded, p), p));
+        }
+        labels.push_back(entry.label);
+        batch.indices.push_back(index);
+    }
+    batch.images = images.empty() ? torch::empty({0, p.channels, p.inputSize, p.inputSize}) : torch::stack(images);
+    batch.labels = torch::tensor(labels, torch::kInt64);
+    return batch;
+}
+
+std::optional<Batch> ImageLoader::next()
+{
+    std::unique_lock lock(m_mutex);
+    const auto total = batchesPerEpoch();
+    m_wake.wait(lock, [&] { return m_error || m_stopping || m_nextToHand >= total || m_ready.count(m_nextToHand); });
+    if (m_error) {
+        auto error = m_error;
+        m_error = nullptr;
+        std::rethrow_exception(error);
+    }
+    const auto it = m_ready.find(m_nextToHand);
+    if (it == m_ready.end())
+        return std::nullopt;
+    Batch batch = std::move(it->second);
+    m_ready.erase(it);
+    ++m_nextToHand;
+    lock.unlock();
+    m_wake.notify_all();
+    return batch;
+}
+
+std::vector<SkippedFile> ImageLoader::failures() const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<SkippedFile> out;
+    for (const auto &[index, skipped] : m_failures)
+        out.push_back(skipped);
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
+    return out;
+}
+
+} // namespace upstep::core

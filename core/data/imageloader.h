@@ -1,0 +1,90 @@
+#pragma once
+// Threaded, prefetching image loader. Worker threads decode and transform whole batches ahead
+// of the consumer, at most `prefetchBatches` ahead (a bounded queue), and next() hands them out
+// in order. The epoch's order and every sample's randomness derive from (seed, epoch, index)
+// only, so batches are identical for any number of workers and any thread timing.
+//
+// Files that fail to decode are left out of their batch and recorded in failures(); they never
+// stop a run. Any other error in a worker is rethrown from next().
+//
+// Threading: one consumer thread calls startEpoch()/next()/stop(); the workers are internal.
+// stop() and the destructor wake and join the workers, also mid-epoch.
+
+#include "common/progress.h"
+#include "data/imagetransform.h"
+#include "io/imagefolder.h"
+
+#include <torch/torch.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace upstep::core {
+
+struct LoaderConfig {
+    int batchSize = 64;
+    bool shuffle = false;
+    bool dropLast = false;
+    std::uint64_t seed = 0;
+    int workers = 2;
+    int prefetchBatches = 4;
+    Preprocessing preprocessing;
+    std::optional<AugmentConfig> augment; ///< unset: resize + centre crop
+};
+
+struct Batch {
+    torch::Tensor images;               ///< [B, C, H, W] float, normalised
+    torch::Tensor labels;               ///< [B] int64, -1 when unlabeled
+    std::vector<std::int64_t> indices;  ///< positions in the loader's image list
+};
+
+/// Seed of one sample's random generator.
+std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t index);
+
+class ImageLoader {
+public:
+    ImageLoader(std::vector<ImageEntry> images, LoaderConfig config);
+    ~ImageLoader();
+    ImageLoader(const ImageLoader &) = delete;
+    ImageLoader &operator=(const ImageLoader &) = delete;
+
+    /// Begins an epoch (stopping any running one) and starts the workers.
+    void startEpoch(std::int64_t epoch);
+    /// The next batch in order, or nullopt at the end of the epoch. Blocks while it is prepared.
+    std::optional<Batch> next();
+    /// Stops and joins the workers; next() then returns nullopt.
+    void stop();
+
+    std::int64_t batchesPerEpoch() const;
+    std::size_t size() const { return m_images.size(); }
+    const std::vector<ImageEntry> &images() const { return m_images; }
+    /// Files that could not be decoded so far, sorted by path. Thread-safe.
+    std::vector<SkippedFile> failures() const;
+
+private:
+    void workerLoop();
+    Batch makeBatch(std::int64_t batchIndex);
+
+    const std::vector<ImageEntry> m_images;
+    const LoaderConfig m_config;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::vector<std::thread> m_workers;
+    std::vector<std::int64_t> m_order;
+    std::int64_t m_epoch = 0;
+    std::int64_t m_nextToMake = 0;
+    std::int64_t m_nextToHand = 0;
+    bool m_stopping = false;
+    std::map<std::int64_t, Batch> m_ready;
+    std::exception_ptr m_error;
+    std::map<std::int64_t, SkippedFile> m_failures;
+};
+
+} // namespace upstep::core

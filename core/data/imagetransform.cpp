@@ -1,0 +1,99 @@
+#include "data/imagetransform.h"
+
+#include "io/imagedecode.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+
+namespace upstep::core {
+
+namespace {
+
+int cvInterpolation(Interpolation interpolation, bool shrinking)
+{
+    switch (interpolation) {
+    case Interpolation::Nearest: return cv::INTER_NEAREST;
+    case Interpolation::Bicubic: return shrinking ? cv::INTER_AREA : cv::INTER_CUBIC;
+    case Interpolation::Bilinear: return shrinking ? cv::INTER_AREA : cv::INTER_LINEAR;
+    }
+    return cv::INTER_LINEAR;
+}
+
+cv::Mat resizeTo(const cv::Mat &image, int width, int height, Interpolation interpolation)
+{
+    if (image.cols == width && image.rows == height)
+        return image;
+    // Shrinking uses area averaging, which anti-aliases like PIL's resize does.
+    const bool shrinking = width < image.cols && height < image.rows;
+    cv::Mat out;
+    cv::resize(image, out, cv::Size(width, height), 0, 0, cvInterpolation(interpolation, shrinking));
+    return out;
+}
+
+} // namespace
+
+cv::Mat resizeAndCenterCrop(const cv::Mat &image, const Preprocessing &p)
+{
+    const int target = std::max(p.resizeSize(), p.inputSize);
+    const double scale = static_cast<double>(target) / std::min(image.cols, image.rows);
+    const int w = std::max(p.inputSize, static_cast<int>(std::lround(image.cols * scale)));
+    const int h = std::max(p.inputSize, static_cast<int>(std::lround(image.rows * scale)));
+    const auto resized = resizeTo(image, w, h, p.interpolation);
+    const int x = (w - p.inputSize) / 2;
+    const int y = (h - p.inputSize) / 2;
+    return resized(cv::Rect(x, y, p.inputSize, p.inputSize));
+}
+
+cv::Mat randomResizedCrop(const cv::Mat &image, const Preprocessing &p, const AugmentConfig &a, std::mt19937_64 &rng)
+{
+    const double area = static_cast<double>(image.cols) * image.rows;
+    std::uniform_real_distribution<double> scaleDist(a.scaleMin, a.scaleMax);
+    std::uniform_real_distribution<double> logRatioDist(std::log(a.ratioMin), std::log(a.ratioMax));
+    cv::Rect crop(0, 0, image.cols, image.rows);
+    // torchvision's RandomResizedCrop: ten tries, then the centre crop of the whole image.
+    bool found = false;
+    for (int attempt = 0; attempt < 10 && !found; ++attempt) {
+        const double targetArea = area * scaleDist(rng);
+        const double ratio = std::exp(logRatioDist(rng));
+        const int w = static_cast<int>(std::lround(std::sqrt(targetArea * ratio)));
+        const int h = static_cast<int>(std::lround(std::sqrt(targetArea / ratio)));
+        if (w > 0 && h > 0 && w <= image.cols && h <= image.rows) {
+            std::uniform_int_distribution<int> xDist(0, image.cols - w), yDist(0, image.rows - h);
+            const int x = xDist(rng);
+            crop = cv::Rect(x, yDist(rng), w, h);
+            found = true;
+        }
+    }
+    if (!found) {
+        const int side = std::min(image.cols, image.rows);
+        crop = cv::Rect((image.cols - side) / 2, (image.rows - side) / 2, side, side);
+    }
+    auto out = resizeTo(image(crop), p.inputSize, p.inputSize, p.interpolation);
+    if (a.horizontalFlip && std::bernoulli_distribution(0.5)(rng)) {
+        cv::Mat flipped;
+        cv::flip(out, flipped, 1);
+        out = flipped;
+    }
+    return out;
+}
+
+torch::Tensor normalizeToTensor(const cv::Mat &image, const Preprocessing &p)
+{
+    const cv::Mat contiguous = image.isContinuous() ? image : image.clone();
+    const int c = contiguous.channels();
+    auto tensor = torch::from_blob(const_cast<float *>(contiguous.ptr<float>()), {contiguous.rows, contiguous.cols, c},
+                                   torch::kFloat32)
+                      .permute({2, 0, 1})
+                      .clone(torch::MemoryFormat::Contiguous); // owns its memory; the Mat may go away
+    for (int ch = 0; ch < c; ++ch)
+        tensor[ch].sub_(p.mean[static_cast<std::size_t>(ch % 3)]).div_(p.std[static_cast<std::size_t>(ch % 3)]);
+    return tensor;
+}
+
+torch::Tensor evalTransform(const cv::Mat &decoded, const Preprocessing &p)
+{
+    return normalizeToTensor(resizeAndCenterCrop(matchChannels(decoded, p.channels), p), p);
+}
+
+} // namespace upstep::core

@@ -1,0 +1,41 @@
+#pragma once
+// Turns a decoded image (float, [0, 1], RGB or gray) into a model input tensor [C, H, W]:
+// channel matching, resize + centre crop (evaluation) or random resized crop + optional flip
+// (training views), then per-channel normalisation.
+//
+// Randomness comes only from the generator passed in, which the loader seeds per sample from
+// (seed, epoch, index), so results do not depend on thread timing.
+//
+// Threading: pure functions, called concurrently from loader threads.
+
+#include "models/archspec.h"
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include <random>
+
+namespace upstep::core {
+
+struct AugmentConfig {
+    double scaleMin = 0.4; ///< random resized crop area range, as a fraction of the image
+    double scaleMax = 1.0;
+    double ratioMin = 3.0 / 4.0;
+    double ratioMax = 4.0 / 3.0;
+    bool horizontalFlip = false; ///< off by default: flipping changes meaning for text and digits
+};
+
+/// Resize shorter side to preprocessing.resizeSize(), centre-crop inputSize.
+cv::Mat resizeAndCenterCrop(const cv::Mat &image, const Preprocessing &preprocessing);
+
+/// Random resized crop to inputSize, then an optional horizontal flip.
+cv::Mat randomResizedCrop(const cv::Mat &image, const Preprocessing &preprocessing, const AugmentConfig &augment,
+                          std::mt19937_64 &rng);
+
+/// HWC float image (already inputSize square, channels matched) to a normalised CHW tensor.
+torch::Tensor normalizeToTensor(const cv::Mat &image, const Preprocessing &preprocessing);
+
+/// Decoded image to model input, deterministic (evaluation path).
+torch::Tensor evalTransform(const cv::Mat &decoded, const Preprocessing &preprocessing);
+
+} // namespace upstep::core

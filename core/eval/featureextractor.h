@@ -1,0 +1,32 @@
+#pragma once
+// Batched feature extraction over an image list: the loader decodes ahead on its threads while
+// the model runs under inference mode. Undecodable files are skipped and reported.
+//
+// Threading: runs on the calling thread (plus the loader's workers); progress is called there.
+
+#include "common/progress.h"
+#include "io/imagefolder.h"
+#include "models/backbone.h"
+
+#include <torch/torch.h>
+
+namespace upstep::core {
+
+struct FeatureOptions {
+    int batchSize = 64;
+    int loaderWorkers = 2;
+    torch::Device device = torch::kCPU;
+};
+
+struct FeatureResult {
+    torch::Tensor features;            ///< [N, D] float32 on the CPU, in the order of `images`
+    std::vector<ImageEntry> images;    ///< the images that decoded, in input order
+    std::vector<SkippedFile> skipped;  ///< the ones that did not, with the reason
+    double seconds = 0;
+};
+
+FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry> &images,
+                              const FeatureOptions &options = {}, const ProgressSink &progress = {},
+                              StopFlag stop = nullptr);
+
+} // namespace upstep::core

@@ -1,0 +1,144 @@
+#include "io/idx.h"
+
+#include "common/error.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <zlib.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+
+namespace upstep::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct GzCloser {
+    void operator()(gzFile_s *f) const { gzclose(f); }
+};
+
+// gzread reads gzip and plain files alike.
+std::size_t readSome(gzFile_s *f, const fs::path &file, void *buffer, std::size_t size)
+{
+    const int n = gzread(f, buffer, static_cast<unsigned>(size));
+    if (n < 0) {
+        int code = 0;
+        throw FormatError(file, std::string("decompression failed: ") + gzerror(f, &code));
+    }
+    return static_cast<std::size_t>(n);
+}
+
+std::uint32_t bigEndian(const unsigned char *p)
+{
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
+
+} // namespace
+
+IdxArray readIdx(const fs::path &file)
+{
+    std::unique_ptr<gzFile_s, GzCloser> f(gzopen(file.c_str(), "rb"));
+    if (!f)
+        throw IoError(file, "cannot open for reading");
+    unsigned char head[4];
+    if (readSome(f.get(), file, head, 4) != 4)
+        throw FormatError(file, "too short for an IDX file");
+    const auto magic = bigEndian(head);
+    if ((magic & 0xFFFFFF00u) != 0x00000800u) // type byte 0x08: unsigned byte
+        throw FormatError(file, "not an unsigned-byte IDX file (magic " + std::to_string(magic) + ")");
+    const int rank = static_cast<int>(magic & 0xFF);
+    if (rank < 1 || rank > 4)
+        throw FormatError(file, "IDX rank " + std::to_string(rank) + " is not supported");
+
+    IdxArray array;
+    std::uint64_t total = 1;
+    for (int i = 0; i < rank; ++i) {
+        if (readSome(f.get(), file, head, 4) != 4)
+            throw FormatError(file, "truncated IDX header");
+        const auto dim = bigEndian(head);
+        array.dims.push_back(dim);
+        total *= dim;
+        if (total > (std::uint64_t(1) << 34))
+            throw FormatError(file, "IDX dimensions are implausibly large");
+    }
+    // Grow with the data actually read, so a lying header cannot force a huge allocation.
+    std::array<unsigned char, 1 << 16> chunk{};
+    while (array.data.size() < total) {
+        const auto want = std::min<std::uint64_t>(chunk.size(), total - array.data.size());
+        const auto got = readSome(f.get(), file, chunk.data(), want);
+        if (got == 0)
+            throw FormatError(file, "truncated: header promises " + std::to_string(total) + " bytes, file has " +
+                                        std::to_string(array.data.size()));
+        array.data.insert(array.data.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    }
+    if (readSome(f.get(), file, chunk.data(), 1) != 0)
+        throw FormatError(file, "unexpected data after the " + std::to_string(total) + " bytes the header promises");
+    return array;
+}
+
+IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const fs::path &outDir,
+                          const IdxImportOptions &options, const ProgressSink &progress, StopFlag stop)
+{
+    std::error_code ec;
+    if (fs::exists(outDir, ec) && !options.overwrite)
+        throw InputError(outDir.string() + ": already exists (choose another folder or allow overwriting)");
+
+    const auto pixels = readIdx(images);
+    const auto classes = readIdx(labels);
+    if (pixels.dims.size() != 3)
+        throw FormatError(images, "expected a 3-dimensional images file (magic 0x00000803: N x rows x cols)");
+    if (classes.dims.size() != 1)
+        throw FormatError(labels, "expected a 1-dimensional labels file (magic 0x00000801)");
+    if (classes.dims[0] != pixels.dims[0])
+        throw InputError(images.string() + " holds " + std::to_string(pixels.dims[0]) + " images but " +
+                         labels.string() + " holds " + std::to_string(classes.dims[0]) + " labels");
+
+    const auto count = options.limit > 0 ? std::min(options.limit, pixels.dims[0]) : pixels.dims[0];
+    const int rows = static_cast<int>(pixels.dims[1]);
+    const int cols = static_cast<int>(pixels.dims[2]);
+    const std::size_t imageBytes = static_cast<std::size_t>(rows) * cols;
+
+    auto partial = outDir;
+    partial += ".partial";
+    fs::remove_all(partial, ec);
+    fs::create_directories(partial, ec);
+    if (ec)
+        throw IoError(partial, "cannot create folder: " + ec.message());
+
+    IdxImportResult result;
+    const int digits = static_cast<int>(std::to_string(count - 1).size());
+    try {
+        for (std::int64_t i = 0; i < count; ++i) {
+            if (stopRequested(stop))
+                throw Cancelled();
+            const int label = classes.data[static_cast<std::size_t>(i)];
+            if (static_cast<std::size_t>(label) >= result.perClass.size())
+                result.perClass.resize(static_cast<std::size_t>(label) + 1, 0);
+            const auto folder = partial / std::to_string(label);
+            if (result.perClass[static_cast<std::size_t>(label)]++ == 0)
+                fs::create_directories(folder);
+            char name[32];
+            std::snprintf(name, sizeof name, "%0*lld.png", digits, static_cast<long long>(i));
+            const cv::Mat image(rows, cols, CV_8UC1,
+                                const_cast<std::uint8_t *>(pixels.data.data() + static_cast<std::size_t>(i) * imageBytes));
+            if (!cv::imwrite((folder / name).string(), image))
+                throw IoError(folder / name, "cannot write PNG (disk full?)");
+            if (progress && (i % 500 == 0 || i + 1 == count))
+                progress({"writing PNGs", i + 1, count, "images"});
+        }
+    } catch (...) {
+        fs::remove_all(partial, ec);
+        throw;
+    }
+    result.images = count;
+    if (options.overwrite)
+        fs::remove_all(outDir, ec);
+    fs::rename(partial, outDir, ec);
+    if (ec)
+        throw IoError(outDir, "cannot move the finished folder into place: " + ec.message());
+    return result;
+}
+
+} // namespace upstep::core

@@ -1,0 +1,40 @@
+#pragma once
+// The IDX format of MNIST and Fashion-MNIST (DATA.md): a big-endian header (magic 0x00000803
+// for images, 0x00000801 for labels, then the dimensions), then raw uint8 data; the file may be
+// gzip-compressed. importIdx() turns an images/labels pair into a PNG folder with one
+// sub-folder per class, written under OUT.partial and renamed into place when complete.
+//
+// Threading: pure functions; progress runs on the calling thread.
+
+#include "common/progress.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace upstep::core {
+
+struct IdxArray {
+    std::vector<std::int64_t> dims;
+    std::vector<std::uint8_t> data;
+};
+
+/// Reads an unsigned-byte IDX file, gzip or raw. Throws FormatError on a bad magic, truncated
+/// data or trailing bytes.
+IdxArray readIdx(const std::filesystem::path &file);
+
+struct IdxImportOptions {
+    std::int64_t limit = 0; ///< import at most this many images; 0 for all
+    bool overwrite = false; ///< replace an existing output folder
+};
+
+struct IdxImportResult {
+    std::int64_t images = 0;
+    std::vector<std::int64_t> perClass;
+};
+
+IdxImportResult importIdx(const std::filesystem::path &images, const std::filesystem::path &labels,
+                          const std::filesystem::path &outDir, const IdxImportOptions &options = {},
+                          const ProgressSink &progress = {}, StopFlag stop = nullptr);
+
+} // namespace upstep::core

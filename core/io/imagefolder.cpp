@@ -1,0 +1,142 @@
+#include "io/imagefolder.h"
+
+#include "common/error.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <unistd.h>
+
+namespace upstep::core {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> &imageExtensions()
+{
+    static const std::vector<std::string> kExtensions{".jpg", ".jpeg", ".png", ".bmp", ".webp",
+                                                      ".tif", ".tiff", ".pgm", ".ppm"};
+    return kExtensions;
+}
+
+bool hasImageExtension(const fs::path &path)
+{
+    auto ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto &all = imageExtensions();
+    return std::find(all.begin(), all.end(), ext) != all.end();
+}
+
+namespace {
+
+// Returns an empty string when the file can be handed to the decoder, else why not.
+std::string whyNotReadable(const fs::directory_entry &entry)
+{
+    std::error_code ec;
+    if (!entry.exists(ec))
+        return "broken link or vanished file";
+    if (!entry.is_regular_file(ec))
+        return "not a regular file";
+    if (!hasImageExtension(entry.path()))
+        return "not an image file type";
+    if (entry.file_size(ec) == 0 && !ec)
+        return "empty file";
+    if (::access(entry.path().c_str(), R_OK) != 0)
+        return "permission denied";
+    return {};
+}
+
+} // namespace
+
+bool hasClassSubfolders(const fs::path &root)
+{
+    std::error_code ec;
+    bool folders = false;
+    for (const auto &entry : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec)) {
+        if (entry.path().filename().string().front() == '.')
+            continue;
+        if (entry.is_directory(ec))
+            folders = true;
+        else if (hasImageExtension(entry.path()))
+            return false;
+    }
+    return folders;
+}
+
+ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, const ProgressSink &progress,
+                            StopFlag stop)
+{
+    std::error_code ec;
+    if (!fs::exists(root, ec))
+        throw IoError(root, "folder does not exist");
+    if (!fs::is_directory(root, ec))
+        throw IoError(root, "is not a folder");
+
+    ImageFolder result;
+    result.root = root;
+    std::map<std::string, int> classIndex;
+    if (options.withLabels) {
+        for (const auto &entry : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec))
+            if (entry.is_directory(ec) && entry.path().filename().string().front() != '.')
+                classIndex.emplace(entry.path().filename().string(), 0);
+        int i = 0;
+        for (auto &[name, index] : classIndex) {
+            index = i++;
+            result.classNames.push_back(name);
+        }
+    }
+
+    const auto opts = fs::directory_options::skip_permission_denied | fs::directory_options::follow_directory_symlink;
+    fs::recursive_directory_iterator it(root, opts, ec);
+    if (ec)
+        throw IoError(root, "cannot list: " + ec.message());
+    std::int64_t seen = 0;
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec)
+            throw IoError(root, "cannot list: " + ec.message());
+        if (stopRequested(stop))
+            throw Cancelled();
+        const auto &entry = *it;
+        const auto name = entry.path().filename().string();
+        if (!name.empty() && name.front() == '.') { // hidden files and folders
+            if (entry.is_directory(ec))
+                it.disable_recursion_pending();
+            continue;
+        }
+        if (entry.is_directory(ec))
+            continue;
+        ++seen;
+        if (progress && seen % 1024 == 0)
+            progress({"scanning", seen, 0, "files"});
+
+        if (const auto why = whyNotReadable(entry); !why.empty()) {
+            result.skipped.push_back({entry.path(), why});
+            continue;
+        }
+        int label = -1;
+        if (options.withLabels) {
+            const auto relative = entry.path().lexically_relative(root);
+            const auto top = relative.begin()->string();
+            const auto found = classIndex.find(top);
+            if (std::distance(relative.begin(), relative.end()) < 2 || found == classIndex.end()) {
+                result.skipped.push_back({entry.path(), "not inside a class folder"});
+                continue;
+            }
+            label = found->second;
+        }
+        result.images.push_back({entry.path(), label});
+    }
+    std::sort(result.images.begin(), result.images.end(),
+              [](const auto &a, const auto &b) { return a.path < b.path; });
+    std::sort(result.skipped.begin(), result.skipped.end(),
+              [](const auto &a, const auto &b) { return a.path < b.path; });
+    if (progress)
+        progress({"scanning", seen, seen, "files"});
+    if (result.images.empty())
+        throw InputError(root.string() + ": no readable image files found (looked for .jpg .jpeg .png .bmp "
+                                         ".webp .tif .tiff .pgm .ppm" +
+                         std::string(options.withLabels ? " inside class sub-folders" : "") + ", " +
+                         std::to_string(result.skipped.size()) + " other files skipped)");
+    return result;
+}
+
+} // namespace upstep::core

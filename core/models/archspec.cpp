@@ -1,0 +1,332 @@
+#include "models/archspec.h"
+
+#include "common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace upstep::core {
+
+namespace {
+
+Preprocessing timmAugregPreprocessing(int size)
+{
+    Preprocessing p;
+    p.inputSize = size;
+    p.cropPct = 0.9;
+    p.mean = {0.5, 0.5, 0.5};
+    p.std = {0.5, 0.5, 0.5};
+    p.interpolation = Interpolation::Bicubic;
+    return p;
+}
+
+ArchSpec vitPreset(int dim, int heads, int depth, int patch, int size)
+{
+    ArchSpec s;
+    s.family = ArchFamily::Vit;
+    s.vit = {size, patch, depth, dim, heads, dim * 4};
+    s.numClasses = 1000;
+    s.preprocessing = timmAugregPreprocessing(size);
+    return s;
+}
+
+ArchSpec resnetPreset(bool bottleneck, std::array<int, 4> layers)
+{
+    ArchSpec s;
+    s.family = ArchFamily::ResNet;
+    s.resnet = {bottleneck, layers, 64};
+    s.numClasses = 1000;
+    s.preprocessing = Preprocessing{}; // torchvision: ImageNet statistics, resize 256, crop 224
+    return s;
+}
+
+const std::map<std::string, ArchSpec> &presets()
+{
+    static const std::map<std::string, ArchSpec> kPresets = [] {
+        std::map<std::string, ArchSpec> m;
+        m["vit_tiny_patch16_224"] = vitPreset(192, 3, 12, 16, 224);
+        m["vit_small_patch16_224"] = vitPreset(384, 6, 12, 16, 224);
+        m["vit_base_patch16_224"] = vitPreset(768, 12, 12, 16, 224);
+        m["resnet18"] = resnetPreset(false, {2, 2, 2, 2});
+        m["resnet34"] = resnetPreset(false, {3, 4, 6, 3});
+        m["resnet50"] = resnetPreset(true, {3, 4, 6, 3});
+        m["resnet101"] = resnetPreset(true, {3, 4, 23, 3});
+        m["resnet152"] = resnetPreset(true, {3, 8, 36, 3});
+        for (auto &[name, spec] : m)
+            spec.name = name;
+        return m;
+    }();
+    return kPresets;
+}
+
+int toInt(const std::string &key, const std::string &value)
+{
+    try {
+        std::size_t used = 0;
+        const int v = std::stoi(value, &used);
+        if (used == value.size() && v >= 0)
+            return v;
+    } catch (const std::exception &) {
+    }
+    throw InputError("--arch: '" + key + "' needs a non-negative integer, got '" + value + "'");
+}
+
+std::array<double, 3> toTriple(const std::string &key, const std::string &value)
+{
+    std::array<double, 3> out{};
+    std::stringstream ss(value);
+    std::string part;
+    int i = 0;
+    while (std::getline(ss, part, '/')) {
+        if (i == 3)
+            break;
+        try {
+            out[static_cast<std::size_t>(i)] = std::stod(part);
+        } catch (const std::exception &) {
+            i = 4;
+            break;
+        }
+        ++i;
+    }
+    if (i != 3)
+        throw InputError("--arch: '" + key + "' needs three numbers separated by '/', got '" + value + "'");
+    return out;
+}
+
+Interpolation interpolationFromName(const std::string &name)
+{
+    if (name == "bilinear")
+        return Interpolation::Bilinear;
+    if (name == "bicubic")
+        return Interpolation::Bicubic;
+    if (name == "nearest")
+        return Interpolation::Nearest;
+    throw InputError("interpolation must be bilinear, bicubic or nearest, got '" + name + "'");
+}
+
+void validate(const ArchSpec &s)
+{
+    if (s.inChans < 1)
+        throw InputError("in_chans must be at least 1");
+    if (s.family == ArchFamily::Vit) {
+        const auto &v = s.vit;
+        if (v.patch < 1 || v.imgSize < v.patch || v.imgSize % v.patch != 0)
+            throw InputError("img_size " + std::to_string(v.imgSize) + " must be a positive multiple of patch " +
+                             std::to_string(v.patch));
+        if (v.dim < 1 || v.heads < 1 || v.dim % v.heads != 0)
+            throw InputError("dim " + std::to_string(v.dim) + " must be divisible by heads " + std::to_string(v.heads));
+        if (v.depth < 1 || v.mlpDim < 1)
+            throw InputError("depth and mlp_dim must be positive");
+    }
+}
+
+} // namespace
+
+int Preprocessing::resizeSize() const
+{
+    return static_cast<int>(std::floor(inputSize / cropPct));
+}
+
+int ArchSpec::featureDim() const
+{
+    if (family == ArchFamily::Vit)
+        return vit.dim;
+    return resnet.bottleneck ? 2048 : 512;
+}
+
+void applyArchOverrides(ArchSpec &spec, const std::string &overrides)
+{
+    std::stringstream ss(overrides);
+    std::string item;
+    bool vitShapeChanged = false;
+    while (std::getline(ss, item, ',')) {
+        if (item.empty())
+            continue;
+        const auto eq = item.find('=');
+        if (eq == std::string::npos)
+            throw InputError("--arch: expected key=value, got '" + item + "'");
+        const auto key = item.substr(0, eq);
+        const auto value = item.substr(eq + 1);
+        auto &v = spec.vit;
+        if (key == "img_size") {
+            v.imgSize = toInt(key, value);
+            spec.preprocessing.inputSize = v.imgSize;
+        } else if (key == "patch") {
+            v.patch = toInt(key, value);
+        } else if (key == "depth") {
+            v.depth = toInt(key, value);
+        } else if (key == "dim") {
+            v.dim = toInt(key, value);
+            vitShapeChanged = true;
+        } else if (key == "heads") {
+            v.heads = toInt(key, value);
+        } else if (key == "mlp_dim") {
+            v.mlpDim = toInt(key, value);
+        } else if (key == "in_chans") {
+            spec.inChans = toInt(key, value);
+            spec.preprocessing.channels = spec.inChans;
+        } else if (key == "num_classes") {
+            spec.numClasses = toInt(key, value);
+        } else if (key == "mean") {
+            spec.preprocessing.mean = toTriple(key, value);
+        } else if (key == "std") {
+            spec.preprocessing.std = toTriple(key, value);
+        } else if (key == "crop_pct") {
+            try {
+                spec.preprocessing.cropPct = std::stod(value);
+            } catch (const std::exception &) {
+                spec.preprocessing.cropPct = 0;
+            }
+            if (!(spec.preprocessing.cropPct > 0.0 && spec.preprocessing.cropPct <= 1.0))
+                throw InputError("--arch: crop_pct must be in (0, 1], got '" + value + "'");
+        } else if (key == "interpolation") {
+            spec.preprocessing.interpolation = interpolationFromName(value);
+        } else {
+            throw InputError("--arch: unknown key '" + key +
+                             "' (known: img_size patch depth dim heads mlp_dim in_chans num_classes mean std "
+                             "crop_pct interpolation)");
+        }
+    }
+    // A new width without explicit heads or MLP follows timm's conventions.
+    if (vitShapeChanged && overrides.find("heads=") == std::string::npos)
+        spec.vit.heads = std::max(1, spec.vit.dim / 64);
+    if (vitShapeChanged && overrides.find("mlp_dim=") == std::string::npos)
+        spec.vit.mlpDim = spec.vit.dim * 4;
+    validate(spec);
+    spec.name = canonicalArchName(spec);
+}
+
+ArchSpec parseArchSpec(const std::string &text)
+{
+    const auto comma = text.find(',');
+    const auto name = text.substr(0, comma);
+    ArchSpec spec;
+    if (const auto it = presets().find(name); it != presets().end()) {
+        spec = it->second;
+    } else if (name == "vit") {
+        spec = presets().at("vit_small_patch16_224");
+    } else if (name == "resnet") {
+        spec = presets().at("resnet50");
+    } else {
+        throw InputError("unknown architecture '" + name + "' (known: " + archPresetList() + ")");
+    }
+    applyArchOverrides(spec, comma == std::string::npos ? std::string() : text.substr(comma + 1));
+    return spec;
+}
+
+std::string canonicalArchName(const ArchSpec &spec)
+{
+    for (const auto &[name, preset] : presets()) {
+        if (preset.family != spec.family || preset.inChans != spec.inChans)
+            continue;
+        if (spec.family == ArchFamily::Vit) {
+            const auto &a = preset.vit;
+            const auto &b = spec.vit;
+            if (a.dim == b.dim && a.depth == b.depth && a.patch == b.patch && a.mlpDim == b.mlpDim &&
+                a.heads == b.heads && a.imgSize == b.imgSize)
+                return name;
+        } else if (preset.resnet.bottleneck == spec.resnet.bottleneck && preset.resnet.layers == spec.resnet.layers &&
+                   preset.resnet.widthPerGroup == spec.resnet.widthPerGroup) {
+            return name;
+        }
+    }
+    if (spec.family == ArchFamily::Vit)
+        return "vit_d" + std::to_string(spec.vit.dim) + "_l" + std::to_string(spec.vit.depth) + "_patch" +
+               std::to_string(spec.vit.patch) + "_" + std::to_string(spec.vit.imgSize);
+    const auto &l = spec.resnet.layers;
+    return std::string("resnet_") + (spec.resnet.bottleneck ? "bottleneck_" : "basic_") + std::to_string(l[0]) + "-" +
+           std::to_string(l[1]) + "-" + std::to_string(l[2]) + "-" + std::to_string(l[3]);
+}
+
+std::string interpolationName(Interpolation interpolation)
+{
+    switch (interpolation) {
+    case Interpolation::Nearest: return "nearest";
+    case Interpolation::Bilinear: return "bilinear";
+    case Interpolation::Bicubic: return "bicubic";
+    }
+    return "bilinear";
+}
+
+std::string archSpecToJson(const ArchSpec &s)
+{
+    nlohmann::json j;
+    j["family"] = s.family == ArchFamily::Vit ? "vit" : "resnet";
+    j["name"] = s.name;
+    j["in_chans"] = s.inChans;
+    j["num_classes"] = s.numClasses;
+    if (s.family == ArchFamily::Vit) {
+        j["img_size"] = s.vit.imgSize;
+        j["patch"] = s.vit.patch;
+        j["depth"] = s.vit.depth;
+        j["dim"] = s.vit.dim;
+        j["heads"] = s.vit.heads;
+        j["mlp_dim"] = s.vit.mlpDim;
+    } else {
+        j["block"] = s.resnet.bottleneck ? "bottleneck" : "basic";
+        j["layers"] = s.resnet.layers;
+        j["width_per_group"] = s.resnet.widthPerGroup;
+    }
+    const auto &p = s.preprocessing;
+    j["preprocessing"] = {{"input_size", p.inputSize}, {"crop_pct", p.cropPct},
+                          {"channels", p.channels},    {"mean", p.mean},
+                          {"std", p.std},              {"interpolation", interpolationName(p.interpolation)}};
+    return j.dump();
+}
+
+ArchSpec archSpecFromJson(const std::string &text)
+{
+    try {
+        const auto j = nlohmann::json::parse(text);
+        ArchSpec s;
+        s.family = j.at("family").get<std::string>() == "vit" ? ArchFamily::Vit : ArchFamily::ResNet;
+        s.name = j.value("name", "");
+        s.inChans = j.at("in_chans").get<int>();
+        s.numClasses = j.at("num_classes").get<int>();
+        if (s.family == ArchFamily::Vit) {
+            s.vit = {j.at("img_size").get<int>(), j.at("patch").get<int>(), j.at("depth").get<int>(),
+                     j.at("dim").get<int>(),      j.at("heads").get<int>(), j.at("mlp_dim").get<int>()};
+        } else {
+            s.resnet.bottleneck = j.at("block").get<std::string>() == "bottleneck";
+            s.resnet.layers = j.at("layers").get<std::array<int, 4>>();
+            s.resnet.widthPerGroup = j.value("width_per_group", 64);
+        }
+        const auto &p = j.at("preprocessing");
+        s.preprocessing.inputSize = p.at("input_size").get<int>();
+        s.preprocessing.cropPct = p.at("crop_pct").get<double>();
+        s.preprocessing.channels = p.at("channels").get<int>();
+        s.preprocessing.mean = p.at("mean").get<std::array<double, 3>>();
+        s.preprocessing.std = p.at("std").get<std::array<double, 3>>();
+        s.preprocessing.interpolation = interpolationFromName(p.at("interpolation").get<std::string>());
+        validate(s);
+        return s;
+    } catch (const nlohmann::json::exception &e) {
+        throw InputError(std::string("architecture metadata is not valid: ") + e.what());
+    }
+}
+
+std::string describeArch(const ArchSpec &s)
+{
+    std::ostringstream out;
+    if (s.family == ArchFamily::Vit)
+        out << "ViT dim " << s.vit.dim << ", depth " << s.vit.depth << ", heads " << s.vit.heads << ", mlp "
+            << s.vit.mlpDim << ", patch " << s.vit.patch << " @ " << s.vit.imgSize << "px";
+    else
+        out << "ResNet " << (s.resnet.bottleneck ? "bottleneck" : "basic") << " blocks [" << s.resnet.layers[0] << ","
+            << s.resnet.layers[1] << "," << s.resnet.layers[2] << "," << s.resnet.layers[3] << "]";
+    out << ", " << s.inChans << " input channel" << (s.inChans == 1 ? "" : "s");
+    return out.str();
+}
+
+std::string archPresetList()
+{
+    std::string out;
+    for (const auto &[name, spec] : presets())
+        out += (out.empty() ? "" : " ") + name;
+    return out + " vit resnet";
+}
+
+} // namespace upstep::core

@@ -1,0 +1,13 @@
+#include "models/backbone.h"
+
+#include "common/error.h"
+
+namespace upstep::core {
+
+void BackboneImpl::requireHead() const
+{
+    if (!hasHead())
+        throw InputError("these weights have no classifier head (" + m_spec.name + ")");
+}
+
+} // namespace upstep::core

@@ -1,0 +1,166 @@
+#include "models/lora.h"
+
+#include "common/error.h"
+#include "models/loralayers.h"
+
+#include <algorithm>
+
+namespace upstep::core {
+
+namespace {
+
+// Calls fn(name, layer) for every layer that can carry an adapter, of either kind.
+template <typename Fn>
+void forEachAdaptable(torch::nn::Module &model, Fn &&fn)
+{
+    for (const auto &item : model.named_modules("", /*include_self=*/false)) {
+        if (auto linear = std::dynamic_pointer_cast<LoraLinearImpl>(item.value()))
+            fn(item.key(), *linear);
+        else if (auto conv = std::dynamic_pointer_cast<LoraConv2dImpl>(item.value()))
+            fn(item.key(), *conv);
+    }
+}
+
+bool matchesPattern(const std::string &name, const std::string &pattern)
+{
+    return name == pattern ||
+           (name.size() > pattern.size() && name.compare(name.size() - pattern.size(), pattern.size(), pattern) == 0 &&
+            name[name.size() - pattern.size() - 1] == '.');
+}
+
+std::vector<std::string> defaultTargets(BackboneImpl &model)
+{
+    std::vector<std::string> names;
+    if (model.spec().family == ArchFamily::Vit) {
+        forEachAdaptable(model, [&](const std::string &name, auto &) {
+            if (matchesPattern(name, "qkv"))
+                names.push_back(name);
+        });
+        return names;
+    }
+    forEachAdaptable(model, [&](const std::string &name, auto &layer) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(layer)>, LoraConv2dImpl>)
+            if (layer.kernelSize() == 3)
+                names.push_back(name);
+    });
+    return names;
+}
+
+} // namespace
+
+std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vector<std::string> &patterns)
+{
+    if (patterns.empty())
+        return defaultTargets(model);
+    std::vector<std::string> names;
+    for (const auto &pattern : patterns) {
+        bool matched = false;
+        forEachAdaptable(model, [&](const std::string &name, auto &) {
+            if (matchesPattern(name, pattern)) {
+                matched = true;
+                if (std::find(names.begin(), names.end(), name) == names.end())
+                    names.push_back(name);
+            }
+        });
+        if (!matched)
+            throw InputError("LoRA target '" + pattern + "' matches no adaptable layer of " + model.spec().name +
+                             " (ViT: qkv, proj, fc1, fc2; ResNet: conv1, conv2, conv3 or full names)");
+    }
+    return names;
+}
+
+std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &config)
+{
+    const auto names = resolveLoraTargets(model, config.targets);
+    forEachAdaptable(model, [&](const std::string &name, auto &layer) {
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            layer.attachLora(config.rank, config.alpha);
+    });
+    freezeAllButLora(model);
+    return names;
+}
+
+void setLoraEnabled(torch::nn::Module &model, bool enabled)
+{
+    forEachAdaptable(model, [&](const std::string &, auto &layer) {
+        if (layer.hasLora())
+            layer.setLoraEnabled(enabled);
+    });
+}
+
+void setLoraScale(torch::nn::Module &model, double scale)
+{
+    forEachAdaptable(model, [&](const std::string &, auto &layer) {
+        if (layer.hasLora())
+            layer.setLoraScale(scale);
+    });
+}
+
+void mergeLora(torch::nn::Module &model)
+{
+    forEachAdaptable(model, [](const std::string &, auto &layer) { layer.merge(); });
+}
+
+void unmergeLora(torch::nn::Module &model)
+{
+    forEachAdaptable(model, [](const std::string &, auto &layer) { layer.unmerge(); });
+}
+
+TensorMap loraTensors(torch::nn::Module &model)
+{
+    TensorMap out;
+    forEachAdaptable(model, [&](const std::string &name, auto &layer) {
+        if (!layer.hasLora())
+            return;
+        const auto base = std::string(kPeftPrefix) + name;
+        out[base + ".lora_A.weight"] = layer.lora_A->weight.detach().to(torch::kCPU).clone();
+        out[base + ".lora_B.weight"] = layer.lora_B->weight.detach().to(torch::kCPU).clone();
+    });
+    return out;
+}
+
+void loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors)
+{
+    auto find = [&](const std::string &name) -> const torch::Tensor & {
+        if (auto it = tensors.find(kPeftPrefix + name); it != tensors.end())
+            return it->second;
+        if (auto it = tensors.find(name); it != tensors.end())
+            return it->second;
+        throw InputError("adapter tensor '" + std::string(kPeftPrefix) + name + "' is missing");
+    };
+    torch::NoGradGuard noGrad;
+    forEachAdaptable(model, [&](const std::string &name, auto &layer) {
+        if (!layer.hasLora())
+            return;
+        for (auto *param : {&layer.lora_A->weight, &layer.lora_B->weight}) {
+            const auto key = name + (param == &layer.lora_A->weight ? ".lora_A.weight" : ".lora_B.weight");
+            const auto &src = find(key);
+            if (src.sizes() != param->sizes())
+                throw InputError("adapter tensor '" + key + "' has shape " + c10::str(src.sizes()) + ", expected " +
+                                 c10::str(param->sizes()));
+            param->copy_(src);
+        }
+    });
+}
+
+void freezeAllButLora(torch::nn::Module &model)
+{
+    for (auto &item : model.named_parameters(/*recurse=*/true)) {
+        const auto &name = item.key();
+        const bool isLora = name.find("lora_A.") != std::string::npos || name.find("lora_B.") != std::string::npos;
+        item.value().set_requires_grad(isLora);
+    }
+}
+
+ParameterCounts countParameters(torch::nn::Module &model)
+{
+    ParameterCounts counts;
+    for (const auto &p : model.parameters(/*recurse=*/true)) {
+        counts.total += p.numel();
+        if (p.requires_grad())
+            counts.trainable += p.numel();
+    }
+    return counts;
+}
+
+} // namespace upstep::core

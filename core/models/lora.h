@@ -1,0 +1,56 @@
+#pragma once
+// LoRA on a backbone: inject adapters into named target modules, switch and scale them at run
+// time, merge and unmerge, and read or write their tensors under Hugging Face PEFT's names
+// (base_model.model.<module>.lora_A.weight / lora_B.weight).
+//
+// Threading: mutates the module; call from the thread that owns it.
+
+#include "io/safetensors.h"
+#include "models/backbone.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+struct LoraConfig {
+    int rank = 8;
+    double alpha = 16;
+    /// Module name patterns, matched as PEFT does: the full name, or its last dotted parts.
+    /// Empty: qkv for a ViT, the 3x3 convolutions of the blocks for a ResNet.
+    std::vector<std::string> targets;
+};
+
+struct ParameterCounts {
+    std::int64_t trainable = 0;
+    std::int64_t total = 0;
+};
+
+/// Prefix PEFT puts before module paths in adapter files.
+inline constexpr const char *kPeftPrefix = "base_model.model.";
+
+/// Full names of the modules the patterns select (or the defaults). Throws InputError when a
+/// pattern matches no adaptable layer.
+std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vector<std::string> &patterns);
+
+/// Attaches adapters, freezes every other parameter, and returns the adapted module names.
+std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &config);
+
+void setLoraEnabled(torch::nn::Module &model, bool enabled);
+void setLoraScale(torch::nn::Module &model, double scale);
+void mergeLora(torch::nn::Module &model);
+void unmergeLora(torch::nn::Module &model);
+
+/// Adapter tensors under PEFT names, on the CPU.
+TensorMap loraTensors(torch::nn::Module &model);
+/// Loads adapter tensors (PEFT names, with or without the prefix). Throws FormatError-like
+/// InputError on a missing tensor or a shape mismatch.
+void loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors);
+
+/// Sets requires_grad on adapter parameters only.
+void freezeAllButLora(torch::nn::Module &model);
+
+ParameterCounts countParameters(torch::nn::Module &model);
+
+} // namespace upstep::core

@@ -1,0 +1,134 @@
+#include "models/loralayers.h"
+
+#include "common/error.h"
+
+#include <cmath>
+
+namespace upstep::core {
+
+template <typename Derived>
+void LoraControls<Derived>::requireUnmerged(const char *what) const
+{
+    if (m_lora.merged)
+        throw InputError(std::string("cannot ") + what + " while the adapter is merged; unmerge first");
+}
+
+template <typename Derived>
+void LoraControls<Derived>::beginAttach(int rank, double alpha)
+{
+    if (rank < 1)
+        throw InputError("LoRA rank must be at least 1, got " + std::to_string(rank));
+    if (!(alpha > 0))
+        throw InputError("LoRA alpha must be positive");
+    if (hasLora())
+        throw InputError("this layer already carries a LoRA adapter");
+}
+
+template class LoraControls<LoraLinearImpl>;
+template class LoraControls<LoraConv2dImpl>;
+
+// ---- Linear ---------------------------------------------------------------------------------
+
+LoraLinearImpl::LoraLinearImpl(std::int64_t in, std::int64_t out, bool withBias) : m_in(in), m_out(out)
+{
+    // torch.nn.Linear's default initialisation.
+    weight = register_parameter("weight", torch::empty({out, in}));
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    if (withBias) {
+        const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+        bias = register_parameter("bias", torch::empty({out}).uniform_(-bound, bound));
+    }
+}
+
+torch::Tensor LoraLinearImpl::forward(const torch::Tensor &x)
+{
+    auto y = torch::nn::functional::linear(x, weight, bias);
+    if (!m_lora.merged) {
+        if (const double s = m_lora.effectiveScale(); s != 0.0)
+            y = y + lora_B(lora_A(x)) * s;
+    }
+    return y;
+}
+
+void LoraLinearImpl::attachLora(int rank, double alpha)
+{
+    beginAttach(rank, alpha);
+    // PEFT: A is Kaiming-uniform (as nn.Linear), B is zero.
+    lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(m_in, rank).bias(false)));
+    lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(rank, m_out).bias(false)));
+    torch::NoGradGuard noGrad;
+    lora_B->weight.zero_();
+    lora_A->weight.set_requires_grad(true);
+    lora_B->weight.set_requires_grad(true);
+    lora_A->to(weight.device());
+    lora_B->to(weight.device());
+}
+
+
+
+
+torch::Tensor LoraLinearImpl::deltaWeight() const
+{
+    if (!hasLora())
+        return torch::zeros_like(weight);
+    return torch::matmul(lora_B->weight, lora_A->weight) * m_lora.effectiveScale();
+}
+
+
+
+// ---- Conv2d ---------------------------------------------------------------------------------
+
+LoraConv2dImpl::LoraConv2dImpl(std::int64_t in, std::int64_t out, int kernel, int stride, int padding, bool withBias)
+    : m_in(in), m_out(out), m_kernel(kernel), m_stride(stride), m_padding(padding)
+{
+    weight = register_parameter("weight", torch::empty({out, in, kernel, kernel}));
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    if (withBias) {
+        const double bound = 1.0 / std::sqrt(static_cast<double>(in * kernel * kernel));
+        bias = register_parameter("bias", torch::empty({out}).uniform_(-bound, bound));
+    }
+}
+
+torch::Tensor LoraConv2dImpl::forward(const torch::Tensor &x)
+{
+    auto y = torch::conv2d(x, weight, bias, m_stride, m_padding);
+    if (!m_lora.merged) {
+        if (const double s = m_lora.effectiveScale(); s != 0.0)
+            y = y + lora_B(lora_A(x)) * s;
+    }
+    return y;
+}
+
+void LoraConv2dImpl::attachLora(int rank, double alpha)
+{
+    beginAttach(rank, alpha);
+    // PEFT's conv LoRA: A has the base conv's kernel, stride and padding; B is a 1x1 conv.
+    lora_A = register_module(
+        "lora_A", torch::nn::Conv2d(
+                      torch::nn::Conv2dOptions(m_in, rank, m_kernel).stride(m_stride).padding(m_padding).bias(false)));
+    lora_B = register_module("lora_B", torch::nn::Conv2d(torch::nn::Conv2dOptions(rank, m_out, 1).bias(false)));
+    torch::NoGradGuard noGrad;
+    torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
+    lora_B->weight.zero_();
+    lora_A->weight.set_requires_grad(true);
+    lora_B->weight.set_requires_grad(true);
+    lora_A->to(weight.device());
+    lora_B->to(weight.device());
+}
+
+
+
+
+torch::Tensor LoraConv2dImpl::deltaWeight() const
+{
+    if (!hasLora())
+        return torch::zeros_like(weight);
+    const auto rank = m_lora.rank;
+    const auto b = lora_B->weight.reshape({m_out, rank});
+    const auto a = lora_A->weight.reshape({rank, -1});
+    return torch::matmul(b, a).reshape(weight.sizes()) * m_lora.effectiveScale();
+}
+
+
+
+} // namespace upstep::core

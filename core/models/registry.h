@@ -1,0 +1,60 @@
+#pragma once
+// From a weights file to a ready backbone: detect the architecture from tensor names and shapes
+// (or take it from the file's "upstep.arch" metadata, or from --arch), map torchvision's ViT
+// names onto timm's, resize pos_embed to the requested grid, and load strictly: every model
+// tensor must be present with its shape. Saving writes timm/torchvision names plus the
+// architecture and preprocessing in __metadata__.
+//
+// Threading: free functions; the returned model belongs to the caller's thread.
+
+#include "io/safetensors.h"
+#include "models/backbone.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace upstep::core {
+
+/// Metadata key holding archSpecToJson().
+inline constexpr const char *kArchMetadataKey = "upstep.arch";
+
+struct DetectedArch {
+    ArchSpec spec;
+    std::string layout; ///< "timm" or "torchvision"
+    std::string source; ///< "metadata", "shapes" or "--arch"
+};
+
+/// Renames torchvision ViT keys (conv_proj, encoder.layers.encoder_layer_N, in_proj_weight,
+/// heads.head...) to timm's. Returns true when anything was renamed.
+bool mapTorchvisionVitKeys(TensorMap &tensors);
+
+/// Detects the architecture of (timm-named) tensors; torchvisionNames says they were mapped
+/// from torchvision's ViT, whose preprocessing differs. The file name is used in errors.
+DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, const std::filesystem::path &file,
+                        bool torchvisionNames = false);
+
+BackbonePtr createBackbone(const ArchSpec &spec);
+
+struct LoadedBackbone {
+    BackbonePtr model;
+    DetectedArch arch;
+    std::size_t tensorCount = 0;
+    std::vector<std::string> notes; ///< e.g. "pos_embed resized from 14x14 to 24x24"
+};
+
+/// Loads a weights file. archOverride is an --arch string: a preset or family name replaces
+/// detection; a list of key=value pairs alone (e.g. "img_size=384,heads=8") adjusts the detected
+/// spec. Throws FormatError for files that are not a supported model.
+LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string &archOverride = {});
+
+/// Copies tensors into the model: names and shapes must match exactly.
+void loadStateStrict(torch::nn::Module &model, const TensorMap &tensors, const std::filesystem::path &file);
+
+/// Parameters and buffers (excluding LoRA), on the CPU.
+TensorMap backboneTensors(torch::nn::Module &model);
+
+/// Writes model weights with the architecture in __metadata__ (plus extra metadata).
+void saveBackbone(BackboneImpl &model, const std::filesystem::path &file, Metadata extra = {});
+
+} // namespace upstep::core
