@@ -163,6 +163,12 @@ std::optional<Batch> ImageLoader::next()
     return batch;
 }
 
+std::size_t ImageLoader::preparedBatches() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_ready.size();
+}
+
 std::vector<SkippedFile> ImageLoader::failures() const
 {
     std::lock_guard lock(m_mutex);

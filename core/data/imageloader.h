@@ -64,6 +64,8 @@ public:
     std::int64_t batchesPerEpoch() const;
     std::size_t size() const { return m_images.size(); }
     const std::vector<ImageEntry> &images() const { return m_images; }
+    /// Batches decoded and waiting for next(); never more than prefetchBatches. Thread-safe.
+    std::size_t preparedBatches() const;
     /// Files that could not be decoded so far, sorted by path. Thread-safe.
     std::vector<SkippedFile> failures() const;
 

@@ -22,6 +22,8 @@ void LoraControls<Derived>::beginAttach(int rank, double alpha)
         throw InputError("LoRA alpha must be positive");
     if (hasLora())
         throw InputError("this layer already carries a LoRA adapter");
+    m_lora.rank = rank;
+    m_lora.alpha = alpha;
 }
 
 template class LoraControls<LoraLinearImpl>;

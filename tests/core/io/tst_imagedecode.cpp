@@ -1,0 +1,205 @@
+// Image pipeline on real files: the natural photos shipped with python3-skimage (mixed sizes,
+// gray and RGB, JPEG and PNG) plus a generated set of bad and unusual files. Checks what the
+// scan and the loader report, and the decoded values.
+#include "data/imageloader.h"
+#include "data/imagetransform.h"
+#include "io/imagedecode.h"
+#include "io/imagefolder.h"
+#include "testdata.h"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <unistd.h>
+
+using namespace upstep::core;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string encode(const cv::Mat &image, const std::string &ext)
+{
+    std::vector<unsigned char> bytes;
+    if (!cv::imencode(ext, image, bytes))
+        throw std::runtime_error("encode failed");
+    return {bytes.begin(), bytes.end()};
+}
+
+// A JPEG with an EXIF APP1 segment whose Orientation tag is `orientation`.
+std::string jpegWithOrientation(const cv::Mat &image, int orientation)
+{
+    const auto jpeg = encode(image, ".jpg");
+    const unsigned char tiff[] = {'I', 'I', 0x2A, 0, 8, 0, 0, 0,                               // header, IFD at 8
+                                  1, 0,                                                     // one entry
+                                  0x12, 0x01, 3, 0, 1, 0, 0, 0, static_cast<unsigned char>(orientation), 0, 0, 0,
+                                  0, 0, 0, 0};                                              // no next IFD
+    std::string app1 = "\xFF\xE1";
+    const int length = 2 + 6 + static_cast<int>(sizeof tiff);
+    app1 += static_cast<char>(length >> 8);
+    app1 += static_cast<char>(length & 0xFF);
+    app1 += std::string("Exif\0\0", 6);
+    app1.append(reinterpret_cast<const char *>(tiff), sizeof tiff);
+    return jpeg.substr(0, 2) + app1 + jpeg.substr(2);
+}
+
+fs::path firstWithExtension(const fs::path &folder, const std::string &ext)
+{
+    for (const auto &entry : fs::directory_iterator(folder))
+        if (entry.path().extension() == ext)
+            return entry.path();
+    throw std::runtime_error("no " + ext + " in " + folder.string());
+}
+
+} // namespace
+
+class TestImageDecode : public QObject {
+    Q_OBJECT
+private slots:
+    void realPhotosDecode()
+    {
+        const auto photos = upstep::test::dataPath("photos");
+        const auto folder = scanImageFolder(photos);
+        QVERIFY(folder.images.size() >= 20);
+        std::set<int> channels;
+        std::set<std::pair<int, int>> sizes;
+        Preprocessing p; // 224 px RGB, ImageNet statistics
+        int rejected = 0;
+        for (const auto &image : folder.images) {
+            // skimage ships one deliberately truncated JPEG for its own tests.
+            if (image.path.filename() == "truncated.jpg") {
+                QVERIFY_THROWS_EXCEPTION(DecodeError, decodeImageFile(image.path));
+                ++rejected;
+                continue;
+            }
+            cv::Mat decoded;
+            try {
+                decoded = decodeImageFile(image.path);
+            } catch (const DecodeError &e) {
+                QFAIL(e.what());
+            }
+            channels.insert(decoded.channels());
+            sizes.insert({decoded.cols, decoded.rows});
+            double lo = 0, hi = 0;
+            cv::minMaxLoc(decoded.reshape(1), &lo, &hi);
+            QVERIFY(lo >= 0.0 && hi <= 1.0);
+            QVERIFY2(hi > lo, image.path.c_str());
+            const auto tensor = evalTransform(decoded, p);
+            QCOMPARE(tensor.sizes().vec(), (std::vector<std::int64_t>{3, 224, 224}));
+        }
+        QCOMPARE(rejected, 1);
+        QVERIFY(channels.count(1) && channels.count(3)); // gray and colour photos
+        QVERIFY(sizes.size() > 5);                       // of many sizes
+    }
+
+    void badAndUnusualFiles()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto photos = upstep::test::dataPath("photos");
+        const auto png = upstep::test::readBytes(firstWithExtension(photos, ".png"));
+        const auto jpg = upstep::test::readBytes(firstWithExtension(photos, ".jpg"));
+        using upstep::test::writeBytes;
+        writeBytes(root / "truncated.png", png.substr(0, png.size() / 2));
+        writeBytes(root / "truncated.jpg", jpg.substr(0, jpg.size() / 2));
+        writeBytes(root / "zero.png", "");
+        writeBytes(root / "text.jpg", "this is not an image\n");
+        writeBytes(root / "notes.txt", "hello\n");
+        fs::create_symlink(root / "gone.png", root / "dangling.png");
+
+        cv::Mat deep(6, 5, CV_16UC1, cv::Scalar(16384)); // 0.25 in 16 bits, impossible in 8 bits
+        writeBytes(root / "sub" / "deep16.png", encode(deep, ".png"));
+        writeBytes(root / "sub" / "one.png", encode(cv::Mat(1, 1, CV_8UC3, cv::Scalar(10, 20, 30)), ".png"));
+        cv::Mat rgba(4, 4, CV_8UC4, cv::Scalar(255, 0, 0, 0)); // BGRA: pure blue, fully transparent
+        writeBytes(root / "sub" / "rgba.png", encode(rgba, ".png"));
+        writeBytes(root / "sub" / "rotated.jpg", jpegWithOrientation(cv::Mat(20, 40, CV_8UC3, cv::Scalar::all(128)), 6));
+        writeBytes(root / "sub" / "locked.png", png);
+        fs::permissions(root / "sub" / "locked.png", fs::perms::none);
+        const bool root_user = ::geteuid() == 0; // root reads any file
+
+        const auto folder = scanImageFolder(root);
+        std::map<std::string, std::string> skipped;
+        for (const auto &s : folder.skipped)
+            skipped[s.path.filename().string()] = s.reason;
+        QCOMPARE(skipped["zero.png"], std::string("empty file"));
+        QCOMPARE(skipped["notes.txt"], std::string("not an image file type"));
+        QCOMPARE(skipped["dangling.png"], std::string("broken link or vanished file"));
+        if (!root_user)
+            QCOMPARE(skipped["locked.png"], std::string("permission denied"));
+        QCOMPARE(folder.skipped.size(), root_user ? 3u : 4u);
+
+        // Decoding finds the corrupt ones; they are reported, the rest load.
+        LoaderConfig config;
+        config.batchSize = 3;
+        config.workers = 2;
+        ImageLoader loader(folder.images, config);
+        loader.startEpoch(0);
+        std::size_t loaded = 0;
+        while (auto batch = loader.next()) {
+            loaded += batch->indices.size();
+            QCOMPARE(batch->images.size(0), static_cast<std::int64_t>(batch->indices.size()));
+        }
+        std::map<std::string, std::string> failed;
+        for (const auto &f : loader.failures())
+            failed[f.path.filename().string()] = f.reason;
+        QCOMPARE(failed.size(), 3u);
+        QVERIFY(failed.count("truncated.png"));
+        QCOMPARE(failed["truncated.jpg"], std::string("truncated JPEG (no end-of-image marker)"));
+        QVERIFY(failed.count("text.jpg"));
+        QCOMPARE(loaded, folder.images.size() - 3);
+
+        const auto sixteen = decodeImageFile(root / "sub" / "deep16.png");
+        QCOMPARE(sixteen.channels(), 1);
+        QVERIFY(std::abs(sixteen.at<float>(0, 0) - 16384.0f / 65535.0f) < 1e-6f);
+
+        const auto one = decodeImageFile(root / "sub" / "one.png");
+        QCOMPARE(one.size(), cv::Size(1, 1));
+        QCOMPARE(evalTransform(one, Preprocessing{}).size(2), 224);
+
+        const auto noAlpha = decodeImageFile(root / "sub" / "rgba.png");
+        QCOMPARE(noAlpha.channels(), 3);
+        const auto pixel = noAlpha.at<cv::Vec3f>(0, 0); // RGB order
+        QCOMPARE(pixel[0], 0.0f);
+        QCOMPARE(pixel[2], 1.0f);
+
+        const auto rotated = decodeImageFile(root / "sub" / "rotated.jpg");
+        QCOMPARE(rotated.size(), cv::Size(20, 40)); // 40x20 stored, EXIF says rotate 90 degrees
+
+        QCOMPARE(matchChannels(sixteen, 3).channels(), 3);
+    }
+
+    void labelsFromClassFolders()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto image = encode(cv::Mat(8, 8, CV_8UC1, cv::Scalar(3)), ".png");
+        upstep::test::writeBytes(root / "cat" / "a.png", image);
+        upstep::test::writeBytes(root / "cat" / "deeper" / "b.png", image);
+        upstep::test::writeBytes(root / "dog" / "c.png", image);
+        upstep::test::writeBytes(root / "stray.png", image);
+        QVERIFY(!hasClassSubfolders(root));
+        const auto folder = scanImageFolder(root, {true});
+        QCOMPARE(folder.classNames, (std::vector<std::string>{"cat", "dog"}));
+        QCOMPARE(folder.images.size(), 3u);
+        QCOMPARE(folder.images[0].label, 0);
+        QCOMPARE(folder.images[1].label, 0);
+        QCOMPARE(folder.images[2].label, 1);
+        QCOMPARE(folder.skipped.size(), 1u);
+        QCOMPARE(folder.skipped[0].reason, std::string("not inside a class folder"));
+        fs::remove(root / "stray.png");
+        QVERIFY(hasClassSubfolders(root));
+    }
+
+    void emptyOrMissingFolderIsAnError()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        upstep::test::writeBytes(root / "readme.txt", "no images here");
+        QVERIFY_THROWS_EXCEPTION(InputError, scanImageFolder(root));
+        QVERIFY_THROWS_EXCEPTION(IoError, scanImageFolder(root / "missing"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestImageDecode)
+#include "tst_imagedecode.moc"

@@ -1,0 +1,184 @@
+// safetensors: round trips for every dtype, metadata, atomic writes, and every malformed case
+// the reader must reject with a FormatError naming the file and the problem.
+#include "common/error.h"
+#include "io/safetensors.h"
+#include "testdata.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cstdint>
+
+using namespace upstep::core;
+namespace fs = std::filesystem;
+
+Q_DECLARE_METATYPE(torch::ScalarType)
+
+namespace {
+
+// Builds a file: 8-byte little-endian header length, header text, data bytes.
+std::string fileBytes(const std::string &header, const std::string &data)
+{
+    std::string out(8, '\0');
+    std::uint64_t n = header.size();
+    for (int i = 0; i < 8; ++i, n >>= 8)
+        out[static_cast<std::size_t>(i)] = static_cast<char>(n & 0xff);
+    return out + header + data;
+}
+
+std::string lengthOnly(std::uint64_t n)
+{
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i, n >>= 8)
+        out[static_cast<std::size_t>(i)] = static_cast<char>(n & 0xff);
+    return out;
+}
+
+} // namespace
+
+class TestSafetensors : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void roundTrip_data()
+    {
+        QTest::addColumn<torch::ScalarType>("type");
+        QTest::addColumn<QList<qint64>>("shape");
+        QTest::addRow("F32") << torch::kFloat32 << QList<qint64>{3, 4};
+        QTest::addRow("F16") << torch::kFloat16 << QList<qint64>{5};
+        QTest::addRow("BF16") << torch::kBFloat16 << QList<qint64>{2, 3};
+        QTest::addRow("F64") << torch::kFloat64 << QList<qint64>{2, 2, 2};
+        QTest::addRow("I64") << torch::kInt64 << QList<qint64>{7};
+        QTest::addRow("I32") << torch::kInt32 << QList<qint64>{3, 1};
+        QTest::addRow("I16") << torch::kInt16 << QList<qint64>{4};
+        QTest::addRow("I8") << torch::kInt8 << QList<qint64>{4};
+        QTest::addRow("U8") << torch::kUInt8 << QList<qint64>{2, 8};
+        QTest::addRow("BOOL") << torch::kBool << QList<qint64>{9};
+        QTest::addRow("scalar") << torch::kFloat32 << QList<qint64>{};
+        QTest::addRow("empty") << torch::kFloat32 << QList<qint64>{0, 3};
+    }
+
+    void roundTrip()
+    {
+        QFETCH(torch::ScalarType, type);
+        QFETCH(QList<qint64>, shape);
+        torch::manual_seed(1);
+        const std::vector<std::int64_t> dims(shape.begin(), shape.end());
+        auto values = (torch::randn(dims) * 50).to(type);
+        const TensorMap tensors{{"values", values}, {"other.weight", torch::arange(6, torch::kFloat32).reshape({2, 3})}};
+        const Metadata metadata{{"format", "pt"}, {"note", "ünïcode ok"}};
+        const auto file = fs::path(m_dir.filePath("round.safetensors").toStdString());
+        saveSafetensors(file, tensors, metadata);
+
+        const auto header = readSafetensorsHeader(file);
+        QCOMPARE((header.dataStart - 8) % 8, 0u); // header padded so data stays aligned
+        const auto loaded = loadSafetensors(file);
+        QCOMPARE(loaded.metadata, metadata);
+        QCOMPARE(loaded.tensors.size(), 2u);
+        const auto &back = loaded.tensors.at("values");
+        QCOMPARE(back.scalar_type(), type);
+        QCOMPARE(back.sizes().vec(), dims);
+        QVERIFY(torch::equal(back, values));
+        QVERIFY(torch::equal(loaded.tensors.at("other.weight"), tensors.at("other.weight")));
+
+        // Conversion on load touches floating tensors only.
+        const auto converted = loadSafetensors(file, torch::kFloat32).tensors.at("values");
+        QCOMPARE(converted.scalar_type(), values.is_floating_point() ? torch::kFloat32 : type);
+        QVERIFY(torch::equal(converted, values.is_floating_point() ? values.to(torch::kFloat32) : values));
+    }
+
+    void malformed_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("problem");
+        auto row = [](const char *name, const std::string &bytes, const char *problem) {
+            QTest::addRow("%s", name) << QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()))
+                                      << QString(problem);
+        };
+        const std::string f32x4(16, '\0');
+        row("zero bytes", "", "too short");
+        row("short length", "abc", "too short");
+        row("truncated header", fileBytes("{\"a\":", "").substr(0, 10), "truncated");
+        row("header too large", lengthOnly(std::uint64_t(1) << 40) + "{}", "exceeds the limit");
+        row("header longer than file", lengthOnly(1000) + "{}", "truncated");
+        row("bad json", fileBytes("{not json", ""), "not valid JSON");
+        row("json array", fileBytes("[1,2]", ""), "not a JSON object");
+        row("unknown dtype", fileBytes(R"({"a":{"dtype":"F8","shape":[4],"data_offsets":[0,4]}})", f32x4), "unknown dtype");
+        row("shape vs bytes", fileBytes(R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,8]}})", f32x4),
+            "shape needs");
+        row("negative dim", fileBytes(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", f32x4),
+            "non-negative");
+        row("shape overflow",
+            fileBytes(R"({"a":{"dtype":"F32","shape":[4611686018427387904,4611686018427387904],"data_offsets":[0,4]}})",
+                      f32x4),
+            "too large");
+        row("offsets reversed", fileBytes(R"({"a":{"dtype":"U8","shape":[0],"data_offsets":[8,0]}})", f32x4),
+            "end before");
+        row("offsets out of range", fileBytes(R"({"a":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", f32x4),
+            "outside");
+        row("truncated data", fileBytes(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", f32x4.substr(0, 9)),
+            "outside");
+        row("overlapping", fileBytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                     R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                                     f32x4),
+            "overlap");
+        row("missing offsets", fileBytes(R"({"a":{"dtype":"F32","shape":[2]}})", f32x4), "data_offsets");
+        row("metadata not strings", fileBytes(R"({"__metadata__":{"a":1}})", ""), "not a string");
+        row("entry not object", fileBytes(R"({"a":3})", ""), "not a JSON object");
+    }
+
+    void malformed()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, problem);
+        const auto file = fs::path(m_dir.filePath("bad.safetensors").toStdString());
+        upstep::test::writeBytes(file, bytes.toStdString());
+        bool thrown = false;
+        try {
+            loadSafetensors(file);
+        } catch (const FormatError &e) {
+            thrown = true;
+            const QString message = e.what();
+            QVERIFY2(message.contains(QString::fromStdString(file.string())), qPrintable(message));
+            QVERIFY2(message.contains(problem), qPrintable(message));
+        }
+        QVERIFY(thrown);
+    }
+
+    void atomicWrites()
+    {
+        const auto folder = fs::path(m_dir.filePath("atomic").toStdString());
+        fs::create_directories(folder);
+        const auto file = folder / "w.safetensors";
+        saveSafetensors(file, {{"a", torch::ones({3})}});
+        const auto before = upstep::test::readBytes(file);
+
+        // A tensor safetensors cannot store fails the write: the old file stays, no temp remains.
+        bool thrown = false;
+        try {
+            saveSafetensors(file, {{"a", torch::ones({3})}, {"z", torch::ones({2}, torch::kComplexFloat)}});
+        } catch (const Error &) {
+            thrown = true;
+        }
+        QVERIFY(thrown);
+        QCOMPARE(upstep::test::readBytes(file), before);
+        QCOMPARE(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1);
+
+        // A missing folder is an IoError and creates nothing.
+        thrown = false;
+        try {
+            saveSafetensors(folder / "missing" / "x.safetensors", {{"a", torch::ones({1})}});
+        } catch (const IoError &e) {
+            thrown = QString(e.what()).contains("does not exist");
+        }
+        QVERIFY(thrown);
+        QVERIFY(!fs::exists(folder / "missing"));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestSafetensors)
+#include "tst_safetensors.moc"
