@@ -10,5 +10,6 @@ void addInfoCommand(CLI::App &app);
 void addImportIdxCommand(CLI::App &app);
 void addFeaturesCommand(CLI::App &app);
 void addInitCommand(CLI::App &app);
+void addScanCommand(CLI::App &app);
 
 } // namespace upstep::cli

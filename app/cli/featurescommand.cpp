@@ -84,6 +84,8 @@ void runFeatures(const FeaturesArgs &args)
     skipped.insert(skipped.end(), result.skipped.begin(), result.skipped.end());
     std::cout << "features: " << result.features.size(0) << " x " << result.features.size(1) << " -> " << out.string()
               << " (index " << csvPath.string() << ")\n"
+              << "feature norms: mean " << result.features.norm(2, 1).mean().item<double>() << ", per-dimension std "
+              << (result.features.size(0) > 1 ? result.features.std(0).mean().item<double>() : 0.0) << "\n"
               << "time: " << result.seconds << " s, " << result.images.size() / std::max(result.seconds, 1e-9)
               << " images/s with " << torch::get_num_threads() << " threads\n";
     if (!skipped.empty()) {

@@ -20,6 +20,7 @@ int main(int argc, char **argv)
     cli::addImportIdxCommand(app);
     cli::addFeaturesCommand(app);
     cli::addInitCommand(app);
+    cli::addScanCommand(app);
 
     try {
         app.parse(argc, argv);

@@ -14,7 +14,7 @@ inline constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
 inline torch::Tensor scaledDotProductAttention(const torch::Tensor &q, const torch::Tensor &k,
                                                const torch::Tensor &v, double scale)
 {
-#if TORCH_VERSION_MAJOR >= 2 && TORCH_VERSION_MINOR >= 1
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
     return at::scaled_dot_product_attention(q, k, v, {}, 0.0, false, scale);
 #else
     auto attn = torch::matmul(q, k.transpose(-2, -1)) * scale;

@@ -1,0 +1,92 @@
+#include "commands.h"
+
+#include "data/imageloader.h"
+#include "io/atomicfile.h"
+#include "io/imagefolder.h"
+#include "terminalprogress.h"
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+namespace upstep::cli {
+
+namespace {
+
+struct ScanArgs {
+    std::string data;
+    std::string labels = "auto";
+    std::string report;
+    int size = 224;
+    int workers = 2;
+    int batch = 64;
+};
+
+void runScan(const ScanArgs &args)
+{
+    const bool withLabels = args.labels == "on" || (args.labels == "auto" && core::hasClassSubfolders(args.data));
+    TerminalProgress progress;
+    const auto folder = core::scanImageFolder(args.data, {withLabels}, progress.sink());
+    progress.finish();
+
+    // Decode everything through the loader, exactly as training and feature extraction will.
+    core::LoaderConfig config;
+    config.batchSize = args.batch;
+    config.workers = args.workers;
+    config.preprocessing.inputSize = args.size;
+    core::ImageLoader loader(folder.images, config);
+    const auto start = std::chrono::steady_clock::now();
+    loader.startEpoch(0);
+    std::int64_t decoded = 0;
+    const auto total = static_cast<std::int64_t>(folder.images.size());
+    while (auto batch = loader.next()) {
+        decoded += static_cast<std::int64_t>(batch->indices.size());
+        progress.update({"decoding", decoded + static_cast<std::int64_t>(loader.failures().size()), total, "images"});
+    }
+    progress.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    auto skipped = folder.skipped;
+    const auto failed = loader.failures();
+    skipped.insert(skipped.end(), failed.begin(), failed.end());
+    std::cout << "folder:   " << args.data << "\n"
+              << "images:   " << decoded << " readable, " << skipped.size() << " skipped\n";
+    if (withLabels)
+        std::cout << "classes:  " << folder.classNames.size() << "\n";
+    std::cout << "decoding: " << decoded / std::max(seconds, 1e-9) << " images/s to " << args.size << "x" << args.size
+              << " with " << args.workers << " loader threads (" << seconds << " s)\n";
+    for (std::size_t i = 0; i < std::min<std::size_t>(skipped.size(), 20); ++i)
+        std::cout << "  skipped " << skipped[i].path.string() << ": " << skipped[i].reason << "\n";
+    if (skipped.size() > 20)
+        std::cout << "  ... and " << skipped.size() - 20 << " more" << (args.report.empty() ? " (see --report)" : "")
+                  << "\n";
+    if (!args.report.empty()) {
+        std::ostringstream csv;
+        csv << "path,reason\n";
+        for (const auto &s : skipped)
+            csv << '"' << s.path.string() << "\"," << s.reason << "\n";
+        core::writeFileAtomically(args.report, csv.str());
+    }
+}
+
+} // namespace
+
+void addScanCommand(CLI::App &app)
+{
+    auto args = std::make_shared<ScanArgs>();
+    auto *cmd = app.add_subcommand("scan", "Check an image folder: decode every image, list the unreadable ones "
+                                           "with the reason, and measure decoding speed");
+    cmd->add_option("--data", args->data, "Image folder (scanned recursively)")->required()->check(CLI::ExistingDirectory);
+    cmd->add_option("--labels", args->labels, "Class sub-folders give labels: auto, on or off")
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
+    cmd->add_option("--size", args->size, "Resize and crop to this many pixels, as a model would")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--workers", args->workers, "Decoding threads")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--report", args->report, "Write the skipped files and reasons to this CSV");
+    cmd->callback([args] { runScan(*args); });
+}
+
+} // namespace upstep::cli
