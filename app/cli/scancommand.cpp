@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "common/error.h"
 #include "data/imageloader.h"
 #include "io/atomicfile.h"
 #include "io/imagefolder.h"
@@ -46,6 +47,8 @@ void runScan(const ScanArgs &args)
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+    if (decoded == 0)
+        throw core::InputError(args.data + ": none of the " + std::to_string(total) + " image files could be decoded");
     auto skipped = folder.skipped;
     const auto failed = loader.failures();
     skipped.insert(skipped.end(), failed.begin(), failed.end());

@@ -74,10 +74,14 @@ void TerminalProgress::update(const core::Progress &p)
         if (!complete && decile == m_lastDecile && now - m_lastDraw < std::chrono::seconds(10))
             return;
         m_lastDecile = decile;
-        const std::string total = p.total > 0 ? "/" + std::to_string(p.total) : std::string();
-        std::snprintf(line, sizeof line, "%s: %lld%s %s (%.1f %s/s, %s elapsed)\n", p.stage.c_str(),
-                      static_cast<long long>(p.done), total.c_str(), p.unit.c_str(), rate, p.unit.c_str(),
-                      formatDuration(elapsed).c_str());
+        char count[48];
+        if (p.total > 0)
+            std::snprintf(count, sizeof count, "%lld/%lld", static_cast<long long>(p.done),
+                          static_cast<long long>(p.total));
+        else
+            std::snprintf(count, sizeof count, "%lld", static_cast<long long>(p.done));
+        std::snprintf(line, sizeof line, "%s: %s %s (%.1f %s/s, %s elapsed)\n", p.stage.c_str(), count,
+                      p.unit.c_str(), rate, p.unit.c_str(), formatDuration(elapsed).c_str());
         std::fputs(line, stderr);
     }
     m_lastDraw = now;
