@@ -2,7 +2,7 @@
 set -euo pipefail
 UPSTEP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Data and caches live outside git.
-UPSTEP_CACHE="${UPSTEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/upstep}"
+UPSTEP_CACHE="${UPSTEP_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/upstep}"
 UPSTEP_DATA="$UPSTEP_CACHE/data"
 UPSTEP_PRESET="${UPSTEP_PRESET:-release}"
 UPSTEP_BUILD="$UPSTEP_ROOT/build/$UPSTEP_PRESET"

@@ -37,15 +37,16 @@ std::string csvField(const std::string &text)
 void runFeatures(const FeaturesArgs &args)
 {
     const auto device = core::resolveDevice(args.device);
-    auto loaded = core::loadBackbone(args.weights, args.arch);
-    const auto &spec = loaded.arch.spec;
-    std::cerr << "model: " << spec.name << " (" << core::describeArch(spec) << "), " << core::torchBuildInfo()
-              << ", " << torch::get_num_threads() << " threads\n";
-
+    // The folder is checked first: a wrong path fails before the model is loaded.
     const bool withLabels = args.labels == "on" || (args.labels == "auto" && core::hasClassSubfolders(args.data));
     TerminalProgress progress;
     const auto folder = core::scanImageFolder(args.data, {withLabels}, progress.sink());
     progress.finish();
+
+    auto loaded = core::loadBackbone(args.weights, args.arch);
+    const auto &spec = loaded.arch.spec;
+    std::cerr << "model: " << spec.name << " (" << core::describeArch(spec) << "), " << core::torchBuildInfo()
+              << ", " << torch::get_num_threads() << " threads\n";
 
     core::FeatureOptions options;
     options.batchSize = args.batch;

@@ -7,7 +7,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
 #include <cstdint>
+#include <random>
+#include <sys/resource.h>
 
 using namespace upstep::core;
 namespace fs = std::filesystem;
@@ -174,6 +177,73 @@ private slots:
         }
         QVERIFY(thrown);
         QVERIFY(!fs::exists(folder / "missing"));
+    }
+
+    // Random byte mutations of a valid file: every outcome is a clean load or a typed error,
+    // never a crash or a huge allocation (run under the asan preset to check memory too).
+    void mutatedFilesNeverCrash()
+    {
+        const auto file = fs::path(m_dir.filePath("fuzz.safetensors").toStdString());
+        saveSafetensors(file, {{"a", torch::arange(12, torch::kFloat32).reshape({3, 4})},
+                               {"b", torch::ones({5}, torch::kInt64)}},
+                        {{"k", "v"}});
+        const auto valid = upstep::test::readBytes(file);
+        std::mt19937 rng(1234);
+        int rejected = 0;
+        for (int round = 0; round < 3000; ++round) {
+            auto bytes = valid;
+            const int edits = 1 + static_cast<int>(rng() % 4);
+            for (int e = 0; e < edits; ++e) {
+                const auto at = rng() % bytes.size();
+                switch (rng() % 3) {
+                case 0: bytes[at] = static_cast<char>(rng() % 256); break;
+                case 1: bytes.resize(at); break; // truncate
+                default: bytes.insert(at, 1, static_cast<char>("{}[]\",:0123456789"[rng() % 19])); break;
+                }
+                if (bytes.empty())
+                    break;
+            }
+            upstep::test::writeBytes(file, bytes);
+            try {
+                loadSafetensors(file);
+            } catch (const Error &) {
+                ++rejected;
+            }
+        }
+        QVERIFY(rejected > 1000); // most mutations must be caught
+    }
+
+    // A full disk, simulated with a file size limit: the write fails with IoError, the old file
+    // stays as it was and no temporary file is left behind.
+    void fullDiskLeavesNothing()
+    {
+        const auto folder = fs::path(m_dir.filePath("full").toStdString());
+        fs::create_directories(folder);
+        const auto file = folder / "w.safetensors";
+        saveSafetensors(file, {{"a", torch::ones({4})}});
+        const auto before = upstep::test::readBytes(file);
+
+        rlimit old{};
+        getrlimit(RLIMIT_FSIZE, &old);
+        const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN); // get EFBIG instead of a signal
+        rlimit small = old;
+        small.rlim_cur = 64 * 1024;
+        setrlimit(RLIMIT_FSIZE, &small);
+        bool thrown = false;
+        QString message;
+        try {
+            saveSafetensors(file, {{"a", torch::ones({1 << 20})}}); // 4 MiB
+        } catch (const IoError &e) {
+            thrown = true;
+            message = e.what();
+        }
+        setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, oldHandler);
+
+        QVERIFY(thrown);
+        QVERIFY2(message.contains("write failed"), qPrintable(message));
+        QCOMPARE(upstep::test::readBytes(file), before);
+        QCOMPARE(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1);
     }
 
 private:
