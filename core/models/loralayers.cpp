@@ -44,12 +44,7 @@ LoraLinearImpl::LoraLinearImpl(std::int64_t in, std::int64_t out, bool withBias)
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor &x)
 {
-    auto y = torch::nn::functional::linear(x, weight, bias);
-    if (!m_lora.merged) {
-        if (const double s = m_lora.effectiveScale(); s != 0.0)
-            y = y + lora_B(lora_A(x)) * s;
-    }
-    return y;
+    return addAdapter(torch::nn::functional::linear(x, weight, bias), x);
 }
 
 void LoraLinearImpl::attachLora(int rank, double alpha)
@@ -58,16 +53,8 @@ void LoraLinearImpl::attachLora(int rank, double alpha)
     // PEFT: A is Kaiming-uniform (as nn.Linear), B is zero.
     lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(m_in, rank).bias(false)));
     lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(rank, m_out).bias(false)));
-    torch::NoGradGuard noGrad;
-    lora_B->weight.zero_();
-    lora_A->weight.set_requires_grad(true);
-    lora_B->weight.set_requires_grad(true);
-    lora_A->to(weight.device());
-    lora_B->to(weight.device());
+    finishAttach();
 }
-
-
-
 
 torch::Tensor LoraLinearImpl::deltaWeight() const
 {
@@ -75,8 +62,6 @@ torch::Tensor LoraLinearImpl::deltaWeight() const
         return torch::zeros_like(weight);
     return torch::matmul(lora_B->weight, lora_A->weight) * m_lora.effectiveScale();
 }
-
-
 
 // ---- Conv2d ---------------------------------------------------------------------------------
 
@@ -93,12 +78,7 @@ LoraConv2dImpl::LoraConv2dImpl(std::int64_t in, std::int64_t out, int kernel, in
 
 torch::Tensor LoraConv2dImpl::forward(const torch::Tensor &x)
 {
-    auto y = torch::conv2d(x, weight, bias, m_stride, m_padding);
-    if (!m_lora.merged) {
-        if (const double s = m_lora.effectiveScale(); s != 0.0)
-            y = y + lora_B(lora_A(x)) * s;
-    }
-    return y;
+    return addAdapter(torch::conv2d(x, weight, bias, m_stride, m_padding), x);
 }
 
 void LoraConv2dImpl::attachLora(int rank, double alpha)
@@ -109,17 +89,12 @@ void LoraConv2dImpl::attachLora(int rank, double alpha)
         "lora_A", torch::nn::Conv2d(
                       torch::nn::Conv2dOptions(m_in, rank, m_kernel).stride(m_stride).padding(m_padding).bias(false)));
     lora_B = register_module("lora_B", torch::nn::Conv2d(torch::nn::Conv2dOptions(rank, m_out, 1).bias(false)));
-    torch::NoGradGuard noGrad;
-    torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
-    lora_B->weight.zero_();
-    lora_A->weight.set_requires_grad(true);
-    lora_B->weight.set_requires_grad(true);
-    lora_A->to(weight.device());
-    lora_B->to(weight.device());
+    {
+        torch::NoGradGuard noGrad;
+        torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
+    }
+    finishAttach();
 }
-
-
-
 
 torch::Tensor LoraConv2dImpl::deltaWeight() const
 {
@@ -130,7 +105,5 @@ torch::Tensor LoraConv2dImpl::deltaWeight() const
     const auto a = lora_A->weight.reshape({rank, -1});
     return torch::matmul(b, a).reshape(weight.sizes()) * m_lora.effectiveScale();
 }
-
-
 
 } // namespace upstep::core

@@ -57,13 +57,37 @@ public:
             return;
         torch::NoGradGuard noGrad;
         auto &self = static_cast<Derived &>(*this);
-        m_lora.merged = false; // deltaWeight() is the same either way; the flag only guards setters
+        m_lora.merged = false;
         self.weight.sub_(self.deltaWeight().to(self.weight.dtype()));
     }
 
 protected:
     void requireUnmerged(const char *what) const;
     void beginAttach(int rank, double alpha);
+
+    /// After the adapter modules exist: B to zero, both trainable, on the base weight's device.
+    void finishAttach()
+    {
+        auto &self = static_cast<Derived &>(*this);
+        torch::NoGradGuard noGrad;
+        self.lora_B->weight.zero_();
+        for (auto *module : {self.lora_A.ptr().get(), self.lora_B.ptr().get()}) {
+            module->to(self.weight.device());
+            for (auto &p : module->parameters())
+                p.set_requires_grad(true);
+        }
+    }
+
+    /// y plus the adapter's contribution on x, unless merged, disabled or scaled to zero.
+    torch::Tensor addAdapter(torch::Tensor y, const torch::Tensor &x)
+    {
+        const double scale = m_lora.effectiveScale();
+        if (m_lora.merged || scale == 0.0)
+            return y;
+        auto &self = static_cast<Derived &>(*this);
+        return y + self.lora_B(self.lora_A(x)) * scale;
+    }
+
     LoraState m_lora;
 };
 
