@@ -1,0 +1,29 @@
+#pragma once
+// Weighted k-nearest-neighbour classification, DINO's protocol (METHOD.md §6): cosine similarity
+// on L2-normalised features, the k most similar memory items vote with weight
+// exp(similarity / temperature), top-1 of the votes. Memory use is bounded by processing the
+// queries in chunks.
+//
+// Threading: a pure function; runs on the caller's thread and device.
+
+#include <torch/torch.h>
+
+namespace upstep::core {
+
+struct KnnConfig {
+    int k = 20;
+    double temperature = 0.07;
+    int chunk = 512; ///< queries per similarity block
+};
+
+struct ClassificationResult {
+    double top1 = 0;           ///< fraction correct, in [0, 1]
+    torch::Tensor predictions; ///< [M] int64
+};
+
+/// memory [N, D] with labels [N]; queries [M, D] with labels [M]. Labels are 0..C-1.
+ClassificationResult knnClassify(const torch::Tensor &memory, const torch::Tensor &memoryLabels,
+                                 const torch::Tensor &queries, const torch::Tensor &queryLabels,
+                                 const KnnConfig &config = {});
+
+} // namespace upstep::core

@@ -1,0 +1,21 @@
+#pragma once
+// Linear probe (METHOD.md §6): multinomial logistic regression on frozen, L2-normalised
+// features, fitted full-batch with L-BFGS and an L2 penalty. Deterministic for given inputs.
+//
+// Threading: a pure function; runs on the caller's thread and device.
+
+#include "eval/knnclassifier.h"
+
+namespace upstep::core {
+
+struct LinearProbeConfig {
+    double weightDecay = 1e-4; ///< L2 penalty on the weights
+    int iterations = 200;      ///< L-BFGS iterations
+};
+
+/// Fits on (train, trainLabels) and reports top-1 on (test, testLabels).
+ClassificationResult linearProbe(const torch::Tensor &train, const torch::Tensor &trainLabels,
+                                 const torch::Tensor &test, const torch::Tensor &testLabels,
+                                 const LinearProbeConfig &config = {});
+
+} // namespace upstep::core

@@ -1,0 +1,80 @@
+// Evaluation: weighted kNN and the linear probe on cases with known answers, and on real
+// Fashion-MNIST pixels, where both must beat chance by far.
+#include "common/error.h"
+#include "eval/knnclassifier.h"
+#include "eval/linearprobe.h"
+#include "io/idx.h"
+#include "testdata.h"
+
+#include <QtTest>
+
+using namespace upstep::core;
+
+namespace {
+
+// Fashion-MNIST images as raw pixel features [n, 784] with labels, from the real IDX files.
+std::pair<torch::Tensor, torch::Tensor> fashionPixels(const char *split, std::int64_t n)
+{
+    const auto folder = upstep::test::dataPath("fashion-mnist");
+    const auto images = readIdx(folder / (std::string(split) + "-images-idx3-ubyte.gz"));
+    const auto labels = readIdx(folder / (std::string(split) + "-labels-idx1-ubyte.gz"));
+    auto x = torch::from_blob(const_cast<std::uint8_t *>(images.data.data()), {images.dims[0], 784}, torch::kUInt8)
+                 .narrow(0, 0, n)
+                 .to(torch::kFloat32);
+    auto y = torch::from_blob(const_cast<std::uint8_t *>(labels.data.data()), {labels.dims[0]}, torch::kUInt8)
+                 .narrow(0, 0, n)
+                 .to(torch::kInt64);
+    return {x / 255.0, y};
+}
+
+} // namespace
+
+class TestEvaluation : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { torch::set_num_threads(2); }
+
+    void knnByHand()
+    {
+        // Two classes on two axes; the query leans to class 1 and its nearest neighbours are class 1.
+        const auto memory = torch::tensor({{1.0f, 0.0f}, {0.9f, 0.1f}, {0.0f, 1.0f}, {0.1f, 0.9f}});
+        const auto labels = torch::tensor({0, 0, 1, 1}, torch::kInt64);
+        const auto queries = torch::tensor({{0.2f, 1.0f}, {5.0f, 0.1f}});
+        const auto result = knnClassify(memory, labels, queries, torch::tensor({1, 0}, torch::kInt64), {3, 0.07, 1});
+        QCOMPARE(result.predictions[0].item<std::int64_t>(), 1);
+        QCOMPARE(result.predictions[1].item<std::int64_t>(), 0); // cosine: the scale does not matter
+        QCOMPARE(result.top1, 1.0);
+
+        // With k = 4 all vote; weights exp(cos / T) still favour the nearer class.
+        QCOMPARE(knnClassify(memory, labels, queries, torch::tensor({1, 0}, torch::kInt64), {4, 0.07, 512}).top1, 1.0);
+        QVERIFY_THROWS_EXCEPTION(InputError, knnClassify(memory, labels, torch::ones({1, 3}), torch::zeros({1}), {}));
+    }
+
+    void linearProbeSeparates()
+    {
+        torch::manual_seed(0);
+        // Three classes in 8 dimensions, separable by direction.
+        const auto centres = torch::eye(8).narrow(0, 0, 3) * 4;
+        const auto labels = torch::arange(3, torch::kInt64).repeat({50});
+        const auto features = centres.index_select(0, labels) + torch::randn({150, 8}) * 0.3;
+        const auto result = linearProbe(features, labels, features, labels);
+        QCOMPARE(result.top1, 1.0);
+        // Deterministic: no random initialisation.
+        QVERIFY(torch::equal(linearProbe(features, labels, features, labels).predictions, result.predictions));
+    }
+
+    void realFashionPixels()
+    {
+        const auto [trainX, trainY] = fashionPixels("train", 3000);
+        const auto [testX, testY] = fashionPixels("t10k", 1000);
+        const auto knn = knnClassify(trainX, trainY, testX, testY);
+        const auto probe = linearProbe(trainX, trainY, testX, testY, {1e-4, 100});
+        qInfo("Fashion-MNIST pixels, 3000 train / 1000 test: kNN top-1 %.3f, linear probe top-1 %.3f", knn.top1,
+              probe.top1);
+        QVERIFY(knn.top1 > 0.7);   // chance is 0.1
+        QVERIFY(probe.top1 > 0.7);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEvaluation)
+#include "tst_evaluation.moc"

@@ -1,0 +1,162 @@
+// The UpStep method's building blocks on small cases with known answers: Sinkhorn marginals,
+// the swapped-prediction loss computed by hand, the center vector anchor, the EMA stream and the
+// iteration gate's skip ratios and resumable state.
+#include "common/error.h"
+#include "method/centervector.h"
+#include "method/clustering.h"
+#include "method/emaweights.h"
+#include "method/iterationgate.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <random>
+
+using namespace upstep::core;
+
+class TestMethod : public QObject {
+    Q_OBJECT
+private slots:
+    void sinkhornMarginals()
+    {
+        torch::manual_seed(0);
+        const auto scores = torch::nn::functional::normalize(torch::randn({64, 16}),
+                                                             torch::nn::functional::NormalizeFuncOptions().dim(1))
+                                .requires_grad_(true);
+        const auto q = sinkhornKnopp(scores, 0.05, 3);
+        QVERIFY(!q.requires_grad());
+        QVERIFY(q.min().item<float>() >= 0.0f);
+        QVERIFY(torch::allclose(q.sum(1), torch::ones({64}), 1e-5, 1e-5)); // each sample: mass 1
+
+        // Equipartition: prototype totals approach B/K = 4, and move towards it with iterations.
+        const auto plainSoftmax = torch::softmax(scores.detach() / 0.05, 1).sum(0);
+        const auto spread = [](const torch::Tensor &totals) { return (totals - 4.0).abs().max().item<double>(); };
+        QVERIFY(spread(q.sum(0)) < spread(plainSoftmax));
+        QVERIFY(spread(sinkhornKnopp(scores, 0.05, 200).sum(0)) < 1e-3);
+
+        // Large scores stay finite.
+        QVERIFY(torch::isfinite(sinkhornKnopp(scores.detach() * 1000, 0.05, 3)).all().item<bool>());
+        QVERIFY_THROWS_EXCEPTION(InputError, sinkhornKnopp(torch::ones({4}), 0.05, 3));
+    }
+
+    void swappedPredictionByHand()
+    {
+        const auto s1 = torch::tensor({{0.0, std::log(3.0)}}, torch::kFloat32).requires_grad_(true); // p1 = [1/4, 3/4]
+        const auto s2 = torch::tensor({{0.0, 0.0}}, torch::kFloat32);                                 // p2 = [1/2, 1/2]
+        const auto q1 = torch::tensor({{1.0, 0.0}}, torch::kFloat32);
+        const auto q2 = torch::tensor({{0.0, 1.0}}, torch::kFloat32);
+        const auto loss = swappedPredictionLoss(s1, s2, q1, q2, 1.0);
+        QVERIFY(std::abs(loss.item<double>() - 0.5 * std::log(8.0 / 3.0)) < 1e-6);
+        loss.backward();
+        QVERIFY(s1.grad().defined() && s1.grad().abs().sum().item<double>() > 0);
+
+        // A small crop with p3 = [3/4, 1/4] is predicted by both targets.
+        const auto s3 = torch::tensor({{std::log(3.0), 0.0}}, torch::kFloat32);
+        const double expected = (std::log(2.0) + std::log(4.0 / 3.0) + std::log(4.0 / 3.0) + std::log(4.0)) / 4.0;
+        QVERIFY(std::abs(swappedPredictionLoss(s1, s2, q1, q2, 1.0, {s3}).item<double>() - expected) < 1e-6);
+
+        // The temperature divides the scores: tau = 0.5 on s equals tau = 1 on 2s.
+        QVERIFY(std::abs(swappedPredictionLoss(s1, s2, q1, q2, 0.5).item<double>() -
+                         swappedPredictionLoss(s1 * 2, s2 * 2, q1, q2, 1.0).item<double>()) < 1e-6);
+    }
+
+    void clusterUsage()
+    {
+        QVERIFY(std::abs(clusterUsageEntropy(torch::full({10, 8}, 1.0 / 8)) - std::log(8.0)) < 1e-9);
+        auto collapsed = torch::zeros({10, 8});
+        collapsed.select(1, 3).fill_(1.0);
+        QVERIFY(std::abs(clusterUsageEntropy(collapsed)) < 1e-9);
+    }
+
+    void centerVectorAnchor()
+    {
+        CenterVector center(torch::tensor({1.0f, 0.0f}), {0.9, 0.9});
+        auto features = torch::tensor({{0.0f, 3.0f}, {0.0f, 0.5f}}).requires_grad_(true); // centre [0, 1]
+        QVERIFY(torch::allclose(CenterVector::batchCenter(features), torch::tensor({0.0f, 1.0f})));
+        // mu_tilde = 0.9 [1, 0] + 0.1 [0, 1]; |mu_tilde - mu0|^2 = 0.02; lambda 2.
+        const auto loss = center.anchorLoss(features, 2.0);
+        QVERIFY(std::abs(loss.item<double>() - 0.04) < 1e-6);
+        loss.backward();
+        QVERIFY(features.grad().abs().sum().item<double>() > 0); // flows through the batch part
+        QCOMPARE(center.drift(), 0.0);
+
+        center.update(features);
+        QVERIFY(torch::allclose(center.mu(), torch::tensor({0.9f, 0.1f})));
+        QVERIFY(!center.mu().requires_grad());
+        QVERIFY(std::abs(center.norm() - std::sqrt(0.82)) < 1e-6);
+        QVERIFY(std::abs(center.drift() - (1.0 - 0.9 / std::sqrt(0.82))) < 1e-6);
+        QCOMPARE(center.anchorLoss(features, 0.0).item<double>(), 0.0); // lambda = 0 switches it off
+    }
+
+    void emaUpdateAndExchange()
+    {
+        auto p = torch::tensor({1.0f, -2.0f}).requires_grad_(true);
+        EmaWeights ema({p});
+        {
+            torch::NoGradGuard noGrad;
+            p.copy_(torch::tensor({3.0f, 2.0f}));
+        }
+        ema.update(0.9); // 0.9 * [1, -2] + 0.1 * [3, 2]
+        QVERIFY(torch::allclose(ema.averages()[0], torch::tensor({1.2f, -1.6f})));
+        ema.exchange();
+        QVERIFY(torch::allclose(p, torch::tensor({1.2f, -1.6f})));
+        ema.exchange();
+        QVERIFY(torch::equal(p.detach(), torch::tensor({3.0f, 2.0f}))); // restored bit for bit
+        QVERIFY(p.requires_grad());
+
+        QCOMPARE(EmaWeights::cosineMomentum(0, 101), 0.99);
+        QCOMPARE(EmaWeights::cosineMomentum(100, 101), 1.0);
+        QVERIFY(std::abs(EmaWeights::cosineMomentum(50, 101) - 0.995) < 1e-12);
+    }
+
+    void gateSkipRatios()
+    {
+        IterationGate alternate;
+        for (int step = 0; step < 100; ++step)
+            QCOMPARE(alternate.keep(step), step % 2 == 0);
+        QCOMPARE(alternate.skipped(), 50);
+        QCOMPARE(alternate.skippedFraction(), 0.5);
+
+        IterationGate none({GatePolicy::None});
+        for (int step = 0; step < 10; ++step)
+            QVERIFY(none.keep(step));
+        QCOMPARE(none.skippedFraction(), 0.0);
+
+        std::mt19937 rng(5);
+        std::uniform_real_distribution<double> loss(1.0, 5.0);
+        IterationGate quantile({GatePolicy::LossQuantile, 0.5, 64, 8});
+        QVERIFY(quantile.needsLoss());
+        for (int step = 0; step < 2000; ++step)
+            quantile.keep(step, loss(rng));
+        QVERIFY2(std::abs(quantile.skippedFraction() - 0.5) < 0.05, qPrintable(QString::number(quantile.skippedFraction())));
+
+        QCOMPARE(gatePolicyFromName("loss-quantile"), GatePolicy::LossQuantile);
+        QVERIFY_THROWS_EXCEPTION(InputError, gatePolicyFromName("sometimes"));
+    }
+
+    void gateStateResumes()
+    {
+        std::mt19937 rng(9);
+        std::uniform_real_distribution<double> loss(0.0, 1.0);
+        std::vector<double> losses(300);
+        for (auto &l : losses)
+            l = loss(rng);
+        const GateConfig config{GatePolicy::LossQuantile, 0.5, 32, 8};
+        IterationGate straight(config);
+        std::vector<bool> expected;
+        for (int step = 0; step < 300; ++step)
+            expected.push_back(straight.keep(step, losses[static_cast<std::size_t>(step)]));
+
+        IterationGate first(config);
+        for (int step = 0; step < 137; ++step)
+            first.keep(step, losses[static_cast<std::size_t>(step)]);
+        IterationGate resumed(config);
+        resumed.restore(first.state());
+        for (int step = 137; step < 300; ++step)
+            QCOMPARE(resumed.keep(step, losses[static_cast<std::size_t>(step)]), expected[static_cast<std::size_t>(step)]);
+        QCOMPARE(resumed.kept(), straight.kept());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMethod)
+#include "tst_method.moc"
