@@ -20,6 +20,7 @@ struct FeaturesArgs {
     std::string weights, arch, data, out;
     std::string labels = "auto";
     std::string device = "auto";
+    std::string precision = "auto";
     int batch = 64;
     int workers = 2;
 };
@@ -45,13 +46,16 @@ void runFeatures(const FeaturesArgs &args)
 
     auto loaded = core::loadBackbone(args.weights, args.arch);
     const auto &spec = loaded.arch.spec;
+    const auto dtype = core::resolvePrecision(core::precisionFromName(args.precision), device);
     std::cerr << "model: " << spec.name << " (" << core::describeArch(spec) << "), " << core::torchBuildInfo()
-              << ", " << torch::get_num_threads() << " threads\n";
+              << ", " << torch::get_num_threads() << " threads, " << (dtype == torch::kBFloat16 ? "bf16" : "fp32")
+              << "\n";
 
     core::FeatureOptions options;
     options.batchSize = args.batch;
     options.loaderWorkers = args.workers;
     options.device = device;
+    options.dtype = dtype;
     auto result = core::extractFeatures(*loaded.model, folder.images, options, progress.sink());
     progress.finish();
     if (result.images.empty())
@@ -77,6 +81,7 @@ void runFeatures(const FeaturesArgs &args)
                           {{core::kArchMetadataKey, core::archSpecToJson(spec)},
                            {"upstep.weights", args.weights},
                            {"upstep.data", args.data},
+                           {"upstep.precision", dtype == torch::kBFloat16 ? "bf16" : "fp32"},
                            {"upstep.index", csvPath.filename().string()},
                            {"format", "pt"}});
     core::writeFileAtomically(csvPath, csv.str());
@@ -117,6 +122,11 @@ void addFeaturesCommand(CLI::App &app)
     cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--workers", args->workers, "Decoding threads")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    cmd->add_option("--precision", args->precision,
+                    "auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32 or bf16; features are "
+                    "stored as float32 either way")
+        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+        ->capture_default_str();
     cmd->callback([args] { runFeatures(*args); });
 }
 

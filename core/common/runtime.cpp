@@ -35,6 +35,47 @@ torch::Device resolveDevice(const std::string &name)
     throw InputError("--device must be auto, cpu, cuda or cuda:N, got '" + name + "'");
 }
 
+Precision precisionFromName(const std::string &name)
+{
+    if (name == "auto")
+        return Precision::Auto;
+    if (name == "fp32")
+        return Precision::Fp32;
+    if (name == "bf16")
+        return Precision::Bf16;
+    throw InputError("--precision must be auto, fp32 or bf16, got '" + name + "'");
+}
+
+std::string precisionName(Precision precision)
+{
+    switch (precision) {
+    case Precision::Auto: return "auto";
+    case Precision::Fp32: return "fp32";
+    case Precision::Bf16: return "bf16";
+    }
+    return "fp32";
+}
+
+bool cpuHasFastBf16()
+{
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#else
+    return false;
+#endif
+}
+
+torch::ScalarType resolvePrecision(Precision precision, const torch::Device &device)
+{
+    switch (precision) {
+    case Precision::Fp32: return torch::kFloat32;
+    case Precision::Bf16: return torch::kBFloat16;
+    case Precision::Auto: return device.is_cuda() || cpuHasFastBf16() ? torch::kBFloat16 : torch::kFloat32;
+    }
+    return torch::kFloat32;
+}
+
 std::string torchBuildInfo()
 {
     std::string info = "LibTorch " TORCH_VERSION;

@@ -17,6 +17,19 @@ int configureThreads(int n);
 /// CUDA is asked for but not available.
 torch::Device resolveDevice(const std::string &name);
 
+/// Number format of the model's matrix products. The loss and the stored features stay float32.
+enum class Precision { Auto, Fp32, Bf16 };
+
+Precision precisionFromName(const std::string &name); ///< auto, fp32 or bf16; throws InputError
+std::string precisionName(Precision precision);
+
+/// True when this CPU has native bf16 dot products (AVX512-BF16 or AMX), where bf16 runs several
+/// times faster than fp32.
+bool cpuHasFastBf16();
+
+/// The dtype to run a model in: Auto picks bf16 on CUDA and on CPUs with fast bf16, else fp32.
+torch::ScalarType resolvePrecision(Precision precision, const torch::Device &device);
+
 /// Short description of the LibTorch build, e.g. "LibTorch 1.13.1, CPU".
 std::string torchBuildInfo();
 

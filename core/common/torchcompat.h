@@ -17,7 +17,8 @@ inline torch::Tensor scaledDotProductAttention(const torch::Tensor &q, const tor
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
     return at::scaled_dot_product_attention(q, k, v, {}, 0.0, false, scale);
 #else
-    auto attn = torch::matmul(q, k.transpose(-2, -1)) * scale;
+    // Scaling q ([.., N, d]) is cheaper than scaling the [.., N, N] scores.
+    auto attn = torch::matmul(q * scale, k.transpose(-2, -1));
     return torch::matmul(attn.softmax(-1), v);
 #endif
 }

@@ -21,7 +21,7 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
 
     compat::InferenceGuard inference;
     model.eval();
-    model.to(options.device);
+    model.to(options.device, options.dtype);
     std::vector<torch::Tensor> chunks;
     std::vector<std::int64_t> kept;
     std::int64_t done = 0;
@@ -32,7 +32,7 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
             throw Cancelled();
         }
         if (!batch->indices.empty()) {
-            chunks.push_back(model.features(batch->images.to(options.device)).to(torch::kCPU, torch::kFloat32));
+            chunks.push_back(model.features(batch->images.to(options.device, options.dtype)).to(torch::kCPU, torch::kFloat32));
             kept.insert(kept.end(), batch->indices.begin(), batch->indices.end());
         }
         done += static_cast<std::int64_t>(batch->indices.size());

@@ -16,6 +16,7 @@ struct FeatureOptions {
     int batchSize = 64;
     int loaderWorkers = 2;
     torch::Device device = torch::kCPU;
+    torch::ScalarType dtype = torch::kFloat32; ///< the model is converted to this type and device
 };
 
 struct FeatureResult {

@@ -2,7 +2,7 @@
 
 Loads the same safetensors file into torchvision's VisionTransformer (same architecture: pre-norm
 blocks, LayerNorm eps 1e-6, exact GELU) by renaming timm's keys, then times batched forward passes
-under inference mode. Usage: pytorch_vit_forward.py WEIGHTS IMAGES THREADS BATCH
+under inference mode. Usage: pytorch_vit_forward.py WEIGHTS IMAGES THREADS BATCH [fp32|bf16]
 Prints one line: images/s.
 """
 import json
@@ -54,7 +54,7 @@ def to_torchvision(tensors):
     return out
 
 
-def main(weights, images, threads, batch):
+def main(weights, images, threads, batch, precision="fp32"):
     torch.set_num_threads(threads)
     tensors, arch = load_safetensors(weights)
     model = torchvision.models.VisionTransformer(
@@ -64,7 +64,9 @@ def main(weights, images, threads, batch):
     model.load_state_dict(to_torchvision(tensors), strict=True)
     model.heads = torch.nn.Identity()  # pooled features, as `upstep features`
     model.eval()
-    x = torch.randn(batch, arch["in_chans"], arch["img_size"], arch["img_size"])
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    model = model.to(dtype)
+    x = torch.randn(batch, arch["in_chans"], arch["img_size"], arch["img_size"], dtype=dtype)
     with torch.inference_mode():
         model(x)  # warm-up
         done = 0
@@ -77,4 +79,4 @@ def main(weights, images, threads, batch):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6])
