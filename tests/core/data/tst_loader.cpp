@@ -100,7 +100,12 @@ private slots:
         config.preprocessing.cropPct = 1.0;
         ImageLoader loader(m_images, config);
         loader.startEpoch(0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        // Wait (generously, the machine may be busy) until the queue is full, then give the
+        // workers time to overfill it if they could.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (loader.preparedBatches() < 2u && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
         QCOMPARE(loader.preparedBatches(), 2u); // full, and no further
         QVERIFY(loader.next().has_value());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
