@@ -6,6 +6,7 @@
 #include "io/atomicfile.h"
 #include "io/safetensors.h"
 #include "models/registry.h"
+#include "folderreport.h"
 #include "terminalprogress.h"
 
 #include <filesystem>
@@ -25,24 +26,12 @@ struct FeaturesArgs {
     int workers = 2;
 };
 
-std::string csvField(const std::string &text)
-{
-    if (text.find_first_of(",\"\n") == std::string::npos)
-        return text;
-    std::string quoted = "\"";
-    for (const char c : text)
-        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
 void runFeatures(const FeaturesArgs &args)
 {
     const auto device = core::resolveDevice(args.device);
     // The folder is checked first: a wrong path fails before the model is loaded.
-    const bool withLabels = args.labels == "on" || (args.labels == "auto" && core::hasClassSubfolders(args.data));
     TerminalProgress progress;
-    const auto folder = core::scanImageFolder(args.data, {withLabels}, progress.sink());
-    progress.finish();
+    const auto folder = scanWithProgress(args.data, args.labels, progress);
 
     auto loaded = core::loadBackbone(args.weights, args.arch);
     const auto &spec = loaded.arch.spec;
@@ -95,12 +84,8 @@ void runFeatures(const FeaturesArgs &args)
               << "time: " << result.seconds << " s, " << result.images.size() / std::max(result.seconds, 1e-9)
               << " images/s with " << torch::get_num_threads() << " threads\n";
     if (!skipped.empty()) {
-        constexpr std::size_t kShown = 20;
         std::cout << "skipped " << skipped.size() << " files:\n";
-        for (std::size_t i = 0; i < std::min(kShown, skipped.size()); ++i)
-            std::cout << "  " << skipped[i].path.string() << ": " << skipped[i].reason << "\n";
-        if (skipped.size() > kShown)
-            std::cout << "  ... and " << skipped.size() - kShown << " more\n";
+        printSkipped(std::cout, skipped);
     }
 }
 
@@ -116,9 +101,7 @@ void addFeaturesCommand(CLI::App &app)
     cmd->add_option("--out", args->out, "Output .safetensors (tensors 'features' and 'labels'); a .csv index of "
                                         "paths and labels is written next to it")
         ->required();
-    cmd->add_option("--labels", args->labels, "Class sub-folders give labels: auto, on or off")
-        ->check(CLI::IsMember({"auto", "on", "off"}))
-        ->capture_default_str();
+    addLabelsOption(*cmd, args->labels);
     cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--workers", args->workers, "Decoding threads")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();

@@ -4,6 +4,7 @@
 #include "data/imageloader.h"
 #include "io/atomicfile.h"
 #include "io/imagefolder.h"
+#include "folderreport.h"
 #include "terminalprogress.h"
 
 #include <chrono>
@@ -25,10 +26,8 @@ struct ScanArgs {
 
 void runScan(const ScanArgs &args)
 {
-    const bool withLabels = args.labels == "on" || (args.labels == "auto" && core::hasClassSubfolders(args.data));
     TerminalProgress progress;
-    const auto folder = core::scanImageFolder(args.data, {withLabels}, progress.sink());
-    progress.finish();
+    const auto folder = scanWithProgress(args.data, args.labels, progress);
 
     // Decode everything through the loader, exactly as training and feature extraction will.
     core::LoaderConfig config;
@@ -54,20 +53,16 @@ void runScan(const ScanArgs &args)
     skipped.insert(skipped.end(), failed.begin(), failed.end());
     std::cout << "folder:   " << args.data << "\n"
               << "images:   " << decoded << " readable, " << skipped.size() << " skipped\n";
-    if (withLabels)
+    if (!folder.classNames.empty())
         std::cout << "classes:  " << folder.classNames.size() << "\n";
     std::cout << "decoding: " << decoded / std::max(seconds, 1e-9) << " images/s to " << args.size << "x" << args.size
               << " with " << args.workers << " loader threads (" << seconds << " s)\n";
-    for (std::size_t i = 0; i < std::min<std::size_t>(skipped.size(), 20); ++i)
-        std::cout << "  skipped " << skipped[i].path.string() << ": " << skipped[i].reason << "\n";
-    if (skipped.size() > 20)
-        std::cout << "  ... and " << skipped.size() - 20 << " more" << (args.report.empty() ? " (see --report)" : "")
-                  << "\n";
+    printSkipped(std::cout, skipped);
     if (!args.report.empty()) {
         std::ostringstream csv;
         csv << "path,reason\n";
         for (const auto &s : skipped)
-            csv << '"' << s.path.string() << "\"," << s.reason << "\n";
+            csv << csvField(s.path.string()) << "," << csvField(s.reason) << "\n";
         core::writeFileAtomically(args.report, csv.str());
     }
 }
@@ -80,9 +75,7 @@ void addScanCommand(CLI::App &app)
     auto *cmd = app.add_subcommand("scan", "Check an image folder: decode every image, list the unreadable ones "
                                            "with the reason, and measure decoding speed");
     cmd->add_option("--data", args->data, "Image folder (scanned recursively)")->required()->check(CLI::ExistingDirectory);
-    cmd->add_option("--labels", args->labels, "Class sub-folders give labels: auto, on or off")
-        ->check(CLI::IsMember({"auto", "on", "off"}))
-        ->capture_default_str();
+    addLabelsOption(*cmd, args->labels);
     cmd->add_option("--size", args->size, "Resize and crop to this many pixels, as a model would")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

@@ -6,14 +6,27 @@ namespace upstep::core {
 
 namespace F = torch::nn::functional;
 
+double top1Accuracy(const torch::Tensor &predictions, const torch::Tensor &labels)
+{
+    if (predictions.numel() == 0)
+        return 0.0;
+    return predictions.eq(labels.to(torch::kInt64).to(predictions.device())).to(torch::kFloat64).mean().item<double>();
+}
+
+void requireLabeledFeatures(const torch::Tensor &a, const torch::Tensor &aLabels, const torch::Tensor &b,
+                            const torch::Tensor &bLabels, const char *who)
+{
+    if (a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(1))
+        throw InputError(std::string(who) + " needs two feature sets [N, D] and [M, D] of the same width");
+    if (aLabels.numel() != a.size(0) || bLabels.numel() != b.size(0))
+        throw InputError(std::string(who) + " needs one label per feature row");
+}
+
 ClassificationResult knnClassify(const torch::Tensor &memory, const torch::Tensor &memoryLabels,
                                  const torch::Tensor &queries, const torch::Tensor &queryLabels,
                                  const KnnConfig &config)
 {
-    if (memory.dim() != 2 || queries.dim() != 2 || memory.size(1) != queries.size(1))
-        throw InputError("kNN needs memory [N, D] and queries [M, D] of the same width");
-    if (memoryLabels.numel() != memory.size(0) || queryLabels.numel() != queries.size(0))
-        throw InputError("kNN needs one label per feature row");
+    requireLabeledFeatures(memory, memoryLabels, queries, queryLabels, "kNN");
     if (config.k < 1 || !(config.temperature > 0))
         throw InputError("kNN needs k >= 1 and a positive temperature");
     torch::NoGradGuard noGrad;
@@ -35,9 +48,7 @@ ClassificationResult knnClassify(const torch::Tensor &memory, const torch::Tenso
     }
     ClassificationResult result;
     result.predictions = predictions.empty() ? torch::empty({0}, torch::kInt64) : torch::cat(predictions);
-    result.top1 = queries.size(0) == 0
-                      ? 0.0
-                      : result.predictions.eq(queryLabels.to(torch::kInt64).cpu()).to(torch::kFloat64).mean().item<double>();
+    result.top1 = top1Accuracy(result.predictions, queryLabels);
     return result;
 }
 

@@ -21,6 +21,13 @@ struct ClassificationResult {
     torch::Tensor predictions; ///< [M] int64
 };
 
+/// Fraction of predictions equal to labels (0 for none).
+double top1Accuracy(const torch::Tensor &predictions, const torch::Tensor &labels);
+
+/// Throws InputError unless a [N, D] and b [M, D] have equal widths and one label per row.
+void requireLabeledFeatures(const torch::Tensor &a, const torch::Tensor &aLabels, const torch::Tensor &b,
+                            const torch::Tensor &bLabels, const char *who);
+
 /// memory [N, D] with labels [N]; queries [M, D] with labels [M]. Labels are 0..C-1.
 ClassificationResult knnClassify(const torch::Tensor &memory, const torch::Tensor &memoryLabels,
                                  const torch::Tensor &queries, const torch::Tensor &queryLabels,

@@ -10,10 +10,7 @@ ClassificationResult linearProbe(const torch::Tensor &train, const torch::Tensor
                                  const torch::Tensor &test, const torch::Tensor &testLabels,
                                  const LinearProbeConfig &config)
 {
-    if (train.dim() != 2 || test.dim() != 2 || train.size(1) != test.size(1))
-        throw InputError("linear probe needs train [N, D] and test [M, D] of the same width");
-    if (trainLabels.numel() != train.size(0) || testLabels.numel() != test.size(0))
-        throw InputError("linear probe needs one label per feature row");
+    requireLabeledFeatures(train, trainLabels, test, testLabels, "linear probe");
     const auto x = F::normalize(train.detach().to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
     const auto y = trainLabels.to(torch::kInt64).to(x.device());
     const auto classes = y.max().item<std::int64_t>() + 1;
@@ -36,9 +33,7 @@ ClassificationResult linearProbe(const torch::Tensor &train, const torch::Tensor
     const auto t = F::normalize(test.to(x.device(), torch::kFloat32), F::NormalizeFuncOptions().dim(1));
     ClassificationResult result;
     result.predictions = torch::addmm(bias, t, weight.t()).argmax(1).cpu();
-    result.top1 = test.size(0) == 0
-                      ? 0.0
-                      : result.predictions.eq(testLabels.to(torch::kInt64).cpu()).to(torch::kFloat64).mean().item<double>();
+    result.top1 = top1Accuracy(result.predictions, testLabels);
     return result;
 }
 
