@@ -6,6 +6,7 @@
 #include "method/clustering.h"
 #include "method/emaweights.h"
 #include "method/iterationgate.h"
+#include "method/projectionhead.h"
 
 #include <QtTest>
 
@@ -107,6 +108,30 @@ private slots:
         QCOMPARE(EmaWeights::cosineMomentum(0, 101), 0.99);
         QCOMPARE(EmaWeights::cosineMomentum(100, 101), 1.0);
         QVERIFY(std::abs(EmaWeights::cosineMomentum(50, 101) - 0.995) < 1e-12);
+    }
+
+    void projectionHeadAndPrototypes()
+    {
+        torch::manual_seed(3);
+        ProjectionHead head(192, ProjectionHeadConfig{64, 32, 16, 7});
+        const auto z = head(torch::randn({5, 192}));
+        QCOMPARE(z.sizes().vec(), (std::vector<std::int64_t>{5, 32}));
+        QVERIFY(torch::allclose(z.norm(2, 1), torch::ones({5}), 1e-5, 1e-5));
+        QCOMPARE(head->prototypes.sizes().vec(), (std::vector<std::int64_t>{16, 32}));
+        QVERIFY(torch::allclose(head->prototypes.norm(2, 1), torch::ones({16}), 1e-5, 1e-5));
+        const auto s = head->scores(z);
+        QCOMPARE(s.sizes().vec(), (std::vector<std::int64_t>{5, 16}));
+        QVERIFY(s.abs().max().item<float>() <= 1.0f + 1e-5f); // cosines
+
+        // Fixed: buffers, not parameters, and the same for the same seed whatever ran before.
+        for (const auto &item : head->named_parameters())
+            QVERIFY(item.key().find("prototypes") == std::string::npos);
+        torch::manual_seed(99);
+        ProjectionHead again(192, ProjectionHeadConfig{64, 32, 16, 7});
+        QVERIFY(torch::equal(again->prototypes, head->prototypes));
+        ProjectionHead other(192, ProjectionHeadConfig{64, 32, 16, 8});
+        QVERIFY(!torch::equal(other->prototypes, head->prototypes));
+        QVERIFY_THROWS_EXCEPTION(InputError, ProjectionHead(0));
     }
 
     void gateSkipRatios()
