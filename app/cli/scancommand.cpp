@@ -41,7 +41,7 @@ void runScan(const ScanArgs &args)
     const auto total = static_cast<std::int64_t>(folder.images.size());
     while (auto batch = loader.next()) {
         decoded += static_cast<std::int64_t>(batch->indices.size());
-        progress.update({"decoding", decoded + static_cast<std::int64_t>(loader.failures().size()), total, "images"});
+        progress.update({"decoding", decoded + static_cast<std::int64_t>(loader.failureCount()), total, "images"});
     }
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

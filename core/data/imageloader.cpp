@@ -169,6 +169,12 @@ std::size_t ImageLoader::preparedBatches() const
     return m_ready.size();
 }
 
+std::size_t ImageLoader::failureCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_failures.size();
+}
+
 std::vector<SkippedFile> ImageLoader::failures() const
 {
     std::lock_guard lock(m_mutex);

@@ -66,6 +66,8 @@ public:
     const std::vector<ImageEntry> &images() const { return m_images; }
     /// Batches decoded and waiting for next(); never more than prefetchBatches. Thread-safe.
     std::size_t preparedBatches() const;
+    /// How many files could not be decoded so far; cheap enough for every batch. Thread-safe.
+    std::size_t failureCount() const;
     /// Files that could not be decoded so far, sorted by path. Thread-safe.
     std::vector<SkippedFile> failures() const;
 

@@ -37,7 +37,7 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
         }
         done += static_cast<std::int64_t>(batch->indices.size());
         if (progress)
-            progress({"extracting features", std::min(done + static_cast<std::int64_t>(loader.failures().size()), total),
+            progress({"extracting features", std::min(done + static_cast<std::int64_t>(loader.failureCount()), total),
                       total, "images"});
     }
 

@@ -19,22 +19,19 @@ Q_DECLARE_METATYPE(torch::ScalarType)
 
 namespace {
 
-// Builds a file: 8-byte little-endian header length, header text, data bytes.
-std::string fileBytes(const std::string &header, const std::string &data)
-{
-    std::string out(8, '\0');
-    std::uint64_t n = header.size();
-    for (int i = 0; i < 8; ++i, n >>= 8)
-        out[static_cast<std::size_t>(i)] = static_cast<char>(n & 0xff);
-    return out + header + data;
-}
-
+// The 8-byte little-endian header length.
 std::string lengthOnly(std::uint64_t n)
 {
     std::string out(8, '\0');
     for (int i = 0; i < 8; ++i, n >>= 8)
         out[static_cast<std::size_t>(i)] = static_cast<char>(n & 0xff);
     return out;
+}
+
+// Builds a file: header length, header text, data bytes.
+std::string fileBytes(const std::string &header, const std::string &data)
+{
+    return lengthOnly(header.size()) + header + data;
 }
 
 } // namespace
