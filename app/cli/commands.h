@@ -11,5 +11,10 @@ void addImportIdxCommand(CLI::App &app);
 void addFeaturesCommand(CLI::App &app);
 void addInitCommand(CLI::App &app);
 void addScanCommand(CLI::App &app);
+void addPretrainCommand(CLI::App &app);
+void addAdaptCommand(CLI::App &app);
+void addEvalCommand(CLI::App &app);
+void addExportCommand(CLI::App &app);
+void addDemoCommand(CLI::App &app);
 
 } // namespace upstep::cli

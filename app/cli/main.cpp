@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/runtime.h"
+#include "train/trainer.h"
 
 #include <cstdio>
 
@@ -21,6 +22,11 @@ int main(int argc, char **argv)
     cli::addFeaturesCommand(app);
     cli::addInitCommand(app);
     cli::addScanCommand(app);
+    cli::addPretrainCommand(app);
+    cli::addAdaptCommand(app);
+    cli::addEvalCommand(app);
+    cli::addExportCommand(app);
+    cli::addDemoCommand(app);
 
     try {
         app.parse(argc, argv);
@@ -29,6 +35,9 @@ int main(int argc, char **argv)
     } catch (const core::Cancelled &) {
         std::fprintf(stderr, "upstep: cancelled\n");
         return 130;
+    } catch (const core::TrainingDiverged &e) {
+        std::fprintf(stderr, "upstep: training diverged: %s\n", e.what());
+        return 3;
     } catch (const core::Error &e) {
         std::fprintf(stderr, "upstep: error: %s\n", e.what());
         return 1;

@@ -36,6 +36,8 @@ ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
         throw InputError("loader needs at least one worker thread");
     if (m_config.prefetchBatches < 1)
         throw InputError("loader needs to prefetch at least one batch");
+    if (m_config.views < 1 || m_config.smallCrops < 0)
+        throw InputError("loader needs at least one view per image and no negative crop count");
 }
 
 ImageLoader::~ImageLoader() { stop(); }
@@ -58,7 +60,7 @@ void ImageLoader::stop()
     m_workers.clear();
 }
 
-void ImageLoader::startEpoch(std::int64_t epoch)
+void ImageLoader::startEpoch(std::int64_t epoch, std::int64_t firstBatch)
 {
     stop();
     m_order.resize(m_images.size());
@@ -70,8 +72,8 @@ void ImageLoader::startEpoch(std::int64_t epoch)
     {
         std::lock_guard lock(m_mutex);
         m_epoch = epoch;
-        m_nextToMake = 0;
-        m_nextToHand = 0;
+        m_nextToMake = std::clamp<std::int64_t>(firstBatch, 0, batchesPerEpoch());
+        m_nextToHand = m_nextToMake;
         m_stopping = false;
         m_ready.clear();
         m_error = nullptr;
@@ -113,10 +115,20 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex)
 {
     const auto begin = batchIndex * m_config.batchSize;
     const auto end = std::min<std::int64_t>(begin + m_config.batchSize, static_cast<std::int64_t>(m_order.size()));
-    std::vector<torch::Tensor> images;
+    const auto &p = m_config.preprocessing;
+    const int views = m_config.augment ? m_config.views : 1;
+    const int crops = m_config.augment ? m_config.smallCrops : 0;
+    auto cropPreprocessing = p;
+    cropPreprocessing.inputSize =
+        m_config.smallCropSize > 0 ? m_config.smallCropSize : std::max(8, p.inputSize * 96 / 224);
+    auto cropAugment = m_config.smallCrop;
+    if (m_config.augment)
+        cropAugment.horizontalFlip = m_config.augment->horizontalFlip;
+
+    std::vector<std::vector<torch::Tensor>> viewImages(static_cast<std::size_t>(views));
+    std::vector<std::vector<torch::Tensor>> cropImages(static_cast<std::size_t>(crops));
     std::vector<std::int64_t> labels;
     Batch batch;
-    const auto &p = m_config.preprocessing;
     for (auto pos = begin; pos < end; ++pos) {
         const auto index = m_order[static_cast<std::size_t>(pos)];
         const auto &entry = m_images[static_cast<std::size_t>(index)];
@@ -130,14 +142,24 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex)
         }
         if (m_config.augment) {
             std::mt19937_64 rng(sampleSeed(m_config.seed, m_epoch, index));
-            images.push_back(normalizeToTensor(randomResizedCrop(decoded, p, *m_config.augment, rng), p));
+            for (auto &view : viewImages)
+                view.push_back(normalizeToTensor(trainingView(decoded, p, *m_config.augment, rng), p));
+            for (auto &crop : cropImages)
+                crop.push_back(normalizeToTensor(trainingView(decoded, cropPreprocessing, cropAugment, rng), p));
         } else {
-            images.push_back(normalizeToTensor(resizeAndCenterCrop(decoded, p), p));
+            viewImages[0].push_back(normalizeToTensor(resizeAndCenterCrop(decoded, p), p));
         }
         labels.push_back(entry.label);
         batch.indices.push_back(index);
     }
-    batch.images = images.empty() ? torch::empty({0, p.channels, p.inputSize, p.inputSize}) : torch::stack(images);
+    const auto stackOrEmpty = [&](const std::vector<torch::Tensor> &images, int size) {
+        return images.empty() ? torch::empty({0, p.channels, size, size}) : torch::stack(images);
+    };
+    for (const auto &view : viewImages)
+        batch.views.push_back(stackOrEmpty(view, p.inputSize));
+    for (const auto &crop : cropImages)
+        batch.crops.push_back(stackOrEmpty(crop, cropPreprocessing.inputSize));
+    batch.images = batch.views.front();
     batch.labels = torch::tensor(labels, torch::kInt64);
     return batch;
 }

@@ -36,10 +36,18 @@ struct LoaderConfig {
     int prefetchBatches = 4;
     Preprocessing preprocessing;
     std::optional<AugmentConfig> augment; ///< unset: resize + centre crop
+    /// With augment: global views per image (each a full-size training view), and small crops
+    /// of smallCropSize pixels drawn with smallCrop's scale range (multi-crop, METHOD.md §4).
+    int views = 1;
+    int smallCrops = 0;
+    int smallCropSize = 0; ///< 0: inputSize * 96 / 224, at least 8
+    AugmentConfig smallCrop{0.05, 0.4};
 };
 
 struct Batch {
-    torch::Tensor images;               ///< [B, C, H, W] float, normalised
+    torch::Tensor images;               ///< [B, C, H, W] float, normalised; the first view
+    std::vector<torch::Tensor> views;   ///< every global view, views[0] is images
+    std::vector<torch::Tensor> crops;   ///< small crops, [B, C, s, s] each
     torch::Tensor labels;               ///< [B] int64, -1 when unlabeled
     std::vector<std::int64_t> indices;  ///< positions in the loader's image list
 };
@@ -54,8 +62,9 @@ public:
     ImageLoader(const ImageLoader &) = delete;
     ImageLoader &operator=(const ImageLoader &) = delete;
 
-    /// Begins an epoch (stopping any running one) and starts the workers.
-    void startEpoch(std::int64_t epoch);
+    /// Begins an epoch (stopping any running one) and starts the workers. firstBatch > 0 starts
+    /// mid-epoch with exactly the batches an uninterrupted epoch would have from there on.
+    void startEpoch(std::int64_t epoch, std::int64_t firstBatch = 0);
     /// The next batch in order, or nullopt at the end of the epoch. Blocks while it is prepared.
     std::optional<Batch> next();
     /// Stops and joins the workers; next() then returns nullopt.

@@ -78,6 +78,44 @@ cv::Mat randomResizedCrop(const cv::Mat &image, const Preprocessing &p, const Au
     return out;
 }
 
+cv::Mat colorAugment(const cv::Mat &image, const AugmentConfig &a, std::mt19937_64 &rng)
+{
+    if (image.channels() != 3)
+        return image;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    std::uniform_real_distribution<double> factor(1.0 - a.colorJitter, 1.0 + a.colorJitter);
+    // Draw every number up front, so the sequence does not depend on which branches run.
+    const bool jitter = unit(rng) < a.jitterProbability;
+    const double brightness = factor(rng), contrast = factor(rng), saturation = factor(rng);
+    const bool gray = unit(rng) < a.grayscaleProbability;
+    if (!jitter && !gray)
+        return image;
+    cv::Mat out = image.clone();
+    const auto luminance = [](const cv::Mat &rgb) {
+        cv::Mat y;
+        cv::cvtColor(rgb, y, cv::COLOR_RGB2GRAY);
+        cv::Mat y3;
+        cv::cvtColor(y, y3, cv::COLOR_GRAY2RGB);
+        return y3;
+    };
+    if (jitter) {
+        out *= brightness;
+        const double mean = cv::mean(luminance(out))[0];
+        out = out * contrast + cv::Scalar::all(mean * (1.0 - contrast));
+        const cv::Mat y = luminance(out);
+        cv::addWeighted(out, saturation, y, 1.0 - saturation, 0.0, out);
+        cv::min(cv::max(out, 0.0), 1.0, out);
+    }
+    if (gray)
+        out = luminance(out);
+    return out;
+}
+
+cv::Mat trainingView(const cv::Mat &image, const Preprocessing &p, const AugmentConfig &a, std::mt19937_64 &rng)
+{
+    return colorAugment(randomResizedCrop(image, p, a, rng), a, rng);
+}
+
 torch::Tensor normalizeToTensor(const cv::Mat &image, const Preprocessing &p)
 {
     const cv::Mat contiguous = image.isContinuous() ? image : image.clone();

@@ -23,7 +23,20 @@ struct AugmentConfig {
     double ratioMin = 3.0 / 4.0;
     double ratioMax = 4.0 / 3.0;
     bool horizontalFlip = false; ///< off by default: flipping changes meaning for text and digits
+    /// Colour images only: brightness, contrast and saturation each scaled by a factor drawn
+    /// from [1 - colorJitter, 1 + colorJitter], applied with probability jitterProbability.
+    double colorJitter = 0.4;
+    double jitterProbability = 0.8;
+    double grayscaleProbability = 0.2; ///< colour images only
 };
+
+/// Colour jitter and random grayscale on an RGB float image in [0, 1]; a no-op on other
+/// channel counts. Draws from rng in a fixed order, so results depend on the seed only.
+cv::Mat colorAugment(const cv::Mat &image, const AugmentConfig &augment, std::mt19937_64 &rng);
+
+/// One training view: random resized crop (+ flip), then colour augmentation.
+cv::Mat trainingView(const cv::Mat &image, const Preprocessing &preprocessing, const AugmentConfig &augment,
+                     std::mt19937_64 &rng);
 
 /// Resize shorter side to preprocessing.resizeSize(), centre-crop inputSize.
 cv::Mat resizeAndCenterCrop(const cv::Mat &image, const Preprocessing &preprocessing);

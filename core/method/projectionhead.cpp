@@ -1,6 +1,7 @@
 #include "method/projectionhead.h"
 
 #include "common/error.h"
+#include "common/torchcompat.h"
 
 namespace upstep::core {
 
@@ -28,6 +29,8 @@ torch::Tensor ProjectionHeadImpl::forward(const torch::Tensor &features)
 
 torch::Tensor ProjectionHeadImpl::scores(const torch::Tensor &z) const
 {
+    // Scores feed the loss and Sinkhorn, which stay float32 even inside a bf16 autocast region.
+    compat::AutocastGuard float32(z.device(), torch::kFloat32);
     return torch::matmul(z.to(torch::kFloat32), prototypes.to(z.device(), torch::kFloat32).t());
 }
 

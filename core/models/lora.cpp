@@ -4,6 +4,7 @@
 #include "models/loralayers.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace upstep::core {
 
@@ -78,6 +79,18 @@ std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &confi
     });
     freezeAllButLora(model);
     return names;
+}
+
+LoraState loraState(torch::nn::Module &model)
+{
+    std::optional<LoraState> state;
+    forEachAdaptable(model, [&](const std::string &, auto &layer) {
+        if (layer.hasLora() && !state)
+            state = layer.lora();
+    });
+    if (!state)
+        throw InputError("the model carries no LoRA adapter");
+    return *state;
 }
 
 void setLoraEnabled(torch::nn::Module &model, bool enabled)

@@ -7,6 +7,7 @@
 
 #include "io/safetensors.h"
 #include "models/backbone.h"
+#include "models/loralayers.h"
 
 #include <functional>
 #include <string>
@@ -36,6 +37,10 @@ std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vect
 
 /// Attaches adapters, freezes every other parameter, and returns the adapted module names.
 std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &config);
+
+/// Rank, alpha and switches of the first adapted layer (injectLora gives all the same). Throws
+/// InputError when the model carries no adapter.
+LoraState loraState(torch::nn::Module &model);
 
 void setLoraEnabled(torch::nn::Module &model, bool enabled);
 void setLoraScale(torch::nn::Module &model, double scale);

@@ -1,0 +1,145 @@
+#include "commands.h"
+
+#include "common/error.h"
+#include "terminalprogress.h"
+#include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <iostream>
+
+namespace upstep::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+/// Options that map onto TrainConfig fields. Only options given on the command line override
+/// the config file (or, with --resume, the run's own config.json).
+class ConfigOptions {
+public:
+    template <typename T>
+    void add(CLI::App &cmd, const std::string &flags, T core::TrainConfig::*field, const std::string &help)
+    {
+        auto *option = cmd.add_option(flags, m_values.*field, help)->capture_default_str();
+        m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+    }
+    void addFlag(CLI::App &cmd, const std::string &flags, bool core::TrainConfig::*field, const std::string &help)
+    {
+        auto *option = cmd.add_flag(flags, m_values.*field, help);
+        m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+    }
+    void applyGiven(core::TrainConfig &config) const
+    {
+        for (const auto &[option, apply] : m_apply)
+            if (option->count() > 0)
+                apply(config, m_values);
+    }
+
+private:
+    core::TrainConfig m_values;
+    std::vector<std::pair<CLI::Option *, std::function<void(core::TrainConfig &, const core::TrainConfig &)>>> m_apply;
+};
+
+struct AdaptArgs {
+    ConfigOptions options;
+    std::string out, configFile;
+    bool resume = false;
+};
+
+void printRecord(const core::MetricsRecord &r)
+{
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "step %6lld/%lld  loss %.4f (cluster %.4f, cvr %.5f)  drift %.4f  center %.5f  entropy %.2f/%.2f  "
+                  "skipped %.0f%%  lr %.2e  %.0f img/s",
+                  static_cast<long long>(r.step), static_cast<long long>(r.totalSteps), r.loss, r.clusterLoss, r.cvrLoss,
+                  r.featureDrift, r.centerDrift, r.clusterEntropy, r.maxEntropy, 100 * r.skippedFraction,
+                  r.learningRate, r.imagesPerSecond);
+    std::string text = line;
+    if (std::isfinite(r.sourceProbeTop1))
+        text += "  source top-1 " + std::to_string(r.sourceProbeTop1).substr(0, 5);
+    std::cerr << text << "\n";
+}
+
+void runAdapt(AdaptArgs &args)
+{
+    core::TrainConfig config;
+    const core::RunPaths paths(args.out);
+    if (!args.configFile.empty())
+        config = core::loadTrainConfig(args.configFile);
+    else if (args.resume && std::filesystem::exists(paths.config()))
+        config = core::loadTrainConfig(paths.config());
+    args.options.applyGiven(config);
+
+    TerminalProgress progress;
+    core::TrainCallbacks callbacks;
+    callbacks.progress = progress.sink();
+    callbacks.metrics = [&](const core::MetricsRecord &r) {
+        progress.finish();
+        printRecord(r);
+    };
+    callbacks.log = [&](const std::string &message) {
+        progress.finish();
+        std::cerr << message << "\n";
+    };
+    core::TrainControl control;
+    control.stop = &g_interrupted;
+    // Ctrl-C checkpoints and exits cleanly; a second one kills.
+    std::signal(SIGINT, [](int) {
+        if (g_interrupted.exchange(true))
+            std::_Exit(130);
+    });
+    const auto summary = core::runAdaptation(config, args.out, args.resume, callbacks, control);
+    progress.finish();
+    std::cout << core::summaryToJson(summary).dump(2) << "\n";
+    if (summary.status == "stopped")
+        std::cerr << "stopped at step " << summary.steps << "; continue with: upstep adapt --out " << args.out
+                  << " --resume\n";
+    else
+        std::cerr << "adapter: " << summary.adapterFile.string() << "; export it with: upstep export --run " << args.out
+                  << " --format peft --out ADAPTER_DIR\n";
+}
+
+} // namespace
+
+void addAdaptCommand(CLI::App &app)
+{
+    auto args = std::make_shared<AdaptArgs>();
+    auto *cmd = app.add_subcommand("adapt", "Adapt a backbone to an unlabeled image folder with UpStep (LoRA + CVR)");
+    auto &o = args->options;
+    using C = core::TrainConfig;
+    o.add(*cmd, "--weights", &C::weights, "Base model weights (.safetensors)");
+    o.add(*cmd, "--arch", &C::arch, "Override architecture detection (see `upstep info --help`)");
+    o.add(*cmd, "--target", &C::target, "Unlabeled target image folder (scanned recursively)");
+    cmd->add_option("--out", args->out, "Run folder: config.json, metrics.jsonl, checkpoints/, adapter, summary")
+        ->required();
+    cmd->add_option("--config", args->configFile, "Start from this config.json (options given here override it)")
+        ->check(CLI::ExistingFile);
+    cmd->add_flag("--resume", args->resume, "Continue the run in --out from its newest checkpoint");
+    o.add(*cmd, "--steps", &C::steps, "Iterations (one batch each); wins over --epochs");
+    o.add(*cmd, "--epochs", &C::epochs, "Passes over the target folder, when --steps is 0");
+    o.add(*cmd, "--batch", &C::batchSize, "Images per batch (two views each)");
+    o.add(*cmd, "--lr", &C::learningRate, "AdamW learning rate (cosine schedule with warm-up)");
+    o.add(*cmd, "--seed", &C::seed, "Seed of all randomness: same seed and threads on CPU, same result");
+    o.add(*cmd, "--gate", &C::gate, "Back-propagation gate: alternate (skips every second iteration), "
+                                    "loss-quantile or none");
+    o.add(*cmd, "--gate-quantile", &C::gateQuantile, "loss-quantile: skip batches below this quantile of recent losses");
+    o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector anchor term; 0 turns CVR off");
+    o.add(*cmd, "--lora-rank", &C::loraRank, "LoRA rank r");
+    o.add(*cmd, "--lora-alpha", &C::loraAlpha, "LoRA alpha (scale alpha / r)");
+    o.add(*cmd, "--offline", &C::offline, "Target stream: ema (EMA of LoRA + head) or shared (online, no grad)");
+    o.add(*cmd, "--prototypes", &C::prototypes, "Number of fixed prototypes K");
+    o.add(*cmd, "--small-crops", &C::smallCrops, "Small crops per image, in addition to the two global views");
+    o.addFlag(*cmd, "--flip", &C::horizontalFlip, "Allow horizontal flips (off: flips change digits and text)");
+    o.add(*cmd, "--source-probe", &C::sourceProbe, "Labeled source folder: live accuracy of the base head (forgetting)");
+    o.add(*cmd, "--precision", &C::precision, "auto (bf16 where the hardware has it), fp32 or bf16");
+    o.add(*cmd, "--device", &C::device, "auto, cpu, cuda or cuda:N");
+    o.add(*cmd, "--workers", &C::workers, "Decoding threads");
+    o.add(*cmd, "--checkpoint-every", &C::checkpointEvery, "Steps between checkpoints (0: only at stop and end)");
+    o.add(*cmd, "--log-every", &C::logEvery, "Steps between metrics records");
+    cmd->callback([args] { runAdapt(*args); });
+}
+
+} // namespace upstep::cli

@@ -1,0 +1,101 @@
+#include "commands.h"
+
+#include "common/runtime.h"
+#include "eval/adaptationeval.h"
+#include "terminalprogress.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+
+namespace upstep::cli {
+
+namespace {
+
+struct EvalArgs {
+    core::EvalRequest request;
+    std::string weights, adapter, train, test, sourceTest;
+    std::string device = "auto", precision = "auto";
+    int batch = 128;
+    bool json = false;
+    bool noLinear = false;
+};
+
+std::string percent(double value) { return std::isfinite(value) ? std::to_string(100 * value).substr(0, 5) : "-"; }
+
+void printTable(const core::EvalReport &r)
+{
+    std::cout << "Target (" << r.trainImages << " train / " << r.testImages << " test images), top-1 %\n"
+              << "              kNN     linear\n";
+    const auto row = [](const char *name, const core::ProbeScores &s) {
+        std::cout << "  " << name << std::string(12 - std::string(name).size(), ' ') << percent(s.knnTop1)
+                  << "   " << percent(s.linearTop1) << "\n";
+    };
+    row("base", r.base);
+    if (r.adapted)
+        row("adapted", *r.adapted);
+    if (r.ensemble)
+        row("ensemble", *r.ensemble);
+    if (r.source) {
+        std::cout << "Source (" << r.source->images << " images), top-1 %: base head on base features "
+                  << percent(r.source->headTop1Base) << ", on adapted features " << percent(r.source->headTop1Adapted)
+                  << "; kNN " << percent(r.source->knnTop1Base) << " -> " << percent(r.source->knnTop1Adapted) << "\n";
+    }
+}
+
+void runEval(EvalArgs &args)
+{
+    auto &request = args.request;
+    request.weights = args.weights;
+    request.adapter = args.adapter;
+    request.train = args.train;
+    request.test = args.test;
+    request.sourceTest = args.sourceTest;
+    request.features.device = core::resolveDevice(args.device);
+    request.features.dtype = core::resolvePrecision(core::precisionFromName(args.precision), request.features.device);
+    request.features.batchSize = args.batch;
+    request.linearProbe = !args.noLinear;
+    TerminalProgress progress;
+    const auto report = core::evaluateAdaptation(request, progress.sink());
+    progress.finish();
+    if (args.json)
+        std::cout << core::evalReportToJson(report).dump(2) << "\n";
+    else
+        printTable(report);
+}
+
+} // namespace
+
+void addEvalCommand(CLI::App &app)
+{
+    auto args = std::make_shared<EvalArgs>();
+    auto *cmd = app.add_subcommand("eval", "kNN and linear-probe accuracy of base, adapted and ensemble features, "
+                                           "and forgetting on a source test set");
+    cmd->add_option("--weights", args->weights, "Base model weights (.safetensors)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--arch", args->request.arch, "Override architecture detection");
+    cmd->add_option("--adapter", args->adapter, "Run folder, PEFT adapter folder or adapter .safetensors")
+        ->check(CLI::ExistingPath);
+    cmd->add_option("--train", args->train, "Labeled folder (one sub-folder per class): kNN memory, probe training")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--test", args->test, "Labeled folder with the same classes: reported accuracy")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--source-test", args->sourceTest, "Labeled source-domain folder: forgetting")
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--max-train", args->request.maxTrain, "Seeded subset of the train folder (0: all)")->capture_default_str();
+    cmd->add_option("--max-test", args->request.maxTest, "Seeded subset of the test folder (0: all)")->capture_default_str();
+    cmd->add_option("--max-source", args->request.maxSource, "Seeded subset of the source folder (0: all)")->capture_default_str();
+    cmd->add_option("--seed", args->request.seed, "Seed of the subsets and the source split")->capture_default_str();
+    cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    cmd->add_option("--precision", args->precision, "auto, fp32 or bf16 (features are compared in float32)")
+        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+        ->capture_default_str();
+    cmd->add_flag("--no-linear", args->noLinear, "Skip the linear probe (kNN only)");
+    cmd->add_flag("--json", args->json, "Print the report as JSON");
+    cmd->callback([args] { runEval(*args); });
+}
+
+} // namespace upstep::cli

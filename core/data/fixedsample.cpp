@@ -1,0 +1,44 @@
+#include "data/fixedsample.h"
+
+#include "data/imageloader.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+namespace upstep::core {
+
+FixedSample loadFixedSample(const std::vector<ImageEntry> &images, int count, std::uint64_t seed,
+                            const Preprocessing &preprocessing, int workers)
+{
+    std::vector<std::size_t> order(images.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(sampleSeed(seed, -2, 0));
+    std::shuffle(order.begin(), order.end(), rng);
+    order.resize(std::min(order.size(), static_cast<std::size_t>(std::max(count, 0))));
+    std::sort(order.begin(), order.end()); // decode in folder order; the draw already fixed the set
+    std::vector<ImageEntry> drawn;
+    for (const auto i : order)
+        drawn.push_back(images[i]);
+
+    LoaderConfig config;
+    config.batchSize = 64;
+    config.workers = workers;
+    config.preprocessing = preprocessing;
+    ImageLoader loader(drawn, config);
+    loader.startEpoch(0);
+    std::vector<torch::Tensor> chunks, labels;
+    while (auto batch = loader.next()) {
+        chunks.push_back(batch->images);
+        labels.push_back(batch->labels);
+    }
+    FixedSample sample;
+    sample.images = chunks.empty() ? torch::empty({0, preprocessing.channels, preprocessing.inputSize,
+                                                   preprocessing.inputSize})
+                                   : torch::cat(chunks);
+    sample.labels = labels.empty() ? torch::empty({0}, torch::kInt64) : torch::cat(labels);
+    sample.failed = loader.failures();
+    return sample;
+}
+
+} // namespace upstep::core

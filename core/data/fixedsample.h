@@ -1,0 +1,26 @@
+#pragma once
+// A fixed, seeded sample of a folder, decoded once with the evaluation transform and kept in
+// memory: the probe batch for mu0 and feature drift, and the source probe. The same seed and
+// image list always give the same sample.
+//
+// Threading: runs on the caller's thread (plus the loader's workers).
+
+#include "io/imagefolder.h"
+#include "models/archspec.h"
+
+#include <torch/torch.h>
+
+namespace upstep::core {
+
+struct FixedSample {
+    torch::Tensor images;            ///< [n, C, H, W] float32, normalised
+    torch::Tensor labels;            ///< [n] int64, -1 when unlabeled
+    std::vector<SkippedFile> failed; ///< drawn files that did not decode
+};
+
+/// Draws up to `count` images (seeded, without replacement) and decodes them. Files that fail
+/// are reported in `failed` and not replaced.
+FixedSample loadFixedSample(const std::vector<ImageEntry> &images, int count, std::uint64_t seed,
+                            const Preprocessing &preprocessing, int workers = 2);
+
+} // namespace upstep::core

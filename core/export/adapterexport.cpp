@@ -1,0 +1,285 @@
+#include "export/adapterexport.h"
+
+#include "common/error.h"
+#include "common/torchcompat.h"
+#include "io/atomicfile.h"
+#include "models/lora.h"
+#include "models/loralayers.h"
+#include "models/registry.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace upstep::core {
+
+namespace {
+
+/// A temporary sibling folder, removed unless released.
+class StagingFolder {
+public:
+    explicit StagingFolder(const std::filesystem::path &target)
+        : m_path(target.parent_path() / (target.filename().string() + ".partial-" + std::to_string(::getpid())))
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(m_path, ec);
+        std::filesystem::create_directories(m_path, ec);
+        if (ec)
+            throw IoError(m_path, "cannot create the export folder: " + ec.message());
+    }
+    ~StagingFolder()
+    {
+        std::error_code ec;
+        if (!m_published)
+            std::filesystem::remove_all(m_path, ec);
+    }
+    const std::filesystem::path &path() const { return m_path; }
+
+    /// Renames the staging folder to target, replacing an existing one only if allowed.
+    void publish(const std::filesystem::path &target, bool overwrite)
+    {
+        std::error_code ec;
+        std::filesystem::path old;
+        if (std::filesystem::exists(target)) {
+            if (!overwrite)
+                throw InputError(target.string() + " already exists; choose another folder or allow overwriting");
+            old = target.parent_path() / (target.filename().string() + ".old-" + std::to_string(::getpid()));
+            std::filesystem::rename(target, old, ec);
+            if (ec)
+                throw IoError(target, "cannot move the existing export aside: " + ec.message());
+        }
+        std::filesystem::rename(m_path, target, ec);
+        if (ec) {
+            if (!old.empty())
+                std::filesystem::rename(old, target, ec);
+            throw IoError(target, "cannot move the export into place: " + ec.message());
+        }
+        m_published = true;
+        if (!old.empty())
+            std::filesystem::remove_all(old, ec);
+    }
+
+private:
+    std::filesystem::path m_path;
+    bool m_published = false;
+};
+
+BackbonePtr adaptedModel(const ExportRequest &request)
+{
+    auto model = loadBackbone(request.baseWeights, request.arch).model;
+    applyAdapter(*model, request.adapter);
+    model->eval();
+    return model;
+}
+
+torch::Tensor checkInputs(const ArchSpec &spec, int count)
+{
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(20250302);
+    const int size = spec.preprocessing.inputSize;
+    return at::normal(0.0, 1.0, {count, spec.inChans, size, size}, generator);
+}
+
+torch::Tensor pooled(BackboneImpl &model, const torch::Tensor &inputs)
+{
+    compat::InferenceGuard inference;
+    return model.features(inputs).to(torch::kFloat32);
+}
+
+/// Module-name patterns for adapter_config.json: the short suffixes (e.g. "qkv") when they
+/// select exactly the adapted modules in this model, as PEFT matches them; else the full names.
+std::vector<std::string> targetModules(BackboneImpl &base, const std::vector<std::string> &adapted)
+{
+    std::set<std::string> suffixes;
+    for (const auto &name : adapted)
+        suffixes.insert(name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1));
+    const std::set<std::string> adaptedSet(adapted.begin(), adapted.end());
+    for (const auto &item : base.named_modules("", false)) {
+        const auto &name = item.key();
+        const auto last = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+        if (suffixes.count(last) && !adaptedSet.count(name))
+            return adapted;
+    }
+    return {suffixes.begin(), suffixes.end()};
+}
+
+void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
+               ExportResult &result)
+{
+    const auto &spec = adapted.spec();
+    auto baseOnly = loadBackbone(request.baseWeights, request.arch).model;
+    const bool vit = spec.family == ArchFamily::Vit;
+    nlohmann::json config{
+        {"peft_type", "LORA"},
+        {"task_type", nullptr},
+        {"r", request.adapter.info.rank},
+        {"lora_alpha", request.adapter.info.alpha},
+        {"lora_dropout", 0.0},
+        {"target_modules", targetModules(*baseOnly, request.adapter.info.modules)},
+        {"bias", "none"},
+        {"fan_in_fan_out", false},
+        {"use_rslora", false},
+        {"use_dora", false},
+        {"modules_to_save", nullptr},
+        {"init_lora_weights", true},
+        {"inference_mode", true},
+        {"base_model_name_or_path", spec.name.empty() ? request.baseWeights.filename().string() : spec.name},
+        {"auto_mapping",
+         {{"base_model_class", vit ? "VisionTransformer" : "ResNet"},
+          {"parent_library", vit ? "timm.models.vision_transformer" : "timm.models.resnet"}}}};
+    writeFileAtomically(dir / "adapter_config.json", config.dump(2) + "\n");
+    TensorMap tensors;
+    for (const auto &[name, tensor] : loraTensors(adapted))
+        tensors[name] = tensor.to(torch::kFloat32);
+    saveSafetensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
+    result.files = {"adapter_config.json", "adapter_model.safetensors", "README.md"};
+}
+
+/// The base file's tensors with each adapted weight replaced by W + scale B A, in the file's
+/// own names (torchvision ViT names included) and dtypes.
+void writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
+                 ExportResult &result)
+{
+    auto file = loadSafetensors(request.baseWeights);
+    // Which file name holds each model tensor: map a copy of the names as the loader does.
+    TensorMap probe;
+    std::vector<std::string> original;
+    for (const auto &[name, _] : file.tensors) {
+        probe[name] = torch::tensor({static_cast<std::int64_t>(original.size())});
+        original.push_back(name);
+    }
+    mapTorchvisionVitKeys(probe);
+    std::map<std::string, std::string> fileName;
+    for (const auto &[name, index] : probe)
+        fileName[name] = original[static_cast<std::size_t>(index.item<std::int64_t>())];
+
+    torch::NoGradGuard noGrad;
+    std::size_t merged = 0;
+    for (const auto &item : adapted.named_modules("", false)) {
+        torch::Tensor delta;
+        if (auto linear = std::dynamic_pointer_cast<LoraLinearImpl>(item.value()); linear && linear->hasLora())
+            delta = linear->deltaWeight();
+        else if (auto conv = std::dynamic_pointer_cast<LoraConv2dImpl>(item.value()); conv && conv->hasLora())
+            delta = conv->deltaWeight();
+        else
+            continue;
+        const auto it = fileName.find(item.key() + ".weight");
+        if (it == fileName.end())
+            throw InputError("base file has no tensor for adapted layer " + item.key());
+        auto &weight = file.tensors.at(it->second);
+        if (weight.sizes() != delta.sizes())
+            throw InputError("base tensor " + it->second + " has shape " + c10::str(weight.sizes()) +
+                             ", the adapter's update " + c10::str(delta.sizes()) +
+                             " (was the model trained with a resized --arch?)");
+        weight = (weight.to(torch::kFloat32) + delta.to(torch::kCPU, torch::kFloat32)).to(weight.scalar_type());
+        ++merged;
+    }
+    auto metadata = file.metadata;
+    metadata["upstep.merged_lora"] = "r=" + std::to_string(request.adapter.info.rank) +
+                                     " alpha=" + std::to_string(request.adapter.info.alpha) + " layers=" +
+                                     std::to_string(merged);
+    saveSafetensors(dir / "model.safetensors", file.tensors, metadata);
+    result.files = {"model.safetensors", "README.md"};
+}
+
+std::string readme(const ExportRequest &request, const ArchSpec &spec, const ExportResult &result)
+{
+    std::ostringstream out;
+    const auto folder = request.out.filename().string();
+    if (request.format == ExportFormat::Peft) {
+        out << "# LoRA adapter (Hugging Face PEFT format)\n\n"
+            << "Trained by UpStep on `" << request.baseWeights.filename().string() << "` (" << describeArch(spec)
+            << "): rank " << request.adapter.info.rank << ", alpha " << request.adapter.info.alpha << ", "
+            << request.adapter.info.modules.size() << " adapted layers.\n\n"
+            << "Load it in Python:\n\n```python\n"
+            << peftLoadingSnippet(spec, request.baseWeights.string(), folder) << "```\n";
+    } else {
+        out << "# Merged weights\n\n`model.safetensors` is `" << request.baseWeights.filename().string()
+            << "` with the UpStep LoRA adapter (rank " << request.adapter.info.rank << ", alpha "
+            << request.adapter.info.alpha << ") folded into its weights. Names, layout and dtypes are those of the "
+            << "base file, so it loads wherever the base file loads, with no PEFT dependency.\n";
+    }
+    out << "\nPreprocessing: " << spec.preprocessing.inputSize << " px, mean " << spec.preprocessing.mean[0] << "/"
+        << spec.preprocessing.mean[1] << "/" << spec.preprocessing.mean[2] << ", std " << spec.preprocessing.std[0]
+        << "/" << spec.preprocessing.std[1] << "/" << spec.preprocessing.std[2] << ", "
+        << interpolationName(spec.preprocessing.interpolation) << ".\n\nVerified on export: the reloaded files "
+        << "reproduce the adapted model's features within " << result.tolerance << " (largest difference "
+        << result.maxAbsDifference << ").\n";
+    return out.str();
+}
+
+} // namespace
+
+ExportFormat exportFormatFromName(const std::string &name)
+{
+    if (name == "peft")
+        return ExportFormat::Peft;
+    if (name == "merged")
+        return ExportFormat::Merged;
+    throw InputError("export format '" + name + "' is not one of: peft, merged");
+}
+
+std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName)
+{
+    std::ostringstream py;
+    py << "import timm\nfrom peft import PeftModel\nfrom safetensors.torch import load_file\n\n";
+    if (spec.family == ArchFamily::Vit) {
+        py << "from timm.models.vision_transformer import VisionTransformer\n\n"
+           << "base = VisionTransformer(img_size=" << spec.vit.imgSize << ", patch_size=" << spec.vit.patch
+           << ", in_chans=" << spec.inChans << ", embed_dim=" << spec.vit.dim << ", depth=" << spec.vit.depth
+           << ", num_heads=" << spec.vit.heads << ", mlp_ratio=" << static_cast<double>(spec.vit.mlpDim) / spec.vit.dim
+           << ", num_classes=" << spec.numClasses << ")\n";
+    } else {
+        py << "base = timm.create_model(\"" << (spec.name.empty() ? "resnet50" : spec.name)
+           << "\", pretrained=False, num_classes=" << spec.numClasses << ")\n";
+    }
+    py << "base.load_state_dict(load_file(\"" << baseWeights << "\"))\n"
+       << "model = PeftModel.from_pretrained(base, \"" << folderName << "\").eval()\n"
+       << "features = model.forward_features  # or model(x) for the base head's logits\n";
+    return py.str();
+}
+
+ExportResult exportAdapter(const ExportRequest &request)
+{
+    if (std::filesystem::exists(request.out) && !request.overwrite)
+        throw InputError(request.out.string() + " already exists; choose another folder or allow overwriting");
+    auto reference = adaptedModel(request);
+    const auto &spec = reference->spec();
+    const auto inputs = checkInputs(spec, std::max(request.checkInputs, 1));
+    const auto expected = pooled(*reference, inputs);
+
+    StagingFolder staging(request.out);
+    ExportResult result;
+    torch::Tensor actual;
+    if (request.format == ExportFormat::Peft) {
+        writePeft(request, *reference, staging.path(), result);
+        auto reloaded = loadBackbone(request.baseWeights, request.arch).model;
+        applyAdapter(*reloaded, loadAdapter(staging.path()));
+        reloaded->eval();
+        actual = pooled(*reloaded, inputs);
+        result.tolerance = 1e-6;
+    } else {
+        writeMerged(request, *reference, staging.path(), result);
+        auto reloaded = loadBackbone(staging.path() / "model.safetensors", request.arch).model;
+        reloaded->eval();
+        actual = pooled(*reloaded, inputs);
+        // Folding changes the order of float additions; a half-precision base file also rounds.
+        bool reduced = false;
+        for (const auto &[name, tensor] : loadSafetensors(request.baseWeights).tensors)
+            reduced = reduced || (tensor.is_floating_point() && tensor.element_size() < 4);
+        result.tolerance = (reduced ? 2e-2 : 1e-4) * std::max(1.0, expected.abs().max().item<double>());
+    }
+    result.maxAbsDifference = (actual - expected).abs().max().item<double>();
+    if (!(result.maxAbsDifference <= result.tolerance))
+        throw Error("export verification failed: the reloaded " +
+                    std::string(request.format == ExportFormat::Peft ? "adapter" : "merged weights") +
+                    " differ from the adapted model by " + std::to_string(result.maxAbsDifference) +
+                    " (tolerance " + std::to_string(result.tolerance) + "); nothing was written");
+    writeFileAtomically(staging.path() / "README.md", readme(request, spec, result));
+    staging.publish(request.out, request.overwrite);
+    result.folder = request.out;
+    return result;
+}
+
+} // namespace upstep::core

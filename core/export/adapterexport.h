@@ -1,0 +1,47 @@
+#pragma once
+// Export of a trained adapter (ANCHORS.md "File formats"), verified before it is published:
+//   peft    a Hugging Face PEFT LoRA folder: adapter_config.json, adapter_model.safetensors
+//           (metadata {"format":"pt"}) and a README.md with a Python snippet (PEFT + timm);
+//   merged  the base weights with LoRA folded in, in the base file's own layout, names, dtypes
+//           and metadata (model.safetensors), plus a README.md.
+// The folder is built next to its destination under a temporary name, reloaded from disk and
+// compared with the in-memory adapted model on a few seeded inputs; only then is it renamed into
+// place. Any failure, a full disk included, leaves no partial folder and keeps an existing one.
+//
+// Threading: runs on the caller's thread.
+
+#include "models/adapterfile.h"
+
+#include <filesystem>
+#include <string>
+
+namespace upstep::core {
+
+enum class ExportFormat { Peft, Merged };
+ExportFormat exportFormatFromName(const std::string &name); ///< "peft" or "merged"; throws InputError
+
+struct ExportRequest {
+    std::filesystem::path baseWeights;
+    std::string arch;          ///< --arch override used for training, if any
+    Adapter adapter;
+    ExportFormat format = ExportFormat::Peft;
+    std::filesystem::path out; ///< the folder to create
+    bool overwrite = false;    ///< replace an existing folder (atomically)
+    int checkInputs = 4;       ///< seeded random inputs for the verification
+};
+
+struct ExportResult {
+    std::filesystem::path folder;
+    std::vector<std::string> files;
+    double maxAbsDifference = 0; ///< reloaded export vs in-memory adapted model, on pooled features
+    double tolerance = 0;
+};
+
+/// Throws InputError (out exists and overwrite is off, adapter does not fit the base),
+/// IoError (writing), and Error when the reloaded export does not reproduce the adapted model.
+ExportResult exportAdapter(const ExportRequest &request);
+
+/// The Python snippet that loads a PEFT export with timm and PEFT, for this architecture.
+std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName);
+
+} // namespace upstep::core

@@ -1,0 +1,42 @@
+#pragma once
+// A LoRA adapter on its own: PEFT-named tensors plus what is needed to attach them again (rank,
+// alpha, the adapted module names, the base model's architecture). Three forms are read: a run
+// folder (RUN/adapter.safetensors), a PEFT folder (adapter_config.json +
+// adapter_model.safetensors) and a bare .safetensors written by upstep.
+//
+// Threading: free functions; the model belongs to the caller's thread.
+
+#include "io/safetensors.h"
+#include "models/backbone.h"
+#include "models/lora.h"
+
+#include <filesystem>
+
+namespace upstep::core {
+
+struct AdapterInfo {
+    int rank = 0;
+    double alpha = 0;
+    std::vector<std::string> modules; ///< full module names, e.g. blocks.0.attn.qkv
+    std::string baseWeights;          ///< the base file it was trained on, as given
+};
+
+struct Adapter {
+    AdapterInfo info;
+    TensorMap tensors; ///< PEFT names (base_model.model.<module>.lora_A.weight)
+    std::filesystem::path file;
+};
+
+/// Adapter tensors and info of a model that carries LoRA.
+Adapter adapterFromModel(BackboneImpl &model, const std::string &baseWeights);
+
+/// Writes the adapter atomically as a safetensors file with its info in __metadata__.
+void saveAdapterFile(const Adapter &adapter, const std::filesystem::path &file, Metadata extra = {});
+
+/// Reads any of the three forms. Throws FormatError naming the file for anything malformed.
+Adapter loadAdapter(const std::filesystem::path &path);
+
+/// Injects LoRA as the adapter describes and loads its tensors; the model must be the base.
+void applyAdapter(BackboneImpl &model, const Adapter &adapter);
+
+} // namespace upstep::core

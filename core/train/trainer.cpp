@@ -1,0 +1,611 @@
+#include "train/trainer.h"
+
+#include "common/runtime.h"
+#include "common/torchcompat.h"
+#include "data/fixedsample.h"
+#include "data/imageloader.h"
+#include "io/atomicfile.h"
+#include "io/imagefolder.h"
+#include "method/centervector.h"
+#include "method/clustering.h"
+#include "method/iterationgate.h"
+#include "method/twostreammodel.h"
+#include "models/adapterfile.h"
+#include "models/lora.h"
+#include "models/registry.h"
+#include "train/checkpoint.h"
+#include "train/learningrate.h"
+#include "train/runfingerprint.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace upstep::core {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+/// Losses of the kept iterations since the last check, left on the device so that the loop does
+/// not synchronise every step (ARCHITECTURE.md: read values only at the logging interval).
+struct PendingLosses {
+    std::vector<std::int64_t> steps;
+    std::vector<torch::Tensor> total, cluster, cvr;
+
+    void add(std::int64_t step, const torch::Tensor &l, const torch::Tensor &c, const torch::Tensor &v)
+    {
+        steps.push_back(step);
+        total.push_back(l.detach());
+        cluster.push_back(c.detach());
+        cvr.push_back(v.detach());
+    }
+    /// The first step whose loss is not finite, or -1.
+    std::int64_t firstNonFinite() const
+    {
+        if (total.empty())
+            return -1;
+        const auto finite = torch::isfinite(torch::stack(total)).to(torch::kCPU);
+        for (std::size_t i = 0; i < steps.size(); ++i)
+            if (!finite[static_cast<std::int64_t>(i)].item<bool>())
+                return steps[i];
+        return -1;
+    }
+    static double mean(const std::vector<torch::Tensor> &values)
+    {
+        return values.empty() ? MetricsRecord::kUnset : torch::stack(values).mean().item<double>();
+    }
+    void clear() { *this = {}; }
+};
+
+/// Everything one adaptation run holds; the loop below drives it.
+class AdaptationRun {
+public:
+    AdaptationRun(const TrainConfig &config, const std::filesystem::path &runDir, bool resume,
+                  const TrainCallbacks &callbacks, const TrainControl &control);
+    TrainSummary run();
+
+private:
+    void note(const std::string &message) const
+    {
+        if (m_callbacks.log)
+            m_callbacks.log(message);
+    }
+    void stage(const std::string &what) const
+    {
+        if (m_callbacks.progress)
+            m_callbacks.progress({what, 0, 0, "steps"});
+    }
+    void prepareData();
+    void prepareModel();
+    void prepareProbes();
+    void restore();
+    torch::Tensor features(const torch::Tensor &x);
+    void iterate(std::int64_t step, const Batch &batch);
+    void keptIteration(std::int64_t step, const std::vector<torch::Tensor> &views,
+                       const std::vector<torch::Tensor> &crops, double lr);
+    torch::Tensor lossOf(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
+                         torch::Tensor *clusterOut, torch::Tensor *cvrOut);
+    MetricsRecord record(std::int64_t step, double lr);
+    void checkFinite();
+    void saveCheckpoint(std::int64_t step);
+    void writeOutputs(std::int64_t step, const std::string &status);
+
+    TrainConfig m_config;
+    RunPaths m_paths;
+    bool m_resume;
+    const TrainCallbacks &m_callbacks;
+    const TrainControl &m_control;
+
+    torch::Device m_device = torch::kCPU;
+    torch::ScalarType m_dtype = torch::kFloat32;
+    ImageFolder m_target;
+    RunFingerprint m_fingerprint;
+    std::unique_ptr<ImageLoader> m_loader;
+    std::int64_t m_batchesPerEpoch = 0;
+    std::int64_t m_totalSteps = 0;
+    std::int64_t m_startStep = 0;
+
+    BackbonePtr m_backbone;
+    std::unique_ptr<TwoStreamModel> m_streams;
+    std::unique_ptr<torch::optim::AdamW> m_optimizer;
+    std::unique_ptr<CenterVector> m_center;
+    std::unique_ptr<IterationGate> m_gate;
+    std::vector<torch::Tensor> m_trainable;
+    ParameterCounts m_counts; ///< adapters + projection head, of backbone + head
+    std::int64_t m_adapterParameters = 0;
+
+    torch::Tensor m_probe, m_probeBase;
+    torch::Tensor m_sourceImages, m_sourceLabels;
+
+    PendingLosses m_pending;
+    double m_lastEntropy = MetricsRecord::kUnset;
+    std::int64_t m_imagesSeen = 0;
+    double m_keptSeconds = 0, m_skippedSeconds = 0;
+    std::int64_t m_keptTimed = 0, m_skippedTimed = 0;
+    Clock::time_point m_loopStart;
+    std::int64_t m_lastCheckpoint = -1;
+};
+
+AdaptationRun::AdaptationRun(const TrainConfig &config, const std::filesystem::path &runDir, bool resume,
+                             const TrainCallbacks &callbacks, const TrainControl &control)
+    : m_config(config), m_paths(runDir), m_resume(resume), m_callbacks(callbacks), m_control(control)
+{
+    validateTrainConfig(m_config);
+    if (m_config.threads > 0)
+        configureThreads(m_config.threads);
+    m_device = resolveDevice(m_config.device);
+    m_dtype = resolvePrecision(precisionFromName(m_config.precision), m_device);
+
+    const bool hasRun = !listCheckpoints(m_paths.checkpoints()).empty();
+    if (m_resume && !hasRun)
+        throw InputError("nothing to resume: " + m_paths.checkpoints().string() + " holds no checkpoint");
+    if (!m_resume && hasRun)
+        throw InputError(m_paths.root.string() +
+                         " already holds a run; pass --resume to continue it, or choose a new run folder");
+    prepareData();
+    prepareModel();
+    prepareProbes();
+    if (m_resume)
+        restore();
+}
+
+void AdaptationRun::prepareData()
+{
+    stage("scanning the target folder");
+    m_target = scanImageFolder(m_config.target, {}, m_callbacks.progress, m_control.stop);
+    if (!m_target.skipped.empty())
+        note(std::to_string(m_target.skipped.size()) + " files in the target folder were skipped by the scan");
+    if (static_cast<int>(m_target.images.size()) < m_config.batchSize)
+        throw InputError(m_config.target + " holds " + std::to_string(m_target.images.size()) +
+                         " images, fewer than one batch of " + std::to_string(m_config.batchSize) +
+                         "; lower the batch size or add images");
+    m_fingerprint = fingerprintRun(m_config, m_config.target, m_target.images);
+}
+
+void AdaptationRun::prepareModel()
+{
+    stage("loading the base model");
+    auto loaded = loadBackbone(m_config.weights, m_config.arch);
+    m_backbone = loaded.model;
+    for (const auto &n : loaded.notes)
+        note(n);
+    // Adapter A matrices and the head draw from the global generator: seed it first.
+    torch::manual_seed(m_config.seed);
+    injectLora(*m_backbone, {m_config.loraRank, m_config.loraAlpha, m_config.loraTargets});
+    ProjectionHeadConfig headConfig;
+    headConfig.prototypes = m_config.prototypes;
+    headConfig.prototypeSeed = m_config.seed;
+    ProjectionHead head(m_backbone->featureDim(), headConfig);
+    m_backbone->to(m_device);
+    head->to(m_device);
+    m_backbone->eval(); // frozen base: batch norm keeps its running statistics
+    m_streams = std::make_unique<TwoStreamModel>(m_backbone, head, offlineModeFromName(m_config.offline));
+
+    using torch::optim::AdamWOptions;
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(m_streams->loraParameters(),
+                        std::make_unique<AdamWOptions>(AdamWOptions(m_config.learningRate).weight_decay(0)));
+    groups.emplace_back(m_streams->headParameters(), std::make_unique<AdamWOptions>(
+                                                         AdamWOptions(m_config.learningRate).weight_decay(m_config.weightDecay)));
+    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups));
+    m_trainable = m_streams->loraParameters();
+    for (const auto &p : m_streams->headParameters())
+        m_trainable.push_back(p);
+
+    const auto backboneCounts = countParameters(*m_backbone);
+    m_adapterParameters = backboneCounts.trainable;
+    std::int64_t headParameters = 0;
+    for (const auto &p : m_streams->headParameters())
+        headParameters += p.numel();
+    m_counts.trainable = backboneCounts.trainable + headParameters;
+    m_counts.total = backboneCounts.total + headParameters;
+    GateConfig gate;
+    gate.policy = gatePolicyFromName(m_config.gate);
+    gate.quantile = m_config.gateQuantile;
+    m_gate = std::make_unique<IterationGate>(gate);
+
+    LoaderConfig loader;
+    loader.batchSize = m_config.batchSize;
+    loader.shuffle = true;
+    loader.dropLast = true;
+    loader.seed = m_config.seed;
+    loader.workers = m_config.workers;
+    loader.preprocessing = m_backbone->spec().preprocessing;
+    AugmentConfig augment;
+    augment.scaleMin = m_config.scaleMin;
+    augment.horizontalFlip = m_config.horizontalFlip;
+    if (!m_config.colorJitter)
+        augment.jitterProbability = augment.grayscaleProbability = 0;
+    loader.augment = augment;
+    loader.views = 2;
+    loader.smallCrops = m_config.smallCrops;
+    m_loader = std::make_unique<ImageLoader>(m_target.images, loader);
+    m_batchesPerEpoch = m_loader->batchesPerEpoch();
+    m_totalSteps = m_config.steps > 0
+                       ? m_config.steps
+                       : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(m_config.epochs * m_batchesPerEpoch)));
+}
+
+torch::Tensor AdaptationRun::features(const torch::Tensor &x)
+{
+    compat::AutocastGuard autocast(m_device, m_dtype);
+    return m_backbone->features(x.to(m_device)).to(torch::kFloat32);
+}
+
+void AdaptationRun::prepareProbes()
+{
+    stage("measuring the base model on the probe sample");
+    const auto &preprocessing = m_backbone->spec().preprocessing;
+    auto probe = loadFixedSample(m_target.images, m_config.probeImages, m_config.seed, preprocessing, m_config.workers);
+    if (probe.images.size(0) < 2) {
+        const auto reason = probe.failed.empty() ? std::string("no images") : probe.failed.front().reason;
+        throw InputError(m_config.target + ": the target images cannot be read (" + std::to_string(probe.failed.size()) +
+                         " of the " + std::to_string(probe.failed.size() + probe.images.size(0)) +
+                         " probe images failed; first: " + reason + ")");
+    }
+    m_probe = probe.images.to(m_device);
+    {
+        torch::NoGradGuard noGrad;
+        setLoraEnabled(*m_backbone, false);
+        m_probeBase = features(m_probe);
+        setLoraEnabled(*m_backbone, true);
+    }
+    m_center = std::make_unique<CenterVector>(CenterVector::batchCenter(m_probeBase),
+                                              CenterVectorConfig{m_config.cvrMomentum, m_config.cvrBeta});
+
+    if (m_config.sourceProbe.empty())
+        return;
+    if (!m_backbone->hasHead())
+        throw InputError("a source probe folder needs base weights with a classifier head; " + m_config.weights +
+                         " has none");
+    stage("loading the source probe");
+    ScanOptions labeled;
+    labeled.withLabels = true;
+    const auto source = scanImageFolder(m_config.sourceProbe, labeled, m_callbacks.progress, m_control.stop);
+    auto sample = loadFixedSample(source.images, m_config.sourceProbeImages, m_config.seed, preprocessing,
+                                  m_config.workers);
+    m_sourceImages = sample.images.to(m_device);
+    m_sourceLabels = sample.labels;
+}
+
+void AdaptationRun::restore()
+{
+    stage("resuming from the newest checkpoint");
+    auto checkpoint = loadLatestCheckpoint(m_paths.checkpoints());
+    requireSameRun(readFingerprint(checkpoint->metadata), m_fingerprint);
+    auto &t = checkpoint->tensors;
+    const auto take = [&](const std::string &name) -> torch::Tensor & {
+        const auto it = t.find(name);
+        if (it == t.end())
+            throw FormatError(m_paths.checkpoints(), "checkpoint misses tensor '" + name + "'");
+        return it->second;
+    };
+    TensorMap lora;
+    for (auto &[name, tensor] : t)
+        if (name.rfind("lora/", 0) == 0)
+            lora[name.substr(5)] = tensor;
+    loadLoraTensors(*m_backbone, lora);
+    torch::NoGradGuard noGrad;
+    for (auto &item : m_streams->head().named_parameters())
+        item.value().copy_(take("head/" + item.key()));
+    std::vector<torch::Tensor> offline;
+    for (std::size_t i = 0; t.count("offline/" + std::to_string(i)); ++i)
+        offline.push_back(take("offline/" + std::to_string(i)).to(m_device));
+    m_streams->restoreOffline(offline);
+    m_center = std::make_unique<CenterVector>(take("center/mu0").to(m_device),
+                                              CenterVectorConfig{m_config.cvrMomentum, m_config.cvrBeta});
+    m_center->setMu(take("center/mu").to(m_device));
+    const auto gate = take("gate/state").to(torch::kFloat64).contiguous();
+    m_gate->restore(std::vector<double>(gate.data_ptr<double>(), gate.data_ptr<double>() + gate.numel()));
+    torch::serialize::InputArchive archive;
+    std::istringstream optimizerBytes(tensorToBytes(take("optimizer/archive")));
+    archive.load_from(optimizerBytes, m_device);
+    m_optimizer->load(archive);
+    auto generator = at::detail::getDefaultCPUGenerator();
+    generator.set_state(take("rng/cpu"));
+    m_startStep = checkpoint->step;
+    m_lastCheckpoint = m_startStep;
+
+    // Metrics logged after the checkpoint would be logged again: drop them.
+    std::ifstream in(m_paths.metrics());
+    std::string line, kept;
+    while (std::getline(in, line))
+        if (!line.empty() && nlohmann::json::parse(line, nullptr, false).value("step", std::int64_t{0}) <= m_startStep)
+            kept += line + "\n";
+    writeFileAtomically(m_paths.metrics(), kept);
+    note("resumed from step " + std::to_string(m_startStep) + " of " + std::to_string(m_totalSteps));
+}
+
+torch::Tensor AdaptationRun::lossOf(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
+                                    torch::Tensor *clusterOut, torch::Tensor *cvrOut)
+{
+    const SinkhornOptions sinkhorn{m_config.sinkhornEpsilon, m_config.sinkhornIterations};
+    std::vector<torch::Tensor> targets;
+    if (m_streams->mode() == OfflineMode::Ema) {
+        compat::AutocastGuard autocast(m_device, m_dtype);
+        targets = m_streams->targets(views, sinkhorn);
+    }
+    torch::Tensor globalFeatures, scores;
+    std::vector<torch::Tensor> cropScores;
+    {
+        compat::AutocastGuard autocast(m_device, m_dtype);
+        globalFeatures = m_backbone->features(torch::cat(views)).to(torch::kFloat32);
+        scores = m_streams->scores(globalFeatures);
+        for (const auto &crop : crops)
+            cropScores.push_back(m_streams->scores(m_backbone->features(crop).to(torch::kFloat32)));
+    }
+    const auto viewScores = scores.chunk(2);
+    if (m_streams->mode() == OfflineMode::Shared)
+        targets = m_streams->targets(views, sinkhorn, {viewScores[0], viewScores[1]});
+    m_lastEntropy = clusterUsageEntropy(targets[0]);
+    auto cluster = swappedPredictionLoss(viewScores[0], viewScores[1], targets[0], targets[1], m_config.temperature,
+                                         cropScores);
+    auto cvr = m_config.cvrLambda > 0 ? m_center->anchorLoss(globalFeatures, m_config.cvrLambda)
+                                      : torch::zeros({}, cluster.options());
+    m_center->update(globalFeatures.detach());
+    *clusterOut = cluster;
+    *cvrOut = cvr;
+    return cluster + cvr;
+}
+
+void AdaptationRun::keptIteration(std::int64_t step, const std::vector<torch::Tensor> &views,
+                                  const std::vector<torch::Tensor> &crops, double lr)
+{
+    for (auto &group : m_optimizer->param_groups())
+        static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
+    torch::Tensor cluster, cvr;
+    auto loss = lossOf(views, crops, &cluster, &cvr);
+    if (step == m_control.injectNanAtStep)
+        loss = loss * std::numeric_limits<double>::quiet_NaN();
+    m_optimizer->zero_grad();
+    loss.backward();
+    if (m_config.gradClip > 0)
+        torch::nn::utils::clip_grad_norm_(m_trainable, m_config.gradClip);
+    m_optimizer->step();
+    m_streams->updateOffline(EmaWeights::cosineMomentum(step, m_totalSteps, m_config.emaMomentum));
+    m_pending.add(step, loss, cluster, cvr);
+}
+
+void AdaptationRun::iterate(std::int64_t step, const Batch &batch)
+{
+    const auto start = Clock::now();
+    std::vector<torch::Tensor> views, crops;
+    for (const auto &v : batch.views)
+        views.push_back(v.to(m_device));
+    for (const auto &c : batch.crops)
+        crops.push_back(c.to(m_device));
+    const double lr = cosineWithWarmup(step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
+
+    bool keep = true;
+    if (m_gate->needsLoss()) {
+        torch::Tensor cluster, cvr;
+        double loss = 0;
+        {
+            torch::NoGradGuard noGrad;
+            const auto mu = m_center->mu().clone();
+            loss = lossOf(views, crops, &cluster, &cvr).item<double>();
+            keep = m_gate->keep(step, loss);
+            if (keep)
+                m_center->setMu(mu); // the kept pass below updates mu; a skipped one keeps this update
+        }
+    } else {
+        keep = m_gate->keep(step);
+        if (!keep) {
+            // A center-update iteration: forward only, no graph, no optimiser step.
+            torch::NoGradGuard noGrad;
+            m_center->update(features(torch::cat(views)));
+        }
+    }
+    if (keep)
+        keptIteration(step, views, crops, lr);
+    m_imagesSeen += views[0].size(0);
+    const double seconds = secondsSince(start);
+    (keep ? m_keptSeconds : m_skippedSeconds) += seconds;
+    (keep ? m_keptTimed : m_skippedTimed) += 1;
+}
+
+MetricsRecord AdaptationRun::record(std::int64_t step, double lr)
+{
+    MetricsRecord r;
+    r.step = step;
+    r.totalSteps = m_totalSteps;
+    r.epoch = static_cast<double>(step) / static_cast<double>(m_batchesPerEpoch);
+    r.loss = PendingLosses::mean(m_pending.total);
+    r.clusterLoss = PendingLosses::mean(m_pending.cluster);
+    r.cvrLoss = PendingLosses::mean(m_pending.cvr);
+    r.muNorm = m_center->norm();
+    r.centerDrift = m_center->drift();
+    {
+        torch::NoGradGuard noGrad;
+        const auto adapted = features(m_probe);
+        r.featureDrift = (1.0 - torch::cosine_similarity(adapted, m_probeBase, 1)).mean().item<double>();
+        if (m_sourceImages.defined() && (step % m_config.sourceProbeEvery == 0 || step == m_totalSteps)) {
+            const auto logits = m_backbone->headForward(features(m_sourceImages));
+            r.sourceProbeTop1 = (logits.argmax(1).to(torch::kCPU) == m_sourceLabels).to(torch::kFloat64).mean().item<double>();
+        }
+    }
+    r.clusterEntropy = m_lastEntropy;
+    r.maxEntropy = std::log(static_cast<double>(m_config.prototypes));
+    r.skippedFraction = m_gate->skippedFraction();
+    r.learningRate = lr;
+    r.elapsedSeconds = secondsSince(m_loopStart);
+    r.imagesPerSecond = m_imagesSeen / std::max(r.elapsedSeconds, 1e-9);
+    return r;
+}
+
+void AdaptationRun::checkFinite()
+{
+    const auto bad = m_pending.firstNonFinite();
+    if (bad < 0)
+        return;
+    const auto kept = m_lastCheckpoint >= 0 ? "the last good checkpoint (step " + std::to_string(m_lastCheckpoint) +
+                                                  ") is kept in " + m_paths.checkpoints().string()
+                                            : std::string("no checkpoint was written before it");
+    throw TrainingDiverged(bad, "the loss became NaN or infinite at step " + std::to_string(bad) +
+                                    "; training stopped, " + kept +
+                                    ". Try a lower learning rate or gradient clipping.");
+}
+
+void AdaptationRun::saveCheckpoint(std::int64_t step)
+{
+    checkFinite();
+    for (const auto &p : m_trainable)
+        if (!torch::isfinite(p).all().item<bool>())
+            throw TrainingDiverged(step, "adapter weights stopped being finite by step " + std::to_string(step) +
+                                             "; the last good checkpoint is kept. Try a lower learning rate.");
+    Checkpoint c;
+    c.step = step;
+    for (auto &[name, tensor] : loraTensors(*m_backbone))
+        c.tensors["lora/" + name] = tensor;
+    for (const auto &item : m_streams->head().named_parameters())
+        c.tensors["head/" + item.key()] = item.value().detach();
+    const auto offline = m_streams->offlineWeights();
+    for (std::size_t i = 0; i < offline.size(); ++i)
+        c.tensors["offline/" + std::to_string(i)] = offline[i];
+    c.tensors["center/mu"] = m_center->mu();
+    c.tensors["center/mu0"] = m_center->mu0();
+    c.tensors["gate/state"] = torch::tensor(m_gate->state(), torch::kFloat64);
+    torch::serialize::OutputArchive archive;
+    m_optimizer->save(archive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    c.tensors["optimizer/archive"] = bytesToTensor(bytes.str());
+    c.tensors["rng/cpu"] = at::detail::getDefaultCPUGenerator().get_state();
+    writeFingerprint(m_fingerprint, c.metadata);
+    core::saveCheckpoint(m_paths.checkpoints(), c, m_config.keepCheckpoints);
+    m_lastCheckpoint = step;
+}
+
+void AdaptationRun::writeOutputs(std::int64_t step, const std::string &status)
+{
+    if (m_lastCheckpoint != step)
+        saveCheckpoint(step);
+    auto adapter = adapterFromModel(*m_backbone, m_config.weights);
+    saveAdapterFile(adapter, m_paths.adapter(),
+                    {{kArchMetadataKey, archSpecToJson(m_backbone->spec())}, {"upstep.step", std::to_string(step)}});
+}
+
+TrainSummary AdaptationRun::run()
+{
+    std::filesystem::create_directories(m_paths.root);
+    writeFileAtomically(m_paths.config(), trainConfigToJson(m_config).dump(2) + "\n");
+    std::ofstream metrics(m_paths.metrics(), std::ios::app);
+    if (!metrics)
+        throw IoError(m_paths.metrics(), "cannot open the metrics log for writing");
+    const auto emit = [&](const MetricsRecord &r) {
+        metrics << metricsToJson(r).dump() << "\n" << std::flush;
+        if (!metrics)
+            throw IoError(m_paths.metrics(), "cannot write the metrics log (disk full?)");
+        if (m_callbacks.metrics)
+            m_callbacks.metrics(r);
+    };
+
+    m_loopStart = Clock::now();
+    if (m_startStep == 0)
+        emit(record(0, 0.0));
+    std::int64_t step = m_startStep;
+    std::int64_t epoch = step / m_batchesPerEpoch;
+    m_loader->startEpoch(epoch, step % m_batchesPerEpoch);
+    std::string status = "finished";
+    double lr = 0;
+    while (step < m_totalSteps) {
+        while (m_control.pause && m_control.pause->load() && !stopRequested(m_control.stop))
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (stopRequested(m_control.stop)) {
+            status = "stopped";
+            break;
+        }
+        auto batch = m_loader->next();
+        if (!batch) {
+            m_loader->startEpoch(++epoch);
+            continue;
+        }
+        if (batch->indices.size() >= 2) // a batch the decoder emptied is counted, not trained on
+            iterate(step, *batch);
+        lr = cosineWithWarmup(step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
+        ++step;
+        if (m_callbacks.progress)
+            m_callbacks.progress({"adapting", step, m_totalSteps, "steps"});
+        if (step % m_config.logEvery == 0 || step == m_totalSteps) {
+            checkFinite();
+            emit(record(step, lr));
+            m_pending.clear();
+        }
+        if (m_config.checkpointEvery > 0 && step % m_config.checkpointEvery == 0 && step < m_totalSteps)
+            saveCheckpoint(step);
+    }
+    m_loader->stop();
+    const double wall = secondsSince(m_loopStart);
+    writeOutputs(step, status);
+
+    TrainSummary s;
+    s.status = status;
+    s.steps = step;
+    s.totalSteps = m_totalSteps;
+    s.keptSteps = m_gate->kept();
+    s.skippedSteps = m_gate->skipped();
+    s.resumedFrom = m_resume ? m_startStep : -1;
+    s.trainableParameters = m_counts.trainable;
+    s.totalParameters = m_counts.total;
+    s.adapterParameters = m_adapterParameters;
+    s.targetImages = static_cast<std::int64_t>(m_target.images.size());
+    s.unreadableImages = static_cast<std::int64_t>(m_loader->failureCount() + m_target.skipped.size());
+    s.wallSeconds = wall;
+    s.imagesPerSecond = m_imagesSeen / std::max(wall, 1e-9);
+    s.keptIterationSeconds = m_keptTimed ? m_keptSeconds / m_keptTimed : 0;
+    s.skippedIterationSeconds = m_skippedTimed ? m_skippedSeconds / m_skippedTimed : 0;
+    s.precision = m_dtype == torch::kBFloat16 ? "bf16" : "fp32";
+    s.device = m_device.str();
+    s.threads = torch::get_num_threads();
+    s.adapterFile = m_paths.adapter();
+    writeFileAtomically(m_paths.summary(), summaryToJson(s).dump(2) + "\n");
+    return s;
+}
+
+} // namespace
+
+nlohmann::json summaryToJson(const TrainSummary &s)
+{
+    return {{"status", s.status},
+            {"steps", s.steps},
+            {"total_steps", s.totalSteps},
+            {"kept_steps", s.keptSteps},
+            {"skipped_steps", s.skippedSteps},
+            {"backprop_fraction", s.keptSteps + s.skippedSteps > 0
+                                      ? static_cast<double>(s.keptSteps) / static_cast<double>(s.keptSteps + s.skippedSteps)
+                                      : 0.0},
+            {"resumed_from", s.resumedFrom},
+            {"trainable_parameters", s.trainableParameters},
+            {"total_parameters", s.totalParameters},
+            {"adapter_parameters", s.adapterParameters},
+            {"trainable_fraction", s.totalParameters ? static_cast<double>(s.trainableParameters) /
+                                                           static_cast<double>(s.totalParameters)
+                                                     : 0.0},
+            {"target_images", s.targetImages},
+            {"unreadable_images", s.unreadableImages},
+            {"wall_s", s.wallSeconds},
+            {"images_per_second", s.imagesPerSecond},
+            {"kept_iteration_s", s.keptIterationSeconds},
+            {"skipped_iteration_s", s.skippedIterationSeconds},
+            {"precision", s.precision},
+            {"device", s.device},
+            {"threads", s.threads},
+            {"adapter", s.adapterFile.string()}};
+}
+
+TrainSummary runAdaptation(const TrainConfig &config, const std::filesystem::path &runDir, bool resume,
+                           const TrainCallbacks &callbacks, const TrainControl &control)
+{
+    at::init_num_threads();
+    AdaptationRun run(config, runDir, resume, callbacks, control);
+    return run.run();
+}
+
+} // namespace upstep::core

@@ -1,0 +1,270 @@
+// The adaptation engine end to end on real Fashion-MNIST images with a tiny ViT: run folder
+// contents, the gate's effect on weights, bit-identical resume, refusal to resume a different
+// run, the NaN stop, bad target folders, the config schema and the evaluation report.
+#include "common/error.h"
+#include "eval/adaptationeval.h"
+#include "io/safetensors.h"
+#include "models/adapterfile.h"
+#include "train/checkpoint.h"
+#include "train/trainconfig.h"
+#include "train/trainer.h"
+
+#include "fixtures.h"
+#include "testdata.h"
+
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using namespace upstep::core;
+namespace fs = std::filesystem;
+
+class TestTraining : public QObject {
+    Q_OBJECT
+
+    fs::path root() const { return m_dir.path().toStdString(); }
+
+    TrainConfig smallConfig(std::int64_t steps) const
+    {
+        TrainConfig c;
+        c.weights = (root() / "tiny.safetensors").string();
+        c.target = (root() / "target").string();
+        c.steps = steps;
+        c.batchSize = 16;
+        c.prototypes = 32;
+        c.probeImages = 32;
+        c.logEvery = 2;
+        c.checkpointEvery = 4;
+        c.precision = "fp32";
+        c.device = "cpu";
+        c.workers = 2;
+        c.seed = 7;
+        return c;
+    }
+
+    static std::vector<std::string> readLines(const fs::path &file)
+    {
+        std::ifstream in(file);
+        std::vector<std::string> lines;
+        for (std::string line; std::getline(in, line);)
+            lines.push_back(line);
+        return lines;
+    }
+
+    static void requireSameTensors(const TensorMap &a, const TensorMap &b)
+    {
+        QCOMPARE(a.size(), b.size());
+        for (const auto &[name, tensor] : a) {
+            QVERIFY2(b.count(name), name.c_str());
+            QVERIFY2(torch::equal(tensor, b.at(name)), name.c_str());
+        }
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        upstep::test::writeTinyVit(root() / "tiny.safetensors");
+        upstep::test::importFashionSubset(root() / "target", "train", 96);
+        upstep::test::importFashionSubset(root() / "test", "t10k", 100);
+    }
+
+    void endToEndShortAdaptation()
+    {
+        const auto run = root() / "run-e2e";
+        std::vector<MetricsRecord> records;
+        TrainCallbacks callbacks;
+        callbacks.metrics = [&](const MetricsRecord &r) { records.push_back(r); };
+        const auto summary = runAdaptation(smallConfig(12), run, false, callbacks);
+
+        QCOMPARE(summary.status, std::string("finished"));
+        QCOMPARE(summary.steps, std::int64_t{12});
+        QCOMPARE(summary.keptSteps, std::int64_t{6}); // alternate: exactly half
+        QCOMPARE(summary.skippedSteps, std::int64_t{6});
+        QVERIFY(summary.adapterParameters > 0 && summary.adapterParameters < summary.totalParameters);
+        for (const auto *file : {"config.json", "metrics.jsonl", "summary.json", "adapter.safetensors"})
+            QVERIFY2(fs::exists(run / file), file);
+        QCOMPARE(listCheckpoints(run / "checkpoints").size(), std::size_t{2}); // keep the newest two
+
+        // One record at step 0 and one every 2 steps, with every monitor of METHOD.md section 7.
+        const auto lines = readLines(run / "metrics.jsonl");
+        QCOMPARE(lines.size(), std::size_t{7});
+        QCOMPARE(records.size(), lines.size());
+        const auto last = nlohmann::json::parse(lines.back());
+        for (const auto *key : {"loss", "cluster_loss", "cvr_loss", "mu_norm", "center_drift", "feature_drift",
+                                "cluster_entropy", "skipped_fraction", "lr", "images_per_second"})
+            QVERIFY2(last.contains(key), key);
+        QVERIFY(std::isfinite(last["loss"].get<double>()));
+        QVERIFY(last["feature_drift"].get<double>() > 0); // the adapters moved the features
+        QCOMPARE(last["skipped_fraction"].get<double>(), 0.5);
+        QVERIFY(std::abs(nlohmann::json::parse(lines.front())["feature_drift"].get<double>()) < 1e-6); // base = start
+
+        const auto config = loadTrainConfig((run / "config.json").string());
+        QCOMPARE(config.steps, std::int64_t{12});
+        QCOMPARE(config.seed, std::uint64_t{7});
+        const auto adapter = loadAdapter(run);
+        QCOMPARE(adapter.info.rank, 8);
+        QCOMPARE(adapter.tensors.at("base_model.model.blocks.0.attn.qkv.lora_A.weight").sizes(),
+                 (torch::IntArrayRef{8, 32}));
+        QVERIFY(adapter.tensors.at("base_model.model.blocks.1.attn.qkv.lora_B.weight").abs().sum().item<double>() > 0);
+    }
+
+    void evalReportSchema()
+    {
+        EvalRequest request;
+        request.weights = root() / "tiny.safetensors";
+        request.adapter = root() / "run-e2e";
+        request.train = root() / "target";
+        request.test = root() / "test";
+        request.sourceTest = root() / "test";
+        request.linear.iterations = 20;
+        const auto json = evalReportToJson(evaluateAdaptation(request));
+        for (const auto *part : {"base", "adapted", "ensemble"}) {
+            QVERIFY2(json.contains(part), part);
+            for (const auto *key : {"knn_top1", "linear_top1"}) {
+                const double v = json[part][key].get<double>();
+                QVERIFY(v >= 0 && v <= 1);
+            }
+        }
+        QVERIFY(json["source"].contains("head_top1_base"));
+        QVERIFY(json["source"].contains("head_top1_adapted"));
+        QVERIFY(json["source"].contains("knn_top1_adapted"));
+        QCOMPARE(json["test_images"].get<int>(), 100);
+        QCOMPARE(json["classes"].size(), std::size_t{10});
+    }
+
+    void skippedIterationChangesNoWeight()
+    {
+        auto config = smallConfig(2);
+        config.checkpointEvery = 1;
+        config.keepCheckpoints = 3;
+        const auto run = root() / "run-gate";
+        runAdaptation(config, run, false);
+        const auto files = listCheckpoints(run / "checkpoints");
+        QCOMPARE(files.size(), std::size_t{2});
+        const auto afterKept = loadSafetensors(files[0]).tensors;    // step 1: iteration 0 was kept
+        const auto afterSkipped = loadSafetensors(files[1]).tensors; // step 2: iteration 1 was skipped
+        for (const auto &[name, tensor] : afterKept) {
+            if (name.rfind("lora/", 0) == 0 || name.rfind("head/", 0) == 0 || name.rfind("offline/", 0) == 0 ||
+                name == "optimizer/archive")
+                QVERIFY2(torch::equal(tensor, afterSkipped.at(name)), name.c_str());
+        }
+        QVERIFY(!torch::equal(afterKept.at("center/mu"), afterSkipped.at("center/mu"))); // mu still moves
+        QVERIFY(!torch::equal(afterKept.at("gate/state"), afterSkipped.at("gate/state")));
+    }
+
+    void resumeIsBitIdentical()
+    {
+        const auto config = smallConfig(10);
+        runAdaptation(config, root() / "run-straight", false);
+
+        std::atomic<bool> stop{false};
+        TrainCallbacks callbacks;
+        callbacks.progress = [&](const Progress &p) {
+            if (p.stage == "adapting" && p.done == 5)
+                stop = true;
+        };
+        TrainControl control;
+        control.stop = &stop;
+        const auto first = runAdaptation(config, root() / "run-resumed", false, callbacks, control);
+        QCOMPARE(first.status, std::string("stopped"));
+        QCOMPARE(first.steps, std::int64_t{5});
+        const auto second = runAdaptation(config, root() / "run-resumed", true);
+        QCOMPARE(second.status, std::string("finished"));
+        QCOMPARE(second.resumedFrom, std::int64_t{5});
+        QCOMPARE(second.keptSteps, std::int64_t{5});
+
+        requireSameTensors(loadAdapter(root() / "run-straight").tensors, loadAdapter(root() / "run-resumed").tensors);
+        const auto a = loadSafetensors(listCheckpoints(root() / "run-straight" / "checkpoints").back()).tensors;
+        const auto b = loadSafetensors(listCheckpoints(root() / "run-resumed" / "checkpoints").back()).tensors;
+        for (const auto *name : {"center/mu", "offline/0", "head/fc3.weight"})
+            QVERIFY2(torch::equal(a.at(name), b.at(name)), name);
+        // The metrics log continues without duplicate steps.
+        const auto lines = readLines(root() / "run-resumed" / "metrics.jsonl");
+        QCOMPARE(lines.size(), readLines(root() / "run-straight" / "metrics.jsonl").size());
+    }
+
+    void resumeRefusesAnotherRun()
+    {
+        auto config = smallConfig(10);
+        config.loraRank = 4;
+        try {
+            runAdaptation(config, root() / "run-resumed", true);
+            QFAIL("resuming with another rank must be refused");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("adapters: the run used rank 8"), e.what());
+        }
+        try {
+            runAdaptation(smallConfig(10), root() / "run-resumed", false);
+            QFAIL("starting over an existing run must be refused");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("--resume"), e.what());
+        }
+    }
+
+    void nanStopsAndKeepsLastGoodCheckpoint()
+    {
+        const auto run = root() / "run-nan";
+        TrainControl control;
+        control.injectNanAtStep = 6;
+        try {
+            runAdaptation(smallConfig(12), run, false, {}, control);
+            QFAIL("a NaN loss must stop training");
+        } catch (const TrainingDiverged &e) {
+            QCOMPARE(e.step(), std::int64_t{6});
+            QVERIFY2(QString(e.what()).contains("at step 6"), e.what());
+            QVERIFY2(QString(e.what()).contains("step 4"), e.what());
+        }
+        const auto files = listCheckpoints(run / "checkpoints");
+        QCOMPARE(files.size(), std::size_t{1});
+        QVERIFY(files.back().filename() == "step-00000004.safetensors");
+        for (const auto &[name, tensor] : loadSafetensors(files.back()).tensors)
+            if (tensor.is_floating_point())
+                QVERIFY2(torch::isfinite(tensor).all().item<bool>(), name.c_str());
+    }
+
+    void badTargetFolders()
+    {
+        auto config = smallConfig(4);
+        fs::create_directories(root() / "empty");
+        config.target = (root() / "empty").string();
+        QVERIFY_THROWS_EXCEPTION(InputError, runAdaptation(config, root() / "run-empty", false));
+
+        const auto broken = root() / "broken";
+        for (int i = 0; i < 20; ++i)
+            upstep::test::writeBytes(broken / ("img" + std::to_string(i) + ".png"), "not a png at all");
+        config.target = broken.string();
+        try {
+            runAdaptation(config, root() / "run-broken", false);
+            QFAIL("an unreadable target folder must be refused");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("cannot be read"), e.what());
+        }
+        QVERIFY(!fs::exists(root() / "run-broken" / "checkpoints"));
+    }
+
+    void configSchema()
+    {
+        auto config = smallConfig(3);
+        config.gate = "loss-quantile";
+        config.loraTargets = {"qkv"};
+        const auto back = trainConfigFromJson(trainConfigToJson(config));
+        QCOMPARE(trainConfigToJson(back).dump(), trainConfigToJson(config).dump());
+        auto json = trainConfigToJson(config);
+        json["lora_rnak"] = 4;
+        QVERIFY_THROWS_EXCEPTION(InputError, trainConfigFromJson(json));
+        json = trainConfigToJson(config);
+        json["gate"] = "sometimes";
+        QVERIFY_THROWS_EXCEPTION(InputError, validateTrainConfig(trainConfigFromJson(json)));
+        json = trainConfigToJson(config);
+        json["steps"] = "many";
+        QVERIFY_THROWS_EXCEPTION(InputError, trainConfigFromJson(json));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestTraining)
+#include "tst_training.moc"

@@ -1,0 +1,22 @@
+#pragma once
+// Small real inputs the training and export tests share: a tiny ViT for 28x28 gray images saved
+// as a weights file, and Fashion-MNIST subsets imported from the real IDX files into folders.
+
+#include <filesystem>
+#include <string>
+
+namespace upstep::test {
+
+/// Architecture of the tiny test ViT (patch 7, depth 2, width 32, 10-class head).
+inline constexpr const char *kTinyVitArch =
+    "vit,img_size=28,patch=7,depth=2,dim=32,heads=2,mlp_dim=64,in_chans=1,num_classes=10,mean=0.5/0.5/0.5,"
+    "std=0.5/0.5/0.5,crop_pct=1";
+
+/// Writes a randomly initialised tiny ViT (seeded) to file.
+void writeTinyVit(const std::filesystem::path &file, unsigned seed = 0);
+
+/// Imports the first `limit` images of Fashion-MNIST "train" or "t10k" into dir, one sub-folder
+/// per class (usable unlabeled too: the scan then ignores the folder names).
+void importFashionSubset(const std::filesystem::path &dir, const std::string &split, int limit);
+
+} // namespace upstep::test
