@@ -46,4 +46,12 @@ void CenterVector::setMu(torch::Tensor mu)
     m_mu = mu.detach().to(m_mu0.device(), torch::kFloat32).clone();
 }
 
+void CenterVector::restore(torch::Tensor mu0, torch::Tensor mu)
+{
+    if (mu0.sizes() != m_mu0.sizes())
+        throw InputError("restored base center has the wrong size");
+    m_mu0 = mu0.detach().to(m_mu0.device(), torch::kFloat32).clone();
+    setMu(std::move(mu));
+}
+
 } // namespace upstep::core

@@ -39,6 +39,8 @@ public:
 
     /// For checkpoints: mu can be restored exactly.
     void setMu(torch::Tensor mu);
+    /// For checkpoints: both centers, exactly as saved.
+    void restore(torch::Tensor mu0, torch::Tensor mu);
 
 private:
     torch::Tensor m_mu0;

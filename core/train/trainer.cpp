@@ -6,13 +6,10 @@
 #include "data/imageloader.h"
 #include "io/atomicfile.h"
 #include "io/imagefolder.h"
-#include "method/centervector.h"
-#include "method/clustering.h"
-#include "method/iterationgate.h"
-#include "method/twostreammodel.h"
 #include "models/adapterfile.h"
 #include "models/lora.h"
 #include "models/registry.h"
+#include "train/adaptationstep.h"
 #include "train/checkpoint.h"
 #include "train/learningrate.h"
 #include "train/runfingerprint.h"
@@ -86,12 +83,7 @@ private:
     void prepareModel();
     void prepareProbes();
     void restore();
-    torch::Tensor features(const torch::Tensor &x);
     void iterate(std::int64_t step, const Batch &batch);
-    void keptIteration(std::int64_t step, const std::vector<torch::Tensor> &views,
-                       const std::vector<torch::Tensor> &crops, double lr);
-    torch::Tensor lossOf(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
-                         torch::Tensor *clusterOut, torch::Tensor *cvrOut);
     MetricsRecord record(std::int64_t step, double lr);
     void checkFinite();
     void saveCheckpoint(std::int64_t step);
@@ -113,13 +105,7 @@ private:
     std::int64_t m_startStep = 0;
 
     BackbonePtr m_backbone;
-    std::unique_ptr<TwoStreamModel> m_streams;
-    std::unique_ptr<torch::optim::AdamW> m_optimizer;
-    std::unique_ptr<CenterVector> m_center;
-    std::unique_ptr<IterationGate> m_gate;
-    std::vector<torch::Tensor> m_trainable;
-    ParameterCounts m_counts; ///< adapters + projection head, of backbone + head
-    std::int64_t m_adapterParameters = 0;
+    std::unique_ptr<AdaptationStep> m_step;
 
     torch::Tensor m_probe, m_probeBase;
     torch::Tensor m_sourceImages, m_sourceLabels;
@@ -179,37 +165,8 @@ void AdaptationRun::prepareModel()
     // Adapter A matrices and the head draw from the global generator: seed it first.
     torch::manual_seed(m_config.seed);
     injectLora(*m_backbone, {m_config.loraRank, m_config.loraAlpha, m_config.loraTargets});
-    ProjectionHeadConfig headConfig;
-    headConfig.prototypes = m_config.prototypes;
-    headConfig.prototypeSeed = m_config.seed;
-    ProjectionHead head(m_backbone->featureDim(), headConfig);
     m_backbone->to(m_device);
-    head->to(m_device);
-    m_backbone->eval(); // frozen base: batch norm keeps its running statistics
-    m_streams = std::make_unique<TwoStreamModel>(m_backbone, head, offlineModeFromName(m_config.offline));
-
-    using torch::optim::AdamWOptions;
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(m_streams->loraParameters(),
-                        std::make_unique<AdamWOptions>(AdamWOptions(m_config.learningRate).weight_decay(0)));
-    groups.emplace_back(m_streams->headParameters(), std::make_unique<AdamWOptions>(
-                                                         AdamWOptions(m_config.learningRate).weight_decay(m_config.weightDecay)));
-    m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups));
-    m_trainable = m_streams->loraParameters();
-    for (const auto &p : m_streams->headParameters())
-        m_trainable.push_back(p);
-
-    const auto backboneCounts = countParameters(*m_backbone);
-    m_adapterParameters = backboneCounts.trainable;
-    std::int64_t headParameters = 0;
-    for (const auto &p : m_streams->headParameters())
-        headParameters += p.numel();
-    m_counts.trainable = backboneCounts.trainable + headParameters;
-    m_counts.total = backboneCounts.total + headParameters;
-    GateConfig gate;
-    gate.policy = gatePolicyFromName(m_config.gate);
-    gate.quantile = m_config.gateQuantile;
-    m_gate = std::make_unique<IterationGate>(gate);
+    m_backbone->eval();
 
     LoaderConfig loader;
     loader.batchSize = m_config.batchSize;
@@ -233,12 +190,6 @@ void AdaptationRun::prepareModel()
                        : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(m_config.epochs * m_batchesPerEpoch)));
 }
 
-torch::Tensor AdaptationRun::features(const torch::Tensor &x)
-{
-    compat::AutocastGuard autocast(m_device, m_dtype);
-    return m_backbone->features(x.to(m_device)).to(torch::kFloat32);
-}
-
 void AdaptationRun::prepareProbes()
 {
     stage("measuring the base model on the probe sample");
@@ -253,12 +204,14 @@ void AdaptationRun::prepareProbes()
     m_probe = probe.images.to(m_device);
     {
         torch::NoGradGuard noGrad;
+        compat::AutocastGuard autocast(m_device, m_dtype);
         setLoraEnabled(*m_backbone, false);
-        m_probeBase = features(m_probe);
+        m_probeBase = m_backbone->features(m_probe).to(torch::kFloat32);
         setLoraEnabled(*m_backbone, true);
     }
-    m_center = std::make_unique<CenterVector>(CenterVector::batchCenter(m_probeBase),
-                                              CenterVectorConfig{m_config.cvrMomentum, m_config.cvrBeta});
+    // The head draws its initial weights from the global generator, seeded before the adapters.
+    m_step = std::make_unique<AdaptationStep>(m_backbone, m_config, CenterVector::batchCenter(m_probeBase), m_device,
+                                              m_dtype);
 
     if (m_config.sourceProbe.empty())
         return;
@@ -293,21 +246,19 @@ void AdaptationRun::restore()
             lora[name.substr(5)] = tensor;
     loadLoraTensors(*m_backbone, lora);
     torch::NoGradGuard noGrad;
-    for (auto &item : m_streams->head().named_parameters())
+    for (auto &item : m_step->streams().head().named_parameters())
         item.value().copy_(take("head/" + item.key()));
     std::vector<torch::Tensor> offline;
     for (std::size_t i = 0; t.count("offline/" + std::to_string(i)); ++i)
         offline.push_back(take("offline/" + std::to_string(i)).to(m_device));
-    m_streams->restoreOffline(offline);
-    m_center = std::make_unique<CenterVector>(take("center/mu0").to(m_device),
-                                              CenterVectorConfig{m_config.cvrMomentum, m_config.cvrBeta});
-    m_center->setMu(take("center/mu").to(m_device));
+    m_step->streams().restoreOffline(offline);
+    m_step->center().restore(take("center/mu0"), take("center/mu"));
     const auto gate = take("gate/state").to(torch::kFloat64).contiguous();
-    m_gate->restore(std::vector<double>(gate.data_ptr<double>(), gate.data_ptr<double>() + gate.numel()));
+    m_step->gate().restore(std::vector<double>(gate.data_ptr<double>(), gate.data_ptr<double>() + gate.numel()));
     torch::serialize::InputArchive archive;
     std::istringstream optimizerBytes(tensorToBytes(take("optimizer/archive")));
     archive.load_from(optimizerBytes, m_device);
-    m_optimizer->load(archive);
+    m_step->optimizer().load(archive);
     auto generator = at::detail::getDefaultCPUGenerator();
     generator.set_state(take("rng/cpu"));
     m_startStep = checkpoint->step;
@@ -323,56 +274,6 @@ void AdaptationRun::restore()
     note("resumed from step " + std::to_string(m_startStep) + " of " + std::to_string(m_totalSteps));
 }
 
-torch::Tensor AdaptationRun::lossOf(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
-                                    torch::Tensor *clusterOut, torch::Tensor *cvrOut)
-{
-    const SinkhornOptions sinkhorn{m_config.sinkhornEpsilon, m_config.sinkhornIterations};
-    std::vector<torch::Tensor> targets;
-    if (m_streams->mode() == OfflineMode::Ema) {
-        compat::AutocastGuard autocast(m_device, m_dtype);
-        targets = m_streams->targets(views, sinkhorn);
-    }
-    torch::Tensor globalFeatures, scores;
-    std::vector<torch::Tensor> cropScores;
-    {
-        compat::AutocastGuard autocast(m_device, m_dtype);
-        globalFeatures = m_backbone->features(torch::cat(views)).to(torch::kFloat32);
-        scores = m_streams->scores(globalFeatures);
-        for (const auto &crop : crops)
-            cropScores.push_back(m_streams->scores(m_backbone->features(crop).to(torch::kFloat32)));
-    }
-    const auto viewScores = scores.chunk(2);
-    if (m_streams->mode() == OfflineMode::Shared)
-        targets = m_streams->targets(views, sinkhorn, {viewScores[0], viewScores[1]});
-    m_lastEntropy = clusterUsageEntropy(targets[0]);
-    auto cluster = swappedPredictionLoss(viewScores[0], viewScores[1], targets[0], targets[1], m_config.temperature,
-                                         cropScores);
-    auto cvr = m_config.cvrLambda > 0 ? m_center->anchorLoss(globalFeatures, m_config.cvrLambda)
-                                      : torch::zeros({}, cluster.options());
-    m_center->update(globalFeatures.detach());
-    *clusterOut = cluster;
-    *cvrOut = cvr;
-    return cluster + cvr;
-}
-
-void AdaptationRun::keptIteration(std::int64_t step, const std::vector<torch::Tensor> &views,
-                                  const std::vector<torch::Tensor> &crops, double lr)
-{
-    for (auto &group : m_optimizer->param_groups())
-        static_cast<torch::optim::AdamWOptions &>(group.options()).lr(lr);
-    torch::Tensor cluster, cvr;
-    auto loss = lossOf(views, crops, &cluster, &cvr);
-    if (step == m_control.injectNanAtStep)
-        loss = loss * std::numeric_limits<double>::quiet_NaN();
-    m_optimizer->zero_grad();
-    loss.backward();
-    if (m_config.gradClip > 0)
-        torch::nn::utils::clip_grad_norm_(m_trainable, m_config.gradClip);
-    m_optimizer->step();
-    m_streams->updateOffline(EmaWeights::cosineMomentum(step, m_totalSteps, m_config.emaMomentum));
-    m_pending.add(step, loss, cluster, cvr);
-}
-
 void AdaptationRun::iterate(std::int64_t step, const Batch &batch)
 {
     const auto start = Clock::now();
@@ -384,27 +285,22 @@ void AdaptationRun::iterate(std::int64_t step, const Batch &batch)
     const double lr = cosineWithWarmup(step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
 
     bool keep = true;
-    if (m_gate->needsLoss()) {
-        torch::Tensor cluster, cvr;
-        double loss = 0;
-        {
-            torch::NoGradGuard noGrad;
-            const auto mu = m_center->mu().clone();
-            loss = lossOf(views, crops, &cluster, &cvr).item<double>();
-            keep = m_gate->keep(step, loss);
-            if (keep)
-                m_center->setMu(mu); // the kept pass below updates mu; a skipped one keeps this update
-        }
+    auto &gate = m_step->gate();
+    if (gate.needsLoss()) {
+        torch::Tensor features;
+        keep = gate.keep(step, m_step->probeLoss(views, crops, &features));
+        if (!keep)
+            m_step->center().update(features); // the probe pass doubles as the center update
     } else {
-        keep = m_gate->keep(step);
-        if (!keep) {
-            // A center-update iteration: forward only, no graph, no optimiser step.
-            torch::NoGradGuard noGrad;
-            m_center->update(features(torch::cat(views)));
-        }
+        keep = gate.keep(step);
+        if (!keep)
+            m_step->skipped(views);
     }
-    if (keep)
-        keptIteration(step, views, crops, lr);
+    if (keep) {
+        const auto losses = m_step->kept(step, m_totalSteps, views, crops, lr, step == m_control.injectNanAtStep);
+        m_pending.add(step, losses.total, losses.cluster, losses.cvr);
+        m_lastEntropy = losses.entropy;
+    }
     m_imagesSeen += views[0].size(0);
     const double seconds = secondsSince(start);
     (keep ? m_keptSeconds : m_skippedSeconds) += seconds;
@@ -420,20 +316,20 @@ MetricsRecord AdaptationRun::record(std::int64_t step, double lr)
     r.loss = PendingLosses::mean(m_pending.total);
     r.clusterLoss = PendingLosses::mean(m_pending.cluster);
     r.cvrLoss = PendingLosses::mean(m_pending.cvr);
-    r.muNorm = m_center->norm();
-    r.centerDrift = m_center->drift();
+    r.muNorm = m_step->center().norm();
+    r.centerDrift = m_step->center().drift();
     {
         torch::NoGradGuard noGrad;
-        const auto adapted = features(m_probe);
+        const auto adapted = m_step->features(m_probe);
         r.featureDrift = (1.0 - torch::cosine_similarity(adapted, m_probeBase, 1)).mean().item<double>();
         if (m_sourceImages.defined() && (step % m_config.sourceProbeEvery == 0 || step == m_totalSteps)) {
-            const auto logits = m_backbone->headForward(features(m_sourceImages));
+            const auto logits = m_backbone->headForward(m_step->features(m_sourceImages));
             r.sourceProbeTop1 = (logits.argmax(1).to(torch::kCPU) == m_sourceLabels).to(torch::kFloat64).mean().item<double>();
         }
     }
     r.clusterEntropy = m_lastEntropy;
     r.maxEntropy = std::log(static_cast<double>(m_config.prototypes));
-    r.skippedFraction = m_gate->skippedFraction();
+    r.skippedFraction = m_step->gate().skippedFraction();
     r.learningRate = lr;
     r.elapsedSeconds = secondsSince(m_loopStart);
     r.imagesPerSecond = m_imagesSeen / std::max(r.elapsedSeconds, 1e-9);
@@ -456,7 +352,7 @@ void AdaptationRun::checkFinite()
 void AdaptationRun::saveCheckpoint(std::int64_t step)
 {
     checkFinite();
-    for (const auto &p : m_trainable)
+    for (const auto &p : m_step->trainable())
         if (!torch::isfinite(p).all().item<bool>())
             throw TrainingDiverged(step, "adapter weights stopped being finite by step " + std::to_string(step) +
                                              "; the last good checkpoint is kept. Try a lower learning rate.");
@@ -464,16 +360,16 @@ void AdaptationRun::saveCheckpoint(std::int64_t step)
     c.step = step;
     for (auto &[name, tensor] : loraTensors(*m_backbone))
         c.tensors["lora/" + name] = tensor;
-    for (const auto &item : m_streams->head().named_parameters())
+    for (const auto &item : m_step->streams().head().named_parameters())
         c.tensors["head/" + item.key()] = item.value().detach();
-    const auto offline = m_streams->offlineWeights();
+    const auto offline = m_step->streams().offlineWeights();
     for (std::size_t i = 0; i < offline.size(); ++i)
         c.tensors["offline/" + std::to_string(i)] = offline[i];
-    c.tensors["center/mu"] = m_center->mu();
-    c.tensors["center/mu0"] = m_center->mu0();
-    c.tensors["gate/state"] = torch::tensor(m_gate->state(), torch::kFloat64);
+    c.tensors["center/mu"] = m_step->center().mu();
+    c.tensors["center/mu0"] = m_step->center().mu0();
+    c.tensors["gate/state"] = torch::tensor(m_step->gate().state(), torch::kFloat64);
     torch::serialize::OutputArchive archive;
-    m_optimizer->save(archive);
+    m_step->optimizer().save(archive);
     std::ostringstream bytes;
     archive.save_to(bytes);
     c.tensors["optimizer/archive"] = bytesToTensor(bytes.str());
@@ -549,12 +445,12 @@ TrainSummary AdaptationRun::run()
     s.status = status;
     s.steps = step;
     s.totalSteps = m_totalSteps;
-    s.keptSteps = m_gate->kept();
-    s.skippedSteps = m_gate->skipped();
+    s.keptSteps = m_step->gate().kept();
+    s.skippedSteps = m_step->gate().skipped();
     s.resumedFrom = m_resume ? m_startStep : -1;
-    s.trainableParameters = m_counts.trainable;
-    s.totalParameters = m_counts.total;
-    s.adapterParameters = m_adapterParameters;
+    s.trainableParameters = m_step->counts().trainable;
+    s.totalParameters = m_step->counts().total;
+    s.adapterParameters = m_step->adapterParameters();
     s.targetImages = static_cast<std::int64_t>(m_target.images.size());
     s.unreadableImages = static_cast<std::int64_t>(m_loader->failureCount() + m_target.skipped.size());
     s.wallSeconds = wall;

@@ -1,0 +1,116 @@
+"""Writes docs/BENCHMARKS.md (to stdout) from the outputs of scripts/benchmark.
+Usage: benchmark_report.py WORK_DIR THREADS STEPS SEED
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+
+RUNS = [
+    ("default", "defaults: CVR lambda 1, gate alternate, offline EMA, rank 8"),
+    ("no-cvr", "no CVR (lambda 0)"),
+    ("no-gate", "no gate (every iteration back-propagates)"),
+    ("no-cvr-no-gate", "no CVR and no gate"),
+    ("loss-quantile", "gate loss-quantile (q 0.5)"),
+    ("offline-shared", "offline = shared"),
+    ("rank4", "LoRA rank 4 (alpha 8)"),
+    ("rank16", "LoRA rank 16 (alpha 32)"),
+]
+
+
+def pct(v):
+    return "-" if v is None else f"{100 * v:.2f}"
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def jsonl(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main(work, threads, steps, seed):
+    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    cpu = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("Model name")), platform.processor())
+    out = []
+    w = out.append
+    w("# UpStep benchmark\n")
+    w(f"Written by `scripts/benchmark {threads} {steps} {seed}` (threads, adaptation steps, seed) on {cpu}, "
+      f"{threads} threads, Debian's LibTorch; numbers below are from that run, nothing is typed in by hand. "
+      "Protocol: DATA.md. Base model: a ViT (28 px, patch 4, depth 6, width 192) trained with labels on MNIST "
+      "train (`upstep pretrain`, 1 epoch). Adaptation: the 60,000 Fashion-MNIST train images without labels, "
+      f"{steps} iterations of 64 images (two views each), bf16 autocast (`--precision auto` on this CPU). "
+      "Evaluation (`upstep eval`): kNN (k 20, T 0.07) and a linear probe with a seeded 10,000-image subset of "
+      "Fashion-MNIST train as memory / training set, top-1 on all 10,000 Fashion-MNIST test images; forgetting "
+      "on the 10,000 MNIST test images: the base model's own head on base and on adapted features, and kNN on "
+      "a seeded half/half split.\n")
+
+    rows = []
+    for name, label in RUNS:
+        d = os.path.join(work, f"run-{name}")
+        if not os.path.exists(os.path.join(d, "eval.json")):
+            continue
+        rows.append((name, label, load(os.path.join(d, "summary.json")), load(os.path.join(d, "eval.json"))))
+    if rows:
+        base = rows[0][3]["base"]
+        w("## Target: Fashion-MNIST test top-1 (%)\n")
+        w(f"Base model: kNN **{pct(base['knn_top1'])}**, linear **{pct(base.get('linear_top1'))}** "
+          "(the same for every run: same base, same evaluation).\n")
+        w("| run | adapted kNN | adapted linear | ensemble kNN | ensemble linear | kNN gain |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, label, s, e in rows:
+            gain = e["adapted"]["knn_top1"] - e["base"]["knn_top1"]
+            w(f"| {label} | {pct(e['adapted']['knn_top1'])} | {pct(e['adapted'].get('linear_top1'))} | "
+              f"{pct(e['ensemble']['knn_top1'])} | {pct(e['ensemble'].get('linear_top1'))} | {100 * gain:+.2f} |")
+        w("\n## Forgetting: MNIST test top-1 (%)\n")
+        src = rows[0][3]["source"]
+        w(f"Base model: its head **{pct(src.get('head_top1_base'))}**, kNN **{pct(src.get('knn_top1_base'))}**.\n")
+        w("| run | head on adapted features | head drop | kNN after | kNN drop |")
+        w("| --- | ---: | ---: | ---: | ---: |")
+        for name, label, s, e in rows:
+            x = e["source"]
+            w(f"| {label} | {pct(x.get('head_top1_adapted'))} | {100 * x.get('head_drop', 0):+.2f} | "
+              f"{pct(x.get('knn_top1_adapted'))} | {100 * x.get('knn_drop', 0):+.2f} |")
+        w("\n## Cost\n")
+        w("| run | back-propagated | wall time (s) | images/s | kept iteration (s) | skipped iteration (s) | "
+          "adapter parameters | trainable incl. head | of total |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, label, s, e in rows:
+            w(f"| {label} | {100 * s['backprop_fraction']:.0f} % | {s['wall_s']:.0f} | {s['images_per_second']:.0f} | "
+              f"{s['kept_iteration_s']:.3f} | {s['skipped_iteration_s']:.3f} | {s['adapter_parameters']:,} | "
+              f"{s['trainable_parameters']:,} | {100 * s['trainable_fraction']:.1f} % |")
+        w("\nAdapter parameters are what an export holds (LoRA on the 6 qkv projections); the projection head "
+          "also trains but is not exported. Images/s counts target images through the loop (each seen as two "
+          "views), wall time is the training loop including the metric passes.\n")
+
+    step = jsonl(os.path.join(work, "step-upstep.jsonl")) + jsonl(os.path.join(work, "step-pytorch.jsonl"))
+    if step:
+        w("## One iteration of ViT-S/16 @224, batch 32 (two views: 64 images per forward)\n")
+        w("`upstep-bench-step` times core's `AdaptationStep` (the trainer's code) on random inputs; "
+          "`scripts/bench/pytorch_train_step.py` is the same step in plain PyTorch, in the same run, same threads.\n")
+        w("| implementation | precision | kept (s) | skipped (s) | skipped / kept |")
+        w("| --- | --- | ---: | ---: | ---: |")
+        for r in step:
+            w(f"| {r['impl']} ({r['torch']}) | {r['precision']} | {r['kept_s']:.2f} | {r['skipped_s']:.2f} | "
+              f"{r['skipped_over_kept']:.2f} |")
+        by = {(r["impl"], r["precision"]): r for r in step}
+        if ("upstep", "fp32") in by and ("upstep", "bf16") in by:
+            a, b = by[("upstep", "fp32")], by[("upstep", "bf16")]
+            w(f"\nbf16 over fp32 for upstep: kept {a['kept_s'] / b['kept_s']:.2f}x faster, skipped "
+              f"{a['skipped_s'] / b['skipped_s']:.2f}x.")
+        for p in ("fp32", "bf16"):
+            if ("upstep", p) in by and ("pytorch", p) in by:
+                w(f"upstep kept iteration at {p}: {by[('pytorch', p)]['kept_s'] / by[('upstep', p)]['kept_s']:.2f}x "
+                  "the speed of plain PyTorch (above 1: upstep faster).")
+        w("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
