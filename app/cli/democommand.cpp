@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "common/error.h"
+#include "common/runtime.h"
 #include "eval/adaptationeval.h"
 #include "io/idx.h"
 #include "terminalprogress.h"
@@ -125,6 +126,8 @@ void runDemo(const DemoArgs &args)
     eval.maxTrain = args.evalTrain;
     eval.maxTest = args.evalTest;
     eval.seed = args.seed;
+    eval.features.device = core::resolveDevice("auto");
+    eval.features.dtype = core::resolvePrecision(core::precisionFromName(args.precision), eval.features.device);
     const auto report = core::evaluateAdaptation(eval, progress.sink());
     progress.finish();
     nlohmann::json result{{"train", core::summaryToJson(summary)}, {"eval", core::evalReportToJson(report)}};

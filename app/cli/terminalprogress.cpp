@@ -43,6 +43,11 @@ void TerminalProgress::update(const core::Progress &p)
         m_lastDraw = {};
         m_lastDecile = -1;
     }
+    if (p.done == 0 && p.total == 0) { // a stage announcement: nothing counted yet
+        std::fprintf(stderr, "%s...\n", p.stage.c_str());
+        m_lastDraw = now;
+        return;
+    }
     const bool complete = p.total > 0 && p.done >= p.total;
     const double elapsed = std::chrono::duration<double>(now - m_stageStart).count();
     const double rate = elapsed > 0 ? p.done / elapsed : 0.0;

@@ -9,6 +9,7 @@ Usage: peft_check.py BASE.safetensors PEFT_DIR MERGED.safetensors UPSTEP_FEATURE
 """
 import csv
 import json
+import os
 import sys
 
 import numpy as np
@@ -37,7 +38,8 @@ def main(base_file, peft_dir, merged_file, features_file):
     pre = arch["preprocessing"] if "preprocessing" in arch else arch
     reference = load_file(features_file)["features"]
     with open(features_file.rsplit(".", 1)[0] + ".csv") as f:
-        paths = [row["path"] for row in csv.DictReader(f)]
+        # The index holds the paths where the features were made; the images travel beside it.
+        paths = [os.path.join("images", os.path.basename(row["path"])) for row in csv.DictReader(f)]
     mean = torch.tensor(pre["mean"][: arch["in_chans"]]).view(1, -1, 1, 1)
     std = torch.tensor(pre["std"][: arch["in_chans"]]).view(1, -1, 1, 1)
     images = [np.asarray(Image.open(p).convert("L" if arch["in_chans"] == 1 else "RGB"), dtype=np.float32) / 255
