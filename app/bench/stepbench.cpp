@@ -78,6 +78,7 @@ int main(int argc, char **argv)
                                         {"device", dev.str()},
                                         {"precision", dtype == torch::kBFloat16 ? "bf16" : "fp32"},
                                         {"batch", batch},
+                                        {"offline", offline},
                                         {"threads", torch::get_num_threads()},
                                         {"kept_s", kept},
                                         {"skipped_s", skipped},

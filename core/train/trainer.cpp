@@ -88,6 +88,7 @@ private:
     void checkFinite();
     void saveCheckpoint(std::int64_t step);
     void writeOutputs(std::int64_t step, const std::string &status);
+    TrainSummary loop(const std::function<void(const MetricsRecord &)> &emit);
 
     TrainConfig m_config;
     RunPaths m_paths;
@@ -392,7 +393,8 @@ TrainSummary AdaptationRun::run()
 {
     std::filesystem::create_directories(m_paths.root);
     writeFileAtomically(m_paths.config(), trainConfigToJson(m_config).dump(2) + "\n");
-    std::ofstream metrics(m_paths.metrics(), std::ios::app);
+    // A fresh run starts a fresh log; a resumed one continues the log restore() trimmed.
+    std::ofstream metrics(m_paths.metrics(), m_resume ? std::ios::app : std::ios::trunc);
     if (!metrics)
         throw IoError(m_paths.metrics(), "cannot open the metrics log for writing");
     const auto emit = [&](const MetricsRecord &r) {
@@ -404,6 +406,18 @@ TrainSummary AdaptationRun::run()
     };
 
     m_loopStart = Clock::now();
+    try {
+        return loop(emit);
+    } catch (const TrainingDiverged &e) {
+        nlohmann::json summary{{"status", "diverged"}, {"diverged_at_step", e.step()}, {"message", e.what()},
+                               {"last_checkpoint", m_lastCheckpoint}};
+        writeFileAtomically(m_paths.summary(), summary.dump(2) + "\n");
+        throw;
+    }
+}
+
+TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)> &emit)
+{
     if (m_startStep == 0)
         emit(record(0, 0.0));
     std::int64_t step = m_startStep;

@@ -94,11 +94,11 @@ def main(work, threads, steps, seed):
         w("## One iteration of ViT-S/16 @224, batch 32 (two views: 64 images per forward)\n")
         w("`upstep-bench-step` times core's `AdaptationStep` (the trainer's code) on random inputs; "
           "`scripts/bench/pytorch_train_step.py` is the same step in plain PyTorch, in the same run, same threads.\n")
-        w("| implementation | precision | kept (s) | skipped (s) | skipped / kept |")
-        w("| --- | --- | ---: | ---: | ---: |")
+        w("| implementation | offline | precision | kept (s) | skipped (s) | skipped / kept |")
+        w("| --- | --- | --- | ---: | ---: | ---: |")
         for r in step:
-            w(f"| {r['impl']} ({r['torch']}) | {r['precision']} | {r['kept_s']:.2f} | {r['skipped_s']:.2f} | "
-              f"{r['skipped_over_kept']:.2f} |")
+            w(f"| {r['impl']} ({r['torch']}) | {r.get('offline', '?')} | {r['precision']} | {r['kept_s']:.2f} | "
+              f"{r['skipped_s']:.2f} | {r['skipped_over_kept']:.2f} |")
         by = {(r["impl"], r["precision"]): r for r in step}
         if ("upstep", "fp32") in by and ("upstep", "bf16") in by:
             a, b = by[("upstep", "fp32")], by[("upstep", "bf16")]
@@ -109,6 +109,30 @@ def main(work, threads, steps, seed):
                 w(f"upstep kept iteration at {p}: {by[('pytorch', p)]['kept_s'] / by[('upstep', p)]['kept_s']:.2f}x "
                   "the speed of plain PyTorch (above 1: upstep faster).")
         w("")
+    device = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", "device")
+    gpu = jsonl(os.path.join(device, "step-upstep-cuda.jsonl")) + jsonl(os.path.join(device, "step-pytorch-cuda.jsonl"))
+    if gpu:
+        with open(os.path.join(device, "gpu.txt")) as f:
+            card = f.read().strip()
+        w("## The same iteration on a GPU\n")
+        w(f"From `scripts/device-check` on {card} (files in docs/benchmarks/device/; that machine has CUDA "
+          "PyTorch but no OpenCV, so the script builds the step benchmark from the sources it needs against the "
+          "LibTorch inside the wheel). 20 timed iterations after 3 warm-ups.\n")
+        w("| implementation | offline | precision | kept (s) | skipped (s) | skipped / kept |")
+        w("| --- | --- | --- | ---: | ---: | ---: |")
+        for r in gpu:
+            offline = r.get("offline", "?")
+            w(f"| {r['impl']} ({r['torch']}) | {offline} | {r['precision']} | {r['kept_s']:.4f} | "
+              f"{r['skipped_s']:.4f} | {r['skipped_over_kept']:.2f} |")
+        check = os.path.join(device, "peft-check.json")
+        if os.path.exists(check):
+            c = load(check)
+            w(f"\nPEFT export checked in PEFT {c['peft_version']} and timm {c['timm_version']} "
+              f"(`scripts/bench/peft_check.py`): on {c['images']} Fashion-MNIST images, "
+              "`PeftModel.from_pretrained(timm VisionTransformer, folder)` gives the features upstep computes "
+              f"within {c['peft_vs_upstep_max_abs']:.1e} (the adapter itself moves them by up to "
+              f"{c['adapter_effect_max_abs']:.2f}); the merged file loads into timm strictly and agrees within "
+              f"{c['merged_timm_vs_upstep_max_abs']:.1e}.\n")
     print("\n".join(out))
 
 

@@ -164,6 +164,7 @@ def main():
 
         k, s = timed(kept), timed(skipped)
         print(json.dumps({"impl": "pytorch", "device": str(device), "precision": precision, "batch": args.batch,
+                          "offline": "ema",
                           "threads": torch.get_num_threads(), "kept_s": k, "skipped_s": s,
                           "skipped_over_kept": s / k, "torch": torch.__version__}), flush=True)
 

@@ -216,6 +216,10 @@ private slots:
             QVERIFY2(QString(e.what()).contains("at step 6"), e.what());
             QVERIFY2(QString(e.what()).contains("step 4"), e.what());
         }
+        std::ifstream in(run / "summary.json");
+        const auto summary = nlohmann::json::parse(in);
+        QCOMPARE(summary["status"].get<std::string>(), std::string("diverged"));
+        QCOMPARE(summary["diverged_at_step"].get<int>(), 6);
         const auto files = listCheckpoints(run / "checkpoints");
         QCOMPARE(files.size(), std::size_t{1});
         QVERIFY(files.back().filename() == "step-00000004.safetensors");
