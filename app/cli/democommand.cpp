@@ -29,7 +29,7 @@ constexpr const char *kDemoArch = "vit,img_size=28,patch=4,depth=6,dim=192,heads
 struct DemoArgs {
     std::string cache;
     std::int64_t steps = 400;
-    double pretrainEpochs = 1;
+    double pretrainEpochs = 3;
     std::int64_t evalTrain = 10000;
     std::int64_t evalTest = 0;
     std::string precision = "auto";

@@ -89,13 +89,13 @@ torch::Tensor pooled(BackboneImpl &model, const torch::Tensor &inputs)
 
 /// Module-name patterns for adapter_config.json: the short suffixes (e.g. "qkv") when they
 /// select exactly the adapted modules in this model, as PEFT matches them; else the full names.
-std::vector<std::string> targetModules(BackboneImpl &base, const std::vector<std::string> &adapted)
+std::vector<std::string> targetModules(BackboneImpl &model, const std::vector<std::string> &adapted)
 {
     std::set<std::string> suffixes;
     for (const auto &name : adapted)
         suffixes.insert(name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1));
     const std::set<std::string> adaptedSet(adapted.begin(), adapted.end());
-    for (const auto &item : base.named_modules("", false)) {
+    for (const auto &item : model.named_modules("", false)) {
         const auto &name = item.key();
         const auto last = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
         if (suffixes.count(last) && !adaptedSet.count(name))
@@ -108,7 +108,6 @@ void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::f
                ExportResult &result)
 {
     const auto &spec = adapted.spec();
-    auto baseOnly = loadBackbone(request.baseWeights, request.arch).model;
     const bool vit = spec.family == ArchFamily::Vit;
     nlohmann::json config{
         {"peft_type", "LORA"},
@@ -116,7 +115,7 @@ void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::f
         {"r", request.adapter.info.rank},
         {"lora_alpha", request.adapter.info.alpha},
         {"lora_dropout", 0.0},
-        {"target_modules", targetModules(*baseOnly, request.adapter.info.modules)},
+        {"target_modules", targetModules(adapted, request.adapter.info.modules)},
         {"bias", "none"},
         {"fan_in_fan_out", false},
         {"use_rslora", false},
@@ -137,11 +136,15 @@ void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::f
 }
 
 /// The base file's tensors with each adapted weight replaced by W + scale B A, in the file's
-/// own names (torchvision ViT names included) and dtypes.
-void writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
+/// own names (torchvision ViT names included) and dtypes. Returns true when the file stores
+/// floating weights in less than 32 bits, which the merge then rounds.
+bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
                  ExportResult &result)
 {
     auto file = loadSafetensors(request.baseWeights);
+    bool reduced = false;
+    for (const auto &[name, tensor] : file.tensors)
+        reduced = reduced || (tensor.is_floating_point() && tensor.element_size() < 4);
     // Which file name holds each model tensor: map a copy of the names as the loader does.
     TensorMap probe;
     std::vector<std::string> original;
@@ -181,6 +184,7 @@ void writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std:
                                      std::to_string(merged);
     saveSafetensors(dir / "model.safetensors", file.tensors, metadata);
     result.files = {"model.safetensors", "README.md"};
+    return reduced;
 }
 
 std::string readme(const ExportRequest &request, const ArchSpec &spec, const ExportResult &result)
@@ -260,14 +264,11 @@ ExportResult exportAdapter(const ExportRequest &request)
         actual = pooled(*reloaded, inputs);
         result.tolerance = 1e-6;
     } else {
-        writeMerged(request, *reference, staging.path(), result);
+        const bool reduced = writeMerged(request, *reference, staging.path(), result);
         auto reloaded = loadBackbone(staging.path() / "model.safetensors", request.arch).model;
         reloaded->eval();
         actual = pooled(*reloaded, inputs);
         // Folding changes the order of float additions; a half-precision base file also rounds.
-        bool reduced = false;
-        for (const auto &[name, tensor] : loadSafetensors(request.baseWeights).tensors)
-            reduced = reduced || (tensor.is_floating_point() && tensor.element_size() < 4);
         result.tolerance = (reduced ? 2e-2 : 1e-4) * std::max(1.0, expected.abs().max().item<double>());
     }
     result.maxAbsDifference = (actual - expected).abs().max().item<double>();

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <thread>
 
 using namespace upstep::core;
 namespace fs = std::filesystem;
@@ -183,6 +184,47 @@ private slots:
         // The metrics log continues without duplicate steps.
         const auto lines = readLines(root() / "run-resumed" / "metrics.jsonl");
         QCOMPARE(lines.size(), readLines(root() / "run-straight" / "metrics.jsonl").size());
+    }
+
+    void pauseHoldsTheLoop()
+    {
+        std::atomic<bool> pause{true};
+        std::atomic<std::int64_t> lastStep{0};
+        std::atomic<bool> loopStarted{false};
+        TrainCallbacks callbacks;
+        callbacks.progress = [&](const Progress &p) {
+            if (p.stage == "adapting")
+                lastStep = p.done;
+        };
+        callbacks.metrics = [&](const MetricsRecord &) { loopStarted = true; }; // step 0 comes before any step
+        TrainControl control;
+        control.pause = &pause;
+        TrainSummary summary;
+        std::exception_ptr error;
+        std::atomic<bool> finished{false};
+        std::thread worker([&] {
+            try {
+                summary = runAdaptation(smallConfig(4), root() / "run-pause", false, callbacks, control);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            finished = true;
+        });
+        // Setup runs while paused; once the loop has started, no iteration may run. A tiny-model
+        // iteration takes milliseconds, so half a second would show several.
+        for (int i = 0; i < 300 && !loopStarted && !finished; ++i)
+            QTest::qWait(100);
+        const bool started = loopStarted.load();
+        QTest::qWait(500);
+        const auto whilePaused = lastStep.load();
+        pause = false;
+        worker.join();
+        if (error)
+            std::rethrow_exception(error);
+        QVERIFY(started);
+        QCOMPARE(whilePaused, std::int64_t{0});
+        QCOMPARE(summary.status, std::string("finished"));
+        QCOMPARE(summary.steps, std::int64_t{4});
     }
 
     void resumeRefusesAnotherRun()
