@@ -12,7 +12,6 @@ RUNS = [
     ("no-cvr", "no CVR (lambda 0)"),
     ("no-gate", "no gate (every iteration back-propagates)"),
     ("no-cvr-no-gate", "no CVR and no gate"),
-    ("loss-quantile", "gate loss-quantile (q 0.5)"),
     ("offline-shared", "offline = shared"),
     ("rank4", "LoRA rank 4 (alpha 8)"),
     ("rank16", "LoRA rank 16 (alpha 32)"),
@@ -56,8 +55,16 @@ def main(work, threads, steps, seed):
         with open(pretrain) as f:
             w("Base model training: `" + f.readline().strip() + "`.\n")
 
+    runs = list(RUNS)
+    known = {name for name, _ in RUNS}
+    for entry in sorted(os.listdir(work)):
+        if entry.startswith("run-") and os.path.isdir(os.path.join(work, entry)) and entry[4:] not in known:
+            extra = entry[4:]
+            config = load(os.path.join(work, entry, "config.json"))
+            runs.append((extra, f"extra: {extra} (gate {config['gate']}, lambda {config['cvr_lambda']}, "
+                                f"rank {config['lora_rank']}, offline {config['offline']})"))
     rows = []
-    for name, label in RUNS:
+    for name, label in runs:
         d = os.path.join(work, f"run-{name}")
         if not os.path.exists(os.path.join(d, "eval.json")):
             continue
