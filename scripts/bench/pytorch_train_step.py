@@ -36,6 +36,12 @@ class LoraLinear(nn.Linear):
         return y + self.lora_B(self.lora_A(x)) * self.scale if self.rank else y
 
 
+def attention(q, k, v):
+    if hasattr(F, "scaled_dot_product_attention"):  # PyTorch 2.x: the fused kernel
+        return F.scaled_dot_product_attention(q, k, v)
+    return ((q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)).softmax(-1) @ v  # 1.13 (Debian)
+
+
 class Block(nn.Module):
     def __init__(self, dim, heads, mlp, rank):
         super().__init__()
@@ -50,7 +56,7 @@ class Block(nn.Module):
     def forward(self, x):
         b, n, d = x.shape
         qkv = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        a = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])
+        a = attention(qkv[0], qkv[1], qkv[2])
         x = x + self.proj(a.transpose(1, 2).reshape(b, n, d))
         return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
 
