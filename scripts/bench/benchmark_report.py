@@ -69,6 +69,10 @@ def main(work, threads, steps, seed):
         if not os.path.exists(os.path.join(d, "eval.json")):
             continue
         rows.append((name, label, load(os.path.join(d, "summary.json")), load(os.path.join(d, "eval.json"))))
+    if any(label.startswith("extra:") for _, label, _, _ in rows):
+        w("Rows marked *extra* were added by `BENCH_EXTRA=\"name:options\" scripts/benchmark ...` into the same "
+          "folder; their accuracies are as reproducible as the others', but their wall times may come from a "
+          "busier machine.\n")
     if rows:
         base = rows[0][3]["base"]
         w("## Target: Fashion-MNIST test top-1 (%)\n")
