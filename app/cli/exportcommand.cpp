@@ -21,7 +21,6 @@ void runExport(const ExportArgs &args)
     const core::RunPaths paths(args.run);
     core::ExportRequest request;
     request.adapter = core::loadAdapter(args.run);
-    std::string arch;
     if (std::filesystem::exists(paths.config())) {
         const auto config = core::loadTrainConfig(paths.config());
         request.baseWeights = config.weights;

@@ -83,7 +83,7 @@ private:
     void prepareModel();
     void prepareProbes();
     void restore();
-    void iterate(std::int64_t step, const Batch &batch);
+    void iterate(std::int64_t step, const Batch &batch, double lr);
     MetricsRecord record(std::int64_t step, double lr);
     void checkFinite();
     void saveCheckpoint(std::int64_t step);
@@ -275,7 +275,7 @@ void AdaptationRun::restore()
     note("resumed from step " + std::to_string(m_startStep) + " of " + std::to_string(m_totalSteps));
 }
 
-void AdaptationRun::iterate(std::int64_t step, const Batch &batch)
+void AdaptationRun::iterate(std::int64_t step, const Batch &batch, double lr)
 {
     const auto start = Clock::now();
     std::vector<torch::Tensor> views, crops;
@@ -283,7 +283,6 @@ void AdaptationRun::iterate(std::int64_t step, const Batch &batch)
         views.push_back(v.to(m_device));
     for (const auto &c : batch.crops)
         crops.push_back(c.to(m_device));
-    const double lr = cosineWithWarmup(step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
 
     bool keep = true;
     auto &gate = m_step->gate();
@@ -437,9 +436,9 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
             m_loader->startEpoch(++epoch);
             continue;
         }
-        if (batch->indices.size() >= 2) // a batch the decoder emptied is counted, not trained on
-            iterate(step, *batch);
         lr = cosineWithWarmup(step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
+        if (batch->indices.size() >= 2) // a batch the decoder emptied is counted, not trained on
+            iterate(step, *batch, lr);
         ++step;
         if (m_callbacks.progress)
             m_callbacks.progress({"adapting", step, m_totalSteps, "steps"});
