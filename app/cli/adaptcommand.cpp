@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "common/error.h"
+#include "eval/evaljob.h"
 #include "terminalprogress.h"
 #include "train/trainer.h"
 
@@ -100,6 +101,13 @@ void runAdapt(AdaptArgs &args)
     else
         std::cerr << "adapter: " << summary.adapterFile.string() << "; export it with: upstep export --run " << args.out
                   << " --format peft --out ADAPTER_DIR\n";
+    if (summary.status == "finished" && !config.targetTest.empty()) {
+        std::cerr << "evaluating on " << config.targetTest << " (kNN memory and probe: a seeded half of it)\n";
+        const auto report = core::runEvaluation(core::evalJobForRun(config, args.out), progress.sink(), &g_interrupted);
+        progress.finish();
+        core::saveEvalReport(report, paths.evaluation());
+        printEvalTable(report);
+    }
 }
 
 } // namespace
@@ -134,6 +142,8 @@ void addAdaptCommand(CLI::App &app)
     o.add(*cmd, "--small-crops", &C::smallCrops, "Small crops per image, in addition to the two global views");
     o.addFlag(*cmd, "--flip", &C::horizontalFlip, "Allow horizontal flips (off: flips change digits and text)");
     o.add(*cmd, "--source-probe", &C::sourceProbe, "Labeled source folder: live accuracy of the base head (forgetting)");
+    o.add(*cmd, "--target-test", &C::targetTest, "Labeled target folder: evaluate base, adapted and ensemble when the "
+                                                  "run ends (writes eval.json)");
     o.add(*cmd, "--precision", &C::precision, "auto (bf16 where the hardware has it), fp32 or bf16");
     o.add(*cmd, "--device", &C::device, "auto, cpu, cuda or cuda:N");
     o.add(*cmd, "--workers", &C::workers, "Decoding threads");

@@ -2,6 +2,8 @@
 // Sub-commands of `upstep`. Each adds itself to the app; its callback does the work through
 // core and throws core::Error on failure, which main() reports on stderr with exit code 1.
 
+#include "eval/evalreport.h"
+
 #include <CLI/CLI.hpp>
 
 namespace upstep::cli {
@@ -16,5 +18,8 @@ void addAdaptCommand(CLI::App &app);
 void addEvalCommand(CLI::App &app);
 void addExportCommand(CLI::App &app);
 void addDemoCommand(CLI::App &app);
+
+/// The evaluation table `eval` prints, shared with `adapt --target-test`.
+void printEvalTable(const core::EvalReport &report);
 
 } // namespace upstep::cli

@@ -24,26 +24,6 @@ struct EvalArgs {
 
 std::string percent(double value) { return std::isfinite(value) ? std::to_string(100 * value).substr(0, 5) : "-"; }
 
-void printTable(const core::EvalReport &r)
-{
-    std::cout << "Target (" << r.trainImages << " train / " << r.testImages << " test images), top-1 %\n"
-              << "              kNN     linear\n";
-    const auto row = [](const char *name, const core::ProbeScores &s) {
-        std::cout << "  " << name << std::string(12 - std::string(name).size(), ' ') << percent(s.knnTop1)
-                  << "   " << percent(s.linearTop1) << "\n";
-    };
-    row("base", r.base);
-    if (r.adapted)
-        row("adapted", *r.adapted);
-    if (r.ensemble)
-        row("ensemble", *r.ensemble);
-    if (r.source) {
-        std::cout << "Source (" << r.source->images << " images), top-1 %: base head on base features "
-                  << percent(r.source->headTop1Base) << ", on adapted features " << percent(r.source->headTop1Adapted)
-                  << "; kNN " << percent(r.source->knnTop1Base) << " -> " << percent(r.source->knnTop1Adapted) << "\n";
-    }
-}
-
 void runEval(EvalArgs &args)
 {
     auto &request = args.request;
@@ -62,10 +42,30 @@ void runEval(EvalArgs &args)
     if (args.json)
         std::cout << core::evalReportToJson(report).dump(2) << "\n";
     else
-        printTable(report);
+        printEvalTable(report);
 }
 
 } // namespace
+
+void printEvalTable(const core::EvalReport &r)
+{
+    std::cout << "Target (" << r.trainImages << " train / " << r.testImages << " test images), top-1 %\n"
+              << "              kNN     linear\n";
+    const auto row = [](const char *name, const core::ProbeScores &s) {
+        std::cout << "  " << name << std::string(12 - std::string(name).size(), ' ') << percent(s.knnTop1)
+                  << "   " << percent(s.linearTop1) << "\n";
+    };
+    row("base", r.base);
+    if (r.adapted)
+        row("adapted", *r.adapted);
+    if (r.ensemble)
+        row("ensemble", *r.ensemble);
+    if (r.source) {
+        std::cout << "Source (" << r.source->images << " images), top-1 %: base head on base features "
+                  << percent(r.source->headTop1Base) << ", on adapted features " << percent(r.source->headTop1Adapted)
+                  << "; kNN " << percent(r.source->knnTop1Base) << " -> " << percent(r.source->knnTop1Adapted) << "\n";
+    }
+}
 
 void addEvalCommand(CLI::App &app)
 {

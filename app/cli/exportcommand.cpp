@@ -1,9 +1,7 @@
 #include "commands.h"
 
 #include "common/error.h"
-#include "export/adapterexport.h"
-#include "train/trainconfig.h"
-#include "train/trainer.h"
+#include "export/exporttypes.h"
 
 #include <iostream>
 
@@ -18,26 +16,13 @@ struct ExportArgs {
 
 void runExport(const ExportArgs &args)
 {
-    const core::RunPaths paths(args.run);
-    core::ExportRequest request;
-    request.adapter = core::loadAdapter(args.run);
-    if (std::filesystem::exists(paths.config())) {
-        const auto config = core::loadTrainConfig(paths.config());
-        request.baseWeights = config.weights;
-        request.arch = config.arch;
-    }
-    if (!args.weights.empty())
-        request.baseWeights = args.weights;
-    if (request.baseWeights.empty())
-        request.baseWeights = request.adapter.info.baseWeights;
-    if (request.baseWeights.empty() || !std::filesystem::exists(request.baseWeights))
-        throw core::InputError("cannot find the base weights of this adapter" +
-                               (request.baseWeights.empty() ? std::string() : " (" + request.baseWeights.string() + ")") +
-                               "; pass --weights");
+    core::RunExportRequest request;
+    request.run = args.run;
+    request.baseWeights = args.weights;
     request.format = core::exportFormatFromName(args.format);
     request.out = args.out;
     request.overwrite = args.force;
-    const auto result = core::exportAdapter(request);
+    const auto result = core::exportRun(request);
     std::cout << "exported " << args.format << " to " << result.folder.string() << ":";
     for (const auto &file : result.files)
         std::cout << " " << file;

@@ -1,5 +1,7 @@
 #include "common/runtime.h"
 
+#include "common/hardware.h"
+
 #include "common/error.h"
 
 #include <torch/version.h>
@@ -81,6 +83,33 @@ std::string torchBuildInfo()
     std::string info = "LibTorch " TORCH_VERSION;
     info += torch::cuda::is_available() ? ", CUDA devices: " + std::to_string(torch::cuda::device_count()) : ", CPU";
     return info;
+}
+
+} // namespace upstep::core
+
+// hardware.h: the torch-free front of the functions above.
+namespace upstep::core {
+
+std::vector<ComputeDevice> listComputeDevices()
+{
+    std::vector<ComputeDevice> devices;
+    devices.push_back({"cpu", "CPU (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) +
+                                  " hardware threads" + (cpuHasFastBf16() ? ", fast bf16)" : ")")});
+    if (torch::cuda::is_available())
+        for (int i = 0; i < static_cast<int>(torch::cuda::device_count()); ++i)
+            devices.push_back({"cuda:" + std::to_string(i), "CUDA device " + std::to_string(i)});
+    return devices;
+}
+
+int setComputeThreads(int n) { return configureThreads(n); }
+
+int computeThreads() { return torch::get_num_threads(); }
+
+void initWorkerThread() { at::init_num_threads(); }
+
+std::string resolvedPrecisionName(const std::string &precision, const std::string &device)
+{
+    return resolvePrecision(precisionFromName(precision), resolveDevice(device)) == torch::kBFloat16 ? "bf16" : "fp32";
 }
 
 } // namespace upstep::core

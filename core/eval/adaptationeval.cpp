@@ -1,5 +1,9 @@
 #include "eval/adaptationeval.h"
 
+#include "common/runtime.h"
+#include "eval/evaljob.h"
+#include "io/atomicfile.h"
+
 #include "common/error.h"
 #include "common/torchcompat.h"
 #include "data/imageloader.h"
@@ -31,6 +35,22 @@ std::vector<ImageEntry> seededSubset(std::vector<ImageEntry> images, std::int64_
     images.resize(static_cast<std::size_t>(max));
     std::sort(images.begin(), images.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
     return images;
+}
+
+/// A seeded split into two halves, each kept in path order.
+std::pair<std::vector<ImageEntry>, std::vector<ImageEntry>> seededHalves(std::vector<ImageEntry> images,
+                                                                         std::uint64_t seed)
+{
+    if (images.size() < 2)
+        throw InputError("evaluation without a train folder needs at least two labeled test images");
+    std::mt19937_64 rng(sampleSeed(seed, -3, 4));
+    std::shuffle(images.begin(), images.end(), rng);
+    const auto half = static_cast<std::ptrdiff_t>(images.size() / 2);
+    std::vector<ImageEntry> first(images.begin(), images.begin() + half), second(images.begin() + half, images.end());
+    const auto byPath = [](const auto &a, const auto &b) { return a.path < b.path; };
+    std::sort(first.begin(), first.end(), byPath);
+    std::sort(second.begin(), second.end(), byPath);
+    return {std::move(first), std::move(second)};
 }
 
 ImageFolder labeledFolder(const std::filesystem::path &dir, const ProgressSink &progress, StopFlag stop)
@@ -90,56 +110,26 @@ double splitKnn(const Features &f, const EvalRequest &request)
         .top1;
 }
 
-void putScores(nlohmann::json &json, const char *key, const ProbeScores &s)
-{
-    auto &o = json[key] = nlohmann::json::object();
-    if (std::isfinite(s.knnTop1))
-        o["knn_top1"] = s.knnTop1;
-    if (std::isfinite(s.linearTop1))
-        o["linear_top1"] = s.linearTop1;
-}
-
 } // namespace
-
-nlohmann::json evalReportToJson(const EvalReport &r)
-{
-    nlohmann::json json;
-    putScores(json, "base", r.base);
-    if (r.adapted)
-        putScores(json, "adapted", *r.adapted);
-    if (r.ensemble)
-        putScores(json, "ensemble", *r.ensemble);
-    if (r.source) {
-        auto &s = json["source"] = nlohmann::json::object();
-        const auto put = [&](const char *key, double value) {
-            if (std::isfinite(value))
-                s[key] = value;
-        };
-        put("head_top1_base", r.source->headTop1Base);
-        put("head_top1_adapted", r.source->headTop1Adapted);
-        put("head_drop", r.source->headTop1Base - r.source->headTop1Adapted);
-        put("knn_top1_base", r.source->knnTop1Base);
-        put("knn_top1_adapted", r.source->knnTop1Adapted);
-        put("knn_drop", r.source->knnTop1Base - r.source->knnTop1Adapted);
-        s["images"] = r.source->images;
-    }
-    json["train_images"] = r.trainImages;
-    json["test_images"] = r.testImages;
-    json["classes"] = r.classes;
-    json["seconds"] = r.seconds;
-    return json;
-}
 
 EvalReport evaluateAdaptation(const EvalRequest &request, const ProgressSink &progress, StopFlag stop)
 {
     const auto start = std::chrono::steady_clock::now();
-    const auto trainFolder = labeledFolder(request.train, progress, stop);
     const auto testFolder = labeledFolder(request.test, progress, stop);
-    if (trainFolder.classNames != testFolder.classNames)
-        throw InputError(request.train.string() + " and " + request.test.string() +
-                         " have different class folders; kNN and the linear probe need the same classes");
-    const auto train = seededSubset(trainFolder.images, request.maxTrain, request.seed, 1);
-    const auto test = seededSubset(testFolder.images, request.maxTest, request.seed, 2);
+    std::vector<ImageEntry> train, test;
+    if (request.train.empty()) {
+        // One labeled folder: a seeded half is the kNN memory and probe training set.
+        std::tie(train, test) = seededHalves(testFolder.images, request.seed);
+        train = seededSubset(std::move(train), request.maxTrain, request.seed, 1);
+        test = seededSubset(std::move(test), request.maxTest, request.seed, 2);
+    } else {
+        const auto trainFolder = labeledFolder(request.train, progress, stop);
+        if (trainFolder.classNames != testFolder.classNames)
+            throw InputError(request.train.string() + " and " + request.test.string() +
+                             " have different class folders; kNN and the linear probe need the same classes");
+        train = seededSubset(trainFolder.images, request.maxTrain, request.seed, 1);
+        test = seededSubset(testFolder.images, request.maxTest, request.seed, 2);
+    }
     std::optional<ImageFolder> sourceFolder;
     if (!request.sourceTest.empty())
         sourceFolder = labeledFolder(request.sourceTest, progress, stop);
@@ -153,7 +143,7 @@ EvalReport evaluateAdaptation(const EvalRequest &request, const ProgressSink &pr
     base->eval();
 
     EvalReport report;
-    report.classes = trainFolder.classNames;
+    report.classes = testFolder.classNames;
     const auto baseTrain = featuresOf(*base, train, request, "base features (train)", progress, stop);
     const auto baseTest = featuresOf(*base, test, request, "base features (test)", progress, stop);
     report.trainImages = baseTrain.values.size(0);
@@ -192,6 +182,45 @@ EvalReport evaluateAdaptation(const EvalRequest &request, const ProgressSink &pr
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
+}
+
+EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopFlag stop)
+{
+    EvalRequest request;
+    request.weights = job.weights;
+    request.arch = job.arch;
+    request.adapter = job.adapter;
+    request.train = job.train;
+    request.test = job.test;
+    request.sourceTest = job.sourceTest;
+    request.maxTrain = job.maxTrain;
+    request.maxTest = job.maxTest;
+    request.maxSource = job.maxSource;
+    request.seed = job.seed;
+    request.features.device = resolveDevice(job.device);
+    request.features.dtype = resolvePrecision(precisionFromName(job.precision), request.features.device);
+    request.features.batchSize = job.batchSize;
+    request.linearProbe = job.linearProbe;
+    return evaluateAdaptation(request, progress, stop);
+}
+
+void saveEvalReport(const EvalReport &report, const std::filesystem::path &file)
+{
+    writeFileAtomically(file, evalReportToJson(report).dump(2) + "\n");
+}
+
+EvalJob evalJobForRun(const TrainConfig &config, const std::filesystem::path &runDir)
+{
+    EvalJob job;
+    job.weights = config.weights;
+    job.arch = config.arch;
+    job.adapter = runDir;
+    job.test = config.targetTest;
+    job.sourceTest = config.sourceProbe;
+    job.seed = config.seed;
+    job.device = config.device;
+    job.precision = config.precision;
+    return job;
 }
 
 } // namespace upstep::core

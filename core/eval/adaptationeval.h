@@ -8,14 +8,12 @@
 // Threading: runs on the caller's thread (plus the loaders' workers).
 
 #include "common/progress.h"
+#include "eval/evalreport.h"
 #include "eval/featureextractor.h"
 #include "eval/knnclassifier.h"
 #include "eval/linearprobe.h"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <filesystem>
-#include <limits>
 #include <optional>
 
 namespace upstep::core {
@@ -24,7 +22,8 @@ struct EvalRequest {
     std::filesystem::path weights;
     std::string arch;
     std::filesystem::path adapter; ///< run folder, PEFT folder or adapter file; empty: base only
-    std::filesystem::path train, test, sourceTest;
+    std::filesystem::path train; ///< labeled kNN memory and probe training set; empty: a seeded half of test
+    std::filesystem::path test, sourceTest;
     std::int64_t maxTrain = 0; ///< seeded subset sizes; 0: everything
     std::int64_t maxTest = 0;
     std::int64_t maxSource = 0;
@@ -34,33 +33,6 @@ struct EvalRequest {
     LinearProbeConfig linear;
     bool linearProbe = true;
 };
-
-struct ProbeScores {
-    static constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
-    double knnTop1 = kUnset;
-    double linearTop1 = kUnset;
-};
-
-struct SourceScores {
-    double headTop1Base = ProbeScores::kUnset; ///< unset when the base weights have no head
-    double headTop1Adapted = ProbeScores::kUnset;
-    double knnTop1Base = ProbeScores::kUnset;
-    double knnTop1Adapted = ProbeScores::kUnset;
-    std::int64_t images = 0;
-};
-
-struct EvalReport {
-    ProbeScores base;
-    std::optional<ProbeScores> adapted, ensemble;
-    std::optional<SourceScores> source;
-    std::int64_t trainImages = 0, testImages = 0;
-    std::vector<std::string> classes;
-    double seconds = 0;
-};
-
-/// {"base": {"knn_top1", "linear_top1"}, "adapted": {...}, "ensemble": {...},
-///  "source": {"head_top1_base", "head_top1_adapted", "head_drop", "knn_top1_base", ...}, ...}
-nlohmann::json evalReportToJson(const EvalReport &report);
 
 EvalReport evaluateAdaptation(const EvalRequest &request, const ProgressSink &progress = {}, StopFlag stop = nullptr);
 

@@ -6,6 +6,8 @@
 #include "models/lora.h"
 #include "models/loralayers.h"
 #include "models/registry.h"
+#include "train/trainconfig.h"
+#include "train/trainer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -281,6 +283,30 @@ ExportResult exportAdapter(const ExportRequest &request)
     staging.publish(request.out, request.overwrite);
     result.folder = request.out;
     return result;
+}
+
+ExportResult exportRun(const RunExportRequest &run)
+{
+    const RunPaths paths(run.run);
+    ExportRequest request;
+    request.adapter = loadAdapter(run.run);
+    if (std::filesystem::exists(paths.config())) {
+        const auto config = loadTrainConfig(paths.config().string());
+        request.baseWeights = config.weights;
+        request.arch = config.arch;
+    }
+    if (!run.baseWeights.empty())
+        request.baseWeights = run.baseWeights;
+    if (request.baseWeights.empty())
+        request.baseWeights = request.adapter.info.baseWeights;
+    if (request.baseWeights.empty() || !std::filesystem::exists(request.baseWeights))
+        throw InputError("cannot find the base weights of this adapter" +
+                         (request.baseWeights.empty() ? std::string() : " (" + request.baseWeights.string() + ")") +
+                         "; give the base weights file explicitly");
+    request.format = run.format;
+    request.out = run.out;
+    request.overwrite = run.overwrite;
+    return exportAdapter(request);
 }
 
 } // namespace upstep::core

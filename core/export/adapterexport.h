@@ -10,15 +10,13 @@
 //
 // Threading: runs on the caller's thread.
 
+#include "export/exporttypes.h"
 #include "models/adapterfile.h"
 
 #include <filesystem>
 #include <string>
 
 namespace upstep::core {
-
-enum class ExportFormat { Peft, Merged };
-ExportFormat exportFormatFromName(const std::string &name); ///< "peft" or "merged"; throws InputError
 
 struct ExportRequest {
     std::filesystem::path baseWeights;
@@ -28,13 +26,6 @@ struct ExportRequest {
     std::filesystem::path out; ///< the folder to create
     bool overwrite = false;    ///< replace an existing folder (atomically)
     int checkInputs = 4;       ///< seeded random inputs for the verification
-};
-
-struct ExportResult {
-    std::filesystem::path folder;
-    std::vector<std::string> files;
-    double maxAbsDifference = 0; ///< reloaded export vs in-memory adapted model, on pooled features
-    double tolerance = 0;
 };
 
 /// Throws InputError (out exists and overwrite is off, adapter does not fit the base),

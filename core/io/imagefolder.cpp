@@ -3,7 +3,9 @@
 #include "common/error.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <fstream>
 #include <map>
 #include <unistd.h>
 
@@ -43,6 +45,24 @@ std::string whyNotReadable(const fs::directory_entry &entry)
     if (::access(entry.path().c_str(), R_OK) != 0)
         return "permission denied";
     return {};
+}
+
+// Empty when the first bytes are those of an image format OpenCV decodes here.
+std::string whyNotImageContent(const fs::path &file)
+{
+    std::array<unsigned char, 12> head{};
+    std::ifstream in(file, std::ios::binary);
+    in.read(reinterpret_cast<char *>(head.data()), static_cast<std::streamsize>(head.size()));
+    const auto got = in.gcount();
+    const auto starts = [&](std::initializer_list<unsigned char> magic, std::size_t at = 0) {
+        return static_cast<std::size_t>(got) >= at + magic.size() && std::equal(magic.begin(), magic.end(), head.begin() + at);
+    };
+    if (starts({0x89, 'P', 'N', 'G'}) || starts({0xFF, 0xD8, 0xFF}) || starts({'B', 'M'}) ||
+        starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A}) ||
+        (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P'}, 8)) ||
+        (got >= 2 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6'))
+        return {};
+    return got < 4 ? "too short to be an image" : "content is not a known image format (corrupt or misnamed)";
 }
 
 } // namespace
@@ -108,7 +128,10 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         if (progress && seen % 1024 == 0)
             progress({"scanning", seen, 0, "files"});
 
-        if (const auto why = whyNotReadable(entry); !why.empty()) {
+        auto why = whyNotReadable(entry);
+        if (why.empty() && options.checkSignatures)
+            why = whyNotImageContent(entry.path());
+        if (!why.empty()) {
             result.skipped.push_back({entry.path(), why});
             continue;
         }

@@ -33,6 +33,10 @@ struct ImageFolder {
 
 struct ScanOptions {
     bool withLabels = false;
+    /// Also read each file's first bytes and refuse content that is no image format the decoder
+    /// knows (a text file named .png, a zero-filled download). Costs one small read per file;
+    /// truncated images still pass and are found when decoding.
+    bool checkSignatures = false;
 };
 
 /// File name extensions (lower case, with the dot) the decoder accepts.

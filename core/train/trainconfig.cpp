@@ -20,6 +20,7 @@ void visitFields(TrainConfig &c, Visitor &&v)
     v("arch", c.arch);
     v("target", c.target);
     v("source_probe", c.sourceProbe);
+    v("target_test", c.targetTest);
     v("steps", c.steps);
     v("epochs", c.epochs);
     v("batch_size", c.batchSize);

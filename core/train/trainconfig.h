@@ -19,6 +19,7 @@ struct TrainConfig {
     std::string arch;       ///< optional --arch override
     std::string target;     ///< unlabeled target image folder
     std::string sourceProbe; ///< optional labeled source folder: live source accuracy through the base head
+    std::string targetTest;  ///< optional labeled target folder: base/adapted/ensemble accuracy when the run ends
 
     // Budget: steps wins when both are set; epochs are turned into steps.
     std::int64_t steps = 0;

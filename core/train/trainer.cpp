@@ -480,35 +480,6 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
 
 } // namespace
 
-nlohmann::json summaryToJson(const TrainSummary &s)
-{
-    return {{"status", s.status},
-            {"steps", s.steps},
-            {"total_steps", s.totalSteps},
-            {"kept_steps", s.keptSteps},
-            {"skipped_steps", s.skippedSteps},
-            {"backprop_fraction", s.keptSteps + s.skippedSteps > 0
-                                      ? static_cast<double>(s.keptSteps) / static_cast<double>(s.keptSteps + s.skippedSteps)
-                                      : 0.0},
-            {"resumed_from", s.resumedFrom},
-            {"trainable_parameters", s.trainableParameters},
-            {"total_parameters", s.totalParameters},
-            {"adapter_parameters", s.adapterParameters},
-            {"trainable_fraction", s.totalParameters ? static_cast<double>(s.trainableParameters) /
-                                                           static_cast<double>(s.totalParameters)
-                                                     : 0.0},
-            {"target_images", s.targetImages},
-            {"unreadable_images", s.unreadableImages},
-            {"wall_s", s.wallSeconds},
-            {"images_per_second", s.imagesPerSecond},
-            {"kept_iteration_s", s.keptIterationSeconds},
-            {"skipped_iteration_s", s.skippedIterationSeconds},
-            {"precision", s.precision},
-            {"device", s.device},
-            {"threads", s.threads},
-            {"adapter", s.adapterFile.string()}};
-}
-
 TrainSummary runAdaptation(const TrainConfig &config, const std::filesystem::path &runDir, bool resume,
                            const TrainCallbacks &callbacks, const TrainControl &control)
 {

@@ -7,6 +7,7 @@
 //   RUN/checkpoints/         step-NNNNNNNN.safetensors, atomic, the newest few kept
 //   RUN/adapter.safetensors  the adapter (PEFT names), at every stop and at the end
 //   RUN/summary.json         steps, kept/skipped, parameters, wall time, images/s
+//   RUN/eval.json            the end-of-run evaluation, when the config names a target test folder
 //
 // On CPU with the same seed and thread count, a run resumed from a checkpoint ends with an
 // adapter bit-identical to an uninterrupted run's: the data order and augmentation derive from
@@ -19,6 +20,7 @@
 #include "common/progress.h"
 #include "train/metricsrecord.h"
 #include "train/trainconfig.h"
+#include "train/trainsummary.h"
 
 #include <atomic>
 #include <filesystem>
@@ -39,29 +41,6 @@ struct TrainControl {
     /// Fault injection for tests of the divergence path: the loss of this step becomes NaN.
     std::int64_t injectNanAtStep = -1;
 };
-
-struct TrainSummary {
-    std::string status;            ///< "finished" or "stopped"
-    std::int64_t steps = 0;        ///< iterations done, including those before a resume
-    std::int64_t totalSteps = 0;
-    std::int64_t keptSteps = 0;
-    std::int64_t skippedSteps = 0;
-    std::int64_t resumedFrom = -1; ///< step of the checkpoint resumed from, -1 for a fresh run
-    std::int64_t trainableParameters = 0; ///< LoRA + projection head (the head is not exported)
-    std::int64_t totalParameters = 0;     ///< backbone + projection head
-    std::int64_t adapterParameters = 0;   ///< LoRA only: what an export holds
-    std::int64_t targetImages = 0;
-    std::int64_t unreadableImages = 0;
-    double wallSeconds = 0;        ///< this invocation's training loop
-    double imagesPerSecond = 0;    ///< target images through the loop per second
-    double keptIterationSeconds = 0;    ///< mean wall time of a back-propagated iteration
-    double skippedIterationSeconds = 0; ///< mean wall time of a skipped (forward-only) one
-    std::string precision, device;
-    int threads = 0;
-    std::filesystem::path adapterFile;
-};
-
-nlohmann::json summaryToJson(const TrainSummary &summary);
 
 /// The loss became NaN or infinite. The newest checkpoint on disk predates it.
 class TrainingDiverged : public Error {
@@ -89,6 +68,7 @@ struct RunPaths {
     std::filesystem::path checkpoints() const { return root / "checkpoints"; }
     std::filesystem::path adapter() const { return root / "adapter.safetensors"; }
     std::filesystem::path summary() const { return root / "summary.json"; }
+    std::filesystem::path evaluation() const { return root / "eval.json"; } ///< evalReportToJson, when evaluated
 };
 
 } // namespace upstep::core

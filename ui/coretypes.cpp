@@ -1,0 +1,18 @@
+#include "coretypes.h"
+
+namespace upstep::ui {
+
+void registerCoreTypes()
+{
+    qRegisterMetaType<core::Progress>();
+    qRegisterMetaType<core::MetricsRecord>();
+    qRegisterMetaType<core::TrainSummary>();
+    qRegisterMetaType<core::EvalReport>();
+    qRegisterMetaType<core::ExportResult>();
+    qRegisterMetaType<core::BackboneSummary>();
+    qRegisterMetaType<core::ImageFolder>();
+    qRegisterMetaType<TaskError>();
+    qRegisterMetaType<std::vector<core::RunRecord>>();
+}
+
+} // namespace upstep::ui
