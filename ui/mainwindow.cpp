@@ -401,8 +401,13 @@ void MainWindow::exportWithDialog(bool merged)
 
 void MainWindow::startExport(bool merged, const QString &out, bool overwrite)
 {
-    if (m_export || m_session->isActive() || m_lastRunDir.isEmpty())
+    if (m_export || m_session->isActive() || m_lastRunDir.isEmpty()) {
+        const auto why = m_lastRunDir.isEmpty() ? tr("There is no run to export yet.")
+                                                : tr("Wait for the current run or export to finish.");
+        showError({why, why});
+        emit exportFinished(false, why);
         return;
+    }
     core::RunExportRequest request;
     request.run = m_lastRunDir.toStdString();
     request.format = merged ? core::ExportFormat::Merged : core::ExportFormat::Peft;
@@ -414,7 +419,9 @@ void MainWindow::startExport(bool merged, const QString &out, bool overwrite)
                                     },
                                     this);
     m_export = task;
-    connect(task, &BackgroundTask::succeeded, this, [this](const QVariant &value) {
+    // exportFinished is emitted once the task's thread is done, so the window is idle again by then.
+    auto outcome = std::make_shared<std::pair<bool, QString>>(false, QString());
+    connect(task, &BackgroundTask::succeeded, this, [this, outcome](const QVariant &value) {
         const auto result = value.value<core::ExportResult>();
         const auto message = tr("Exported to %1 and verified: the reloaded files reproduce the adapted model within %2 "
                                 "(tolerance %3).")
@@ -423,16 +430,18 @@ void MainWindow::startExport(bool merged, const QString &out, bool overwrite)
                                  .arg(result.tolerance, 0, 'g', 3);
         appendLog(message);
         statusBar()->showMessage(message, 15000);
-        emit exportFinished(true, message);
+        *outcome = {true, message};
     });
-    connect(task, &BackgroundTask::failed, this, [this](const TaskError &error) {
+    connect(task, &BackgroundTask::failed, this, [this, outcome](const TaskError &error) {
         showError(error);
-        emit exportFinished(false, error.message);
+        *outcome = {false, error.message};
     });
-    connect(task, &BackgroundTask::finished, this, [this, task] {
+    connect(task, &BackgroundTask::finished, this, [this, task, outcome] {
         task->deleteLater();
+        m_export = nullptr;
         if (m_state == AppState::Exporting)
             setState(AppState::Idle);
+        emit exportFinished(outcome->first, outcome->second);
     });
     setState(AppState::Exporting);
     appendLog(tr("exporting %1 to %2").arg(merged ? tr("merged weights") : tr("the PEFT adapter"), out));
