@@ -13,8 +13,10 @@ namespace upstep::ui {
 
 QString cacheRoot()
 {
-    const auto env = qEnvironmentVariable("UPSTEP_CACHE");
-    return env.isEmpty() ? QDir::homePath() + QStringLiteral("/.cache/upstep") : env;
+    if (const auto env = qEnvironmentVariable("UPSTEP_CACHE"); !env.isEmpty())
+        return env;
+    const auto xdg = qEnvironmentVariable("XDG_CACHE_HOME");
+    return (xdg.isEmpty() ? QDir::homePath() + QStringLiteral("/.cache") : xdg) + QStringLiteral("/upstep");
 }
 
 QString runsRoot()

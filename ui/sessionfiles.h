@@ -14,7 +14,7 @@
 
 namespace upstep::ui {
 
-/// $UPSTEP_CACHE, else ~/.cache/upstep.
+/// $UPSTEP_CACHE, else $XDG_CACHE_HOME/upstep, else ~/.cache/upstep (as scripts/common.sh).
 QString cacheRoot();
 /// QSettings "runsFolder", else cacheRoot()/runs.
 QString runsRoot();
