@@ -42,9 +42,11 @@ const std::vector<CurvesPanel::Monitor> &CurvesPanel::monitors()
         {kForgettingPlot, "center norm", palette::kBase, A::Left, [](const R &r) { return r.muNorm; }},
         {kForgettingPlot, "source top-1 %", palette::kSource, A::Right,
          [](const R &r) { return 100 * r.sourceProbeTop1; }},
-        {kThroughputPlot, "images/s", palette::kAdapted, A::Left, [](const R &r) { return r.imagesPerSecond; }},
+        // Rates are undefined before the first iteration, so step 0 has no point.
+        {kThroughputPlot, "images/s", palette::kAdapted, A::Left,
+         [](const R &r) { return r.step > 0 ? r.imagesPerSecond : R::kUnset; }},
         {kThroughputPlot, "skipped back-prop %", palette::kEnsemble, A::Right,
-         [](const R &r) { return 100 * r.skippedFraction; }},
+         [](const R &r) { return r.step > 0 ? 100 * r.skippedFraction : R::kUnset; }},
         {kClusterPlot, "entropy", palette::kCluster, A::Left, [](const R &r) { return r.clusterEntropy; }},
         {kClusterPlot, "maximum (log K)", palette::kBase, A::Left, [](const R &r) { return r.maxEntropy; }},
     };

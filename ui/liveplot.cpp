@@ -28,6 +28,7 @@ void styleAxis(QCPAxis *axis, const QPalette &pal)
     axis->grid()->setPen(QPen(grid, 1, Qt::SolidLine));
     axis->grid()->setSubGridVisible(false);
     axis->grid()->setZeroLinePen(Qt::NoPen);
+    axis->setNumberPrecision(7); // near-constant monitors (entropy close to log K) still get distinct ticks
 }
 
 QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) : QStringLiteral("-"); }

@@ -17,6 +17,9 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -118,6 +121,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_session, &TrainingSession::failed, this, &MainWindow::showError);
     connect(m_session, &TrainingSession::finished, this, &MainWindow::onSessionFinished);
 
+    setAcceptDrops(true);
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1360, 860);
@@ -510,6 +514,30 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
     event->accept();
+}
+
+void MainWindow::openPath(const QString &path)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        m_setup->target()->setFolder(path);
+    else if (info.suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0)
+        openSession(path);
+    else
+        m_setup->backbone()->setFile(path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const auto *mime = event->mimeData();
+    if (mime->hasUrls() && mime->urls().first().isLocalFile() && !m_session->isActive())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    openPath(event->mimeData()->urls().first().toLocalFile());
+    event->acceptProposedAction();
 }
 
 } // namespace upstep::ui

@@ -63,8 +63,14 @@ signals:
     void exportFinished(bool ok, const QString &message);
     void errorShown(const QString &message);
 
+    /// A dropped or opened path, by kind: a folder becomes the target, a .json a session, any
+    /// other file the backbone.
+    void openPath(const QString &path);
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void buildMenus();

@@ -34,6 +34,7 @@ struct DemoArgs {
     std::int64_t evalTest = 0;
     std::string precision = "auto";
     std::uint64_t seed = 0;
+    bool prepareOnly = false;
 };
 
 fs::path cacheRoot(const std::string &given)
@@ -97,6 +98,11 @@ void runDemo(const DemoArgs &args)
         const auto s = core::runPretraining(pretrain, progress.sink());
         progress.finish();
         std::cerr << "      MNIST test top-1 of the base head: " << percent(s.testTop1) << " %\n";
+    }
+
+    if (args.prepareOnly) {
+        std::cerr << "prepared: the workbench opens this demo session (base model and folders above)\n";
+        return;
     }
 
     char stamp[32];
@@ -167,6 +173,8 @@ void addDemoCommand(CLI::App &app)
     cmd->add_option("--eval-test", args->evalTest, "Fashion-MNIST test images (0: all)")->capture_default_str();
     cmd->add_option("--precision", args->precision, "auto, fp32 or bf16")->capture_default_str();
     cmd->add_option("--seed", args->seed, "Seed")->capture_default_str();
+    cmd->add_flag("--prepare-only", args->prepareOnly, "Only import the data and train the base model (steps 1-2), "
+                                                       "as the workbench's demo session needs");
     cmd->callback([args] { runDemo(*args); });
 }
 

@@ -76,8 +76,8 @@ void addEvalCommand(CLI::App &app)
     cmd->add_option("--arch", args->request.arch, "Override architecture detection");
     cmd->add_option("--adapter", args->adapter, "Run folder, PEFT adapter folder or adapter .safetensors")
         ->check(CLI::ExistingPath);
-    cmd->add_option("--train", args->train, "Labeled folder (one sub-folder per class): kNN memory, probe training")
-        ->required()
+    cmd->add_option("--train", args->train, "Labeled folder (one sub-folder per class): kNN memory, probe training "
+                                            "(default: a seeded half of --test, the other half is scored)")
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--test", args->test, "Labeled folder with the same classes: reported accuracy")
         ->required()

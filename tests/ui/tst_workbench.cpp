@@ -5,6 +5,7 @@
 #include "backbonepanel.h"
 #include "common/hardware.h"
 #include "curvespanel.h"
+#include "liveplot.h"
 #include "hyperparameterform.h"
 #include "mainwindow.h"
 #include "models/adapterfile.h"
@@ -263,7 +264,12 @@ private slots:
 
         QVERIFY(finished.wait(180000));
         probe.stop();
-        qInfo("GUI thread: longest gap between 10 ms probe ticks while training: %lld ms", worstGap);
+        double replot = 0;
+        for (auto *plot : window.curves()->plots())
+            replot = std::max(replot, plot->replotTime(true));
+        qInfo("GUI thread: longest gap between 10 ms probe ticks while training: %lld ms; mean replot of the "
+              "slowest plot %.1f ms, %d redraws for %d records",
+              worstGap, replot, window.curves()->redrawCount(), window.curves()->recordCount());
         QVERIFY2(worstGap < 50, qPrintable(QStringLiteral("GUI thread stalled for %1 ms").arg(worstGap)));
 
         QCOMPARE(window.state(), ui::AppState::Idle);

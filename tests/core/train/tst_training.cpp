@@ -133,6 +133,17 @@ private slots:
         QVERIFY(json["source"].contains("knn_top1_adapted"));
         QCOMPARE(json["test_images"].get<int>(), 100);
         QCOMPARE(json["classes"].size(), std::size_t{10});
+
+        // The report reads back as it was written (the workbench compares runs from eval.json).
+        QCOMPARE(evalReportToJson(evalReportFromJson(json)), json);
+
+        // Without a train folder a seeded half of the test folder is the memory, the rest is scored.
+        request.train.clear();
+        request.sourceTest.clear();
+        const auto halves = evaluateAdaptation(request);
+        QCOMPARE(halves.trainImages, std::int64_t{50});
+        QCOMPARE(halves.testImages, std::int64_t{50});
+        QVERIFY(halves.adapted && halves.adapted->knnTop1 >= 0 && halves.adapted->knnTop1 <= 1);
     }
 
     void skippedIterationChangesNoWeight()
