@@ -46,6 +46,9 @@ public:
     void resumeRun(); ///< continues a paused run, or the newest stopped run of this session
     void stopRun();
     void startExport(bool merged, const QString &out, bool overwrite);
+    /// A dropped or opened path, by kind: a folder becomes the target, a .json a session, any
+    /// other file the backbone.
+    void openPath(const QString &path);
 
     AppState state() const { return m_state; }
     QString lastRunDir() const { return m_lastRunDir; }
@@ -62,10 +65,6 @@ signals:
     void runFinished();
     void exportFinished(bool ok, const QString &message);
     void errorShown(const QString &message);
-
-    /// A dropped or opened path, by kind: a folder becomes the target, a .json a session, any
-    /// other file the backbone.
-    void openPath(const QString &path);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
