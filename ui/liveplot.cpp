@@ -261,10 +261,9 @@ void LivePlot::mouseMoveEvent(QMouseEvent *event)
         auto index = static_cast<int>(it - s.x.begin());
         if (index == s.x.size() || (index > 0 && x - s.x[index - 1] < s.x[index] - x))
             --index;
-        const auto value = s.graph->data()->at(index)->value;
         if (!std::isfinite(shownStep))
             shownStep = s.x[index];
-        text += QStringLiteral("\n%1: %2").arg(s.name, number(value));
+        text += QStringLiteral("\n%1: %2").arg(s.name, number(s.y[index])); // raw, as recorded
     }
     if (!text.isEmpty())
         QToolTip::showText(event->globalPosition().toPoint(), tr("step %1").arg(shownStep) + text, this);

@@ -1,7 +1,8 @@
 #pragma once
 // The target images of a session: a folder (chosen, typed or dropped), scanned in the
-// background with a live count, shown as a lazily loaded thumbnail grid, with the files that
-// cannot be used and why. A new folder cancels the scan of the previous one.
+// background with a live count, shown as a lazily loaded thumbnail grid (grid(), which the
+// window places in its Images tab), with the files that cannot be used and why. A new folder
+// cancels the scan of the previous one.
 //
 // Threading: GUI thread only; the scan runs in a BackgroundTask.
 

@@ -25,4 +25,19 @@ void importFashionSubset(const std::filesystem::path &dir, const std::string &sp
     core::importIdx(data / (split + "-images-idx3-ubyte.gz"), data / (split + "-labels-idx1-ubyte.gz"), dir, options);
 }
 
+core::TrainConfig tinyTrainConfig(const std::filesystem::path &root, std::int64_t steps)
+{
+    core::TrainConfig c;
+    c.weights = (root / "tiny.safetensors").string();
+    c.target = (root / "target").string();
+    c.steps = steps;
+    c.batchSize = 16;
+    c.prototypes = 32;
+    c.probeImages = 32;
+    c.logEvery = 2;
+    c.precision = "fp32";
+    c.device = "cpu";
+    return c;
+}
+
 } // namespace upstep::test

@@ -2,6 +2,9 @@
 // Small real inputs the training and export tests share: a tiny ViT for 28x28 gray images saved
 // as a weights file, and Fashion-MNIST subsets imported from the real IDX files into folders.
 
+#include "train/trainconfig.h"
+
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -18,5 +21,9 @@ void writeTinyVit(const std::filesystem::path &file, unsigned seed = 0);
 /// Imports the first `limit` images of Fashion-MNIST "train" or "t10k" into dir, one sub-folder
 /// per class (usable unlabeled too: the scan then ignores the folder names).
 void importFashionSubset(const std::filesystem::path &dir, const std::string &split, int limit);
+
+/// A short, fast adaptation of root/tiny.safetensors to root/target on the CPU in fp32: batch 16,
+/// 32 prototypes and probe images, a metrics record every 2 steps. Tests set what they check.
+core::TrainConfig tinyTrainConfig(const std::filesystem::path &root, std::int64_t steps);
 
 } // namespace upstep::test

@@ -22,18 +22,9 @@ class TestTrainingWorker : public QObject {
     ui::TrainingJob job(std::int64_t steps, const std::string &run) const
     {
         ui::TrainingJob j;
-        auto &c = j.config;
-        c.weights = (root() / "tiny.safetensors").string();
-        c.target = (root() / "target").string();
-        c.steps = steps;
-        c.batchSize = 16;
-        c.prototypes = 32;
-        c.probeImages = 32;
-        c.logEvery = 2;
-        c.checkpointEvery = 0;
-        c.precision = "fp32";
-        c.device = "cpu";
-        c.seed = 3;
+        j.config = test::tinyTrainConfig(root(), steps);
+        j.config.checkpointEvery = 0;
+        j.config.seed = 3;
         j.runDir = QString::fromStdString((root() / run).string());
         return j;
     }

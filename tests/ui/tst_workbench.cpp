@@ -47,18 +47,9 @@ class TestWorkbench : public QObject {
 
     core::TrainConfig tinySession(std::int64_t steps) const
     {
-        core::TrainConfig c;
-        c.weights = (root() / "tiny.safetensors").string();
-        c.target = (root() / "target").string();
+        auto c = test::tinyTrainConfig(root(), steps);
         c.targetTest = (root() / "test").string();
-        c.steps = steps;
-        c.batchSize = 16;
-        c.prototypes = 32;
-        c.probeImages = 32;
-        c.logEvery = 2;
         c.checkpointEvery = 0;
-        c.precision = "fp32";
-        c.device = "cpu";
         c.workers = 1;
         c.seed = 5;
         return c;

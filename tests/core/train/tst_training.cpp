@@ -28,17 +28,8 @@ class TestTraining : public QObject {
 
     TrainConfig smallConfig(std::int64_t steps) const
     {
-        TrainConfig c;
-        c.weights = (root() / "tiny.safetensors").string();
-        c.target = (root() / "target").string();
-        c.steps = steps;
-        c.batchSize = 16;
-        c.prototypes = 32;
-        c.probeImages = 32;
-        c.logEvery = 2;
+        auto c = upstep::test::tinyTrainConfig(root(), steps);
         c.checkpointEvery = 4;
-        c.precision = "fp32";
-        c.device = "cpu";
         c.workers = 2;
         c.seed = 7;
         return c;

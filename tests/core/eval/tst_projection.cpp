@@ -1,0 +1,104 @@
+// Projections for the embedding views: PCA against a closed-form case, trustworthiness at its
+// extremes, and t-SNE on real Fashion-MNIST pixels (three classes that pixels separate well):
+// it keeps them apart, and it is deterministic for a seed (and a thread count, as BLAS sums in
+// the neighbour search depend on it).
+#include "common/error.h"
+#include "eval/projection.h"
+#include "eval/tsne.h"
+#include "io/idx.h"
+
+#include "testdata.h"
+
+#include <QtTest>
+
+using namespace upstep::core;
+
+class TestProjection : public QObject {
+    Q_OBJECT
+
+    /// The first `perClass` test images of each of the given Fashion-MNIST classes, as [N, 784]
+    /// pixels in [0, 1], with their labels.
+    static std::pair<torch::Tensor, torch::Tensor> fashionPixels(const std::vector<int> &classes, int perClass)
+    {
+        const auto data = upstep::test::dataPath("fashion-mnist");
+        const auto images = readIdx(data / "t10k-images-idx3-ubyte.gz");
+        const auto labels = readIdx(data / "t10k-labels-idx1-ubyte.gz");
+        std::vector<torch::Tensor> rows;
+        std::vector<std::int64_t> rowLabels;
+        std::map<int, int> taken;
+        const auto count = static_cast<std::int64_t>(labels.data.size());
+        for (std::int64_t i = 0; i < count; ++i) {
+            const int label = labels.data[static_cast<std::size_t>(i)];
+            if (std::find(classes.begin(), classes.end(), label) == classes.end() || taken[label] >= perClass)
+                continue;
+            ++taken[label];
+            auto pixels = torch::from_blob(const_cast<std::uint8_t *>(images.data.data()) + i * 784, {784}, torch::kUInt8);
+            rows.push_back(pixels.to(torch::kFloat32) / 255);
+            rowLabels.push_back(label);
+        }
+        return {torch::stack(rows), torch::tensor(rowLabels)};
+    }
+
+private slots:
+    void initTestCase() { torch::set_num_threads(2); }
+
+    void pcaRecoversAKnownAxis()
+    {
+        // Points spread along (1, 2, 2)/3 with a little noise on an orthogonal axis; the noise
+        // alternates in sign, so it is uncorrelated with the spread and the axis is exact.
+        const auto axis = torch::tensor({1.0f, 2.0f, 2.0f}) / 3;
+        const auto other = torch::tensor({2.0f, -1.0f, 0.0f}) / std::sqrt(5.0f);
+        const auto t = torch::linspace(-5, 5, 101);
+        const auto s = 0.1 * (1 - 2 * (torch::arange(101) % 2)).to(torch::kFloat32);
+        const auto x = t.unsqueeze(1) * axis + s.unsqueeze(1) * other + torch::tensor({3.0f, -1.0f, 7.0f});
+        const auto model = fitPca(x, 2);
+        QVERIFY(torch::allclose(model.mean, x.mean(0), 1e-5, 1e-5));
+        QVERIFY(torch::allclose(model.components[0], axis, 1e-4, 1e-4)); // sign fixed: largest coefficient positive
+        const double expected = t.var().item<double>();
+        QVERIFY(std::abs(model.variance[0].item<double>() - expected) < 1e-3 * expected);
+        const auto projected = projectPca(model, x);
+        QVERIFY(torch::allclose(projected.select(1, 0), t, 1e-3, 1e-3));
+        QVERIFY(torch::allclose(projected.select(1, 1).abs(), (s - s.mean()).abs(), 1e-3, 1e-3));
+    }
+
+    void trustworthinessExtremes()
+    {
+        auto generator = at::make_generator<at::CPUGeneratorImpl>(1);
+        const auto x = at::normal(0, 1, {300, 2}, generator);
+        QCOMPARE(trustworthiness(x, x, 10), 1.0);               // the map is the data
+        const auto shuffled = x.index({torch::randperm(300, generator)});
+        QVERIFY(trustworthiness(x, shuffled, 10) < 0.7);          // neighbours scrambled
+    }
+
+    void tsneKeepsClassesApartAndIsDeterministic()
+    {
+        const auto [x, labels] = fashionPixels({1, 5, 8}, 150); // trouser, sandal, bag
+        TsneConfig config;
+        config.iterations = 500;
+        config.seed = 3;
+        const auto first = runTsne(x, config);
+        QCOMPARE(first.embedding.sizes(), (std::vector<std::int64_t>{450, 2}));
+        QVERIFY(torch::isfinite(first.embedding).all().item<bool>());
+        const double agreement = knnLabelAgreement(first.embedding, labels, 10);
+        const double trust = trustworthiness(x, first.embedding, 10);
+        qInfo("t-SNE of 450 Fashion-MNIST images: kNN label agreement %.3f, trustworthiness %.3f, KL %.3f", agreement,
+              trust, first.klDivergence);
+        QVERIFY(agreement > 0.9);
+        QVERIFY(trust > 0.9);
+
+        QVERIFY(torch::equal(first.embedding, runTsne(x, config).embedding)); // same inputs, same map
+
+        config.randomInit = true;
+        const auto seeded = runTsne(x, config);
+        QVERIFY(torch::equal(seeded.embedding, runTsne(x, config).embedding));
+        QVERIFY(!torch::equal(seeded.embedding, first.embedding));
+    }
+
+    void tsneRefusesTooFewPoints()
+    {
+        QVERIFY_THROWS_EXCEPTION(InputError, runTsne(torch::rand({20, 5})));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProjection)
+#include "tst_projection.moc"
