@@ -271,6 +271,15 @@ private slots:
         QVERIFY(fs::exists(run / "eval.json"));
         QVERIFY(window.controls()->exportAdapterButton()->isEnabled());
 
+        // A plot's data as CSV (one row per record, a column per series) and the plot as PNG and PDF.
+        auto *loss = window.curves()->plots().front();
+        QVERIFY(loss->exportCsv(path("loss.csv")));
+        const auto csv = QString::fromStdString(test::readBytes(root() / "loss.csv")).trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(csv.front(), QStringLiteral("step,total,cluster,CVR"));
+        QCOMPARE(csv.size(), window.curves()->recordCount()); // step 0 has no loss yet: header replaces it
+        QVERIFY(loss->exportImage(path("loss.png")) && QImage(path("loss.png")).width() > 0);
+        QVERIFY(loss->exportImage(path("loss.pdf")) && fs::file_size(root() / "loss.pdf") > 1000);
+
         QSignalSpy exported(&window, &ui::MainWindow::exportFinished);
         window.startExport(false, path("export-peft"), false);
         QCOMPARE(window.state(), ui::AppState::Exporting);
