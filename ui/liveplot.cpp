@@ -160,7 +160,7 @@ void LivePlot::setLogScale(bool on)
 void LivePlot::fit()
 {
     m_userZoomed = false;
-    rescaleAxes(true);
+    fitAxes();
     replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -190,8 +190,23 @@ void LivePlot::refresh()
     if (!changed)
         return;
     if (!m_userZoomed)
-        rescaleAxes(true);
+        fitAxes();
     replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LivePlot::fitAxes()
+{
+    rescaleAxes(true);
+    // A constant series (the skipped share under the alternate gate) would otherwise get an axis
+    // spanning its last-digit rounding noise.
+    for (auto *axis : {yAxis, yAxis2}) {
+        const auto range = axis->range();
+        const double magnitude = std::max({std::abs(range.lower), std::abs(range.upper), 1e-12});
+        if (range.size() < 1e-5 * magnitude && axis->scaleType() == QCPAxis::stLinear) {
+            const double pad = std::max(0.05 * magnitude, 1e-9);
+            axis->setRange(range.center() - pad, range.center() + pad);
+        }
+    }
 }
 
 QString LivePlot::csv() const

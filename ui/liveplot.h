@@ -57,6 +57,7 @@ private:
         bool dirty = false;
     };
     QVector<double> smoothed(const QVector<double> &y) const;
+    void fitAxes(); ///< rescale to the data, widening degenerate value ranges
     void exportWithDialog(const QString &filter, bool data);
 
     std::vector<Series> m_series;

@@ -18,6 +18,7 @@ void addAdaptCommand(CLI::App &app);
 void addEvalCommand(CLI::App &app);
 void addExportCommand(CLI::App &app);
 void addDemoCommand(CLI::App &app);
+void addEmbedCommand(CLI::App &app);
 
 /// The evaluation table `eval` prints, shared with `adapt --target-test`.
 void printEvalTable(const core::EvalReport &report);

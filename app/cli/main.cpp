@@ -27,6 +27,7 @@ int main(int argc, char **argv)
     cli::addEvalCommand(app);
     cli::addExportCommand(app);
     cli::addDemoCommand(app);
+    cli::addEmbedCommand(app);
 
     try {
         app.parse(argc, argv);

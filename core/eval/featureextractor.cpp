@@ -8,21 +8,26 @@
 
 namespace upstep::core {
 
-FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry> &images,
-                              const FeatureOptions &options, const ProgressSink &progress, StopFlag stop)
+MultiFeatureResult extractFeaturesOfModels(const std::vector<BackboneImpl *> &models,
+                                           const std::vector<ImageEntry> &images, const FeatureOptions &options,
+                                           const ProgressSink &progress, StopFlag stop)
 {
+    if (models.empty())
+        throw InputError("feature extraction needs a model");
     const auto start = std::chrono::steady_clock::now();
     LoaderConfig config;
     config.batchSize = options.batchSize;
     config.workers = options.loaderWorkers;
-    config.preprocessing = model.spec().preprocessing;
+    config.preprocessing = models.front()->spec().preprocessing;
     ImageLoader loader(images, config);
     loader.startEpoch(0);
 
     compat::InferenceGuard inference;
-    model.eval();
-    model.to(options.device, options.dtype);
-    std::vector<torch::Tensor> chunks;
+    for (auto *model : models) {
+        model->eval();
+        model->to(options.device, options.dtype);
+    }
+    std::vector<std::vector<torch::Tensor>> chunks(models.size());
     std::vector<std::int64_t> kept;
     std::int64_t done = 0;
     const auto total = static_cast<std::int64_t>(images.size());
@@ -32,7 +37,9 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
             throw Cancelled();
         }
         if (!batch->indices.empty()) {
-            chunks.push_back(model.features(batch->images.to(options.device, options.dtype)).to(torch::kCPU, torch::kFloat32));
+            const auto input = batch->images.to(options.device, options.dtype);
+            for (std::size_t m = 0; m < models.size(); ++m)
+                chunks[m].push_back(models[m]->features(input).to(torch::kCPU, torch::kFloat32));
             kept.insert(kept.end(), batch->indices.begin(), batch->indices.end());
         }
         done += static_cast<std::int64_t>(batch->indices.size());
@@ -41,12 +48,25 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
                       total, "images"});
     }
 
-    FeatureResult result;
-    result.features = chunks.empty() ? torch::empty({0, model.featureDim()}) : torch::cat(chunks);
+    MultiFeatureResult result;
+    for (std::size_t m = 0; m < models.size(); ++m)
+        result.features.push_back(chunks[m].empty() ? torch::empty({0, models[m]->featureDim()}) : torch::cat(chunks[m]));
     for (const auto index : kept)
         result.images.push_back(images[static_cast<std::size_t>(index)]);
     result.skipped = loader.failures();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry> &images,
+                              const FeatureOptions &options, const ProgressSink &progress, StopFlag stop)
+{
+    auto multi = extractFeaturesOfModels({&model}, images, options, progress, stop);
+    FeatureResult result;
+    result.features = std::move(multi.features.front());
+    result.images = std::move(multi.images);
+    result.skipped = std::move(multi.skipped);
+    result.seconds = multi.seconds;
     return result;
 }
 

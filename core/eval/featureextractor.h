@@ -30,4 +30,16 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
                               const FeatureOptions &options = {}, const ProgressSink &progress = {},
                               StopFlag stop = nullptr);
 
+/// The same images through several models that share a preprocessing (a base and its adapted
+/// copy), decoding each image once: one [N, D] tensor per model, rows in the order of .images.
+struct MultiFeatureResult {
+    std::vector<torch::Tensor> features;
+    std::vector<ImageEntry> images;
+    std::vector<SkippedFile> skipped;
+    double seconds = 0;
+};
+MultiFeatureResult extractFeaturesOfModels(const std::vector<BackboneImpl *> &models,
+                                           const std::vector<ImageEntry> &images, const FeatureOptions &options = {},
+                                           const ProgressSink &progress = {}, StopFlag stop = nullptr);
+
 } // namespace upstep::core

@@ -1,0 +1,209 @@
+#include "eval/embedding.h"
+
+#include "common/error.h"
+#include "eval/projection.h"
+#include "io/atomicfile.h"
+#include "io/imagefolder.h"
+#include "io/thumbnail.h"
+#include "models/adapterfile.h"
+#include "models/registry.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+namespace upstep::core {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string csvField(const std::string &text)
+{
+    if (text.find_first_of(",\"\n\r") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (const char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string tsvField(std::string text)
+{
+    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
+    return text;
+}
+
+std::string labelOf(const Embedding &e, std::size_t i)
+{
+    const int label = e.images[i].label;
+    return label >= 0 && label < static_cast<int>(e.classNames.size()) ? e.classNames[static_cast<std::size_t>(label)]
+                                                                        : std::string();
+}
+
+std::string featuresTsv(const torch::Tensor &features)
+{
+    const auto f = features.contiguous();
+    const auto *data = f.data_ptr<float>();
+    std::ostringstream out;
+    out.precision(7);
+    for (std::int64_t i = 0; i < f.size(0); ++i) {
+        for (std::int64_t d = 0; d < f.size(1); ++d)
+            out << (d ? "\t" : "") << data[i * f.size(1) + d];
+        out << "\n";
+    }
+    return out.str();
+}
+
+} // namespace
+
+EmbedMethod embedMethodFromName(const std::string &name)
+{
+    if (name == "pca")
+        return EmbedMethod::Pca;
+    if (name == "tsne")
+        return EmbedMethod::Tsne;
+    throw InputError("--method must be pca or tsne, got '" + name + "'");
+}
+
+std::vector<std::int64_t> Embedding::mostMoved(std::int64_t n) const
+{
+    const auto order = displacement.argsort(0, true);
+    const auto count = std::min<std::int64_t>(n, order.size(0));
+    std::vector<std::int64_t> result(static_cast<std::size_t>(count));
+    for (std::int64_t i = 0; i < count; ++i)
+        result[static_cast<std::size_t>(i)] = order[i].item<std::int64_t>();
+    return result;
+}
+
+Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &progress, StopFlag stop)
+{
+    ScanOptions scan;
+    scan.withLabels = hasClassSubfolders(request.data);
+    auto folder = scanImageFolder(request.data, scan, progress, stop);
+    auto images = folder.images;
+    if (request.maxImages > 0 && static_cast<std::int64_t>(images.size()) > request.maxImages) {
+        std::mt19937_64 rng(request.seed);
+        std::shuffle(images.begin(), images.end(), rng);
+        images.resize(static_cast<std::size_t>(request.maxImages));
+        std::sort(images.begin(), images.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
+    }
+
+    auto base = loadBackbone(request.weights, request.arch).model;
+    BackbonePtr adapted;
+    if (!request.adapter.empty()) {
+        adapted = loadBackbone(request.weights, request.arch).model;
+        applyAdapter(*adapted, loadAdapter(request.adapter));
+    }
+    std::vector<BackboneImpl *> models{base.get()};
+    if (adapted)
+        models.push_back(adapted.get());
+    auto start = Clock::now();
+    auto features = extractFeaturesOfModels(models, images, request.features, progress, stop);
+    Embedding e;
+    e.featureSeconds = secondsSince(start);
+    e.images = std::move(features.images);
+    e.classNames = folder.classNames;
+    e.baseFeatures = features.features.front();
+    e.adaptedFeatures = features.features.back();
+    const auto n = e.baseFeatures.size(0);
+    if (n < 2 * request.qualityNeighbours + 2)
+        throw InputError(request.data.string() + ": too few readable images for a map (" + std::to_string(n) + ")");
+
+    start = Clock::now();
+    if (request.method == EmbedMethod::Pca) {
+        const auto pca = fitPca(e.baseFeatures, 2);
+        e.base = projectPca(pca, e.baseFeatures);
+        e.adapted = projectPca(pca, e.adaptedFeatures);
+    } else {
+        auto config = request.tsne;
+        config.seed = request.seed;
+        const auto joint = runTsne(torch::cat({e.baseFeatures, e.adaptedFeatures}), config, {}, progress, stop);
+        e.base = joint.embedding.slice(0, 0, n).clone();
+        e.adapted = joint.embedding.slice(0, n).clone();
+    }
+    e.projectionSeconds = secondsSince(start);
+    e.displacement = (e.adapted - e.base).norm(2, 1);
+    const int k = request.qualityNeighbours;
+    if (progress)
+        progress({"map quality", 0, 2, "maps"});
+    e.baseTrustworthiness = trustworthiness(e.baseFeatures, e.base, k);
+    e.adaptedTrustworthiness = trustworthiness(e.adaptedFeatures, e.adapted, k);
+    if (!e.classNames.empty()) {
+        std::vector<std::int64_t> labels;
+        for (const auto &image : e.images)
+            labels.push_back(image.label);
+        const auto labelTensor = torch::tensor(labels);
+        e.baseLabelAgreement = knnLabelAgreement(e.base, labelTensor, k);
+        e.adaptedLabelAgreement = knnLabelAgreement(e.adapted, labelTensor, k);
+    }
+    if (progress)
+        progress({"map quality", 2, 2, "maps"});
+    return e;
+}
+
+void writeEmbeddingCsv(const Embedding &e, const fs::path &file)
+{
+    std::ostringstream out;
+    out.precision(7);
+    out << "path,label,base_x,base_y,adapted_x,adapted_y,displacement\n";
+    const auto base = e.base.contiguous(), adapted = e.adapted.contiguous(), moved = e.displacement.contiguous();
+    for (std::size_t i = 0; i < e.images.size(); ++i) {
+        const auto r = static_cast<std::int64_t>(i);
+        out << csvField(e.images[i].path.string()) << "," << csvField(labelOf(e, i)) << ","
+            << base[r][0].item<float>() << "," << base[r][1].item<float>() << "," << adapted[r][0].item<float>() << ","
+            << adapted[r][1].item<float>() << "," << moved[r].item<float>() << "\n";
+    }
+    writeFileAtomically(file, out.str());
+}
+
+void writeProjector(const Embedding &e, const fs::path &folder)
+{
+    fs::create_directories(folder);
+    writeFileAtomically(folder / "base.tsv", featuresTsv(e.baseFeatures));
+    writeFileAtomically(folder / "adapted.tsv", featuresTsv(e.adaptedFeatures));
+    std::ostringstream metadata;
+    metadata << "path\tlabel\tdisplacement\n";
+    for (std::size_t i = 0; i < e.images.size(); ++i)
+        metadata << tsvField(e.images[i].path.string()) << "\t" << tsvField(labelOf(e, i)) << "\t"
+                 << e.displacement[static_cast<std::int64_t>(i)].item<float>() << "\n";
+    writeFileAtomically(folder / "metadata.tsv", metadata.str());
+
+    // The projector wants one square sprite of equal cells, at most 8192 px on a side.
+    const auto n = static_cast<int>(e.images.size());
+    const int grid = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+    const int cell = std::max(1, std::min(64, 8192 / grid));
+    cv::Mat sprite(grid * cell, grid * cell, CV_8UC3, cv::Scalar(255, 255, 255));
+    for (int i = 0; i < n; ++i) {
+        try {
+            const auto thumb = makeThumbnail(e.images[static_cast<std::size_t>(i)].path, cell);
+            cv::Mat rgb(thumb.height, thumb.width, CV_8UC3, const_cast<std::uint8_t *>(thumb.rgb.data()));
+            cv::Mat bgr;
+            cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+            bgr.copyTo(sprite(cv::Rect((i % grid) * cell, (i / grid) * cell, thumb.width, thumb.height)));
+        } catch (const std::exception &) {
+            // an image that decoded for the features cannot fail here but for a race; its cell stays white
+        }
+    }
+    std::vector<std::uint8_t> png;
+    if (!cv::imencode(".png", sprite, png))
+        throw IoError(folder / "sprite.png", "cannot encode the sprite");
+    writeFileAtomically(folder / "sprite.png", std::string(png.begin(), png.end()));
+
+    std::ostringstream config;
+    for (const auto *name : {"base", "adapted"})
+        config << "embeddings {\n  tensor_name: \"" << name << "\"\n  tensor_path: \"" << name
+               << ".tsv\"\n  metadata_path: \"metadata.tsv\"\n  sprite {\n    image_path: \"sprite.png\"\n"
+               << "    single_image_dim: " << cell << "\n    single_image_dim: " << cell << "\n  }\n}\n";
+    writeFileAtomically(folder / "projector_config.pbtxt", config.str());
+}
+
+} // namespace upstep::core

