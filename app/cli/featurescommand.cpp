@@ -4,6 +4,7 @@
 #include "common/runtime.h"
 #include "eval/featureextractor.h"
 #include "io/atomicfile.h"
+#include "io/csvfield.h"
 #include "io/safetensors.h"
 #include "models/registry.h"
 #include "folderreport.h"
@@ -62,8 +63,8 @@ void runFeatures(const FeaturesArgs &args)
     csv << "index,path,label,class\n";
     for (std::size_t i = 0; i < result.images.size(); ++i) {
         const auto &image = result.images[i];
-        csv << i << "," << csvField(image.path.string()) << "," << image.label << ","
-            << csvField(image.label >= 0 ? folder.classNames[static_cast<std::size_t>(image.label)] : "") << "\n";
+        csv << i << "," << core::csvField(image.path.string()) << "," << image.label << ","
+            << core::csvField(image.label >= 0 ? folder.classNames[static_cast<std::size_t>(image.label)] : "") << "\n";
     }
     core::saveSafetensors(out,
                           {{"features", result.features}, {"labels", torch::tensor(labels, torch::kInt64)}},

@@ -28,14 +28,4 @@ void printSkipped(std::ostream &out, const std::vector<core::SkippedFile> &skipp
         out << "  ... and " << skipped.size() - kShown << " more\n";
 }
 
-std::string csvField(const std::string &text)
-{
-    if (text.find_first_of(",\"\n") == std::string::npos)
-        return text;
-    std::string quoted = "\"";
-    for (const char c : text)
-        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
 } // namespace upstep::cli

@@ -23,7 +23,4 @@ core::ImageFolder scanWithProgress(const std::string &dir, const std::string &la
 /// Prints the first skipped files with their reasons, and how many more there are.
 void printSkipped(std::ostream &out, const std::vector<core::SkippedFile> &skipped);
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
-std::string csvField(const std::string &text);
-
 } // namespace upstep::cli

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "data/imageloader.h"
 #include "io/atomicfile.h"
+#include "io/csvfield.h"
 #include "io/imagefolder.h"
 #include "folderreport.h"
 #include "terminalprogress.h"
@@ -62,7 +63,7 @@ void runScan(const ScanArgs &args)
         std::ostringstream csv;
         csv << "path,reason\n";
         for (const auto &s : skipped)
-            csv << csvField(s.path.string()) << "," << csvField(s.reason) << "\n";
+            csv << core::csvField(s.path.string()) << "," << core::csvField(s.reason) << "\n";
         core::writeFileAtomically(args.report, csv.str());
     }
 }

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "eval/projection.h"
 #include "io/atomicfile.h"
+#include "io/csvfield.h"
 #include "io/imagefolder.h"
 #include "io/thumbnail.h"
 #include "models/adapterfile.h"
@@ -25,16 +26,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-std::string csvField(const std::string &text)
-{
-    if (text.find_first_of(",\"\n\r") == std::string::npos)
-        return text;
-    std::string quoted = "\"";
-    for (const char c : text)
-        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
 
 std::string tsvField(std::string text)
 {
