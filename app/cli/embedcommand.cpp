@@ -1,9 +1,9 @@
 #include "commands.h"
 
-#include "common/runtime.h"
-#include "eval/embedding.h"
+#include "eval/embedjob.h"
 #include "terminalprogress.h"
 
+#include <algorithm>
 #include <iostream>
 
 namespace upstep::cli {
@@ -11,41 +11,39 @@ namespace upstep::cli {
 namespace {
 
 struct EmbedArgs {
-    core::EmbedRequest request;
-    std::string weights, adapter, data, method = "pca", out, projector;
-    std::string device = "auto", precision = "auto";
-    int batch = 128;
+    core::EmbedJob job;
+    std::string out, projector;
 };
 
-void runEmbed(EmbedArgs &args)
+void runEmbed(const EmbedArgs &args)
 {
-    auto &r = args.request;
-    r.weights = args.weights;
-    r.adapter = args.adapter;
-    r.data = args.data;
-    r.method = core::embedMethodFromName(args.method);
-    r.features.device = core::resolveDevice(args.device);
-    r.features.dtype = core::resolvePrecision(core::precisionFromName(args.precision), r.features.device);
-    r.features.batchSize = args.batch;
     TerminalProgress progress;
-    const auto e = core::computeEmbedding(r, progress.sink());
+    const auto map = core::runEmbedding(args.job, progress.sink());
     progress.finish();
-    core::writeEmbeddingCsv(e, args.out);
+    map.writeCsv(args.out);
     if (!args.projector.empty())
-        core::writeProjector(e, args.projector);
+        map.writeProjector(args.projector);
 
-    const auto k = r.qualityNeighbours;
-    std::cout << e.images.size() << " images, " << args.method << ": features " << e.featureSeconds << " s, map "
-              << e.projectionSeconds << " s\n"
-              << "trustworthiness@" << k << ": base " << e.baseTrustworthiness << ", adapted "
-              << e.adaptedTrustworthiness << "\n";
-    if (e.baseLabelAgreement >= 0)
-        std::cout << "kNN label agreement@" << k << " in the map: base " << e.baseLabelAgreement << ", adapted "
-                  << e.adaptedLabelAgreement << "\n";
+    const auto k = map.qualityNeighbours();
+    std::cout << map.size() << " images, " << args.job.method << ": features " << map.featureSeconds() << " s, map "
+              << map.projectionSeconds() << " s\n";
+    if (map.adapterStep() >= 0)
+        std::cout << "adapter: the run's checkpoint at step " << map.adapterStep() << "\n";
+    std::cout << "trustworthiness@" << k << ": base " << map.baseTrustworthiness() << ", adapted "
+              << map.adaptedTrustworthiness() << "\n";
+    if (map.baseLabelAgreement() >= 0)
+        std::cout << "kNN label agreement@" << k << " in the map: base " << map.baseLabelAgreement() << ", adapted "
+                  << map.adaptedLabelAgreement() << "\n";
+    if (map.clusterCount() > 0) {
+        const auto sizes = map.clusterSizes();
+        const auto used = std::count_if(sizes.begin(), sizes.end(), [](auto s) { return s > 0; });
+        std::cout << "clusters: " << used << " of " << map.clusterCount() << " prototypes hold images; largest "
+                  << *std::max_element(sizes.begin(), sizes.end()) << " images\n";
+    }
     std::cout << "most moved:\n";
-    for (const auto i : e.mostMoved(5))
-        std::cout << "  " << e.displacement[i].item<float>() << "  " << e.images[static_cast<std::size_t>(i)].path.string()
-                  << "\n";
+    for (const auto i : map.mostMoved(5))
+        std::cout << "  " << map.displacement()[static_cast<std::size_t>(i)] << "  "
+                  << map.paths()[static_cast<std::size_t>(i)] << "\n";
     std::cout << "points: " << args.out << (args.projector.empty() ? "" : "; projector: " + args.projector) << "\n";
 }
 
@@ -56,26 +54,26 @@ void addEmbedCommand(CLI::App &app)
     auto args = std::make_shared<EmbedArgs>();
     auto *cmd = app.add_subcommand("embed", "Aligned 2-D maps of the same images before and after adaptation "
                                             "(PCA or t-SNE), with each image's displacement");
-    cmd->add_option("--weights", args->weights, "Base model weights (.safetensors)")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--adapter", args->adapter, "Run folder, PEFT adapter folder or adapter .safetensors")
+    cmd->add_option("--weights", args->job.weights, "Base model weights (.safetensors)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--adapter", args->job.adapter, "Run folder (its newest checkpoint, also while it runs; adds clusters), PEFT adapter folder or adapter .safetensors")
         ->check(CLI::ExistingPath);
-    cmd->add_option("--arch", args->request.arch, "Override architecture detection");
-    cmd->add_option("--data", args->data, "Image folder (class sub-folders give labels)")
+    cmd->add_option("--arch", args->job.arch, "Override architecture detection");
+    cmd->add_option("--data", args->job.data, "Image folder (class sub-folders give labels)")
         ->required()
         ->check(CLI::ExistingDirectory);
-    cmd->add_option("--method", args->method, "pca (exact, fitted on the base features) or tsne (one joint map)")
+    cmd->add_option("--method", args->job.method, "pca (exact, fitted on the base features) or tsne (one joint map)")
         ->check(CLI::IsMember({"pca", "tsne"}))
         ->capture_default_str();
-    cmd->add_option("--out", args->out, "CSV: path,label,base_x,base_y,adapted_x,adapted_y,displacement")->required();
+    cmd->add_option("--out", args->out, "CSV: path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement")->required();
     cmd->add_option("--projector", args->projector, "Also write a TensorBoard projector folder here");
-    cmd->add_option("--max", args->request.maxImages, "Seeded subset of at most this many images (0: all)")
+    cmd->add_option("--max", args->job.maxImages, "Seeded subset of at most this many images (0: all)")
         ->capture_default_str();
-    cmd->add_option("--perplexity", args->request.tsne.perplexity, "t-SNE perplexity")->capture_default_str();
-    cmd->add_option("--iterations", args->request.tsne.iterations, "t-SNE iterations")->capture_default_str();
-    cmd->add_option("--seed", args->request.seed, "Seed of the subset and a random t-SNE start")->capture_default_str();
-    cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--precision", args->precision, "auto, fp32 or bf16 for the features")->capture_default_str();
-    cmd->add_option("--batch", args->batch, "Images per forward pass")->capture_default_str();
+    cmd->add_option("--perplexity", args->job.perplexity, "t-SNE perplexity")->capture_default_str();
+    cmd->add_option("--iterations", args->job.iterations, "t-SNE iterations")->capture_default_str();
+    cmd->add_option("--seed", args->job.seed, "Seed of the subset and a random t-SNE start")->capture_default_str();
+    cmd->add_option("--device", args->job.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    cmd->add_option("--precision", args->job.precision, "auto, fp32 or bf16 for the features")->capture_default_str();
+    cmd->add_option("--batch", args->job.batchSize, "Images per forward pass")->capture_default_str();
     cmd->callback([args] { runEmbed(*args); });
 }
 

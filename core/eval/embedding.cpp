@@ -8,6 +8,7 @@
 #include "io/thumbnail.h"
 #include "models/adapterfile.h"
 #include "models/registry.h"
+#include "train/runsnapshot.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -38,6 +39,12 @@ std::string labelOf(const Embedding &e, std::size_t i)
     const int label = e.images[i].label;
     return label >= 0 && label < static_cast<int>(e.classNames.size()) ? e.classNames[static_cast<std::size_t>(label)]
                                                                         : std::string();
+}
+
+std::string clusterOf(const Embedding &e, std::size_t i)
+{
+    return e.clusters.defined() ? std::to_string(e.clusters[static_cast<std::int64_t>(i)].item<std::int64_t>())
+                                : std::string();
 }
 
 std::string featuresTsv(const torch::Tensor &features)
@@ -90,7 +97,11 @@ Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &prog
 
     auto base = loadBackbone(request.weights, request.arch).model;
     BackbonePtr adapted;
-    if (!request.adapter.empty()) {
+    RunSnapshot run;
+    if (isRunFolder(request.adapter)) {
+        run = loadRunSnapshot(request.adapter, request.weights, request.arch);
+        adapted = run.model;
+    } else if (!request.adapter.empty()) {
         adapted = loadBackbone(request.weights, request.arch).model;
         applyAdapter(*adapted, loadAdapter(request.adapter));
     }
@@ -105,6 +116,12 @@ Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &prog
     e.classNames = folder.classNames;
     e.baseFeatures = features.features.front();
     e.adaptedFeatures = features.features.back();
+    e.adapterStep = run.step;
+    if (run.head) {
+        torch::InferenceMode inference;
+        e.clusters = run.head->scores(run.head->forward(e.adaptedFeatures)).argmax(1);
+        e.clusterCount = run.head->prototypes.size(0);
+    }
     const auto n = e.baseFeatures.size(0);
     if (n < 2 * request.qualityNeighbours + 2)
         throw InputError(request.data.string() + ": too few readable images for a map (" + std::to_string(n) + ")");
@@ -117,9 +134,15 @@ Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &prog
     } else {
         auto config = request.tsne;
         config.seed = request.seed;
-        const auto joint = runTsne(torch::cat({e.baseFeatures, e.adaptedFeatures}), config, {}, progress, stop);
+        // Images whose features did not change enter the map once and keep their base position.
+        const auto change = (e.adaptedFeatures - e.baseFeatures).norm(2, 1);
+        const auto scale = e.baseFeatures.norm(2, 1).mean().item<double>();
+        const auto changed = (change > 1e-6 * std::max(scale, 1e-30)).nonzero().squeeze(1);
+        const auto joint =
+            runTsne(torch::cat({e.baseFeatures, e.adaptedFeatures.index_select(0, changed)}), config, {}, progress, stop);
         e.base = joint.embedding.slice(0, 0, n).clone();
-        e.adapted = joint.embedding.slice(0, n).clone();
+        e.adapted = e.base.clone();
+        e.adapted.index_copy_(0, changed, joint.embedding.slice(0, n));
     }
     e.projectionSeconds = secondsSince(start);
     e.displacement = (e.adapted - e.base).norm(2, 1);
@@ -145,13 +168,14 @@ void writeEmbeddingCsv(const Embedding &e, const fs::path &file)
 {
     std::ostringstream out;
     out.precision(7);
-    out << "path,label,base_x,base_y,adapted_x,adapted_y,displacement\n";
+    out << "path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement\n";
     const auto base = e.base.contiguous(), adapted = e.adapted.contiguous(), moved = e.displacement.contiguous();
+    const auto b = base.accessor<float, 2>(), a = adapted.accessor<float, 2>();
+    const auto d = moved.accessor<float, 1>();
     for (std::size_t i = 0; i < e.images.size(); ++i) {
         const auto r = static_cast<std::int64_t>(i);
-        out << csvField(e.images[i].path.string()) << "," << csvField(labelOf(e, i)) << ","
-            << base[r][0].item<float>() << "," << base[r][1].item<float>() << "," << adapted[r][0].item<float>() << ","
-            << adapted[r][1].item<float>() << "," << moved[r].item<float>() << "\n";
+        out << csvField(e.images[i].path.string()) << "," << csvField(labelOf(e, i)) << "," << clusterOf(e, i) << ","
+            << b[r][0] << "," << b[r][1] << "," << a[r][0] << "," << a[r][1] << "," << d[r] << "\n";
     }
     writeFileAtomically(file, out.str());
 }
@@ -162,9 +186,9 @@ void writeProjector(const Embedding &e, const fs::path &folder)
     writeFileAtomically(folder / "base.tsv", featuresTsv(e.baseFeatures));
     writeFileAtomically(folder / "adapted.tsv", featuresTsv(e.adaptedFeatures));
     std::ostringstream metadata;
-    metadata << "path\tlabel\tdisplacement\n";
+    metadata << "path\tlabel\tcluster\tdisplacement\n";
     for (std::size_t i = 0; i < e.images.size(); ++i)
-        metadata << tsvField(e.images[i].path.string()) << "\t" << tsvField(labelOf(e, i)) << "\t"
+        metadata << tsvField(e.images[i].path.string()) << "\t" << tsvField(labelOf(e, i)) << "\t" << clusterOf(e, i) << "\t"
                  << e.displacement[static_cast<std::int64_t>(i)].item<float>() << "\n";
     writeFileAtomically(folder / "metadata.tsv", metadata.str());
 

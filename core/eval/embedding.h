@@ -3,8 +3,11 @@
 // through the base and the adapted model in one decoding pass, projected into one aligned 2-D
 // space, with each image's displacement and the maps' quality numbers.
 //   pca   exact PCA fitted on the base features; the adapted features use the same projection;
-//   tsne  one joint t-SNE map of the base and adapted features together (2N points), so the two
-//         halves share a space and an image whose features did not change does not move.
+//   tsne  one joint t-SNE map of the base features and the adapted features that changed, so
+//         both share a space; an image whose features did not change keeps its base position
+//         (it enters the map once: exact duplicates would only split on neighbour ties).
+// With a run folder as the adapter, its newest checkpoint is used (so a running run can be
+// shown) and each image is assigned to a cluster: the argmax of the run's prototype scores.
 // Output: a CSV per image, and a TensorBoard projector folder (tensors, metadata, sprite,
 // projector_config.pbtxt) for the same view there.
 //
@@ -26,7 +29,7 @@ EmbedMethod embedMethodFromName(const std::string &name); ///< "pca" or "tsne"; 
 struct EmbedRequest {
     std::filesystem::path weights;
     std::string arch;
-    std::filesystem::path adapter; ///< run folder, PEFT folder or adapter file; empty: the base twice
+    std::filesystem::path adapter; ///< run folder (newest checkpoint), PEFT folder or adapter file; empty: base twice
     std::filesystem::path data;    ///< images; class sub-folders give labels
     EmbedMethod method = EmbedMethod::Pca;
     std::int64_t maxImages = 0;    ///< seeded subset; 0: every image
@@ -42,6 +45,9 @@ struct Embedding {
     torch::Tensor baseFeatures, adaptedFeatures; ///< [N, D]
     torch::Tensor base, adapted;                 ///< [N, 2] map positions
     torch::Tensor displacement;                  ///< [N] distance between an image's two positions
+    torch::Tensor clusters;      ///< [N] int64 prototype index of the adapted features; undefined without a run
+    std::int64_t clusterCount = 0; ///< prototypes of the run (K); 0 without a run
+    std::int64_t adapterStep = -1; ///< the run checkpoint's step; -1 for a finished adapter or none
     double baseTrustworthiness = 0, adaptedTrustworthiness = 0;
     double baseLabelAgreement = -1, adaptedLabelAgreement = -1; ///< -1 without labels
     double featureSeconds = 0, projectionSeconds = 0;
@@ -52,8 +58,8 @@ struct Embedding {
 
 Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &progress = {}, StopFlag stop = nullptr);
 
-/// path,label,base_x,base_y,adapted_x,adapted_y,displacement; label is the class name (empty
-/// without labels); fields are quoted as RFC 4180 asks. Written atomically.
+/// path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement; label is the class name
+/// (empty without labels), cluster the prototype index (empty without a run folder); fields are quoted as RFC 4180 asks. Written atomically.
 void writeEmbeddingCsv(const Embedding &embedding, const std::filesystem::path &file);
 
 /// TensorBoard projector files in folder: base.tsv and adapted.tsv (features), metadata.tsv

@@ -1,0 +1,109 @@
+#include "eval/embedjob.h"
+
+#include "common/runtime.h"
+#include "eval/embedding.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace upstep::core {
+
+namespace {
+
+std::vector<float> floats(const torch::Tensor &tensor)
+{
+    const auto t = tensor.to(torch::kFloat32).contiguous();
+    return {t.data_ptr<float>(), t.data_ptr<float>() + t.numel()};
+}
+
+} // namespace
+
+EmbeddingMap::EmbeddingMap(std::shared_ptr<const Embedding> embedding) : m_embedding(std::move(embedding))
+{
+    const auto &e = *m_embedding;
+    for (const auto &image : e.images) {
+        m_paths.push_back(image.path.string());
+        m_labels.push_back(e.classNames.empty() ? -1 : image.label);
+    }
+    m_classNames = e.classNames;
+    m_base = floats(e.base);
+    m_adapted = floats(e.adapted);
+    m_displacement = floats(e.displacement);
+    if (e.clusters.defined()) {
+        const auto c = e.clusters.to(torch::kInt32).contiguous();
+        m_clusters.assign(c.data_ptr<int>(), c.data_ptr<int>() + c.numel());
+    }
+    m_clusterCount = e.clusterCount;
+    m_hasAdapter = !e.adaptedFeatures.is_same(e.baseFeatures);
+}
+
+std::vector<std::int64_t> EmbeddingMap::clusterSizes() const
+{
+    std::vector<std::int64_t> sizes(static_cast<std::size_t>(m_clusterCount), 0);
+    for (const int c : m_clusters)
+        if (c >= 0 && c < m_clusterCount)
+            ++sizes[static_cast<std::size_t>(c)];
+    return sizes;
+}
+
+std::int64_t EmbeddingMap::adapterStep() const { return m_embedding ? m_embedding->adapterStep : -1; }
+double EmbeddingMap::baseTrustworthiness() const { return m_embedding ? m_embedding->baseTrustworthiness : 0; }
+double EmbeddingMap::adaptedTrustworthiness() const { return m_embedding ? m_embedding->adaptedTrustworthiness : 0; }
+double EmbeddingMap::baseLabelAgreement() const { return m_embedding ? m_embedding->baseLabelAgreement : -1; }
+double EmbeddingMap::adaptedLabelAgreement() const { return m_embedding ? m_embedding->adaptedLabelAgreement : -1; }
+double EmbeddingMap::featureSeconds() const { return m_embedding ? m_embedding->featureSeconds : 0; }
+double EmbeddingMap::projectionSeconds() const { return m_embedding ? m_embedding->projectionSeconds : 0; }
+
+std::vector<MapNeighbour> EmbeddingMap::neighbours(std::int64_t index, int k, bool adaptedSpace) const
+{
+    if (!m_embedding || index < 0 || index >= size() || k <= 0)
+        return {};
+    torch::InferenceMode inference;
+    const auto &features = adaptedSpace ? m_embedding->adaptedFeatures : m_embedding->baseFeatures;
+    auto distances = (features - features[index]).norm(2, 1);
+    distances[index] = std::numeric_limits<float>::infinity();
+    const auto count = std::min<std::int64_t>(k, size() - 1);
+    const auto [values, indices] = distances.topk(count, 0, false, true);
+    std::vector<MapNeighbour> result;
+    for (std::int64_t i = 0; i < count; ++i)
+        result.push_back({indices[i].item<std::int64_t>(), values[i].item<float>()});
+    return result;
+}
+
+std::vector<std::int64_t> EmbeddingMap::mostMoved(std::int64_t n) const
+{
+    return m_embedding ? m_embedding->mostMoved(n) : std::vector<std::int64_t>{};
+}
+
+void EmbeddingMap::writeCsv(const std::filesystem::path &file) const
+{
+    if (m_embedding)
+        writeEmbeddingCsv(*m_embedding, file);
+}
+
+void EmbeddingMap::writeProjector(const std::filesystem::path &folder) const
+{
+    if (m_embedding)
+        core::writeProjector(*m_embedding, folder);
+}
+
+EmbeddingMap runEmbedding(const EmbedJob &job, const ProgressSink &progress, StopFlag stop)
+{
+    EmbedRequest r;
+    r.weights = job.weights;
+    r.arch = job.arch;
+    r.adapter = job.adapter;
+    r.data = job.data;
+    r.method = embedMethodFromName(job.method);
+    r.maxImages = job.maxImages;
+    r.seed = job.seed;
+    r.features.device = resolveDevice(job.device);
+    r.features.dtype = resolvePrecision(precisionFromName(job.precision), r.features.device);
+    r.features.batchSize = job.batchSize;
+    r.tsne.perplexity = job.perplexity;
+    r.tsne.iterations = job.iterations;
+    r.qualityNeighbours = job.qualityNeighbours;
+    return EmbeddingMap(std::make_shared<const Embedding>(computeEmbedding(r, progress, stop)));
+}
+
+} // namespace upstep::core

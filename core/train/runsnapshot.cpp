@@ -1,0 +1,63 @@
+#include "train/runsnapshot.h"
+
+#include "common/error.h"
+#include "models/adapterfile.h"
+#include "models/lora.h"
+#include "models/registry.h"
+#include "train/checkpoint.h"
+#include "train/trainconfig.h"
+#include "train/trainer.h"
+
+namespace upstep::core {
+
+bool isRunFolder(const std::filesystem::path &folder)
+{
+    std::error_code ec;
+    const RunPaths paths(folder);
+    return std::filesystem::is_regular_file(paths.config(), ec) && std::filesystem::is_directory(paths.checkpoints(), ec);
+}
+
+RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::filesystem::path &weights,
+                            const std::string &arch)
+{
+    const RunPaths paths(runFolder);
+    const auto config = loadTrainConfig(paths.config().string());
+    const auto base = weights.empty() ? std::filesystem::path(config.weights) : weights;
+    RunSnapshot snapshot;
+    snapshot.model = loadBackbone(base, arch.empty() ? config.arch : arch).model;
+    const auto checkpoint = loadLatestCheckpoint(paths.checkpoints());
+    if (!checkpoint) {
+        if (!std::filesystem::exists(paths.adapter()))
+            throw InputError(runFolder.string() + ": the run has no checkpoint or adapter yet; wait for its first "
+                                                  "checkpoint (every " +
+                             std::to_string(config.checkpointEvery) + " steps)");
+        applyAdapter(*snapshot.model, loadAdapter(paths.adapter()));
+        snapshot.model->eval();
+        return snapshot;
+    }
+    // The same construction as the trainer's, then the checkpoint's tensors over it (the random
+    // initial values are all replaced; the prototypes are rebuilt from the run's seed).
+    injectLora(*snapshot.model, {config.loraRank, config.loraAlpha, config.loraTargets});
+    TensorMap lora;
+    for (const auto &[name, tensor] : checkpoint->tensors)
+        if (name.rfind("lora/", 0) == 0)
+            lora[name.substr(5)] = tensor;
+    loadLoraTensors(*snapshot.model, lora);
+    ProjectionHeadConfig headConfig;
+    headConfig.prototypes = config.prototypes;
+    headConfig.prototypeSeed = config.seed;
+    snapshot.head = ProjectionHead(snapshot.model->featureDim(), headConfig);
+    torch::NoGradGuard noGrad;
+    for (auto &item : snapshot.head->named_parameters()) {
+        const auto it = checkpoint->tensors.find("head/" + item.key());
+        if (it == checkpoint->tensors.end())
+            throw FormatError(paths.checkpoints(), "checkpoint misses tensor 'head/" + item.key() + "'");
+        item.value().copy_(it->second);
+    }
+    snapshot.model->eval();
+    snapshot.head->eval();
+    snapshot.step = checkpoint->step;
+    return snapshot;
+}
+
+} // namespace upstep::core

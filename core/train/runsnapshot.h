@@ -1,0 +1,31 @@
+#pragma once
+// The adapted model of a run folder as it stands now: its newest checkpoint (written during a
+// run every checkpointEvery steps, at stop and at the end), or adapter.safetensors when the
+// checkpoints are gone. With a checkpoint comes the clustering head, so images can be assigned
+// to the prototypes the run trains against. This is how the embedding inspector shows a run
+// that is still going.
+//
+// Threading: a free function; the returned modules belong to the caller's thread.
+
+#include "method/projectionhead.h"
+#include "models/backbone.h"
+
+#include <filesystem>
+
+namespace upstep::core {
+
+struct RunSnapshot {
+    BackbonePtr model;          ///< the base with the run's LoRA attached, in eval mode
+    ProjectionHead head{nullptr}; ///< null when only adapter.safetensors was there
+    std::int64_t step = -1;     ///< the checkpoint's step; -1 for adapter.safetensors
+};
+
+/// True for a folder holding an upstep run (config.json and a checkpoints folder).
+bool isRunFolder(const std::filesystem::path &folder);
+
+/// weights: the base file to use; empty: the one the run's config names. Throws InputError when
+/// the run has neither a checkpoint nor an adapter yet, FormatError for damaged files.
+RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::filesystem::path &weights = {},
+                            const std::string &arch = {});
+
+} // namespace upstep::core
