@@ -8,6 +8,7 @@ void registerCoreTypes()
     qRegisterMetaType<core::MetricsRecord>();
     qRegisterMetaType<core::TrainSummary>();
     qRegisterMetaType<core::EvalReport>();
+    qRegisterMetaType<core::EmbeddingMap>();
     qRegisterMetaType<core::ExportResult>();
     qRegisterMetaType<core::BackboneSummary>();
     qRegisterMetaType<core::ImageFolder>();

@@ -5,6 +5,7 @@
 // Threading: registerCoreTypes() once on the GUI thread before the first connection.
 
 #include "common/progress.h"
+#include "eval/embedjob.h"
 #include "eval/evalreport.h"
 #include "export/exporttypes.h"
 #include "io/imagefolder.h"
@@ -34,6 +35,7 @@ Q_DECLARE_METATYPE(upstep::core::Progress)
 Q_DECLARE_METATYPE(upstep::core::MetricsRecord)
 Q_DECLARE_METATYPE(upstep::core::TrainSummary)
 Q_DECLARE_METATYPE(upstep::core::EvalReport)
+Q_DECLARE_METATYPE(upstep::core::EmbeddingMap)
 Q_DECLARE_METATYPE(upstep::core::ExportResult)
 Q_DECLARE_METATYPE(upstep::core::BackboneSummary)
 Q_DECLARE_METATYPE(upstep::core::ImageFolder)

@@ -3,6 +3,7 @@
 #include "backbonepanel.h"
 #include "backgroundtask.h"
 #include "curvespanel.h"
+#include "embeddingspanel.h"
 #include "hyperparameterform.h"
 #include "resultcard.h"
 #include "runcomparison.h"
@@ -38,7 +39,8 @@ namespace upstep::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_setup(new SetupPanel), m_curves(new CurvesPanel), m_comparison(new RunComparison),
-      m_controls(new RunControlBar), m_resultCard(new ResultCard), m_tabs(new QTabWidget), m_log(new QPlainTextEdit),
+      m_embeddings(new EmbeddingsPanel), m_controls(new RunControlBar), m_resultCard(new ResultCard),
+      m_tabs(new QTabWidget), m_log(new QPlainTextEdit),
       m_hardware(new QLabel), m_session(new TrainingSession(this))
 {
     registerCoreTypes();
@@ -54,6 +56,7 @@ MainWindow::MainWindow(QWidget *parent)
     curvesTab->setStretchFactor(0, 4);
     curvesTab->setStretchFactor(1, 1);
     m_tabs->addTab(curvesTab, tr("Curves"));
+    m_tabs->addTab(m_embeddings, tr("Embeddings"));
     m_tabs->addTab(m_setup->target()->grid(), tr("Images"));
     m_tabs->addTab(m_log, tr("Log"));
 
@@ -91,7 +94,11 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_setup, &SetupPanel::changed, this, [this] {
         m_hardware->setText(m_setup->settings()->hardwareSummary());
         updateControls();
+        updateEmbeddingSource();
     });
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateEmbeddingSource);
+    connect(m_embeddings, &EmbeddingsPanel::computeFailed, this,
+            [this](const QString &message) { appendLog(tr("embedding map: %1").arg(message)); });
     connect(m_setup->backbone(), &BackbonePanel::checked, this, &MainWindow::refreshRuns);
     connect(m_setup->target(), &TargetFolderPanel::scanFinished, this, &MainWindow::refreshRuns);
 
@@ -171,6 +178,7 @@ void MainWindow::buildMenus()
 
     auto *view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Fit curves"), QKeySequence(Qt::CTRL | Qt::Key_0), m_curves, &CurvesPanel::fitAll);
+    view->addAction(tr("&Embeddings"), this, [this] { m_tabs->setCurrentWidget(m_embeddings); });
     view->addAction(tr("&Log"), this, [this] { m_tabs->setCurrentWidget(m_log); });
 
     auto *help = menuBar()->addMenu(tr("&Help"));
@@ -271,9 +279,23 @@ void MainWindow::startRun()
     startJob(config, newRunFolder(), false);
 }
 
+void MainWindow::updateEmbeddingSource()
+{
+    const auto config = m_setup->config();
+    EmbeddingSource source;
+    source.weights = QString::fromStdString(config.weights);
+    source.arch = QString::fromStdString(config.arch);
+    source.data = QString::fromStdString(config.target);
+    // The run shown in the curves, once it exists: its newest checkpoint is the current adapter.
+    if (!m_lastRunDir.isEmpty() && QFileInfo(m_lastRunDir).isDir())
+        source.adapter = m_lastRunDir;
+    m_embeddings->setSource(source);
+}
+
 void MainWindow::startJob(const core::TrainConfig &config, const QString &runDir, bool resume)
 {
     m_lastRunDir = runDir;
+    updateEmbeddingSource();
     m_summary.reset();
     m_evaluation.reset();
     m_resultCard->setVisible(false);
@@ -377,6 +399,7 @@ void MainWindow::refreshRuns()
             m_lastRunDir = QString::fromStdString(runs.front().dir.string());
         m_comparison->setRuns(std::move(runs), m_lastRunDir);
         updateControls();
+        updateEmbeddingSource();
     });
     connect(task, &BackgroundTask::finished, task, &QObject::deleteLater);
     task->start();

@@ -1,6 +1,6 @@
 #pragma once
 // The workbench window: assembles the set-up panel, the run-control bar, the result card and the
-// tabs (Curves with run comparison, Images, Log), and connects them to one TrainingSession and
+// tabs (Curves with run comparison, Embeddings, Images, Log), and connects them to one TrainingSession and
 // to background tasks for exports and run listings. It holds the application state shown in
 // the bar, and the menus and shortcuts of UI.md.
 //
@@ -25,6 +25,7 @@ namespace upstep::ui {
 
 class BackgroundTask;
 class CurvesPanel;
+class EmbeddingsPanel;
 class ResultCard;
 class RunComparison;
 class RunControlBar;
@@ -54,6 +55,7 @@ public:
     QString lastRunDir() const { return m_lastRunDir; }
     SetupPanel *setup() const { return m_setup; }
     CurvesPanel *curves() const { return m_curves; }
+    EmbeddingsPanel *embeddings() const { return m_embeddings; }
     RunControlBar *controls() const { return m_controls; }
     ResultCard *resultCard() const { return m_resultCard; }
     RunComparison *comparison() const { return m_comparison; }
@@ -85,10 +87,12 @@ private:
     void startJob(const core::TrainConfig &config, const QString &runDir, bool resume);
     void onTrainingFinished(const core::TrainSummary &summary);
     void onSessionFinished();
+    void updateEmbeddingSource();
 
     SetupPanel *m_setup;
     CurvesPanel *m_curves;
     RunComparison *m_comparison;
+    EmbeddingsPanel *m_embeddings;
     RunControlBar *m_controls;
     ResultCard *m_resultCard;
     QTabWidget *m_tabs;
