@@ -279,6 +279,8 @@ void MainWindow::startRun()
     startJob(config, newRunFolder(), false);
 }
 
+bool MainWindow::isListingRuns() const { return m_runListing && m_runListing->isRunning(); }
+
 void MainWindow::updateEmbeddingSource()
 {
     const auto config = m_setup->config();

@@ -53,6 +53,7 @@ public:
 
     AppState state() const { return m_state; }
     QString lastRunDir() const { return m_lastRunDir; }
+    bool isListingRuns() const; ///< the session's runs are being listed (the newest run is not known yet)
     SetupPanel *setup() const { return m_setup; }
     CurvesPanel *curves() const { return m_curves; }
     EmbeddingsPanel *embeddings() const { return m_embeddings; }

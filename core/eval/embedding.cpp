@@ -147,17 +147,21 @@ Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &prog
     e.projectionSeconds = secondsSince(start);
     e.displacement = (e.adapted - e.base).norm(2, 1);
     const int k = request.qualityNeighbours;
+    // Without an adapter (or with one that changed nothing) the two maps are one: judge it once.
+    const bool unchanged = torch::equal(e.baseFeatures, e.adaptedFeatures) && torch::equal(e.base, e.adapted);
     if (progress)
         progress({"map quality", 0, 2, "maps"});
     e.baseTrustworthiness = trustworthiness(e.baseFeatures, e.base, k);
-    e.adaptedTrustworthiness = trustworthiness(e.adaptedFeatures, e.adapted, k);
+    if (progress)
+        progress({"map quality", 1, 2, "maps"});
+    e.adaptedTrustworthiness = unchanged ? e.baseTrustworthiness : trustworthiness(e.adaptedFeatures, e.adapted, k);
     if (!e.classNames.empty()) {
         std::vector<std::int64_t> labels;
         for (const auto &image : e.images)
             labels.push_back(image.label);
         const auto labelTensor = torch::tensor(labels);
         e.baseLabelAgreement = knnLabelAgreement(e.base, labelTensor, k);
-        e.adaptedLabelAgreement = knnLabelAgreement(e.adapted, labelTensor, k);
+        e.adaptedLabelAgreement = unchanged ? e.baseLabelAgreement : knnLabelAgreement(e.adapted, labelTensor, k);
     }
     if (progress)
         progress({"map quality", 2, 2, "maps"});

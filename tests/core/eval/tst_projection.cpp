@@ -70,6 +70,50 @@ private slots:
         QVERIFY(trustworthiness(x, shuffled, 10) < 0.7);          // neighbours scrambled
     }
 
+    void trustworthinessMatchesTheDefinition()
+    {
+        // Venna and Kaski's formula written out with a full sort per point, against the chunked
+        // rank counting in core.
+        auto generator = at::make_generator<at::CPUGeneratorImpl>(2);
+        const std::int64_t n = 400;
+        const int k = 7;
+        const auto x = at::normal(0, 1, {n, 8}, generator);
+        const auto map = x.slice(1, 0, 2) + 0.7 * at::normal(0, 1, {n, 2}, generator);
+        const auto high = torch::cdist(x, x), low = torch::cdist(map, map);
+        double penalty = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            auto lowRow = low[i].clone();
+            lowRow[i] = std::numeric_limits<float>::infinity();
+            const auto mapNeighbours = std::get<1>(lowRow.topk(k, 0, false));
+            const auto order = high[i].argsort(); // order[0] is i itself (distance 0)
+            auto position = torch::empty({n}, torch::kInt64);
+            position.index_put_({order}, torch::arange(n));
+            for (std::int64_t j = 0; j < k; ++j)
+                penalty += std::max<std::int64_t>(0, position[mapNeighbours[j]].item<std::int64_t>() - k);
+        }
+        const double expected = 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
+        QVERIFY2(std::abs(trustworthiness(x, map, k) - expected) < 1e-9,
+                 qPrintable(QString("%1 against %2").arg(trustworthiness(x, map, k)).arg(expected)));
+    }
+
+    void mapNeighboursMatchBruteForce()
+    {
+        // 2-D maps take the grid path: clusters of very different density and exact duplicates.
+        auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
+        auto points = torch::cat({at::normal(0, 0.01, {500, 2}, generator), at::normal(0, 30, {500, 2}, generator),
+                                  torch::full({20, 2}, 5.0f)});
+        const int k = 9;
+        const auto [indices, distances] = nearestNeighbours(points, k);
+        auto all = (points.unsqueeze(1) - points.unsqueeze(0)).pow(2).sum(2); // exact, unlike a matmul-based cdist
+        all.fill_diagonal_(std::numeric_limits<float>::infinity());
+        const auto expected = std::get<0>(all.topk(k, 1, false, true));
+        QVERIFY(torch::allclose(distances, expected, 1e-4, 1e-6));
+        const auto recomputed = (points.unsqueeze(1) - points.index({indices})).pow(2).sum(2);
+        QVERIFY(torch::allclose(recomputed, distances, 1e-4, 1e-6)); // the indices name those distances
+        for (std::int64_t i = 0; i < points.size(0); ++i)
+            QVERIFY(!(indices[i] == i).any().item<bool>());
+    }
+
     void tsneKeepsClassesApartAndIsDeterministic()
     {
         const auto [x, labels] = fashionPixels({1, 5, 8}, 150); // trouser, sandal, bag
