@@ -134,14 +134,24 @@ QWidget *EmbeddingsPanel::buildToolRow()
     connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(true); });
     connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportWithDialog(false); });
 
+    // Two rows, so the tab never asks for more width than the window's right side has: what to
+    // compute (and its progress), then how to show it.
     auto *row = new QWidget;
-    auto *layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
+    auto *rows = new QVBoxLayout(row);
+    rows->setContentsMargins(0, 0, 0, 0);
+    auto *computeRow = new QHBoxLayout;
     for (QWidget *w : std::initializer_list<QWidget *>{m_method, m_maxImages, m_compute, m_cancel, m_progress})
-        layout->addWidget(w);
-    layout->addWidget(m_status, 1);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring, m_exportPng, m_exportCsv})
-        layout->addWidget(w);
+        computeRow->addWidget(w);
+    computeRow->addWidget(m_status, 1);
+    auto *viewRow = new QHBoxLayout;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring})
+        viewRow->addWidget(w);
+    viewRow->addStretch(1);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_exportPng, m_exportCsv})
+        viewRow->addWidget(w);
+    rows->addLayout(computeRow);
+    rows->addLayout(viewRow);
+    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_status->setWordWrap(true);
     updateComputeButton();
     return row;

@@ -83,6 +83,8 @@ private slots:
         QCOMPARE(panel.map().size(), 120);
         QVERIFY(!panel.map().hasAdapter());
         QVERIFY(!panel.adaptedView()->isVisible()); // nothing to compare with yet
+        // The tab fits beside the set-up panel on a 1280 px screen.
+        QVERIFY2(panel.minimumSizeHint().width() <= 900, qPrintable(QString::number(panel.minimumSizeHint().width())));
         QCOMPARE(panel.baseView()->pointCount(), 120);
         QVERIFY(panel.map().clusters().empty());
     }
