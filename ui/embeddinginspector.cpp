@@ -54,7 +54,7 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
         connect(list, &ThumbnailList::imageActivated, this, &EmbeddingInspector::imageActivated);
     connect(m_cache, &ThumbnailCache::ready, this, [this](const QString &path) {
         if (m_map && m_current >= 0 && path == QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)]))
-            m_preview->setPixmap(QPixmap::fromImage(m_cache->image(path)));
+            m_preview->setPixmap(ThumbnailCache::enlarged(m_cache->image(path), m_cache->side()));
     });
 }
 
@@ -113,7 +113,7 @@ void EmbeddingInspector::showImage(int index)
         return;
     }
     const auto path = QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)]);
-    m_preview->setPixmap(QPixmap::fromImage(m_cache->image(path)));
+    m_preview->setPixmap(ThumbnailCache::enlarged(m_cache->image(path), m_cache->side()));
     m_details->setText(QStringLiteral("<b>%1</b><br>%2").arg(describe(*m_map, m_current).toHtmlEscaped(),
                                                              path.toHtmlEscaped()));
 }

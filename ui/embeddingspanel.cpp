@@ -94,7 +94,7 @@ EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
     connect(m_inspector, &EmbeddingInspector::imageActivated, this, &EmbeddingsPanel::pick);
     connect(m_thumbnails, &ThumbnailCache::ready, this, [this](const QString &path) {
         if (m_hovered >= 0 && path == QString::fromStdString(m_map.paths()[static_cast<std::size_t>(m_hovered)]))
-            m_hoverImage->setPixmap(QPixmap::fromImage(m_thumbnails->image(path)));
+            m_hoverImage->setPixmap(ThumbnailCache::enlarged(m_thumbnails->image(path), m_thumbnails->side()));
     });
     showMap({});
     setStatus(tr("Choose a backbone and a target folder in the set-up panel, then compute a map."));
@@ -355,7 +355,7 @@ void EmbeddingsPanel::showHover(int index, const QPoint &globalPosition)
     if (thumbnail.isNull())
         m_hoverImage->setText(tr("loading…"));
     else
-        m_hoverImage->setPixmap(QPixmap::fromImage(thumbnail));
+        m_hoverImage->setPixmap(ThumbnailCache::enlarged(thumbnail, m_thumbnails->side()));
     m_hoverText->setText(EmbeddingInspector::describe(m_map, m_hovered) + QLatin1Char('\n') + path);
     m_hoverCard->adjustSize();
     QPoint at = mapFromGlobal(globalPosition) + QPoint(16, 16);

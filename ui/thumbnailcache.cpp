@@ -4,6 +4,8 @@
 
 #include <QPainter>
 
+#include <algorithm>
+
 namespace upstep::ui {
 
 namespace {
@@ -92,6 +94,14 @@ void ThumbnailCache::deliver(const QString &path, const QImage &image)
         m_queued.erase(path);
     }
     emit ready(path);
+}
+
+QPixmap ThumbnailCache::enlarged(const QImage &image, int side)
+{
+    if (image.isNull() || std::max(image.width(), image.height()) * 2 > side)
+        return QPixmap::fromImage(image);
+    const int factor = side / std::max(image.width(), image.height());
+    return QPixmap::fromImage(image.scaled(image.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation));
 }
 
 } // namespace upstep::ui

@@ -10,6 +10,7 @@
 
 #include <QCache>
 #include <QImage>
+#include <QPixmap>
 #include <QObject>
 #include <QString>
 
@@ -33,6 +34,9 @@ public:
     /// come back as a marked placeholder.
     QImage image(const QString &path);
     bool isCached(const QString &path) const { return m_cache.contains(path); }
+    /// A thumbnail shown at side pixels: small images (28 px digits) enlarged with whole pixels so
+    /// they stay crisp; larger ones as they are. A null image gives a null pixmap.
+    static QPixmap enlarged(const QImage &image, int side);
 
 signals:
     void ready(const QString &path);

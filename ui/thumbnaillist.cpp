@@ -13,13 +13,13 @@ constexpr int kIndexRole = Qt::UserRole + 1;
 
 ThumbnailList::ThumbnailList(ThumbnailCache *cache, bool iconMode, QWidget *parent) : QListWidget(parent), m_cache(cache)
 {
-    const int side = iconMode ? 64 : 32;
+    const int side = iconMode ? 48 : 32;
     setIconSize(QSize(side, side));
     if (iconMode) {
         setViewMode(QListView::IconMode);
         setResizeMode(QListView::Adjust);
         setMovement(QListView::Static);
-        setGridSize(QSize(side + 24, side + 22));
+        setGridSize(QSize(side + 16, side + 20));
         setWordWrap(true);
     }
     setUniformItemSizes(true);
