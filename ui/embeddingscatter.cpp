@@ -49,7 +49,7 @@ void EmbeddingScatter::setPoints(std::vector<float> positions, std::vector<QRgb>
     m_colours = std::move(colours);
     m_colours.resize(m_positions.size() / 2, palette::kAdapted.rgb());
     m_origins.clear();
-    m_current = m_hover = -1;
+    m_current = m_hover = m_echo = -1;
     m_marked.clear();
     rebuildGrid();
     fitView();
@@ -74,6 +74,14 @@ void EmbeddingScatter::setMarks(int current, QVector<int> marked)
 {
     m_current = current;
     m_marked = std::move(marked);
+    update();
+}
+
+void EmbeddingScatter::setEcho(int index)
+{
+    if (index == m_echo)
+        return;
+    m_echo = index;
     update();
 }
 
@@ -261,9 +269,9 @@ void EmbeddingScatter::paintEvent(QPaintEvent *)
     for (const int i : m_marked)
         if (i >= 0 && i < pointCount())
             painter.drawEllipse(widgetPosition(i), 4, 4);
-    for (const int i : {m_current, m_hover})
+    for (const int i : {m_current, m_hover, m_echo})
         if (i >= 0 && i < pointCount()) {
-            painter.setPen(QPen(palette().text().color(), 2));
+            painter.setPen(QPen(palette().text().color(), 2, i == m_echo && i != m_hover ? Qt::DotLine : Qt::SolidLine));
             painter.drawEllipse(widgetPosition(i), 7, 7);
         }
     if (m_drag == Drag::Lasso && m_lasso.size() > 1) {

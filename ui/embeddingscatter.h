@@ -34,6 +34,9 @@ public:
     void setArrowOrigins(std::vector<float> origins);
     /// The picked point (ringed) and the points marked with it (neighbours or a selection).
     void setMarks(int current, QVector<int> marked);
+    /// The image hovered in another view, ringed here too so it can be found in both maps; -1: none.
+    void setEcho(int index);
+    int echo() const { return m_echo; }
     void clear();
 
     int pointCount() const { return static_cast<int>(m_positions.size() / 2); }
@@ -76,7 +79,7 @@ private:
     std::vector<float> m_positions, m_origins;
     std::vector<QRgb> m_colours;
     QRectF m_bounds, m_view;
-    int m_current = -1, m_hover = -1;
+    int m_current = -1, m_hover = -1, m_echo = -1;
     QVector<int> m_marked;
 
     // Hit-test grid over m_bounds: m_gridStart[c]..m_gridStart[c+1] index m_gridPoints.

@@ -345,6 +345,8 @@ void EmbeddingsPanel::updateLegend()
 void EmbeddingsPanel::showHover(int index, const QPoint &globalPosition)
 {
     m_hovered = index >= 0 && index < m_map.size() ? index : -1;
+    for (auto *view : {m_baseView, m_adaptedView, m_overlayView})
+        view->setEcho(m_hovered);
     emit hoveredImage(m_hovered);
     if (m_hovered < 0) {
         m_hoverCard->hide();

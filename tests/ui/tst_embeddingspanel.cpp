@@ -115,10 +115,12 @@ private slots:
         QVERIFY(under >= 0);
         QVERIFY(QLineF(base->widgetPosition(under), at).length() < 1.0); // target or one drawn on top of it
         QVERIFY(panel.hoverCard()->isVisible());
+        QCOMPARE(panel.adaptedView()->echo(), under); // the same image is ringed in the other map
         QVERIFY(panel.hoverText().contains(QString::fromStdString(map.paths()[static_cast<std::size_t>(under)])));
         hover(base, QPointF(2, 2)); // the margin: no point
         QCOMPARE(hovered.last().at(0).toInt(), -1);
         QVERIFY(!panel.hoverCard()->isVisible());
+        QCOMPARE(panel.adaptedView()->echo(), -1);
 
         // Click: neighbours in base and adapted feature space, nearest first, as core computes them.
         QSignalSpy picked(&panel, &ui::EmbeddingsPanel::picked);
