@@ -81,4 +81,26 @@ std::string tensorToBytes(const torch::Tensor &tensor)
     return std::string(p, p + t.numel());
 }
 
+TensorMap tensorsWithPrefix(const Checkpoint &checkpoint, const std::string &prefix)
+{
+    TensorMap tensors;
+    const auto head = prefix + "/";
+    for (const auto &[name, tensor] : checkpoint.tensors)
+        if (name.rfind(head, 0) == 0)
+            tensors[name.substr(head.size())] = tensor;
+    return tensors;
+}
+
+void restoreParameters(torch::nn::Module &module, const Checkpoint &checkpoint, const std::string &prefix,
+                       const std::filesystem::path &dir)
+{
+    torch::NoGradGuard noGrad;
+    for (auto &item : module.named_parameters()) {
+        const auto it = checkpoint.tensors.find(prefix + "/" + item.key());
+        if (it == checkpoint.tensors.end())
+            throw FormatError(dir, "checkpoint misses tensor '" + prefix + "/" + item.key() + "'");
+        item.value().copy_(it->second);
+    }
+}
+
 } // namespace upstep::core

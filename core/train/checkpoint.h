@@ -29,6 +29,14 @@ std::vector<std::filesystem::path> listCheckpoints(const std::filesystem::path &
 /// The newest checkpoint, or nullopt when dir holds none. Throws FormatError for a damaged file.
 std::optional<Checkpoint> loadLatestCheckpoint(const std::filesystem::path &dir);
 
+/// The tensors stored under "prefix/<name>", keyed by <name> (prefix "lora" gives the adapter).
+TensorMap tensorsWithPrefix(const Checkpoint &checkpoint, const std::string &prefix);
+
+/// Copies the tensors stored under "prefix/<parameter name>" into every parameter of module.
+/// Throws FormatError naming dir and the tensor when one is missing.
+void restoreParameters(torch::nn::Module &module, const Checkpoint &checkpoint, const std::string &prefix,
+                       const std::filesystem::path &dir);
+
 /// Bytes as a uint8 tensor and back: how opaque blobs (the optimiser archive) travel in a checkpoint.
 torch::Tensor bytesToTensor(const std::string &bytes);
 std::string tensorToBytes(const torch::Tensor &tensor);

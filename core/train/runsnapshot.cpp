@@ -38,22 +38,12 @@ RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::f
     // The same construction as the trainer's, then the checkpoint's tensors over it (the random
     // initial values are all replaced; the prototypes are rebuilt from the run's seed).
     injectLora(*snapshot.model, {config.loraRank, config.loraAlpha, config.loraTargets});
-    TensorMap lora;
-    for (const auto &[name, tensor] : checkpoint->tensors)
-        if (name.rfind("lora/", 0) == 0)
-            lora[name.substr(5)] = tensor;
-    loadLoraTensors(*snapshot.model, lora);
+    loadLoraTensors(*snapshot.model, tensorsWithPrefix(*checkpoint, "lora"));
     ProjectionHeadConfig headConfig;
     headConfig.prototypes = config.prototypes;
     headConfig.prototypeSeed = config.seed;
     snapshot.head = ProjectionHead(snapshot.model->featureDim(), headConfig);
-    torch::NoGradGuard noGrad;
-    for (auto &item : snapshot.head->named_parameters()) {
-        const auto it = checkpoint->tensors.find("head/" + item.key());
-        if (it == checkpoint->tensors.end())
-            throw FormatError(paths.checkpoints(), "checkpoint misses tensor 'head/" + item.key() + "'");
-        item.value().copy_(it->second);
-    }
+    restoreParameters(*snapshot.head, *checkpoint, "head", paths.checkpoints());
     snapshot.model->eval();
     snapshot.head->eval();
     snapshot.step = checkpoint->step;

@@ -241,14 +241,9 @@ void AdaptationRun::restore()
             throw FormatError(m_paths.checkpoints(), "checkpoint misses tensor '" + name + "'");
         return it->second;
     };
-    TensorMap lora;
-    for (auto &[name, tensor] : t)
-        if (name.rfind("lora/", 0) == 0)
-            lora[name.substr(5)] = tensor;
-    loadLoraTensors(*m_backbone, lora);
+    loadLoraTensors(*m_backbone, tensorsWithPrefix(*checkpoint, "lora"));
+    restoreParameters(m_step->streams().head(), *checkpoint, "head", m_paths.checkpoints());
     torch::NoGradGuard noGrad;
-    for (auto &item : m_step->streams().head().named_parameters())
-        item.value().copy_(take("head/" + item.key()));
     std::vector<torch::Tensor> offline;
     for (std::size_t i = 0; t.count("offline/" + std::to_string(i)); ++i)
         offline.push_back(take("offline/" + std::to_string(i)).to(m_device));
