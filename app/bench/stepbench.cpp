@@ -3,7 +3,7 @@
 // core's AdaptationStep, the code the trainer runs. Prints one JSON object per line.
 #include "common/runtime.h"
 #include "models/lora.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 #include "train/adaptationstep.h"
 
 #include <CLI/CLI.hpp>
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     app.add_option("--warmup", warmup, "Untimed iterations first")->capture_default_str();
     app.add_option("--device", device, "cpu, cuda or auto")->capture_default_str();
     app.add_option("--precision", precisions, "Precisions to time")->capture_default_str();
-    app.add_option("--offline", offline, "ema or shared")->capture_default_str();
+    app.add_option("--offline", offline, "ema or shared")->check(CLI::IsMember(choiceNames<OfflineStream>()))->capture_default_str();
     app.add_option("--threads", threads, "Torch threads (0: all cores)")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
@@ -57,13 +57,13 @@ int main(int argc, char **argv)
         configureThreads(threads);
         const auto dev = resolveDevice(device);
         for (const auto &name : precisions) {
-            const auto dtype = resolvePrecision(precisionFromName(name), dev);
+            const auto dtype = resolvePrecision(choiceFromName<Precision>(name), dev);
             torch::manual_seed(0);
             auto backbone = createBackbone(parseArchSpec(arch));
             injectLora(*backbone, {});
             TrainConfig config;
             config.batchSize = batch;
-            config.offline = offline;
+            config.offline = choiceFromName<OfflineStream>(offline);
             const auto &p = backbone->spec().preprocessing;
             AdaptationStep step(backbone, config, torch::zeros({backbone->featureDim()}), dev, dtype);
             std::vector<torch::Tensor> views;

@@ -2,7 +2,7 @@
 // feature table (a projector base.tsv from `upstep embed --projector`), for each n asked, and
 // reports trustworthiness@10 of the t-SNE map. Writes each map as a TSV so another tool can
 // judge it with its own metric. Prints one JSON object per line.
-#include "common/hardware.h"
+#include "upstep/common/hardware.h"
 #include "eval/projection.h"
 #include "eval/tsne.h"
 

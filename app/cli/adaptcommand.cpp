@@ -1,9 +1,10 @@
 #include "commands.h"
 
-#include "common/error.h"
-#include "eval/evaljob.h"
+#include "choiceoption.h"
+#include "upstep/common/error.h"
+#include "upstep/eval/evaljob.h"
 #include "terminalprogress.h"
-#include "train/trainer.h"
+#include "upstep/train/trainer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,12 @@ public:
     void add(CLI::App &cmd, const std::string &flags, T core::TrainConfig::*field, const std::string &help)
     {
         auto *option = cmd.add_option(flags, m_values.*field, help)->capture_default_str();
+        m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+    }
+    template <typename Enum>
+    void addChoice(CLI::App &cmd, const std::string &flags, Enum core::TrainConfig::*field, const std::string &help)
+    {
+        auto *option = addChoiceOption(cmd, flags, m_values.*field, help);
         m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
     }
     void addFlag(CLI::App &cmd, const std::string &flags, bool core::TrainConfig::*field, const std::string &help)
@@ -95,13 +102,13 @@ void runAdapt(AdaptArgs &args)
     const auto summary = core::runAdaptation(config, args.out, args.resume, callbacks, control);
     progress.finish();
     std::cout << core::summaryToJson(summary).dump(2) << "\n";
-    if (summary.status == "stopped")
+    if (summary.status == core::RunStatus::Stopped)
         std::cerr << "stopped at step " << summary.steps << "; continue with: upstep adapt --out " << args.out
                   << " --resume\n";
     else
         std::cerr << "adapter: " << summary.adapterFile.string() << "; export it with: upstep export --run " << args.out
                   << " --format peft --out ADAPTER_DIR\n";
-    if (summary.status == "finished" && !config.targetTest.empty()) {
+    if (summary.status == core::RunStatus::Finished && !config.targetTest.empty()) {
         std::cerr << "evaluating on " << config.targetTest << " (kNN memory and probe: a seeded half of it)\n";
         const auto report = core::runEvaluation(core::evalJobForRun(config, args.out), progress.sink(), &g_interrupted);
         progress.finish();
@@ -131,20 +138,20 @@ void addAdaptCommand(CLI::App &app)
     o.add(*cmd, "--batch", &C::batchSize, "Images per batch (two views each)");
     o.add(*cmd, "--lr", &C::learningRate, "AdamW learning rate (cosine schedule with warm-up)");
     o.add(*cmd, "--seed", &C::seed, "Seed of all randomness: same seed and threads on CPU, same result");
-    o.add(*cmd, "--gate", &C::gate, "Back-propagation gate: alternate (skips every second iteration), "
+    o.addChoice(*cmd, "--gate", &C::gate, "Back-propagation gate: alternate (skips every second iteration), "
                                     "loss-quantile or none");
     o.add(*cmd, "--gate-quantile", &C::gateQuantile, "loss-quantile: skip batches below this quantile of recent losses");
     o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector anchor term; 0 turns CVR off");
     o.add(*cmd, "--lora-rank", &C::loraRank, "LoRA rank r");
     o.add(*cmd, "--lora-alpha", &C::loraAlpha, "LoRA alpha (scale alpha / r)");
-    o.add(*cmd, "--offline", &C::offline, "Target stream: ema (EMA of LoRA + head) or shared (online, no grad)");
+    o.addChoice(*cmd, "--offline", &C::offline, "Target stream: ema (EMA of LoRA + head) or shared (online, no grad)");
     o.add(*cmd, "--prototypes", &C::prototypes, "Number of fixed prototypes K");
     o.add(*cmd, "--small-crops", &C::smallCrops, "Small crops per image, in addition to the two global views");
     o.addFlag(*cmd, "--flip", &C::horizontalFlip, "Allow horizontal flips (off: flips change digits and text)");
     o.add(*cmd, "--source-probe", &C::sourceProbe, "Labeled source folder: live accuracy of the base head (forgetting)");
     o.add(*cmd, "--target-test", &C::targetTest, "Labeled target folder: evaluate base, adapted and ensemble when the "
                                                   "run ends (writes eval.json)");
-    o.add(*cmd, "--precision", &C::precision, "auto (bf16 where the hardware has it), fp32 or bf16");
+    o.addChoice(*cmd, "--precision", &C::precision, "auto (bf16 where the hardware has it), fp32 or bf16");
     o.add(*cmd, "--device", &C::device, "auto, cpu, cuda or cuda:N");
     o.add(*cmd, "--workers", &C::workers, "Decoding threads");
     o.add(*cmd, "--checkpoint-every", &C::checkpointEvery, "Steps between checkpoints (0: only at stop and end)");

@@ -2,7 +2,7 @@
 // Sub-commands of `upstep`. Each adds itself to the app; its callback does the work through
 // core and throws core::Error on failure, which main() reports on stderr with exit code 1.
 
-#include "eval/evalreport.h"
+#include "upstep/run/evalreport.h"
 
 #include <CLI/CLI.hpp>
 

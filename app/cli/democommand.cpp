@@ -1,12 +1,13 @@
 #include "commands.h"
 
-#include "common/error.h"
+#include "choiceoption.h"
+#include "upstep/common/error.h"
 #include "common/runtime.h"
-#include "eval/adaptationeval.h"
+#include "upstep/eval/evaljob.h"
 #include "io/idx.h"
 #include "terminalprogress.h"
-#include "train/pretrainer.h"
-#include "train/trainer.h"
+#include "upstep/train/pretrainer.h"
+#include "upstep/train/trainer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The demo's base model: a small ViT for 28x28 gray images (DATA.md step 1).
+/// The demo's base model: a small ViT for 28x28 gray images (docs/DATA.md step 1).
 constexpr const char *kDemoArch = "vit,img_size=28,patch=4,depth=6,dim=192,heads=3,in_chans=1,mean=0.5/0.5/0.5,"
                                   "std=0.5/0.5/0.5,crop_pct=1";
 
@@ -32,7 +33,7 @@ struct DemoArgs {
     double pretrainEpochs = 3;
     std::int64_t evalTrain = 10000;
     std::int64_t evalTest = 0;
-    std::string precision = "auto";
+    core::Precision precision = core::Precision::Auto;
     std::uint64_t seed = 0;
     bool prepareOnly = false;
 };
@@ -52,7 +53,7 @@ fs::path findIdx(const fs::path &dir, const std::string &stem)
     for (const auto *suffix : {"", ".gz"})
         if (fs::exists(dir / (stem + suffix)))
             return dir / (stem + suffix);
-    throw core::InputError("missing " + (dir / stem).string() + "; run scripts/fetch-data first (DATA.md)");
+    throw core::InputError("missing " + (dir / stem).string() + "; run scripts/fetch-data first (docs/DATA.md)");
 }
 
 void importSplit(const fs::path &data, const fs::path &folders, const std::string &set, const std::string &prefix,
@@ -123,7 +124,7 @@ void runDemo(const DemoArgs &args)
     progress.finish();
 
     std::cerr << "[4/5] evaluating (kNN k=20 T=0.07 and a linear probe; forgetting on MNIST test)\n";
-    core::EvalRequest eval;
+    core::EvalJob eval;
     eval.weights = base;
     eval.adapter = run;
     eval.train = folders / "fashion-mnist" / "train";
@@ -132,9 +133,9 @@ void runDemo(const DemoArgs &args)
     eval.maxTrain = args.evalTrain;
     eval.maxTest = args.evalTest;
     eval.seed = args.seed;
-    eval.features.device = core::resolveDevice("auto");
-    eval.features.dtype = core::resolvePrecision(core::precisionFromName(args.precision), eval.features.device);
-    const auto report = core::evaluateAdaptation(eval, progress.sink());
+    eval.precision = args.precision;
+    eval.batchSize = 64;
+    const auto report = core::runEvaluation(eval, progress.sink());
     progress.finish();
     nlohmann::json result{{"train", core::summaryToJson(summary)}, {"eval", core::evalReportToJson(report)}};
     std::ofstream(run / "demo.json") << result.dump(2) << "\n";
@@ -163,7 +164,7 @@ void runDemo(const DemoArgs &args)
 void addDemoCommand(CLI::App &app)
 {
     auto args = std::make_shared<DemoArgs>();
-    auto *cmd = app.add_subcommand("demo", "The whole DATA.md protocol, headless: import, pretrain on MNIST (cached), "
+    auto *cmd = app.add_subcommand("demo", "The docs/DATA.md protocol, headless: import, pretrain on MNIST (cached), "
                                            "adapt on Fashion-MNIST, evaluate, print a table");
     cmd->add_option("--cache", args->cache, "Cache folder (default $UPSTEP_CACHE or ~/.cache/upstep)");
     cmd->add_option("--steps", args->steps, "Adaptation iterations")->capture_default_str();
@@ -171,7 +172,7 @@ void addDemoCommand(CLI::App &app)
     cmd->add_option("--eval-train", args->evalTrain, "Fashion-MNIST train images for kNN memory and probe (0: all)")
         ->capture_default_str();
     cmd->add_option("--eval-test", args->evalTest, "Fashion-MNIST test images (0: all)")->capture_default_str();
-    cmd->add_option("--precision", args->precision, "auto, fp32 or bf16")->capture_default_str();
+    addChoiceOption(*cmd, "--precision", args->precision, "auto, fp32 or bf16");
     cmd->add_option("--seed", args->seed, "Seed")->capture_default_str();
     cmd->add_flag("--prepare-only", args->prepareOnly, "Only import the data and train the base model (steps 1-2), "
                                                        "as the workbench's demo session needs");

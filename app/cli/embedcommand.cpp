@@ -1,6 +1,7 @@
 #include "commands.h"
 
-#include "eval/embedjob.h"
+#include "choiceoption.h"
+#include "upstep/eval/embedjob.h"
 #include "terminalprogress.h"
 
 #include <algorithm>
@@ -25,7 +26,7 @@ void runEmbed(const EmbedArgs &args)
         map.writeProjector(args.projector);
 
     const auto k = map.qualityNeighbours();
-    std::cout << map.size() << " images, " << args.job.method << ": features " << map.featureSeconds() << " s, map "
+    std::cout << map.size() << " images, " << core::choiceName(args.job.method) << ": features " << map.featureSeconds() << " s, map "
               << map.projectionSeconds() << " s\n";
     if (map.adapterStep() >= 0)
         std::cout << "adapter: the run's checkpoint at step " << map.adapterStep() << "\n";
@@ -61,9 +62,7 @@ void addEmbedCommand(CLI::App &app)
     cmd->add_option("--data", args->job.data, "Image folder (class sub-folders give labels)")
         ->required()
         ->check(CLI::ExistingDirectory);
-    cmd->add_option("--method", args->job.method, "pca (exact, fitted on the base features) or tsne (one joint map)")
-        ->check(CLI::IsMember({"pca", "tsne"}))
-        ->capture_default_str();
+    addChoiceOption(*cmd, "--method", args->job.method, "pca (exact, fitted on the base features) or tsne (one joint map)");
     cmd->add_option("--out", args->out, "CSV: path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement")->required();
     cmd->add_option("--projector", args->projector, "Also write a TensorBoard projector folder here");
     cmd->add_option("--max", args->job.maxImages, "Seeded subset of at most this many images (0: all)")
@@ -72,7 +71,7 @@ void addEmbedCommand(CLI::App &app)
     cmd->add_option("--iterations", args->job.iterations, "t-SNE iterations")->capture_default_str();
     cmd->add_option("--seed", args->job.seed, "Seed of the subset and a random t-SNE start")->capture_default_str();
     cmd->add_option("--device", args->job.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--precision", args->job.precision, "auto, fp32 or bf16 for the features")->capture_default_str();
+    addChoiceOption(*cmd, "--precision", args->job.precision, "auto, fp32 or bf16 for the features");
     cmd->add_option("--batch", args->job.batchSize, "Images per forward pass")->capture_default_str();
     cmd->callback([args] { runEmbed(*args); });
 }

@@ -1,7 +1,8 @@
 #include "commands.h"
 
+#include "choiceoption.h"
 #include "common/runtime.h"
-#include "eval/adaptationeval.h"
+#include "upstep/eval/evaljob.h"
 #include "terminalprogress.h"
 
 #include <nlohmann/json.hpp>
@@ -14,9 +15,10 @@ namespace upstep::cli {
 namespace {
 
 struct EvalArgs {
-    core::EvalRequest request;
+    core::EvalJob request;
     std::string weights, adapter, train, test, sourceTest;
-    std::string device = "auto", precision = "auto";
+    std::string device = "auto";
+    core::Precision precision = core::Precision::Auto;
     int batch = 128;
     bool json = false;
     bool noLinear = false;
@@ -32,12 +34,12 @@ void runEval(EvalArgs &args)
     request.train = args.train;
     request.test = args.test;
     request.sourceTest = args.sourceTest;
-    request.features.device = core::resolveDevice(args.device);
-    request.features.dtype = core::resolvePrecision(core::precisionFromName(args.precision), request.features.device);
-    request.features.batchSize = args.batch;
+    request.device = args.device;
+    request.precision = args.precision;
+    request.batchSize = args.batch;
     request.linearProbe = !args.noLinear;
     TerminalProgress progress;
-    const auto report = core::evaluateAdaptation(request, progress.sink());
+    const auto report = core::runEvaluation(request, progress.sink());
     progress.finish();
     if (args.json)
         std::cout << core::evalReportToJson(report).dump(2) << "\n";
@@ -90,9 +92,7 @@ void addEvalCommand(CLI::App &app)
     cmd->add_option("--seed", args->request.seed, "Seed of the subsets and the source split")->capture_default_str();
     cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--precision", args->precision, "auto, fp32 or bf16 (features are compared in float32)")
-        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
-        ->capture_default_str();
+    addChoiceOption(*cmd, "--precision", args->precision, "auto, fp32 or bf16 (features are compared in float32)");
     cmd->add_flag("--no-linear", args->noLinear, "Skip the linear probe (kNN only)");
     cmd->add_flag("--json", args->json, "Print the report as JSON");
     cmd->callback([args] { runEval(*args); });

@@ -1,7 +1,7 @@
 #include "commands.h"
 
-#include "common/error.h"
-#include "export/exporttypes.h"
+#include "upstep/common/error.h"
+#include "upstep/export/runexport.h"
 
 #include <iostream>
 
@@ -19,7 +19,7 @@ void runExport(const ExportArgs &args)
     core::RunExportRequest request;
     request.run = args.run;
     request.baseWeights = args.weights;
-    request.format = core::exportFormatFromName(args.format);
+    request.format = core::choiceFromName<core::ExportFormat>(args.format);
     request.out = args.out;
     request.overwrite = args.force;
     const auto result = core::exportRun(request);
@@ -41,7 +41,7 @@ void addExportCommand(CLI::App &app)
         ->check(CLI::ExistingPath);
     cmd->add_option("--format", args->format, "peft: Hugging Face PEFT LoRA folder; merged: base weights with LoRA "
                                               "folded in, in the base file's layout")
-        ->check(CLI::IsMember({"peft", "merged"}))
+        ->check(CLI::IsMember(core::choiceNames<core::ExportFormat>()))
         ->capture_default_str();
     cmd->add_option("--out", args->out, "Folder to create")->required();
     cmd->add_option("--weights", args->weights, "Base weights, when the run's config does not point to them");

@@ -1,12 +1,13 @@
 #include "commands.h"
 
-#include "common/error.h"
+#include "choiceoption.h"
+#include "upstep/common/error.h"
 #include "common/runtime.h"
 #include "eval/featureextractor.h"
-#include "io/atomicfile.h"
+#include "upstep/io/atomicfile.h"
 #include "io/csvfield.h"
 #include "io/safetensors.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 #include "folderreport.h"
 #include "terminalprogress.h"
 
@@ -22,7 +23,7 @@ struct FeaturesArgs {
     std::string weights, arch, data, out;
     std::string labels = "auto";
     std::string device = "auto";
-    std::string precision = "auto";
+    core::Precision precision = core::Precision::Auto;
     int batch = 64;
     int workers = 2;
 };
@@ -36,7 +37,7 @@ void runFeatures(const FeaturesArgs &args)
 
     auto loaded = core::loadBackbone(args.weights, args.arch);
     const auto &spec = loaded.arch.spec;
-    const auto dtype = core::resolvePrecision(core::precisionFromName(args.precision), device);
+    const auto dtype = core::resolvePrecision(args.precision, device);
     std::cerr << "model: " << spec.name << " (" << core::describeArch(spec) << "), " << core::torchBuildInfo()
               << ", " << torch::get_num_threads() << " threads, " << (dtype == torch::kBFloat16 ? "bf16" : "fp32")
               << "\n";
@@ -106,11 +107,9 @@ void addFeaturesCommand(CLI::App &app)
     cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--workers", args->workers, "Decoding threads")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--precision", args->precision,
+    addChoiceOption(*cmd, "--precision", args->precision,
                     "auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32 or bf16; features are "
-                    "stored as float32 either way")
-        ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
-        ->capture_default_str();
+                    "stored as float32 either way");
     cmd->callback([args] { runFeatures(*args); });
 }
 

@@ -2,7 +2,7 @@
 // What the folder-reading commands (features, scan) share: the --labels option, the scan with a
 // progress bar, and the report of skipped files.
 
-#include "io/imagefolder.h"
+#include "upstep/io/imagefolder.h"
 
 #include <CLI/CLI.hpp>
 

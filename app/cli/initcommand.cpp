@@ -1,7 +1,7 @@
 #include "commands.h"
 
 #include "models/lora.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 
 #include <iostream>
 

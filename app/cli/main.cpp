@@ -1,9 +1,9 @@
 // `upstep`: the headless command line. Wires sub-commands to core and maps errors to exit codes.
 #include "commands.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "common/runtime.h"
-#include "train/trainer.h"
+#include "upstep/train/trainer.h"
 
 #include <cstdio>
 

@@ -1,7 +1,8 @@
 #include "commands.h"
 
+#include "choiceoption.h"
 #include "terminalprogress.h"
-#include "train/pretrainer.h"
+#include "upstep/train/pretrainer.h"
 
 #include <iostream>
 
@@ -23,7 +24,7 @@ void addPretrainCommand(CLI::App &app)
     cmd->add_option("--batch", config->batchSize, "Images per batch")->capture_default_str();
     cmd->add_option("--lr", config->learningRate, "AdamW learning rate")->capture_default_str();
     cmd->add_option("--seed", config->seed, "Seed")->capture_default_str();
-    cmd->add_option("--precision", config->precision, "auto, fp32 or bf16")->capture_default_str();
+    addChoiceOption(*cmd, "--precision", config->precision, "auto, fp32 or bf16");
     cmd->add_option("--device", config->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     cmd->add_option("--workers", config->workers, "Decoding threads")->capture_default_str();
     cmd->callback([config] {

@@ -1,10 +1,10 @@
 #include "commands.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "data/imageloader.h"
-#include "io/atomicfile.h"
+#include "upstep/io/atomicfile.h"
 #include "io/csvfield.h"
-#include "io/imagefolder.h"
+#include "upstep/io/imagefolder.h"
 #include "folderreport.h"
 #include "terminalprogress.h"
 

@@ -5,7 +5,7 @@
 //
 // Threading: call update() from one thread at a time (core calls it on the working thread).
 
-#include "common/progress.h"
+#include "upstep/common/progress.h"
 
 #include <chrono>
 #include <string>

@@ -1,17 +1,17 @@
 // `upstep-workbench`: the desktop application. Opens --session FILE, else the demo session of
 // scripts/demo when its files exist, so a first-time user can press Start.
-#include "common/hardware.h"
-#include "embeddingspanel.h"
-#include "mainwindow.h"
-#include "runcontrolbar.h"
-#include "sessionfiles.h"
+#include "upstep/common/choices.h"
+#include "upstep/common/hardware.h"
+#include "embeddings/embeddingspanel.h"
+#include "window/mainwindow.h"
+#include "window/sessionfiles.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
-#include <QPushButton>
 #include <QTabWidget>
-#include <QTimer>
+
+#include <functional>
 
 int main(int argc, char **argv)
 {
@@ -50,36 +50,32 @@ int main(int argc, char **argv)
         window.loadConfig(*demo);
     }
     window.show();
+    // Runs fn once the window is ready: the backbone check, the folder scan and the run listing
+    // have finished and Start is possible (at once when it already is).
+    const auto whenReady = [&window](const std::function<void()> &fn) {
+        if (window.isReady())
+            fn();
+        else
+            QObject::connect(&window, &upstep::ui::MainWindow::ready, &window, fn, Qt::SingleShotConnection);
+    };
     if (parser.isSet(embed)) {
-        const QString method = parser.value(embed);
-        if (method != QLatin1String("pca") && method != QLatin1String("tsne")) {
-            qCritical("--embed must be pca or tsne, got '%s'", qPrintable(method));
+        upstep::core::EmbedMethod method;
+        try {
+            method = upstep::core::choiceFromName<upstep::core::EmbedMethod>(parser.value(embed).toStdString());
+        } catch (const upstep::core::InputError &e) {
+            qCritical("--embed: %s", e.what());
             return 2;
         }
         auto *panel = window.embeddings();
         panel->setMethod(method);
         panel->setMaxImages(parser.value(embedImages).toInt());
-        // Map once the backbone check, the folder scan and the run listing have finished.
-        auto *poll = new QTimer(&window);
-        QObject::connect(poll, &QTimer::timeout, &window, [&window, panel, poll] {
-            if (window.controls()->startButton()->isEnabled() && !window.isListingRuns()) {
-                poll->stop();
-                window.tabs()->setCurrentWidget(panel);
-                panel->compute();
-            }
+        // Map once the run listing has found the session's newest run (the adapter to map with).
+        whenReady([&window, panel] {
+            window.tabs()->setCurrentWidget(panel);
+            panel->compute();
         });
-        poll->start(200);
     }
-    if (parser.isSet(start)) {
-        // Start once the backbone check and the folder scan have finished.
-        auto *poll = new QTimer(&window);
-        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll] {
-            if (window.controls()->startButton()->isEnabled()) {
-                poll->stop();
-                window.startRun();
-            }
-        });
-        poll->start(200);
-    }
+    if (parser.isSet(start))
+        whenReady([&window] { window.startRun(); });
     return QApplication::exec();
 }

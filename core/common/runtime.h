@@ -4,6 +4,8 @@
 //
 // Threading: call configureThreads() from the main thread before any torch work starts.
 
+#include "upstep/common/choices.h"
+
 #include <torch/torch.h>
 
 #include <string>
@@ -13,15 +15,9 @@ namespace upstep::core {
 /// Sets intra-op threads to n (0: all hardware threads). Returns the count in effect.
 int configureThreads(int n);
 
-/// "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N". Throws InputError when
-/// CUDA is asked for but not available.
+/// "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N" (parseDevice). Throws
+/// InputError when CUDA is asked for but not available.
 torch::Device resolveDevice(const std::string &name);
-
-/// Number format of the model's matrix products. The loss and the stored features stay float32.
-enum class Precision { Auto, Fp32, Bf16 };
-
-Precision precisionFromName(const std::string &name); ///< auto, fp32 or bf16; throws InputError
-std::string precisionName(Precision precision);
 
 /// True when this CPU has native bf16 dot products (AVX512-BF16 or AMX), where bf16 runs several
 /// times faster than fp32.

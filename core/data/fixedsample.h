@@ -5,8 +5,8 @@
 //
 // Threading: runs on the caller's thread (plus the loader's workers).
 
-#include "io/imagefolder.h"
-#include "models/archspec.h"
+#include "upstep/io/imagefolder.h"
+#include "upstep/models/archspec.h"
 
 #include <torch/torch.h>
 

@@ -1,6 +1,6 @@
 #include "data/imageloader.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "io/imagedecode.h"
 
 #include <ATen/Parallel.h>

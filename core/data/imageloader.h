@@ -10,9 +10,9 @@
 // Threading: one consumer thread calls startEpoch()/next()/stop(); the workers are internal.
 // stop() and the destructor wake and join the workers, also mid-epoch.
 
-#include "common/progress.h"
+#include "upstep/common/progress.h"
 #include "data/imagetransform.h"
-#include "io/imagefolder.h"
+#include "upstep/io/imagefolder.h"
 
 #include <torch/torch.h>
 
@@ -37,7 +37,7 @@ struct LoaderConfig {
     Preprocessing preprocessing;
     std::optional<AugmentConfig> augment; ///< unset: resize + centre crop
     /// With augment: global views per image (each a full-size training view), and small crops
-    /// of smallCropSize pixels drawn with smallCrop's scale range (multi-crop, METHOD.md §4).
+    /// of smallCropSize pixels drawn with smallCrop's scale range (multi-crop, docs/METHOD.md §4).
     int views = 1;
     int smallCrops = 0;
     int smallCropSize = 0; ///< 0: inputSize * 96 / 224, at least 8

@@ -8,7 +8,7 @@
 //
 // Threading: pure functions, called concurrently from loader threads.
 
-#include "models/archspec.h"
+#include "upstep/models/archspec.h"
 
 #include <opencv2/core.hpp>
 #include <torch/torch.h>

@@ -1,14 +1,14 @@
 #include "eval/embedding.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "eval/projection.h"
-#include "io/atomicfile.h"
+#include "upstep/io/atomicfile.h"
 #include "io/csvfield.h"
-#include "io/imagefolder.h"
-#include "io/thumbnail.h"
+#include "upstep/io/imagefolder.h"
+#include "upstep/io/thumbnail.h"
 #include "models/adapterfile.h"
-#include "models/registry.h"
-#include "train/runsnapshot.h"
+#include "models/backboneloader.h"
+#include "run/runsnapshot.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -63,15 +63,6 @@ std::string featuresTsv(const torch::Tensor &features)
 
 } // namespace
 
-EmbedMethod embedMethodFromName(const std::string &name)
-{
-    if (name == "pca")
-        return EmbedMethod::Pca;
-    if (name == "tsne")
-        return EmbedMethod::Tsne;
-    throw InputError("--method must be pca or tsne, got '" + name + "'");
-}
-
 std::vector<std::int64_t> Embedding::mostMoved(std::int64_t n) const
 {
     const auto order = displacement.argsort(0, true);
@@ -82,8 +73,26 @@ std::vector<std::int64_t> Embedding::mostMoved(std::int64_t n) const
     return result;
 }
 
-Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &progress, StopFlag stop)
+namespace {
+
+/// The job with its names resolved into what the feature and t-SNE code take.
+struct ResolvedEmbedJob : EmbedJob {
+    explicit ResolvedEmbedJob(const EmbedJob &job)
+        : EmbedJob(job), features(featureOptionsFor(job.device, job.precision, job.batchSize))
+    {
+        tsne.perplexity = job.perplexity;
+        tsne.iterations = job.iterations;
+        tsne.exaggerationIterations = job.exaggerationIterations;
+    }
+    FeatureOptions features;
+    TsneConfig tsne;
+};
+
+} // namespace
+
+Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, StopFlag stop)
 {
+    const ResolvedEmbedJob request(job);
     ScanOptions scan;
     scan.withLabels = hasClassSubfolders(request.data);
     auto folder = scanImageFolder(request.data, scan, progress, stop);

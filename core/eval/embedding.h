@@ -1,5 +1,5 @@
 #pragma once
-// Before/after maps of the same images (issue 5): features of every image (or a seeded subset)
+// Before/after maps of the same images: features of every image (or a seeded subset)
 // through the base and the adapted model in one decoding pass, projected into one aligned 2-D
 // space, with each image's displacement and the maps' quality numbers.
 //   pca   exact PCA fitted on the base features; the adapted features use the same projection;
@@ -13,7 +13,8 @@
 //
 // Threading: runs on the caller's thread plus torch's pool and the loader's workers.
 
-#include "common/progress.h"
+#include "upstep/common/progress.h"
+#include "upstep/eval/embedjob.h"
 #include "eval/featureextractor.h"
 #include "eval/tsne.h"
 
@@ -22,22 +23,6 @@
 #include <vector>
 
 namespace upstep::core {
-
-enum class EmbedMethod { Pca, Tsne };
-EmbedMethod embedMethodFromName(const std::string &name); ///< "pca" or "tsne"; throws InputError
-
-struct EmbedRequest {
-    std::filesystem::path weights;
-    std::string arch;
-    std::filesystem::path adapter; ///< run folder (newest checkpoint), PEFT folder or adapter file; empty: base twice
-    std::filesystem::path data;    ///< images; class sub-folders give labels
-    EmbedMethod method = EmbedMethod::Pca;
-    std::int64_t maxImages = 0;    ///< seeded subset; 0: every image
-    std::uint64_t seed = 0;
-    FeatureOptions features;
-    TsneConfig tsne;
-    int qualityNeighbours = 10;    ///< k of trustworthiness and label agreement
-};
 
 struct Embedding {
     std::vector<ImageEntry> images;
@@ -56,7 +41,8 @@ struct Embedding {
     std::vector<std::int64_t> mostMoved(std::int64_t n) const;
 };
 
-Embedding computeEmbedding(const EmbedRequest &request, const ProgressSink &progress = {}, StopFlag stop = nullptr);
+/// The maps of job (upstep/eval/embedjob.h) with the features they came from. Throws like runEmbedding().
+Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr);
 
 /// path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement; label is the class name
 /// (empty without labels), cluster the prototype index (empty without a run folder); fields are quoted as RFC 4180 asks. Written atomically.

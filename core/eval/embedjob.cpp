@@ -1,4 +1,4 @@
-#include "eval/embedjob.h"
+#include "upstep/eval/embedjob.h"
 
 #include "common/runtime.h"
 #include "eval/embedding.h"
@@ -89,21 +89,7 @@ void EmbeddingMap::writeProjector(const std::filesystem::path &folder) const
 
 EmbeddingMap runEmbedding(const EmbedJob &job, const ProgressSink &progress, StopFlag stop)
 {
-    EmbedRequest r;
-    r.weights = job.weights;
-    r.arch = job.arch;
-    r.adapter = job.adapter;
-    r.data = job.data;
-    r.method = embedMethodFromName(job.method);
-    r.maxImages = job.maxImages;
-    r.seed = job.seed;
-    r.features.device = resolveDevice(job.device);
-    r.features.dtype = resolvePrecision(precisionFromName(job.precision), r.features.device);
-    r.features.batchSize = job.batchSize;
-    r.tsne.perplexity = job.perplexity;
-    r.tsne.iterations = job.iterations;
-    r.qualityNeighbours = job.qualityNeighbours;
-    return EmbeddingMap(std::make_shared<const Embedding>(computeEmbedding(r, progress, stop)));
+    return EmbeddingMap(std::make_shared<const Embedding>(computeEmbedding(job, progress, stop)));
 }
 
 } // namespace upstep::core

@@ -1,12 +1,22 @@
 #include "eval/featureextractor.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
+#include "common/runtime.h"
 #include "common/torchcompat.h"
 #include "data/imageloader.h"
 
 #include <chrono>
 
 namespace upstep::core {
+
+FeatureOptions featureOptionsFor(const std::string &device, Precision precision, int batchSize)
+{
+    FeatureOptions options;
+    options.device = resolveDevice(device);
+    options.dtype = resolvePrecision(precision, options.device);
+    options.batchSize = batchSize;
+    return options;
+}
 
 MultiFeatureResult extractFeaturesOfModels(const std::vector<BackboneImpl *> &models,
                                            const std::vector<ImageEntry> &images, const FeatureOptions &options,

@@ -4,8 +4,9 @@
 //
 // Threading: runs on the calling thread (plus the loader's workers); progress is called there.
 
-#include "common/progress.h"
-#include "io/imagefolder.h"
+#include "upstep/common/choices.h"
+#include "upstep/common/progress.h"
+#include "upstep/io/imagefolder.h"
 #include "models/backbone.h"
 
 #include <torch/torch.h>
@@ -18,6 +19,9 @@ struct FeatureOptions {
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32; ///< the model is converted to this type and device
 };
+
+/// Options for a device and precision given by name (the jobs of the public API).
+FeatureOptions featureOptionsFor(const std::string &device, Precision precision, int batchSize);
 
 struct FeatureResult {
     torch::Tensor features;            ///< [N, D] float32 on the CPU, in the order of `images`

@@ -1,6 +1,6 @@
 #include "eval/knnclassifier.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 namespace upstep::core {
 

@@ -1,6 +1,6 @@
 #pragma once
-// Weighted k-nearest-neighbour classification, DINO's protocol (METHOD.md §6): cosine similarity
-// on L2-normalised features, the k most similar memory items vote with weight
+// Weighted k-nearest-neighbour classification, DINO's protocol (docs/METHOD.md §6): cosine
+// similarity on L2-normalised features, the k most similar memory items vote with weight
 // exp(similarity / temperature), top-1 of the votes. Memory use is bounded by processing the
 // queries in chunks.
 //

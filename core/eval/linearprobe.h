@@ -1,5 +1,5 @@
 #pragma once
-// Linear probe (METHOD.md §6): multinomial logistic regression on frozen, L2-normalised
+// Linear probe (docs/METHOD.md §6): multinomial logistic regression on frozen, L2-normalised
 // features, fitted full-batch with L-BFGS and an L2 penalty. Deterministic for given inputs.
 //
 // Threading: a pure function; runs on the caller's thread and device.

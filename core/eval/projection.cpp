@@ -1,6 +1,6 @@
 #include "eval/projection.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <ATen/Parallel.h>
 

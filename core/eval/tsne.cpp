@@ -1,6 +1,6 @@
 #include "eval/tsne.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "eval/projection.h"
 
 #include <ATen/Parallel.h>

@@ -9,7 +9,7 @@
 // Threading: runs on the caller's thread plus torch's intra-op pool; progress is called on the
 // caller's thread every 50 iterations; stop is polled every iteration.
 
-#include "common/progress.h"
+#include "upstep/common/progress.h"
 
 #include <torch/torch.h>
 

@@ -1,13 +1,11 @@
 #include "export/adapterexport.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "common/torchcompat.h"
-#include "io/atomicfile.h"
+#include "upstep/io/atomicfile.h"
 #include "models/lora.h"
 #include "models/loralayers.h"
-#include "models/registry.h"
-#include "train/trainconfig.h"
-#include "train/trainer.h"
+#include "models/backboneloader.h"
 
 #include <nlohmann/json.hpp>
 
@@ -217,15 +215,6 @@ std::string readme(const ExportRequest &request, const ArchSpec &spec, const Exp
 
 } // namespace
 
-ExportFormat exportFormatFromName(const std::string &name)
-{
-    if (name == "peft")
-        return ExportFormat::Peft;
-    if (name == "merged")
-        return ExportFormat::Merged;
-    throw InputError("export format '" + name + "' is not one of: peft, merged");
-}
-
 std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName)
 {
     std::ostringstream py;
@@ -283,30 +272,6 @@ ExportResult exportAdapter(const ExportRequest &request)
     staging.publish(request.out, request.overwrite);
     result.folder = request.out;
     return result;
-}
-
-ExportResult exportRun(const RunExportRequest &run)
-{
-    const RunPaths paths(run.run);
-    ExportRequest request;
-    request.adapter = loadAdapter(run.run);
-    if (std::filesystem::exists(paths.config())) {
-        const auto config = loadTrainConfig(paths.config().string());
-        request.baseWeights = config.weights;
-        request.arch = config.arch;
-    }
-    if (!run.baseWeights.empty())
-        request.baseWeights = run.baseWeights;
-    if (request.baseWeights.empty())
-        request.baseWeights = request.adapter.info.baseWeights;
-    if (request.baseWeights.empty() || !std::filesystem::exists(request.baseWeights))
-        throw InputError("cannot find the base weights of this adapter" +
-                         (request.baseWeights.empty() ? std::string() : " (" + request.baseWeights.string() + ")") +
-                         "; give the base weights file explicitly");
-    request.format = run.format;
-    request.out = run.out;
-    request.overwrite = run.overwrite;
-    return exportAdapter(request);
 }
 
 } // namespace upstep::core

@@ -1,5 +1,5 @@
 #pragma once
-// Export of a trained adapter (ANCHORS.md "File formats"), verified before it is published:
+// Export of a trained adapter (docs/FORMATS.md "Adapter exports"), checked before it is published:
 //   peft    a Hugging Face PEFT LoRA folder: adapter_config.json, adapter_model.safetensors
 //           (metadata {"format":"pt"}) and a README.md with a Python snippet (PEFT + timm);
 //   merged  the base weights with LoRA folded in, in the base file's own layout, names, dtypes
@@ -10,7 +10,7 @@
 //
 // Threading: runs on the caller's thread.
 
-#include "export/exporttypes.h"
+#include "upstep/export/runexport.h"
 #include "models/adapterfile.h"
 
 #include <filesystem>

@@ -1,6 +1,6 @@
-#include "io/atomicfile.h"
+#include "upstep/io/atomicfile.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <cerrno>
 #include <cstring>
@@ -24,7 +24,10 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : m_target(std:
         throw IoError(m_target, "the folder " + folder.string() + " does not exist");
     std::random_device rd;
     for (int attempt = 0; attempt < 16 && !m_file; ++attempt) {
-        m_temp = folder / ("." + m_target.filename().string() + ".tmp" + std::to_string(rd() % 1000000));
+        // Appended piece by piece: GCC 12 mis-warns (-Wstringop-overflow) on "." + std::string.
+        std::string name = ".";
+        name.append(m_target.filename().string()).append(".tmp").append(std::to_string(rd() % 1000000));
+        m_temp = folder / name;
         m_file = std::fopen(m_temp.c_str(), "wbx");
     }
     if (!m_file)

@@ -1,6 +1,6 @@
 #include "io/idx.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <zlib.h>

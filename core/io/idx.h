@@ -1,12 +1,12 @@
 #pragma once
-// The IDX format of MNIST and Fashion-MNIST (DATA.md): a big-endian header (magic 0x00000803
+// The IDX format of MNIST and Fashion-MNIST (docs/DATA.md): a big-endian header (magic 0x00000803
 // for images, 0x00000801 for labels, then the dimensions), then raw uint8 data; the file may be
 // gzip-compressed. importIdx() turns an images/labels pair into a PNG folder with one
 // sub-folder per class, written under OUT.partial and renamed into place when complete.
 //
 // Threading: pure functions; progress runs on the calling thread.
 
-#include "common/progress.h"
+#include "upstep/common/progress.h"
 
 #include <cstdint>
 #include <filesystem>

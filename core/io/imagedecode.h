@@ -6,7 +6,7 @@
 //
 // Threading: a pure function; decoders run concurrently on loader threads.
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <opencv2/core.hpp>
 

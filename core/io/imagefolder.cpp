@@ -1,6 +1,6 @@
-#include "io/imagefolder.h"
+#include "upstep/io/imagefolder.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <algorithm>
 #include <array>

@@ -1,7 +1,7 @@
 #include "io/safetensors.h"
 
-#include "common/error.h"
-#include "io/atomicfile.h"
+#include "upstep/common/error.h"
+#include "upstep/io/atomicfile.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
-// Reader and writer of the safetensors format (ANCHORS.md): an 8-byte little-endian header
-// length, a JSON header mapping names to {dtype, shape, data_offsets} plus an optional
-// "__metadata__" string map, then raw little-endian C-order data.
+// Reader and writer of the safetensors format (docs/FORMATS.md "safetensors"): an 8-byte
+// little-endian header length, a JSON header mapping names to {dtype, shape, data_offsets} plus
+// an optional "__metadata__" string map, then raw little-endian C-order data.
 //
 // The reader validates everything before it allocates tensor memory: header size, JSON, dtype,
 // shape against byte length, offsets inside the file and not overlapping. Allocation is bounded

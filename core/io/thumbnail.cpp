@@ -1,4 +1,4 @@
-#include "io/thumbnail.h"
+#include "upstep/io/thumbnail.h"
 
 #include "io/imagedecode.h"
 

@@ -1,6 +1,6 @@
 #include "method/centervector.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 namespace upstep::core {
 

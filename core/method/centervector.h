@@ -1,7 +1,7 @@
 #pragma once
-// Center vector regularisation (METHOD.md §5, our reading). mu is an EMA of the batch mean of the
-// L2-normalised online features; mu0 is the same mean for the frozen base model, measured once on
-// a fixed probe sample. The anchor term lambda |mu_tilde - mu0|^2, with
+// Center vector regularisation (docs/METHOD.md §5, our reading). mu is an EMA of the batch mean
+// of the L2-normalised online features; mu0 is the same mean for the frozen base model, measured
+// once on a fixed probe sample. The anchor term lambda |mu_tilde - mu0|^2, with
 // mu_tilde = beta mu + (1 - beta) mean(batch), keeps the target distribution as a whole where the
 // base model put it; the gradient flows through the batch part only.
 //

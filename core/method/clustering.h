@@ -1,5 +1,5 @@
 #pragma once
-// The clustering objective of METHOD.md §4 (SwAV-style swapped prediction against fixed
+// The clustering objective of docs/METHOD.md §4 (SwAV-style swapped prediction against fixed
 // prototypes): Sinkhorn-Knopp targets with equipartition over the batch, and the cross-entropy
 // of each view's prediction against the other view's target. Computed in float32 whatever the
 // model's precision.

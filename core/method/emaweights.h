@@ -1,7 +1,7 @@
 #pragma once
-// The offline stream's weights (METHOD.md §3): an exponential moving average of the online LoRA
-// and head parameters only. The offline forward swaps these values into the online modules for
-// the duration of a no-grad pass (exchange(), twice), so the frozen base weights are never
+// The offline stream's weights (docs/METHOD.md §3): an exponential moving average of the online
+// LoRA and head parameters only. The offline forward swaps these values into the online modules
+// for the duration of a no-grad pass (exchange(), twice), so the frozen base weights are never
 // copied.
 //
 // Threading: owned by the training thread; tensors live on the training device.

@@ -1,32 +1,11 @@
 #include "method/iterationgate.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace upstep::core {
-
-GatePolicy gatePolicyFromName(const std::string &name)
-{
-    if (name == "alternate")
-        return GatePolicy::Alternate;
-    if (name == "loss-quantile")
-        return GatePolicy::LossQuantile;
-    if (name == "none")
-        return GatePolicy::None;
-    throw InputError("gate policy must be alternate, loss-quantile or none, got '" + name + "'");
-}
-
-std::string gatePolicyName(GatePolicy policy)
-{
-    switch (policy) {
-    case GatePolicy::Alternate: return "alternate";
-    case GatePolicy::LossQuantile: return "loss-quantile";
-    case GatePolicy::None: return "none";
-    }
-    return "none";
-}
 
 IterationGate::IterationGate(GateConfig config) : m_config(config)
 {

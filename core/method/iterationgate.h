@@ -1,6 +1,7 @@
 #pragma once
-// Decides, per iteration, whether to back-propagate (METHOD.md §5). A skipped iteration runs the
-// forward pass only, under no-grad, and still updates the center vector and the monitors.
+// Decides, per iteration, whether to back-propagate (docs/METHOD.md §5). A skipped iteration
+// runs the forward pass only, under no-grad, and still updates the center vector and the
+// monitors.
 //   alternate      every second iteration is skipped: exactly 50 %;
 //   loss-quantile  skip a batch whose loss is below the q-quantile of the recent losses;
 //   none           always back-propagate.
@@ -8,17 +9,14 @@
 //
 // Threading: owned by the training thread.
 
+#include "upstep/common/choices.h"
+
 #include <cstdint>
 #include <deque>
 #include <string>
 #include <vector>
 
 namespace upstep::core {
-
-enum class GatePolicy { Alternate, LossQuantile, None };
-
-GatePolicy gatePolicyFromName(const std::string &name); ///< throws InputError
-std::string gatePolicyName(GatePolicy policy);
 
 struct GateConfig {
     GatePolicy policy = GatePolicy::Alternate;

@@ -1,6 +1,6 @@
 #include "method/projectionhead.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "common/torchcompat.h"
 
 namespace upstep::core {

@@ -1,7 +1,7 @@
 #pragma once
-// The clustering head of METHOD.md §2: an MLP D -> 1024 -> 1024 -> 256 with GELU whose output is
-// L2-normalised, and K fixed prototypes (rows L2-normalised, seeded, never trained). The head
-// trains with the adapters and is used only for training; it is not exported.
+// The clustering head of docs/METHOD.md §2: an MLP D -> 1024 -> 1024 -> 256 with GELU whose
+// output is L2-normalised, and K fixed prototypes (rows L2-normalised, seeded, never trained).
+// The head trains with the adapters and is used only for training; it is not exported.
 //
 // Threading: a torch module, used by the training thread.
 
@@ -26,7 +26,8 @@ public:
     torch::Tensor scores(const torch::Tensor &z) const;
 
     torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
-    /// Fixed prototypes [K, outputDim], a buffer: saved with checkpoints, never trained.
+    /// Fixed prototypes [K, outputDim], a buffer, never trained: rebuilt from the run's seed on
+    /// resume, since checkpoints hold parameters only.
     torch::Tensor prototypes;
 };
 TORCH_MODULE(ProjectionHead);

@@ -1,20 +1,11 @@
 #include "method/twostreammodel.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "method/clustering.h"
 
 namespace upstep::core {
 
-OfflineMode offlineModeFromName(const std::string &name)
-{
-    if (name == "ema")
-        return OfflineMode::Ema;
-    if (name == "shared")
-        return OfflineMode::Shared;
-    throw InputError("offline stream '" + name + "' is not one of: ema, shared");
-}
-
-TwoStreamModel::TwoStreamModel(BackbonePtr backbone, ProjectionHead head, OfflineMode mode)
+TwoStreamModel::TwoStreamModel(BackbonePtr backbone, ProjectionHead head, OfflineStream mode)
     : m_backbone(std::move(backbone)), m_head(std::move(head)), m_mode(mode)
 {
     for (const auto &p : m_backbone->parameters())
@@ -22,7 +13,7 @@ TwoStreamModel::TwoStreamModel(BackbonePtr backbone, ProjectionHead head, Offlin
             m_lora.push_back(p);
     if (m_lora.empty())
         throw InputError("the backbone has no trainable adapter parameters");
-    if (m_mode == OfflineMode::Ema) {
+    if (m_mode == OfflineStream::Ema) {
         auto tracked = m_lora;
         for (const auto &p : headParameters())
             tracked.push_back(p);
@@ -40,7 +31,7 @@ std::vector<torch::Tensor> TwoStreamModel::targets(const std::vector<torch::Tens
 {
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> out;
-    if (m_mode == OfflineMode::Shared) {
+    if (m_mode == OfflineStream::Shared) {
         if (onlineScores.size() != views.size())
             throw InputError("shared targets need the online scores of every view");
         for (const auto &s : onlineScores)

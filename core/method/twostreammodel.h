@@ -1,5 +1,5 @@
 #pragma once
-// The online and offline streams of METHOD.md §3 around one shared, frozen backbone.
+// The online and offline streams of docs/METHOD.md §3 around one shared, frozen backbone.
 //   online   backbone + trainable LoRA + projection head; gradients flow here.
 //   offline  "ema": the same modules with an EMA of the LoRA and head weights swapped in for a
 //            no-grad pass (EmaWeights::exchange), so the base weights exist once.
@@ -9,6 +9,7 @@
 //
 // Threading: owned by the training thread.
 
+#include "upstep/common/choices.h"
 #include "method/emaweights.h"
 #include "method/projectionhead.h"
 #include "models/backbone.h"
@@ -17,8 +18,6 @@
 
 namespace upstep::core {
 
-enum class OfflineMode { Ema, Shared };
-OfflineMode offlineModeFromName(const std::string &name); ///< "ema" or "shared"; throws InputError
 
 struct SinkhornOptions {
     double epsilon = 0.05;
@@ -27,11 +26,11 @@ struct SinkhornOptions {
 
 class TwoStreamModel {
 public:
-    TwoStreamModel(BackbonePtr backbone, ProjectionHead head, OfflineMode mode);
+    TwoStreamModel(BackbonePtr backbone, ProjectionHead head, OfflineStream mode);
 
     BackboneImpl &backbone() { return *m_backbone; }
     ProjectionHeadImpl &head() { return *m_head; }
-    OfflineMode mode() const { return m_mode; }
+    OfflineStream mode() const { return m_mode; }
 
     /// LoRA parameters of the backbone, then the head's: what trains, in a fixed order.
     const std::vector<torch::Tensor> &loraParameters() const { return m_lora; }
@@ -56,7 +55,7 @@ public:
 private:
     BackbonePtr m_backbone;
     ProjectionHead m_head;
-    OfflineMode m_mode;
+    OfflineStream m_mode;
     std::vector<torch::Tensor> m_lora;
     std::optional<EmaWeights> m_ema;
 };

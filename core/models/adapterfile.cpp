@@ -1,6 +1,6 @@
 #include "models/adapterfile.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <nlohmann/json.hpp>
 

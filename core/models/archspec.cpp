@@ -1,6 +1,6 @@
-#include "models/archspec.h"
+#include "upstep/models/archspec.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -4,7 +4,7 @@
 //
 // Threading: a module is used by one thread at a time (the worker that owns it).
 
-#include "models/archspec.h"
+#include "upstep/models/archspec.h"
 
 #include <torch/torch.h>
 

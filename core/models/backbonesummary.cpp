@@ -1,7 +1,7 @@
-#include "models/backbonesummary.h"
+#include "upstep/models/backbonesummary.h"
 
 #include "models/lora.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 
 #include <iomanip>
 #include <sstream>

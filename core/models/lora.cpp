@@ -1,6 +1,6 @@
 #include "models/lora.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "models/loralayers.h"
 
 #include <algorithm>

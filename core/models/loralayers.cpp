@@ -1,6 +1,6 @@
 #include "models/loralayers.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 
 #include <cmath>
 

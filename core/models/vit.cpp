@@ -1,6 +1,6 @@
 #include "models/vit.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "common/torchcompat.h"
 
 #include <cmath>

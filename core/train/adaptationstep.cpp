@@ -12,7 +12,7 @@ namespace {
 GateConfig gateConfig(const TrainConfig &config)
 {
     GateConfig gate;
-    gate.policy = gatePolicyFromName(config.gate);
+    gate.policy = config.gate;
     gate.quantile = config.gateQuantile;
     return gate;
 }
@@ -30,7 +30,7 @@ AdaptationStep::AdaptationStep(BackbonePtr backbone, const TrainConfig &config, 
     m_backbone->to(m_device);
     head->to(m_device);
     m_backbone->eval(); // frozen base: batch norm keeps its running statistics
-    m_streams = std::make_unique<TwoStreamModel>(m_backbone, head, offlineModeFromName(m_config.offline));
+    m_streams = std::make_unique<TwoStreamModel>(m_backbone, head, m_config.offline);
 
     using torch::optim::AdamWOptions;
     std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -65,7 +65,7 @@ StepLosses AdaptationStep::losses(const std::vector<torch::Tensor> &views, const
     // Offline targets first: the EMA exchange writes the parameters in place, which would
     // invalidate an online graph built before it.
     std::vector<torch::Tensor> targets;
-    if (m_streams->mode() == OfflineMode::Ema) {
+    if (m_streams->mode() == OfflineStream::Ema) {
         compat::AutocastGuard autocast(m_device, m_dtype);
         targets = m_streams->targets(views, sinkhorn);
     }
@@ -79,7 +79,7 @@ StepLosses AdaptationStep::losses(const std::vector<torch::Tensor> &views, const
             cropScores.push_back(m_streams->scores(m_backbone->features(crop).to(torch::kFloat32)));
     }
     const auto viewScores = scores.chunk(2);
-    if (m_streams->mode() == OfflineMode::Shared)
+    if (m_streams->mode() == OfflineStream::Shared)
         targets = m_streams->targets(views, sinkhorn, {viewScores[0], viewScores[1]});
     StepLosses out;
     out.entropy = clusterUsageEntropy(targets[0]);

@@ -1,5 +1,5 @@
 #pragma once
-// One UpStep iteration (METHOD.md §4-§5) on a batch of views already on the device: the
+// One UpStep iteration (docs/METHOD.md §4-§5) on a batch of views already on the device: the
 // optimisation state (two streams, AdamW, center vector, gate) and the three things an
 // iteration can be:
 //   kept       targets from the offline stream, online forward, L_cluster + L_cvr, backward,
@@ -15,7 +15,7 @@
 #include "method/iterationgate.h"
 #include "method/twostreammodel.h"
 #include "models/lora.h"
-#include "train/trainconfig.h"
+#include "upstep/run/trainconfig.h"
 
 #include <torch/torch.h>
 

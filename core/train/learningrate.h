@@ -1,5 +1,5 @@
 #pragma once
-// The learning-rate schedule of METHOD.md §8: linear warm-up over the first warmupFraction of
+// The learning-rate schedule of docs/METHOD.md §8: linear warm-up over the first warmupFraction of
 // the steps, then a cosine decay to zero. A function of the step only, so a resumed run follows
 // the same curve.
 

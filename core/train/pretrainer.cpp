@@ -1,13 +1,13 @@
-#include "train/pretrainer.h"
+#include "upstep/train/pretrainer.h"
 
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "common/runtime.h"
 #include "common/torchcompat.h"
 #include "data/imageloader.h"
 #include "eval/featureextractor.h"
 #include "eval/knnclassifier.h"
-#include "io/imagefolder.h"
-#include "models/registry.h"
+#include "upstep/io/imagefolder.h"
+#include "models/backboneloader.h"
 #include "train/learningrate.h"
 
 #include <chrono>
@@ -23,7 +23,7 @@ PretrainSummary runPretraining(const PretrainConfig &config, const ProgressSink 
     if (config.epochs <= 0 || config.batchSize < 2 || config.learningRate <= 0)
         throw InputError("pretraining needs epochs > 0, batch >= 2 and a positive learning rate");
     const auto device = resolveDevice(config.device);
-    const auto dtype = resolvePrecision(precisionFromName(config.precision), device);
+    const auto dtype = resolvePrecision(config.precision, device);
     ScanOptions labeled;
     labeled.withLabels = true;
     const auto folder = scanImageFolder(config.data, labeled, progress, stop);

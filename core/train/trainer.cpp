@@ -1,18 +1,19 @@
-#include "train/trainer.h"
+#include "upstep/train/trainer.h"
 
 #include "common/runtime.h"
 #include "common/torchcompat.h"
 #include "data/fixedsample.h"
 #include "data/imageloader.h"
-#include "io/atomicfile.h"
-#include "io/imagefolder.h"
+#include "upstep/io/atomicfile.h"
+#include "upstep/io/imagefolder.h"
 #include "models/adapterfile.h"
 #include "models/lora.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 #include "train/adaptationstep.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
+#include "run/metricslog.h"
 #include "train/learningrate.h"
-#include "train/runfingerprint.h"
+#include "run/runfingerprint.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 /// Losses of the kept iterations since the last check, left on the device so that the loop does
-/// not synchronise every step (ARCHITECTURE.md: read values only at the logging interval).
+/// not synchronise every step (docs/ARCHITECTURE.md: read values only at the logging interval).
 struct PendingLosses {
     std::vector<std::int64_t> steps;
     std::vector<torch::Tensor> total, cluster, cvr;
@@ -87,7 +88,7 @@ private:
     MetricsRecord record(std::int64_t step, double lr);
     void checkFinite();
     void saveCheckpoint(std::int64_t step);
-    void writeOutputs(std::int64_t step, const std::string &status);
+    void writeOutputs(std::int64_t step);
     TrainSummary loop(const std::function<void(const MetricsRecord &)> &emit);
 
     TrainConfig m_config;
@@ -128,7 +129,7 @@ AdaptationRun::AdaptationRun(const TrainConfig &config, const std::filesystem::p
     if (m_config.threads > 0)
         configureThreads(m_config.threads);
     m_device = resolveDevice(m_config.device);
-    m_dtype = resolvePrecision(precisionFromName(m_config.precision), m_device);
+    m_dtype = resolvePrecision(m_config.precision, m_device);
 
     const bool hasRun = !listCheckpoints(m_paths.checkpoints()).empty();
     if (m_resume && !hasRun)
@@ -234,39 +235,26 @@ void AdaptationRun::restore()
     stage("resuming from the newest checkpoint");
     auto checkpoint = loadLatestCheckpoint(m_paths.checkpoints());
     requireSameRun(readFingerprint(checkpoint->metadata), m_fingerprint);
-    auto &t = checkpoint->tensors;
-    const auto take = [&](const std::string &name) -> torch::Tensor & {
-        const auto it = t.find(name);
-        if (it == t.end())
-            throw FormatError(m_paths.checkpoints(), "checkpoint misses tensor '" + name + "'");
-        return it->second;
-    };
-    loadLoraTensors(*m_backbone, tensorsWithPrefix(*checkpoint, "lora"));
-    restoreParameters(m_step->streams().head(), *checkpoint, "head", m_paths.checkpoints());
+    loadLoraTensors(*m_backbone, checkpoint->lora);
+    restoreParameters(m_step->streams().head(), checkpoint->head, m_paths.checkpoints());
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> offline;
-    for (std::size_t i = 0; t.count("offline/" + std::to_string(i)); ++i)
-        offline.push_back(take("offline/" + std::to_string(i)).to(m_device));
+    for (const auto &weights : checkpoint->offline)
+        offline.push_back(weights.to(m_device));
     m_step->streams().restoreOffline(offline);
-    m_step->center().restore(take("center/mu0"), take("center/mu"));
-    const auto gate = take("gate/state").to(torch::kFloat64).contiguous();
-    m_step->gate().restore(std::vector<double>(gate.data_ptr<double>(), gate.data_ptr<double>() + gate.numel()));
+    m_step->center().restore(checkpoint->centerMu0, checkpoint->centerMu);
+    m_step->gate().restore(checkpoint->gateState);
     torch::serialize::InputArchive archive;
-    std::istringstream optimizerBytes(tensorToBytes(take("optimizer/archive")));
+    std::istringstream optimizerBytes(checkpoint->optimizerArchive);
     archive.load_from(optimizerBytes, m_device);
     m_step->optimizer().load(archive);
     auto generator = at::detail::getDefaultCPUGenerator();
-    generator.set_state(take("rng/cpu"));
+    generator.set_state(checkpoint->cpuRngState);
     m_startStep = checkpoint->step;
     m_lastCheckpoint = m_startStep;
 
     // Metrics logged after the checkpoint would be logged again: drop them.
-    std::ifstream in(m_paths.metrics());
-    std::string line, kept;
-    while (std::getline(in, line))
-        if (!line.empty() && nlohmann::json::parse(line, nullptr, false).value("step", std::int64_t{0}) <= m_startStep)
-            kept += line + "\n";
-    writeFileAtomically(m_paths.metrics(), kept);
+    truncateMetricsLog(m_paths.metrics(), m_startStep);
     note("resumed from step " + std::to_string(m_startStep) + " of " + std::to_string(m_totalSteps));
 }
 
@@ -353,28 +341,25 @@ void AdaptationRun::saveCheckpoint(std::int64_t step)
                                              "; the last good checkpoint is kept. Try a lower learning rate.");
     Checkpoint c;
     c.step = step;
-    for (auto &[name, tensor] : loraTensors(*m_backbone))
-        c.tensors["lora/" + name] = tensor;
+    c.lora = loraTensors(*m_backbone);
     for (const auto &item : m_step->streams().head().named_parameters())
-        c.tensors["head/" + item.key()] = item.value().detach();
-    const auto offline = m_step->streams().offlineWeights();
-    for (std::size_t i = 0; i < offline.size(); ++i)
-        c.tensors["offline/" + std::to_string(i)] = offline[i];
-    c.tensors["center/mu"] = m_step->center().mu();
-    c.tensors["center/mu0"] = m_step->center().mu0();
-    c.tensors["gate/state"] = torch::tensor(m_step->gate().state(), torch::kFloat64);
+        c.head[item.key()] = item.value().detach();
+    c.offline = m_step->streams().offlineWeights();
+    c.centerMu = m_step->center().mu();
+    c.centerMu0 = m_step->center().mu0();
+    c.gateState = m_step->gate().state();
     torch::serialize::OutputArchive archive;
     m_step->optimizer().save(archive);
     std::ostringstream bytes;
     archive.save_to(bytes);
-    c.tensors["optimizer/archive"] = bytesToTensor(bytes.str());
-    c.tensors["rng/cpu"] = at::detail::getDefaultCPUGenerator().get_state();
+    c.optimizerArchive = bytes.str();
+    c.cpuRngState = at::detail::getDefaultCPUGenerator().get_state();
     writeFingerprint(m_fingerprint, c.metadata);
     core::saveCheckpoint(m_paths.checkpoints(), c, m_config.keepCheckpoints);
     m_lastCheckpoint = step;
 }
 
-void AdaptationRun::writeOutputs(std::int64_t step, const std::string &status)
+void AdaptationRun::writeOutputs(std::int64_t step)
 {
     if (m_lastCheckpoint != step)
         saveCheckpoint(step);
@@ -386,15 +371,11 @@ void AdaptationRun::writeOutputs(std::int64_t step, const std::string &status)
 TrainSummary AdaptationRun::run()
 {
     std::filesystem::create_directories(m_paths.root);
-    writeFileAtomically(m_paths.config(), trainConfigToJson(m_config).dump(2) + "\n");
+    saveTrainConfig(m_config, m_paths.config());
     // A fresh run starts a fresh log; a resumed one continues the log restore() trimmed.
-    std::ofstream metrics(m_paths.metrics(), m_resume ? std::ios::app : std::ios::trunc);
-    if (!metrics)
-        throw IoError(m_paths.metrics(), "cannot open the metrics log for writing");
+    MetricsLog metrics(m_paths.metrics(), m_resume);
     const auto emit = [&](const MetricsRecord &r) {
-        metrics << metricsToJson(r).dump() << "\n" << std::flush;
-        if (!metrics)
-            throw IoError(m_paths.metrics(), "cannot write the metrics log (disk full?)");
+        metrics.append(r);
         if (m_callbacks.metrics)
             m_callbacks.metrics(r);
     };
@@ -403,9 +384,12 @@ TrainSummary AdaptationRun::run()
     try {
         return loop(emit);
     } catch (const TrainingDiverged &e) {
-        nlohmann::json summary{{"status", "diverged"}, {"diverged_at_step", e.step()}, {"message", e.what()},
-                               {"last_checkpoint", m_lastCheckpoint}};
-        writeFileAtomically(m_paths.summary(), summary.dump(2) + "\n");
+        TrainSummary diverged;
+        diverged.status = RunStatus::Diverged;
+        diverged.divergedAtStep = e.step();
+        diverged.message = e.what();
+        diverged.lastCheckpoint = m_lastCheckpoint;
+        writeTrainSummary(diverged, m_paths.summary());
         throw;
     }
 }
@@ -417,13 +401,13 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     std::int64_t step = m_startStep;
     std::int64_t epoch = step / m_batchesPerEpoch;
     m_loader->startEpoch(epoch, step % m_batchesPerEpoch);
-    std::string status = "finished";
+    RunStatus status = RunStatus::Finished;
     double lr = 0;
     while (step < m_totalSteps) {
         while (m_control.pause && m_control.pause->load() && !stopRequested(m_control.stop))
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         if (stopRequested(m_control.stop)) {
-            status = "stopped";
+            status = RunStatus::Stopped;
             break;
         }
         auto batch = m_loader->next();
@@ -447,7 +431,7 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     }
     m_loader->stop();
     const double wall = secondsSince(m_loopStart);
-    writeOutputs(step, status);
+    writeOutputs(step);
 
     TrainSummary s;
     s.status = status;
@@ -465,11 +449,11 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     s.imagesPerSecond = m_imagesSeen / std::max(wall, 1e-9);
     s.keptIterationSeconds = m_keptTimed ? m_keptSeconds / m_keptTimed : 0;
     s.skippedIterationSeconds = m_skippedTimed ? m_skippedSeconds / m_skippedTimed : 0;
-    s.precision = m_dtype == torch::kBFloat16 ? "bf16" : "fp32";
+    s.precision = choiceName(m_dtype == torch::kBFloat16 ? Precision::Bf16 : Precision::Fp32);
     s.device = m_device.str();
     s.threads = torch::get_num_threads();
     s.adapterFile = m_paths.adapter();
-    writeFileAtomically(m_paths.summary(), summaryToJson(s).dump(2) + "\n");
+    writeTrainSummary(s, m_paths.summary());
     return s;
 }
 

@@ -42,9 +42,9 @@ def main(work, threads, steps, seed):
     w("# UpStep benchmark\n")
     w(f"Written by `scripts/benchmark {threads} {steps} {seed}` (threads, adaptation steps, seed) on {cpu}, "
       f"{threads} threads, Debian's LibTorch; numbers below are from that run, nothing is typed in by hand. "
-      "Protocol: DATA.md. Base model: a ViT (28 px, patch 4, depth 6, width 192) trained with labels on MNIST "
-      "train (`upstep pretrain --epochs 3`). Adaptation: the 60,000 Fashion-MNIST train images without labels, "
-      f"{steps} iterations of 64 images (two views each), bf16 autocast (`--precision auto` on this CPU). "
+      "Protocol: [DATA.md](DATA.md). Base model: a ViT (28 px, patch 4, depth 6, width 192) trained with labels "
+      "on MNIST train (`upstep pretrain --epochs 3`). Adaptation: the 60,000 Fashion-MNIST train images without "
+      f"labels, {steps} iterations of 64 images (two views each), bf16 autocast (`--precision auto` on this CPU). "
       "Evaluation (`upstep eval`): kNN (k 20, T 0.07) and a linear probe with a seeded 10,000-image subset of "
       "Fashion-MNIST train as memory / training set, top-1 on all 10,000 Fashion-MNIST test images; forgetting "
       "on the 10,000 MNIST test images: the base model's own head on base and on adapted features, and kNN on "

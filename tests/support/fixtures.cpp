@@ -3,8 +3,8 @@
 #include "testdata.h"
 
 #include "io/idx.h"
-#include "models/archspec.h"
-#include "models/registry.h"
+#include "upstep/models/archspec.h"
+#include "models/backboneloader.h"
 
 #include <torch/torch.h>
 
@@ -35,7 +35,7 @@ core::TrainConfig tinyTrainConfig(const std::filesystem::path &root, std::int64_
     c.prototypes = 32;
     c.probeImages = 32;
     c.logEvery = 2;
-    c.precision = "fp32";
+    c.precision = core::Precision::Fp32;
     c.device = "cpu";
     return c;
 }

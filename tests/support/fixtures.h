@@ -2,7 +2,7 @@
 // Small real inputs the training and export tests share: a tiny ViT for 28x28 gray images saved
 // as a weights file, and Fashion-MNIST subsets imported from the real IDX files into folders.
 
-#include "train/trainconfig.h"
+#include "upstep/run/trainconfig.h"
 
 #include <cstdint>
 #include <filesystem>

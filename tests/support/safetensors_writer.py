@@ -1,4 +1,4 @@
-"""Minimal safetensors writer for test fixtures (the format is simple; see ANCHORS.md).
+"""Minimal safetensors writer for test fixtures (the format is simple; see docs/FORMATS.md).
 
 Debian has no python3-safetensors, so the reference scripts write the files themselves.
 """

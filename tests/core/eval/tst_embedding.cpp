@@ -3,11 +3,11 @@
 // adds the run's clusters, neighbour lookups are exact, and the CSV and TensorBoard projector
 // files have the documented shape.
 #include "eval/embedding.h"
-#include "eval/embedjob.h"
+#include "upstep/eval/embedjob.h"
 #include "models/adapterfile.h"
 #include "models/lora.h"
-#include "models/registry.h"
-#include "train/trainer.h"
+#include "models/backboneloader.h"
+#include "upstep/train/trainer.h"
 
 #include "fixtures.h"
 #include "testdata.h"
@@ -46,16 +46,16 @@ class TestEmbedding : public QObject {
         return file;
     }
 
-    EmbedRequest request(const fs::path &adapter, EmbedMethod method) const
+    EmbedJob request(const fs::path &adapter, EmbedMethod method) const
     {
-        EmbedRequest r;
+        EmbedJob r;
         r.weights = root() / "tiny.safetensors";
         r.adapter = adapter;
         r.data = root() / "images";
         r.method = method;
-        r.tsne.perplexity = 10;
-        r.tsne.iterations = 250;
-        r.tsne.exaggerationIterations = 100;
+        r.perplexity = 10;
+        r.iterations = 250;
+        r.exaggerationIterations = 100;
         return r;
     }
 
@@ -150,7 +150,7 @@ private slots:
         job.adapter = run;
         job.data = root() / "images";
         job.device = "cpu";
-        job.precision = "fp32";
+        job.precision = Precision::Fp32;
         const auto map = runEmbedding(job);
         QCOMPARE(map.size(), 120);
         QVERIFY(map.hasAdapter());

@@ -1,12 +1,12 @@
 // Evaluation: weighted kNN and the linear probe on cases with known answers, and on real
 // Fashion-MNIST pixels, where both must beat chance by far.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "common/runtime.h"
 #include "eval/featureextractor.h"
 #include "eval/knnclassifier.h"
 #include "eval/linearprobe.h"
 #include "io/idx.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 #include "testdata.h"
 
 #include <QtTest>
@@ -92,7 +92,7 @@ private slots:
 
         QCOMPARE(resolvePrecision(Precision::Fp32, torch::kCPU), torch::kFloat32);
         QCOMPARE(resolvePrecision(Precision::Auto, torch::kCPU), cpuHasFastBf16() ? torch::kBFloat16 : torch::kFloat32);
-        QVERIFY_THROWS_EXCEPTION(InputError, precisionFromName("fp8"));
+        QVERIFY_THROWS_EXCEPTION(InputError, choiceFromName<Precision>("fp8"));
     }
 
     void realFashionPixels()

@@ -2,7 +2,7 @@
 // extremes, and t-SNE on real Fashion-MNIST pixels (three classes that pixels separate well):
 // it keeps them apart, and it is deterministic for a seed (and a thread count, as BLAS sums in
 // the neighbour search depend on it).
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "eval/projection.h"
 #include "eval/tsne.h"
 #include "io/idx.h"

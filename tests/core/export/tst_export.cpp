@@ -1,9 +1,9 @@
 // Export of an adapter: PEFT folder names, shapes and config, the loading snippet, merged weights
 // in the base file's layout reproducing the LoRA forward, and no partial folder on failure.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "export/adapterexport.h"
 #include "models/lora.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 
 #include "fixtures.h"
 #include "testdata.h"

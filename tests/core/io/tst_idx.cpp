@@ -1,9 +1,9 @@
 // IDX reading (gzip and raw) on the real MNIST and Fashion-MNIST files, import to PNG folders,
 // and malformed files.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "io/idx.h"
 #include "io/imagedecode.h"
-#include "io/imagefolder.h"
+#include "upstep/io/imagefolder.h"
 #include "testdata.h"
 
 #include <QTemporaryDir>

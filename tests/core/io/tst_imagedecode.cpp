@@ -4,7 +4,7 @@
 #include "data/imageloader.h"
 #include "data/imagetransform.h"
 #include "io/imagedecode.h"
-#include "io/imagefolder.h"
+#include "upstep/io/imagefolder.h"
 #include "testdata.h"
 
 #include <opencv2/imgcodecs.hpp>

@@ -1,6 +1,6 @@
 // safetensors: round trips for every dtype, metadata, atomic writes, and every malformed case
 // the reader must reject with a FormatError naming the file and the problem.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "io/safetensors.h"
 #include "testdata.h"
 

@@ -1,7 +1,7 @@
 // The UpStep method's building blocks on small cases with known answers: Sinkhorn marginals,
 // the swapped-prediction loss computed by hand, the center vector anchor, the EMA stream and the
 // iteration gate's skip ratios and resumable state.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "method/centervector.h"
 #include "method/clustering.h"
 #include "method/emaweights.h"
@@ -155,8 +155,9 @@ private slots:
             quantile.keep(step, loss(rng));
         QVERIFY2(std::abs(quantile.skippedFraction() - 0.5) < 0.05, qPrintable(QString::number(quantile.skippedFraction())));
 
-        QCOMPARE(gatePolicyFromName("loss-quantile"), GatePolicy::LossQuantile);
-        QVERIFY_THROWS_EXCEPTION(InputError, gatePolicyFromName("sometimes"));
+        QCOMPARE(choiceFromName<GatePolicy>("loss-quantile"), GatePolicy::LossQuantile);
+        QCOMPARE(choiceName(GatePolicy::LossQuantile), std::string("loss-quantile"));
+        QVERIFY_THROWS_EXCEPTION(InputError, choiceFromName<GatePolicy>("sometimes"));
     }
 
     void gateStateResumes()

@@ -1,9 +1,9 @@
 // Backbones: published parameter counts, forward shapes, architecture detection from names and
 // shapes, the 64-channels-per-head convention and its overrides, pos_embed resizing, and clear
 // errors for files that are not a supported model.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "models/lora.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 #include "models/vit.h"
 
 #include <QTemporaryDir>

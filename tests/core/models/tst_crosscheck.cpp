@@ -3,7 +3,7 @@
 // layout and saves their features and logits on fixed inputs. Our forward must match within
 // 1e-4 max abs.
 #include "io/safetensors.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 #include "testdata.h"
 
 #include <QtTest>

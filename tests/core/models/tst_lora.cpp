@@ -1,9 +1,9 @@
 // LoRA: identity at initialisation, PEFT names and shapes, merge/unmerge, run-time switches,
 // adapter save/load, parameter counts, and frozen base weights under an optimiser step.
-#include "common/error.h"
+#include "upstep/common/error.h"
 #include "models/lora.h"
 #include "models/loralayers.h"
-#include "models/registry.h"
+#include "models/backboneloader.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,13 +1,13 @@
 // The adaptation engine end to end on real Fashion-MNIST images with a tiny ViT: run folder
 // contents, the gate's effect on weights, bit-identical resume, refusal to resume a different
 // run, the NaN stop, bad target folders, the config schema and the evaluation report.
-#include "common/error.h"
-#include "eval/adaptationeval.h"
+#include "upstep/common/error.h"
+#include "upstep/eval/evaljob.h"
 #include "io/safetensors.h"
 #include "models/adapterfile.h"
-#include "train/checkpoint.h"
-#include "train/trainconfig.h"
-#include "train/trainer.h"
+#include "run/checkpoint.h"
+#include "upstep/run/trainconfig.h"
+#include "upstep/train/trainer.h"
 
 #include "fixtures.h"
 #include "testdata.h"
@@ -70,7 +70,7 @@ private slots:
         callbacks.metrics = [&](const MetricsRecord &r) { records.push_back(r); };
         const auto summary = runAdaptation(smallConfig(12), run, false, callbacks);
 
-        QCOMPARE(summary.status, std::string("finished"));
+        QCOMPARE(summary.status, RunStatus::Finished);
         QCOMPARE(summary.steps, std::int64_t{12});
         QCOMPARE(summary.keptSteps, std::int64_t{6}); // alternate: exactly half
         QCOMPARE(summary.skippedSteps, std::int64_t{6});
@@ -79,7 +79,7 @@ private slots:
             QVERIFY2(fs::exists(run / file), file);
         QCOMPARE(listCheckpoints(run / "checkpoints").size(), std::size_t{2}); // keep the newest two
 
-        // One record at step 0 and one every 2 steps, with every monitor of METHOD.md section 7.
+        // One record at step 0 and one every 2 steps, with every monitor of docs/METHOD.md §7.
         const auto lines = readLines(run / "metrics.jsonl");
         QCOMPARE(lines.size(), std::size_t{7});
         QCOMPARE(records.size(), lines.size());
@@ -104,14 +104,15 @@ private slots:
 
     void evalReportSchema()
     {
-        EvalRequest request;
+        EvalJob request;
+        request.batchSize = 64;
         request.weights = root() / "tiny.safetensors";
         request.adapter = root() / "run-e2e";
         request.train = root() / "target";
         request.test = root() / "test";
         request.sourceTest = root() / "test";
-        request.linear.iterations = 20;
-        const auto json = evalReportToJson(evaluateAdaptation(request));
+        request.linearProbeIterations = 20;
+        const auto json = evalReportToJson(runEvaluation(request));
         for (const auto *part : {"base", "adapted", "ensemble"}) {
             QVERIFY2(json.contains(part), part);
             for (const auto *key : {"knn_top1", "linear_top1"}) {
@@ -131,7 +132,7 @@ private slots:
         // Without a train folder a seeded half of the test folder is the memory, the rest is scored.
         request.train.clear();
         request.sourceTest.clear();
-        const auto halves = evaluateAdaptation(request);
+        const auto halves = runEvaluation(request);
         QCOMPARE(halves.trainImages, std::int64_t{50});
         QCOMPARE(halves.testImages, std::int64_t{50});
         QVERIFY(halves.adapted && halves.adapted->knnTop1 >= 0 && halves.adapted->knnTop1 <= 1);
@@ -171,10 +172,10 @@ private slots:
         TrainControl control;
         control.stop = &stop;
         const auto first = runAdaptation(config, root() / "run-resumed", false, callbacks, control);
-        QCOMPARE(first.status, std::string("stopped"));
+        QCOMPARE(first.status, RunStatus::Stopped);
         QCOMPARE(first.steps, std::int64_t{5});
         const auto second = runAdaptation(config, root() / "run-resumed", true);
-        QCOMPARE(second.status, std::string("finished"));
+        QCOMPARE(second.status, RunStatus::Finished);
         QCOMPARE(second.resumedFrom, std::int64_t{5});
         QCOMPARE(second.keptSteps, std::int64_t{5});
 
@@ -225,7 +226,7 @@ private slots:
             std::rethrow_exception(error);
         QVERIFY(started);
         QCOMPARE(whilePaused, std::int64_t{0});
-        QCOMPARE(summary.status, std::string("finished"));
+        QCOMPARE(summary.status, RunStatus::Finished);
         QCOMPARE(summary.steps, std::int64_t{4});
     }
 
@@ -295,7 +296,7 @@ private slots:
     void configSchema()
     {
         auto config = smallConfig(3);
-        config.gate = "loss-quantile";
+        config.gate = GatePolicy::LossQuantile;
         config.loraTargets = {"qkv"};
         const auto back = trainConfigFromJson(trainConfigToJson(config));
         QCOMPARE(trainConfigToJson(back).dump(), trainConfigToJson(config).dump());

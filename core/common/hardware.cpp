@@ -1,0 +1,32 @@
+#include "upstep/common/hardware.h"
+
+#include "common/runtime.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace upstep::core {
+
+std::vector<ComputeDevice> listComputeDevices()
+{
+    std::vector<ComputeDevice> devices;
+    devices.push_back({"cpu", "CPU (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) +
+                                  " hardware threads" + (cpuHasFastBf16() ? ", fast bf16)" : ")")});
+    if (torch::cuda::is_available())
+        for (int i = 0; i < static_cast<int>(torch::cuda::device_count()); ++i)
+            devices.push_back({"cuda:" + std::to_string(i), "CUDA device " + std::to_string(i)});
+    return devices;
+}
+
+int setComputeThreads(int n) { return configureThreads(n); }
+
+int computeThreads() { return torch::get_num_threads(); }
+
+void initWorkerThread() { at::init_num_threads(); }
+
+Precision resolvedPrecision(Precision precision, const std::string &device)
+{
+    return resolvePrecision(precision, resolveDevice(device)) == torch::kBFloat16 ? Precision::Bf16 : Precision::Fp32;
+}
+
+} // namespace upstep::core

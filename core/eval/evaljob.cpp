@@ -1,0 +1,216 @@
+#include "upstep/eval/evaljob.h"
+
+#include "common/runtime.h"
+#include "eval/featureextractor.h"
+#include "eval/knnclassifier.h"
+#include "eval/linearprobe.h"
+#include "upstep/io/atomicfile.h"
+
+#include "upstep/common/error.h"
+#include "common/torchcompat.h"
+#include "data/imageloader.h"
+#include "upstep/io/imagefolder.h"
+#include "models/adapterfile.h"
+#include "models/backboneloader.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <random>
+
+namespace upstep::core {
+
+namespace {
+
+namespace F = torch::nn::functional;
+
+/// The job with its names resolved into what the feature, kNN and probe code take.
+struct ResolvedEvalJob : EvalJob {
+    explicit ResolvedEvalJob(const EvalJob &job)
+        : EvalJob(job), features(featureOptionsFor(job.device, job.precision, job.batchSize))
+    {
+        linear.iterations = job.linearProbeIterations;
+    }
+    FeatureOptions features;
+    KnnConfig knn;
+    LinearProbeConfig linear;
+};
+
+torch::Tensor normalized(const torch::Tensor &f) { return F::normalize(f, F::NormalizeFuncOptions().dim(1)); }
+
+std::vector<ImageEntry> seededSubset(std::vector<ImageEntry> images, std::int64_t max, std::uint64_t seed, int salt)
+{
+    if (max <= 0 || static_cast<std::int64_t>(images.size()) <= max)
+        return images;
+    std::mt19937_64 rng(sampleSeed(seed, -3, salt));
+    std::shuffle(images.begin(), images.end(), rng);
+    images.resize(static_cast<std::size_t>(max));
+    std::sort(images.begin(), images.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
+    return images;
+}
+
+/// A seeded split into two halves, each kept in path order.
+std::pair<std::vector<ImageEntry>, std::vector<ImageEntry>> seededHalves(std::vector<ImageEntry> images,
+                                                                         std::uint64_t seed)
+{
+    if (images.size() < 2)
+        throw InputError("evaluation without a train folder needs at least two labeled test images");
+    std::mt19937_64 rng(sampleSeed(seed, -3, 4));
+    std::shuffle(images.begin(), images.end(), rng);
+    const auto half = static_cast<std::ptrdiff_t>(images.size() / 2);
+    std::vector<ImageEntry> first(images.begin(), images.begin() + half), second(images.begin() + half, images.end());
+    const auto byPath = [](const auto &a, const auto &b) { return a.path < b.path; };
+    std::sort(first.begin(), first.end(), byPath);
+    std::sort(second.begin(), second.end(), byPath);
+    return {std::move(first), std::move(second)};
+}
+
+ImageFolder labeledFolder(const std::filesystem::path &dir, const ProgressSink &progress, StopFlag stop)
+{
+    ScanOptions options;
+    options.withLabels = true;
+    auto folder = scanImageFolder(dir, options, progress, stop);
+    if (folder.classNames.empty())
+        throw InputError(dir.string() + ": evaluation needs labels, as one sub-folder per class");
+    return folder;
+}
+
+struct Features {
+    torch::Tensor values; ///< [N, D] float32
+    torch::Tensor labels; ///< [N]
+};
+
+Features featuresOf(BackboneImpl &model, const std::vector<ImageEntry> &images, const ResolvedEvalJob &request,
+                    const std::string &what, const ProgressSink &progress, StopFlag stop)
+{
+    const ProgressSink relabel = [&](const Progress &p) {
+        if (progress)
+            progress({what, p.done, p.total, p.unit});
+    };
+    auto result = extractFeatures(model, images, request.features, relabel, stop);
+    std::vector<std::int64_t> labels;
+    for (const auto &image : result.images)
+        labels.push_back(image.label);
+    return {result.features, torch::tensor(labels, torch::kInt64)};
+}
+
+ProbeScores probe(const torch::Tensor &train, const torch::Tensor &trainLabels, const torch::Tensor &test,
+                  const torch::Tensor &testLabels, const ResolvedEvalJob &request)
+{
+    ProbeScores scores;
+    scores.knnTop1 = knnClassify(train, trainLabels, test, testLabels, request.knn).top1;
+    if (request.linearProbe)
+        scores.linearTop1 = linearProbe(normalized(train), trainLabels, normalized(test), testLabels, request.linear).top1;
+    return scores;
+}
+
+double headTop1(BackboneImpl &model, const Features &f, const ResolvedEvalJob &request)
+{
+    compat::InferenceGuard inference;
+    const auto logits = model.headForward(f.values.to(request.features.device, request.features.dtype));
+    return top1Accuracy(logits.argmax(1).to(torch::kCPU), f.labels);
+}
+
+double splitKnn(const Features &f, const ResolvedEvalJob &request)
+{
+    const auto n = f.values.size(0);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(sampleSeed(request.seed, -4, 0));
+    const auto order = at::randperm(n, generator);
+    const auto memory = order.slice(0, 0, n / 2), queries = order.slice(0, n / 2);
+    return knnClassify(f.values.index_select(0, memory), f.labels.index_select(0, memory),
+                       f.values.index_select(0, queries), f.labels.index_select(0, queries), request.knn)
+        .top1;
+}
+
+} // namespace
+
+EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopFlag stop)
+{
+    const ResolvedEvalJob request(job);
+    const auto start = std::chrono::steady_clock::now();
+    const auto testFolder = labeledFolder(request.test, progress, stop);
+    std::vector<ImageEntry> train, test;
+    if (request.train.empty()) {
+        // One labeled folder: a seeded half is the kNN memory and probe training set.
+        std::tie(train, test) = seededHalves(testFolder.images, request.seed);
+        train = seededSubset(std::move(train), request.maxTrain, request.seed, 1);
+        test = seededSubset(std::move(test), request.maxTest, request.seed, 2);
+    } else {
+        const auto trainFolder = labeledFolder(request.train, progress, stop);
+        if (trainFolder.classNames != testFolder.classNames)
+            throw InputError(request.train.string() + " and " + request.test.string() +
+                             " have different class folders; kNN and the linear probe need the same classes");
+        train = seededSubset(trainFolder.images, request.maxTrain, request.seed, 1);
+        test = seededSubset(testFolder.images, request.maxTest, request.seed, 2);
+    }
+    std::optional<ImageFolder> sourceFolder;
+    if (!request.sourceTest.empty())
+        sourceFolder = labeledFolder(request.sourceTest, progress, stop);
+
+    auto base = loadBackbone(request.weights, request.arch).model;
+    BackbonePtr adapted;
+    if (!request.adapter.empty()) {
+        adapted = loadBackbone(request.weights, request.arch).model;
+        applyAdapter(*adapted, loadAdapter(request.adapter));
+    }
+    base->eval();
+
+    EvalReport report;
+    report.classes = testFolder.classNames;
+    const auto baseTrain = featuresOf(*base, train, request, "base features (train)", progress, stop);
+    const auto baseTest = featuresOf(*base, test, request, "base features (test)", progress, stop);
+    report.trainImages = baseTrain.values.size(0);
+    report.testImages = baseTest.values.size(0);
+    if (report.trainImages == 0 || report.testImages == 0)
+        throw InputError("no readable images in the train or test folder");
+    report.base = probe(baseTrain.values, baseTrain.labels, baseTest.values, baseTest.labels, request);
+    if (adapted) {
+        adapted->eval();
+        const auto adaptedTrain = featuresOf(*adapted, train, request, "adapted features (train)", progress, stop);
+        const auto adaptedTest = featuresOf(*adapted, test, request, "adapted features (test)", progress, stop);
+        if (adaptedTrain.values.size(0) != baseTrain.values.size(0) || adaptedTest.values.size(0) != baseTest.values.size(0))
+            throw Error("the base and adapted passes decoded different images; is the folder changing?");
+        report.adapted = probe(adaptedTrain.values, adaptedTrain.labels, adaptedTest.values, adaptedTest.labels, request);
+        const auto ensembleTrain = torch::cat({normalized(baseTrain.values), normalized(adaptedTrain.values)}, 1);
+        const auto ensembleTest = torch::cat({normalized(baseTest.values), normalized(adaptedTest.values)}, 1);
+        report.ensemble = probe(ensembleTrain, baseTrain.labels, ensembleTest, baseTest.labels, request);
+    }
+    if (sourceFolder) {
+        const auto images = seededSubset(sourceFolder->images, request.maxSource, request.seed, 3);
+        SourceScores source;
+        const auto baseSource = featuresOf(*base, images, request, "base features (source)", progress, stop);
+        source.images = baseSource.values.size(0);
+        if (source.images < 2)
+            throw InputError(request.sourceTest.string() + ": fewer than two readable images");
+        if (base->hasHead())
+            source.headTop1Base = headTop1(*base, baseSource, request);
+        source.knnTop1Base = splitKnn(baseSource, request);
+        if (adapted) {
+            const auto adaptedSource = featuresOf(*adapted, images, request, "adapted features (source)", progress, stop);
+            if (adapted->hasHead())
+                source.headTop1Adapted = headTop1(*adapted, adaptedSource, request);
+            source.knnTop1Adapted = splitKnn(adaptedSource, request);
+        }
+        report.source = source;
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+}
+
+EvalJob evalJobForRun(const TrainConfig &config, const std::filesystem::path &runDir)
+{
+    EvalJob job;
+    job.weights = config.weights;
+    job.arch = config.arch;
+    job.adapter = runDir;
+    job.test = config.targetTest;
+    job.sourceTest = config.sourceProbe;
+    job.seed = config.seed;
+    job.device = config.device;
+    job.precision = config.precision;
+    return job;
+}
+
+} // namespace upstep::core

@@ -1,0 +1,144 @@
+#pragma once
+// The named choices of configs, run files and the command line, each with one name table. A
+// table is the only place a choice's names are spelled: the JSON readers and writers, the CLI's
+// option checks and help texts, and the workbench's menus all read it, so a new value is added in
+// one line and every front end offers it.
+//
+// Threading: constant tables and pure functions; safe from any thread.
+
+#include "upstep/common/error.h"
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+template <typename Enum>
+struct Choice {
+    Enum value;
+    const char *name; ///< as it appears in JSON files and on the command line
+};
+
+/// Specialised once per choice below: `what` names the setting in error messages, `table` lists
+/// every value with its name.
+template <typename Enum>
+struct ChoiceTable;
+
+/// Number format of the model's matrix products. The loss and the stored features stay float32.
+enum class Precision { Auto, Fp32, Bf16 };
+template <>
+struct ChoiceTable<Precision> {
+    static constexpr const char *what = "precision";
+    static constexpr std::array<Choice<Precision>, 3> table{
+        {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}}};
+};
+
+/// Which kind of device runs the model; a CUDA device also carries an index (DeviceChoice).
+enum class DeviceKind { Auto, Cpu, Cuda };
+template <>
+struct ChoiceTable<DeviceKind> {
+    static constexpr const char *what = "device";
+    static constexpr std::array<Choice<DeviceKind>, 3> table{
+        {{DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}}};
+};
+
+/// Whether an iteration back-propagates (docs/METHOD.md §5).
+enum class GatePolicy { Alternate, LossQuantile, None };
+template <>
+struct ChoiceTable<GatePolicy> {
+    static constexpr const char *what = "gate";
+    static constexpr std::array<Choice<GatePolicy>, 3> table{
+        {{GatePolicy::Alternate, "alternate"}, {GatePolicy::LossQuantile, "loss-quantile"}, {GatePolicy::None, "none"}}};
+};
+
+/// Where the clustering targets come from (docs/METHOD.md §3): an EMA of the adapters and head,
+/// or the online model's own scores, detached.
+enum class OfflineStream { Ema, Shared };
+template <>
+struct ChoiceTable<OfflineStream> {
+    static constexpr const char *what = "offline";
+    static constexpr std::array<Choice<OfflineStream>, 2> table{
+        {{OfflineStream::Ema, "ema"}, {OfflineStream::Shared, "shared"}}};
+};
+
+/// How a run ended, as summary.json records it; Incomplete: no summary yet (running or killed).
+enum class RunStatus { Finished, Stopped, Diverged, Incomplete };
+template <>
+struct ChoiceTable<RunStatus> {
+    static constexpr const char *what = "status";
+    static constexpr std::array<Choice<RunStatus>, 4> table{{{RunStatus::Finished, "finished"},
+                                                             {RunStatus::Stopped, "stopped"},
+                                                             {RunStatus::Diverged, "diverged"},
+                                                             {RunStatus::Incomplete, "incomplete"}}};
+};
+
+/// What an export writes: a PEFT adapter folder, or the base weights with LoRA folded in.
+enum class ExportFormat { Peft, Merged };
+template <>
+struct ChoiceTable<ExportFormat> {
+    static constexpr const char *what = "format";
+    static constexpr std::array<Choice<ExportFormat>, 2> table{
+        {{ExportFormat::Peft, "peft"}, {ExportFormat::Merged, "merged"}}};
+};
+
+/// How an embedding map is made: exact PCA, or one joint Barnes-Hut t-SNE map.
+enum class EmbedMethod { Pca, Tsne };
+template <>
+struct ChoiceTable<EmbedMethod> {
+    static constexpr const char *what = "method";
+    static constexpr std::array<Choice<EmbedMethod>, 2> table{{{EmbedMethod::Pca, "pca"}, {EmbedMethod::Tsne, "tsne"}}};
+};
+
+/// Every name of a choice, in table order: for CLI checks and menus.
+template <typename Enum>
+std::vector<std::string> choiceNames()
+{
+    std::vector<std::string> names;
+    for (const auto &choice : ChoiceTable<Enum>::table)
+        names.emplace_back(choice.name);
+    return names;
+}
+
+/// "a, b or c": the names for help texts and error messages.
+template <typename Enum>
+std::string choiceList()
+{
+    const auto &table = ChoiceTable<Enum>::table;
+    std::string list;
+    for (std::size_t i = 0; i < table.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == table.size() ? " or " : ", ") + std::string(table[i].name);
+    return list;
+}
+
+template <typename Enum>
+std::string choiceName(Enum value)
+{
+    for (const auto &choice : ChoiceTable<Enum>::table)
+        if (choice.value == value)
+            return choice.name;
+    throw Error(std::string("no name for this ") + ChoiceTable<Enum>::what + " value");
+}
+
+/// The value called `name`. Throws InputError: "<what> must be a, b or c, got 'name'".
+template <typename Enum>
+Enum choiceFromName(const std::string &name)
+{
+    for (const auto &choice : ChoiceTable<Enum>::table)
+        if (name == choice.name)
+            return choice.value;
+    throw InputError(std::string(ChoiceTable<Enum>::what) + " must be " + choiceList<Enum>() + ", got '" + name + "'");
+}
+
+/// A device by name: "auto", "cpu", "cuda" (the current CUDA device) or "cuda:N".
+struct DeviceChoice {
+    DeviceKind kind = DeviceKind::Auto;
+    int index = -1; ///< cuda:N; -1 for the current device
+};
+
+/// Parses a device name. Throws InputError "device must be auto, cpu, cuda or cuda:N, got '...'".
+DeviceChoice parseDevice(const std::string &name);
+std::string deviceName(const DeviceChoice &device);
+
+} // namespace upstep::core

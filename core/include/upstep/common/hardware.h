@@ -1,0 +1,34 @@
+#pragma once
+// Torch-free view of the compute hardware for front ends that must not include LibTorch (the
+// workbench): which devices exist, the thread count, and per-thread set-up. runtime.h holds the
+// torch-typed counterparts the engine uses.
+//
+// Threading: setComputeThreads() from the main thread before torch work starts;
+// initWorkerThread() at the start of every thread that runs torch work.
+
+#include "upstep/common/choices.h"
+
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+struct ComputeDevice {
+    std::string name;        ///< what TrainConfig::device accepts: "cpu", "cuda:0", ...
+    std::string description; ///< for a menu, e.g. "CPU (2 threads, fast bf16)"
+};
+
+/// The CPU first, then every CUDA device LibTorch can see.
+std::vector<ComputeDevice> listComputeDevices();
+
+/// Sets the intra-op thread count (0: all hardware threads); returns the count in effect.
+int setComputeThreads(int n);
+int computeThreads();
+
+/// Thread-local torch set-up (at::init_num_threads) for a worker thread.
+void initWorkerThread();
+
+/// What `precision` resolves to on this device name: Fp32 or Bf16.
+Precision resolvedPrecision(Precision precision, const std::string &device);
+
+} // namespace upstep::core

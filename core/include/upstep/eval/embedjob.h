@@ -1,0 +1,93 @@
+#pragma once
+// A torch-free front of computeEmbedding() for the workbench and the `embed` command: the
+// request with device and precision by name, and the result as plain vectors. Neighbour lookups
+// in the base and adapted feature spaces run against the features the map keeps inside.
+//
+// Threading: runEmbedding() runs on the calling thread (plus torch's pool and the loader's
+// workers); progress runs there; stop may be set from any thread. An EmbeddingMap is immutable
+// after construction: its const methods may be called from any thread, and copies share data.
+
+#include "upstep/common/choices.h"
+#include "upstep/common/progress.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+struct Embedding;
+
+struct EmbedJob {
+    std::filesystem::path weights;
+    std::string arch;
+    std::filesystem::path adapter; ///< run folder (its newest checkpoint), PEFT folder or file; empty: base only
+    std::filesystem::path data;    ///< images; class sub-folders give labels
+    EmbedMethod method = EmbedMethod::Pca;
+    std::int64_t maxImages = 0;    ///< seeded subset; 0: every image
+    std::uint64_t seed = 0;
+    std::string device = "auto";
+    Precision precision = Precision::Auto;
+    int batchSize = 128;
+    double perplexity = 30;
+    int iterations = 1000;             ///< t-SNE
+    int exaggerationIterations = 250;  ///< t-SNE: early exaggeration for the first this many
+    int qualityNeighbours = 10;
+};
+
+struct MapNeighbour {
+    std::int64_t index = 0;
+    float distance = 0; ///< Euclidean, in the feature space asked for
+};
+
+class EmbeddingMap {
+public:
+    EmbeddingMap() = default;
+    explicit EmbeddingMap(std::shared_ptr<const Embedding> embedding);
+
+    std::int64_t size() const { return static_cast<std::int64_t>(m_paths.size()); }
+    bool empty() const { return m_paths.empty(); }
+    bool hasAdapter() const { return m_hasAdapter; }
+    const std::vector<std::string> &paths() const { return m_paths; }
+    const std::vector<int> &labels() const { return m_labels; }         ///< -1 without labels
+    const std::vector<std::string> &classNames() const { return m_classNames; }
+    const std::vector<int> &clusters() const { return m_clusters; }     ///< empty without a run folder
+    std::int64_t clusterCount() const { return m_clusterCount; }
+    std::vector<std::int64_t> clusterSizes() const;                     ///< [clusterCount]
+    const std::vector<float> &basePositions() const { return m_base; }  ///< x0, y0, x1, y1, ...
+    const std::vector<float> &adaptedPositions() const { return m_adapted; }
+    const std::vector<float> &displacement() const { return m_displacement; }
+    std::int64_t adapterStep() const;    ///< the run checkpoint's step, or -1
+    double baseTrustworthiness() const;
+    double adaptedTrustworthiness() const;
+    double baseLabelAgreement() const;    ///< -1 without labels
+    double adaptedLabelAgreement() const;
+    int qualityNeighbours() const { return m_qualityNeighbours; }
+    double featureSeconds() const;
+    double projectionSeconds() const;
+
+    /// The k nearest other images to image `index` in the base or the adapted feature space,
+    /// nearest first.
+    std::vector<MapNeighbour> neighbours(std::int64_t index, int k, bool adaptedSpace) const;
+    /// Indices of the n images that moved most, largest displacement first.
+    std::vector<std::int64_t> mostMoved(std::int64_t n) const;
+
+    void writeCsv(const std::filesystem::path &file) const;       ///< writeEmbeddingCsv
+    void writeProjector(const std::filesystem::path &folder) const; ///< writeProjector
+
+private:
+    std::shared_ptr<const Embedding> m_embedding;
+    std::vector<std::string> m_paths, m_classNames;
+    std::vector<int> m_labels, m_clusters;
+    std::vector<float> m_base, m_adapted, m_displacement;
+    std::int64_t m_clusterCount = 0;
+    bool m_hasAdapter = false;
+    int m_qualityNeighbours = 10;
+};
+
+/// Throws InputError for unusable input, FormatError for damaged files, Cancelled on stop.
+EmbeddingMap runEmbedding(const EmbedJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr);
+
+} // namespace upstep::core

@@ -1,0 +1,55 @@
+#pragma once
+// Recursive scan of an image folder. With labels requested, the immediate sub-folders of the root
+// are the classes (torchvision's ImageFolder convention), sorted by name. Files that cannot be
+// images (other extensions, empty, unreadable, not regular files) are listed with a reason
+// instead of stopping the scan; corrupt content is found later, when decoding.
+//
+// Threading: a pure function; call it from any thread. Progress runs on the calling thread.
+
+#include "upstep/common/progress.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+struct ImageEntry {
+    std::filesystem::path path;
+    int label = -1; ///< index into ImageFolder::classNames, or -1 without labels
+};
+
+struct SkippedFile {
+    std::filesystem::path path;
+    std::string reason;
+};
+
+struct ImageFolder {
+    std::filesystem::path root;
+    std::vector<ImageEntry> images; ///< sorted by path, so scans are reproducible
+    std::vector<std::string> classNames;
+    std::vector<SkippedFile> skipped;
+};
+
+struct ScanOptions {
+    bool withLabels = false;
+    /// Also read each file's first bytes and refuse content that is no image format the decoder
+    /// knows (a text file named .png, a zero-filled download). Costs one small read per file;
+    /// truncated images still pass and are found when decoding.
+    bool checkSignatures = false;
+};
+
+/// File name extensions (lower case, with the dot) the decoder accepts.
+const std::vector<std::string> &imageExtensions();
+bool hasImageExtension(const std::filesystem::path &path);
+
+/// True when root follows the ImageFolder convention: it has sub-folders and no image files of
+/// its own.
+bool hasClassSubfolders(const std::filesystem::path &root);
+
+/// Scans root. Throws IoError when root is missing or not a folder, InputError when it holds no
+/// image file, Cancelled when stop is set.
+ImageFolder scanImageFolder(const std::filesystem::path &root, const ScanOptions &options = {},
+                            const ProgressSink &progress = {}, StopFlag stop = nullptr);
+
+} // namespace upstep::core

@@ -1,0 +1,24 @@
+#pragma once
+// Where each file of a run folder lives. The run folder is the unit the command line, the
+// workbench and the exports share; docs/ARCHITECTURE.md describes its files and who writes them.
+//
+// Threading: a plain value type.
+
+#include <filesystem>
+#include <utility>
+
+namespace upstep::core {
+
+/// Folder layout of a run.
+struct RunPaths {
+    explicit RunPaths(std::filesystem::path root) : root(std::move(root)) {}
+    std::filesystem::path root;
+    std::filesystem::path config() const { return root / "config.json"; }
+    std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
+    std::filesystem::path checkpoints() const { return root / "checkpoints"; }
+    std::filesystem::path adapter() const { return root / "adapter.safetensors"; }
+    std::filesystem::path summary() const { return root / "summary.json"; }
+    std::filesystem::path evaluation() const { return root / "eval.json"; } ///< evalReportToJson, when evaluated
+};
+
+} // namespace upstep::core

@@ -1,0 +1,288 @@
+#include "models/backboneloader.h"
+
+#include "upstep/common/error.h"
+#include "models/resnet.h"
+#include "models/vit.h"
+
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace upstep::core {
+
+namespace {
+
+const torch::Tensor *findTensor(const TensorMap &t, const std::string &name)
+{
+    const auto it = t.find(name);
+    return it == t.end() ? nullptr : &it->second;
+}
+
+const torch::Tensor &requireTensor(const TensorMap &t, const std::string &name, const std::filesystem::path &file,
+                                   std::int64_t rank)
+{
+    const auto *p = findTensor(t, name);
+    if (!p)
+        throw FormatError(file, "tensor '" + name + "' is missing");
+    if (p->dim() != rank)
+        throw FormatError(file, "tensor '" + name + "' has shape " + c10::str(p->sizes()) + ", expected rank " +
+                                    std::to_string(rank));
+    return *p;
+}
+
+// Largest N such that prefix + N + "." starts some key, plus one.
+int countIndexed(const TensorMap &t, const std::string &prefix)
+{
+    int count = 0;
+    for (const auto &[name, _] : t) {
+        if (name.rfind(prefix, 0) != 0)
+            continue;
+        const auto rest = name.substr(prefix.size());
+        const auto dot = rest.find('.');
+        try {
+            count = std::max(count, std::stoi(rest.substr(0, dot)) + 1);
+        } catch (const std::exception &) {
+        }
+    }
+    return count;
+}
+
+ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool torchvisionLayout)
+{
+    ArchSpec s;
+    s.family = ArchFamily::Vit;
+    const auto &patch = requireTensor(t, "patch_embed.proj.weight", file, 4);
+    const auto &pos = requireTensor(t, "pos_embed", file, 3);
+    s.inChans = static_cast<int>(patch.size(1));
+    s.vit.dim = static_cast<int>(patch.size(0));
+    s.vit.patch = static_cast<int>(patch.size(2));
+    s.vit.depth = countIndexed(t, "blocks.");
+    if (s.vit.depth == 0)
+        throw FormatError(file, "ViT weights without blocks.N tensors");
+    s.vit.mlpDim = static_cast<int>(requireTensor(t, "blocks.0.mlp.fc1.weight", file, 2).size(0));
+    const auto tokens = pos.size(1) - 1;
+    const auto grid = static_cast<int>(std::lround(std::sqrt(static_cast<double>(std::max<std::int64_t>(tokens, 0)))));
+    if (tokens < 1 || static_cast<std::int64_t>(grid) * grid != tokens)
+        throw FormatError(file, "pos_embed has " + std::to_string(pos.size(1)) +
+                                    " positions, not a class token plus a square grid");
+    s.vit.imgSize = grid * s.vit.patch;
+    // Shapes do not give the head count: timm's convention is 64 channels per head.
+    s.vit.heads = std::max(1, s.vit.dim / 64);
+    if (s.vit.dim % s.vit.heads != 0)
+        s.vit.heads = 1;
+    if (const auto *head = findTensor(t, "head.weight"))
+        s.numClasses = static_cast<int>(head->size(0));
+    s.preprocessing.inputSize = s.vit.imgSize;
+    s.preprocessing.channels = s.inChans;
+    if (!torchvisionLayout) { // timm augreg: mean = std = 0.5, bicubic, crop 0.9
+        s.preprocessing.mean = {0.5, 0.5, 0.5};
+        s.preprocessing.std = {0.5, 0.5, 0.5};
+        s.preprocessing.interpolation = Interpolation::Bicubic;
+        s.preprocessing.cropPct = 0.9;
+    }
+    return s;
+}
+
+ArchSpec detectResNet(const TensorMap &t, const std::filesystem::path &file)
+{
+    ArchSpec s;
+    s.family = ArchFamily::ResNet;
+    s.inChans = static_cast<int>(requireTensor(t, "conv1.weight", file, 4).size(1));
+    s.resnet.bottleneck = findTensor(t, "layer1.0.conv3.weight") != nullptr;
+    for (int i = 0; i < 4; ++i) {
+        s.resnet.layers[static_cast<std::size_t>(i)] = countIndexed(t, "layer" + std::to_string(i + 1) + ".");
+        if (s.resnet.layers[static_cast<std::size_t>(i)] == 0)
+            throw FormatError(file, "ResNet weights without layer" + std::to_string(i + 1) + " blocks");
+    }
+    if (s.resnet.bottleneck)
+        s.resnet.widthPerGroup = static_cast<int>(requireTensor(t, "layer1.0.conv1.weight", file, 4).size(0));
+    if (const auto *fc = findTensor(t, "fc.weight"))
+        s.numClasses = static_cast<int>(fc->size(0));
+    s.preprocessing.channels = s.inChans;
+    return s;
+}
+
+bool looksLikeTorchvisionVit(const TensorMap &t)
+{
+    return t.count("conv_proj.weight") || t.count("encoder.pos_embedding") || t.count("class_token");
+}
+
+} // namespace
+
+bool mapTorchvisionVitKeys(TensorMap &tensors)
+{
+    if (!looksLikeTorchvisionVit(tensors))
+        return false;
+    static const std::vector<std::pair<std::regex, std::string>> kRules = {
+        {std::regex(R"(^class_token$)"), "cls_token"},
+        {std::regex(R"(^conv_proj\.)"), "patch_embed.proj."},
+        {std::regex(R"(^encoder\.pos_embedding$)"), "pos_embed"},
+        {std::regex(R"(^encoder\.ln\.)"), "norm."},
+        {std::regex(R"(^heads\.head\.)"), "head."},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.ln_1\.)"), "blocks.$1.norm1."},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.ln_2\.)"), "blocks.$1.norm2."},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.in_proj_weight$)"),
+         "blocks.$1.attn.qkv.weight"},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.in_proj_bias$)"),
+         "blocks.$1.attn.qkv.bias"},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.self_attention\.out_proj\.)"), "blocks.$1.attn.proj."},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.mlp\.(0|linear_1)\.)"), "blocks.$1.mlp.fc1."},
+        {std::regex(R"(^encoder\.layers\.encoder_layer_(\d+)\.mlp\.(3|linear_2)\.)"), "blocks.$1.mlp.fc2."},
+    };
+    TensorMap mapped;
+    for (auto &[name, tensor] : tensors) {
+        std::string key = name;
+        for (const auto &[pattern, replacement] : kRules) {
+            if (std::regex_search(name, pattern)) {
+                key = std::regex_replace(name, pattern, replacement, std::regex_constants::format_first_only);
+                break;
+            }
+        }
+        mapped.emplace(key, tensor);
+    }
+    tensors = std::move(mapped);
+    return true;
+}
+
+DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, const std::filesystem::path &file,
+                        bool torchvisionNames)
+{
+    DetectedArch out;
+    out.layout = torchvisionNames ? "torchvision" : "timm";
+    if (const auto it = metadata.find(kArchMetadataKey); it != metadata.end()) {
+        try {
+            out.spec = archSpecFromJson(it->second);
+        } catch (const InputError &e) {
+            throw FormatError(file, e.what());
+        }
+        out.source = "metadata";
+        return out;
+    }
+    out.source = "shapes";
+    if (tensors.count("cls_token") || tensors.count("patch_embed.proj.weight")) {
+        out.spec = detectVit(tensors, file, torchvisionNames);
+    } else if (tensors.count("conv1.weight") && tensors.count("layer1.0.conv1.weight")) {
+        out.spec = detectResNet(tensors, file);
+        out.layout = "torchvision";
+    } else {
+        throw FormatError(file, "not a supported model: expected a ViT (timm or torchvision names) or a ResNet "
+                                "(torchvision/timm names); found " +
+                                    std::to_string(tensors.size()) + " tensors" +
+                                    (tensors.empty() ? "" : ", the first named '" + tensors.begin()->first + "'"));
+    }
+    out.spec.name = canonicalArchName(out.spec);
+    return out;
+}
+
+BackbonePtr createBackbone(const ArchSpec &spec)
+{
+    if (spec.family == ArchFamily::Vit)
+        return std::make_shared<VisionTransformerImpl>(spec);
+    return std::make_shared<ResNetImpl>(spec);
+}
+
+void loadStateStrict(torch::nn::Module &model, const TensorMap &tensors, const std::filesystem::path &file)
+{
+    torch::NoGradGuard noGrad;
+    std::set<std::string> used;
+    std::vector<std::string> missing;
+    auto copyInto = [&](const std::string &name, torch::Tensor &target) {
+        if (name.find("lora_") != std::string::npos)
+            return;
+        const auto *src = findTensor(tensors, name);
+        if (!src) {
+            missing.push_back(name);
+            return;
+        }
+        if (src->sizes() != target.sizes())
+            throw FormatError(file, "tensor '" + name + "' has shape " + c10::str(src->sizes()) +
+                                        " but the architecture needs " + c10::str(target.sizes()));
+        target.copy_(*src);
+        used.insert(name);
+    };
+    for (auto &item : model.named_parameters(true))
+        copyInto(item.key(), item.value());
+    for (auto &item : model.named_buffers(true))
+        copyInto(item.key(), item.value());
+    if (!missing.empty())
+        throw FormatError(file, std::to_string(missing.size()) + " tensors the architecture needs are missing, e.g. '" +
+                                    missing.front() + "'");
+    std::vector<std::string> unexpected;
+    for (const auto &[name, _] : tensors)
+        if (!used.count(name))
+            unexpected.push_back(name);
+    if (!unexpected.empty())
+        throw FormatError(file, std::to_string(unexpected.size()) +
+                                    " tensors do not belong to the detected architecture, e.g. '" + unexpected.front() +
+                                    "' (wrong --arch?)");
+}
+
+LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string &archOverride)
+{
+    auto contents = loadSafetensors(file, torch::kFloat32);
+    LoadedBackbone out;
+    out.tensorCount = contents.tensors.size();
+    const bool torchvisionVit = mapTorchvisionVitKeys(contents.tensors);
+    out.arch = detectArch(contents.tensors, contents.metadata, file, torchvisionVit);
+    if (torchvisionVit)
+        out.notes.push_back("torchvision ViT names mapped to timm's");
+    if (!archOverride.empty()) {
+        const bool onlyOverrides = archOverride.find('=') != std::string::npos &&
+                                   archOverride.find('=') < archOverride.find(',');
+        if (onlyOverrides) {
+            applyArchOverrides(out.arch.spec, archOverride);
+        } else {
+            const auto detected = out.arch.spec;
+            out.arch.spec = parseArchSpec(archOverride);
+            // The file decides what it holds: a head and the input channels.
+            if (archOverride.find("num_classes=") == std::string::npos)
+                out.arch.spec.numClasses = detected.numClasses;
+        }
+        out.arch.source = "--arch";
+    }
+    auto &spec = out.arch.spec;
+
+    if (spec.family == ArchFamily::Vit) {
+        if (auto it = contents.tensors.find("pos_embed"); it != contents.tensors.end()) {
+            const int grid = spec.vit.imgSize / spec.vit.patch;
+            const auto oldTokens = it->second.size(1);
+            if (oldTokens != 1 + grid * grid) {
+                it->second = resamplePosEmbed(it->second, grid);
+                const auto oldGrid = std::lround(std::sqrt(static_cast<double>(oldTokens - 1)));
+                out.notes.push_back("pos_embed resized from " + std::to_string(oldGrid) + "x" + std::to_string(oldGrid) +
+                                    " to " + std::to_string(grid) + "x" + std::to_string(grid) + " (bicubic)");
+            }
+        }
+    }
+    if (spec.numClasses == 0) { // a headless spec ignores a head present in the file
+        for (const char *name : {"head.weight", "head.bias", "fc.weight", "fc.bias"})
+            contents.tensors.erase(name);
+    }
+    out.model = createBackbone(spec);
+    loadStateStrict(*out.model, contents.tensors, file);
+    out.model->eval();
+    return out;
+}
+
+TensorMap backboneTensors(torch::nn::Module &model)
+{
+    TensorMap out;
+    auto add = [&](const std::string &name, const torch::Tensor &t) {
+        if (name.find("lora_") == std::string::npos)
+            out[name] = t.detach().to(torch::kCPU).contiguous();
+    };
+    for (const auto &item : model.named_parameters(true))
+        add(item.key(), item.value());
+    for (const auto &item : model.named_buffers(true))
+        add(item.key(), item.value());
+    return out;
+}
+
+void saveBackbone(BackboneImpl &model, const std::filesystem::path &file, Metadata extra)
+{
+    extra[kArchMetadataKey] = archSpecToJson(model.spec());
+    extra.emplace("format", "pt");
+    saveSafetensors(file, backboneTensors(model), extra);
+}
+
+} // namespace upstep::core

@@ -1,0 +1,260 @@
+// The Embeddings tab, offscreen, on 120 real Fashion-MNIST images with a tiny ViT: the base model
+// alone before a run; a real (short) run's newest checkpoint as the adapter, with clusters; hover,
+// click (neighbours in both feature spaces), lasso selection, the most-moved list, linked zoom,
+// cancel, PNG and CSV export, and a non-blank screenshot. A 20k-point scatter answers hit tests
+// exactly (its draw and hit-test times are printed, not asserted: the machine is shared).
+#include "upstep/common/hardware.h"
+#include "embeddings/embeddinginspector.h"
+#include "embeddings/embeddingscatter.h"
+#include "embeddings/embeddingspanel.h"
+#include "embeddings/thumbnaillist.h"
+#include "tasks/trainingsession.h"
+
+#include "fixtures.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <random>
+
+using namespace upstep;
+namespace fs = std::filesystem;
+
+class TestEmbeddingsPanel : public QObject {
+    Q_OBJECT
+
+    fs::path root() const { return m_dir.path().toStdString(); }
+    QString path(const char *name) const { return QString::fromStdString((root() / name).string()); }
+
+    ui::EmbeddingSource source(const QString &adapter = {}) const
+    {
+        return {path("tiny.safetensors"), {}, path("images"), adapter};
+    }
+
+    /// Computes through the panel's own background task, as the button does.
+    static bool computeAndWait(ui::EmbeddingsPanel &panel)
+    {
+        QSignalSpy done(&panel, &ui::EmbeddingsPanel::computed);
+        QSignalSpy failed(&panel, &ui::EmbeddingsPanel::computeFailed);
+        panel.compute();
+        return QTest::qWaitFor([&] { return !done.isEmpty() || !failed.isEmpty(); }, 120000) && !done.isEmpty();
+    }
+
+    /// A plain mouse move with no button held, delivered to the view as the window system would.
+    static void hover(ui::EmbeddingScatter *view, const QPointF &at)
+    {
+        QMouseEvent move(QEvent::MouseMove, at, view->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(view, &move);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        ui::registerCoreTypes();
+        core::setComputeThreads(2);
+        test::writeTinyVit(root() / "tiny.safetensors");
+        test::importFashionSubset(root() / "images", "t10k", 120);
+        test::importFashionSubset(root() / "target", "train", 96);
+
+        // A real run through the workbench's session, checkpointing every 3 steps.
+        ui::TrainingJob job;
+        job.config = test::tinyTrainConfig(root(), 6);
+        job.config.checkpointEvery = 3;
+        job.runDir = path("run");
+        ui::TrainingSession session;
+        QSignalSpy finished(&session, &ui::TrainingSession::finished);
+        QVERIFY(session.start(job));
+        QVERIFY(finished.wait(120000));
+    }
+
+    void baseModelAloneBeforeARun()
+    {
+        ui::EmbeddingsPanel panel;
+        panel.resize(1200, 700);
+        panel.show();
+        panel.setSource(source());
+        QVERIFY(computeAndWait(panel));
+        QCOMPARE(panel.map().size(), 120);
+        QVERIFY(!panel.map().hasAdapter());
+        QVERIFY(!panel.adaptedView()->isVisible()); // nothing to compare with yet
+        // The tab fits beside the set-up panel on a 1280 px screen.
+        QVERIFY2(panel.minimumSizeHint().width() <= 900, qPrintable(QString::number(panel.minimumSizeHint().width())));
+        QCOMPARE(panel.baseView()->pointCount(), 120);
+        QVERIFY(panel.map().clusters().empty());
+    }
+
+    void runCheckpointHoverClickLassoAndExports()
+    {
+        ui::EmbeddingsPanel panel;
+        panel.resize(1400, 800);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.setSource(source(path("run")));
+        QVERIFY(computeAndWait(panel));
+        const auto &map = panel.map();
+        QVERIFY(map.hasAdapter());
+        QCOMPARE(map.adapterStep(), 6); // the run's newest checkpoint
+        QVERIFY(map.clusterCount() > 0);
+        QVERIFY(panel.adaptedView()->isVisible());
+        QCOMPARE(panel.adaptedView()->pointCount(), 120);
+
+        // Hover: the point under the cursor, its thumbnail card with the path.
+        auto *base = panel.baseView();
+        QSignalSpy hovered(&panel, &ui::EmbeddingsPanel::hoveredImage);
+        const int target = 17;
+        const QPointF at = base->widgetPosition(target);
+        hover(base, at);
+        QVERIFY(!hovered.isEmpty());
+        const int under = hovered.last().at(0).toInt();
+        QVERIFY(under >= 0);
+        QVERIFY(QLineF(base->widgetPosition(under), at).length() < 1.0); // target or one drawn on top of it
+        QVERIFY(panel.hoverCard()->isVisible());
+        QCOMPARE(panel.adaptedView()->echo(), under); // the same image is ringed in the other map
+        QVERIFY(panel.hoverText().contains(QString::fromStdString(map.paths()[static_cast<std::size_t>(under)])));
+        hover(base, QPointF(2, 2)); // the margin: no point
+        QCOMPARE(hovered.last().at(0).toInt(), -1);
+        QVERIFY(!panel.hoverCard()->isVisible());
+        QCOMPARE(panel.adaptedView()->echo(), -1);
+
+        // Click: neighbours in base and adapted feature space, nearest first, as core computes them.
+        QSignalSpy picked(&panel, &ui::EmbeddingsPanel::picked);
+        QTest::mouseClick(base, Qt::LeftButton, {}, base->widgetPosition(under).toPoint());
+        QCOMPARE(picked.size(), 1);
+        QCOMPARE(picked.last().at(0).toInt(), under);
+        for (const bool adaptedSpace : {false, true}) {
+            const auto expected = map.neighbours(under, ui::EmbeddingInspector::kNeighbours, adaptedSpace);
+            const auto shown = adaptedSpace ? panel.inspector()->adaptedNeighbours() : panel.inspector()->baseNeighbours();
+            QCOMPARE(shown.size(), static_cast<qsizetype>(expected.size()));
+            for (std::size_t i = 0; i < expected.size(); ++i)
+                QCOMPARE(shown[static_cast<qsizetype>(i)], static_cast<int>(expected[i].index));
+        }
+
+        // Lasso (Shift+drag) around the middle of the adapted map: exactly the points inside.
+        auto *adapted = panel.adaptedView();
+        // Whole-pixel corners, as mouse events carry them.
+        const QRectF box(QRect(adapted->width() * 3 / 10, adapted->height() * 3 / 10, adapted->width() * 4 / 10,
+                               adapted->height() * 4 / 10));
+        QSet<int> inside;
+        for (int i = 0; i < adapted->pointCount(); ++i)
+            if (box.contains(adapted->widgetPosition(i)))
+                inside.insert(i);
+        QVERIFY(!inside.isEmpty());
+        QSignalSpy selection(&panel, &ui::EmbeddingsPanel::selectionChanged);
+        QTest::mousePress(adapted, Qt::LeftButton, Qt::ShiftModifier, box.topLeft().toPoint());
+        for (const QPointF &corner : {box.topRight(), box.bottomRight(), box.bottomLeft()})
+            QTest::mouseMove(adapted, corner.toPoint());
+        QTest::mouseRelease(adapted, Qt::LeftButton, Qt::ShiftModifier, box.bottomLeft().toPoint());
+        QCOMPARE(selection.size(), 1);
+        const auto chosen = selection.last().at(0).value<QVector<int>>();
+        QCOMPARE(QSet<int>(chosen.begin(), chosen.end()), inside);
+        QCOMPARE(panel.inspector()->selectionPaths().size(), inside.size());
+
+        // The most-moved list picks its image when clicked.
+        auto *mostMoved = panel.inspector()->findChild<ui::ThumbnailList *>(QStringLiteral("mostMoved"));
+        QVERIFY(mostMoved);
+        QCOMPARE(mostMoved->count(), ui::EmbeddingInspector::kMostMoved);
+        emit mostMoved->itemClicked(mostMoved->item(0));
+        QCOMPARE(picked.last().at(0).toInt(), static_cast<int>(map.mostMoved(1).front()));
+
+        // Linked zoom: a wheel turn on one side zooms the other the same way.
+        const QRectF before = adapted->view();
+        QWheelEvent wheel(QPointF(200, 200), base->mapToGlobal(QPointF(200, 200)), {}, QPoint(0, 240), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(base, &wheel);
+        QVERIFY(base->view().width() < before.width());
+        QCOMPARE(adapted->view(), base->view());
+
+        // Overlay with arrows, colour by cluster and by displacement; a non-blank screenshot.
+        panel.setLayoutMode(ui::EmbeddingsPanel::Layout::Overlay);
+        panel.setColouring(ui::EmbeddingsPanel::Colouring::Displacement);
+        panel.setColouring(ui::EmbeddingsPanel::Colouring::Cluster);
+        QTest::qWait(50);
+        const QImage shot = panel.grab().toImage();
+        QSet<QRgb> colours;
+        for (int y = 0; y < shot.height(); y += 3)
+            for (int x = 0; x < shot.width(); x += 3)
+                colours.insert(shot.pixel(x, y));
+        QVERIFY2(colours.size() > 30, qPrintable(QString::number(colours.size())));
+        shot.save(path("embeddings-tab.png"));
+
+        // Exports: a PNG of the view and the points as CSV (header and one row per image).
+        QString error;
+        QVERIFY2(panel.exportPng(path("view.png"), &error), qPrintable(error));
+        QVERIFY(!QImage(path("view.png")).isNull());
+        QVERIFY2(panel.exportCsv(path("points.csv"), &error), qPrintable(error));
+        QFile csv(path("points.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const auto rows = csv.readAll().trimmed().split('\n');
+        QCOMPARE(rows.size(), 121);
+        QCOMPARE(rows.front(), QByteArray("path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement"));
+        QVERIFY(!panel.exportCsv(path("no-such-folder/points.csv"), &error)); // a clear error, no crash
+        QVERIFY(!error.isEmpty());
+    }
+
+    void cancelKeepsThePreviousMap()
+    {
+        ui::EmbeddingsPanel panel;
+        panel.setSource(source());
+        QVERIFY(computeAndWait(panel));
+        QSignalSpy done(&panel, &ui::EmbeddingsPanel::computed);
+        panel.setMethod(core::EmbedMethod::Tsne);
+        panel.compute();
+        QVERIFY(panel.isComputing());
+        panel.cancel();
+        QVERIFY(QTest::qWaitFor([&] { return !panel.isComputing(); }, 60000));
+        QVERIFY(done.isEmpty());
+        QCOMPARE(panel.map().size(), 120);
+    }
+
+    void badSourceIsAClearError()
+    {
+        ui::EmbeddingsPanel panel;
+        panel.setSource({path("tiny.safetensors"), {}, path("no-such-folder"), {}});
+        QSignalSpy failed(&panel, &ui::EmbeddingsPanel::computeFailed);
+        panel.compute();
+        QVERIFY(failed.wait(30000));
+        QVERIFY(failed.last().at(0).toString().contains("no-such-folder"));
+        QVERIFY(panel.map().empty());
+    }
+
+    void twentyThousandPointsHitTestExactly()
+    {
+        std::mt19937 rng(5);
+        std::normal_distribution<float> normal;
+        const int n = 20000;
+        std::vector<float> positions(2 * n);
+        for (auto &v : positions)
+            v = normal(rng) * 10;
+        ui::EmbeddingScatter scatter;
+        scatter.resize(900, 700);
+        scatter.setPoints(positions, std::vector<QRgb>(n, 0xff1e88e5));
+        scatter.setArrowOrigins(std::vector<float>(positions.rbegin(), positions.rend()));
+        QElapsedTimer timer;
+        timer.start();
+        const QImage image = scatter.renderToImage();
+        const double drawMs = timer.nsecsElapsed() / 1e6;
+        QVERIFY(!image.isNull());
+        timer.restart();
+        int exact = 0;
+        for (int i = 0; i < n; i += 97) {
+            const int hit = scatter.pointAt(scatter.widgetPosition(i), 6);
+            QVERIFY(hit >= 0);
+            exact += QLineF(scatter.widgetPosition(hit), scatter.widgetPosition(i)).length() < 1e-9 ? 1 : 0;
+        }
+        const double hitUs = timer.nsecsElapsed() / 1e3 / (n / 97 + 1);
+        QCOMPARE(exact, n / 97 + 1);
+        qInfo("20k points with arrows: draw %.1f ms, hit test %.1f us (not asserted)", drawMs, hitUs);
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_MAIN(TestEmbeddingsPanel)
+#include "tst_embeddingspanel.moc"

@@ -1,0 +1,357 @@
+// The workbench window offscreen, on a tiny real session (a tiny ViT, Fashion-MNIST images):
+// session files round-trip and invalid ones are refused, the folder scan counts bad files, the
+// window says once that it is ready to start, the GUI thread stays responsive while a run
+// trains, a screenshot during training is not blank, the result card fills in, and both export
+// buttons write folders core loads back.
+#include "setup/backbonepanel.h"
+#include "upstep/common/hardware.h"
+#include "monitor/curvespanel.h"
+#include "monitor/liveplot.h"
+#include "setup/hyperparameterform.h"
+#include "window/mainwindow.h"
+#include "models/adapterfile.h"
+#include "models/backboneloader.h"
+#include "monitor/resultcard.h"
+#include "monitor/runcontrolbar.h"
+#include "window/sessionfiles.h"
+#include "setup/setuppanel.h"
+#include "setup/targetfolderpanel.h"
+#include "thumbnails/thumbnailgrid.h"
+#include "tasks/trainingsession.h"
+
+#include "fixtures.h"
+#include "testdata.h"
+
+#include <QElapsedTimer>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+using namespace upstep;
+namespace fs = std::filesystem;
+
+class TestWorkbench : public QObject {
+    Q_OBJECT
+
+    fs::path root() const { return m_dir.path().toStdString(); }
+    QString path(const std::string &name) const { return QString::fromStdString((root() / name).string()); }
+
+    core::TrainConfig tinySession(std::int64_t steps) const
+    {
+        auto c = test::tinyTrainConfig(root(), steps);
+        c.targetTest = (root() / "test").string();
+        c.checkpointEvery = 0;
+        c.workers = 1;
+        c.seed = 5;
+        return c;
+    }
+
+    /// The backbone is checked, the folder scanned and the session's runs listed: Start is possible.
+    static void waitUntilReady(ui::MainWindow &window)
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(window.isReady(), 60000);
+        QVERIFY(window.controls()->startButton()->isEnabled());
+    }
+
+    /// Distinct colours in a sample of the image: a blank or single-colour grab has very few.
+    static int colourCount(const QImage &image)
+    {
+        std::set<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 3)
+            for (int x = 0; x < image.width(); x += 3)
+                colours.insert(image.pixel(x, y));
+        return static_cast<int>(colours.size());
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("UpStepTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_workbench"));
+        QSettings().clear();
+        QSettings().setValue(QStringLiteral("runsFolder"), path("runs"));
+        // One torch thread and one loader thread leave the second core to the GUI thread, which is
+        // what the responsiveness probe measures (not the machine's scheduling of 2 cores).
+        core::setComputeThreads(1);
+        test::writeTinyVit(root() / "tiny.safetensors");
+        test::importFashionSubset(root() / "target", "train", 96);
+        test::importFashionSubset(root() / "test", "t10k", 60);
+    }
+
+    void sessionFileRoundTrip()
+    {
+        ui::MainWindow window;
+        auto config = tinySession(50);
+        config.loraRank = 4;
+        config.cvrLambda = 3;
+        config.gate = core::GatePolicy::None;
+        config.offline = core::OfflineStream::Shared;
+        config.learningRate = 0.002;
+        window.loadConfig(config);
+        const auto file = path("session.json");
+        QVERIFY(window.saveSessionTo(file));
+
+        const auto loaded = core::loadTrainConfig(file.toStdString()); // the CLI's reader
+        QCOMPARE(loaded.loraRank, 4);
+        QCOMPARE(loaded.cvrLambda, 3.0);
+        QCOMPARE(loaded.gate, core::GatePolicy::None);
+        QCOMPARE(loaded.offline, core::OfflineStream::Shared);
+        QCOMPARE(loaded.steps, std::int64_t{50});
+        QCOMPARE(loaded.learningRate, 0.002);
+        QCOMPARE(loaded.prototypes, 32); // a field the form does not show survives
+        QCOMPARE(loaded.targetTest, config.targetTest);
+
+        ui::MainWindow reopened;
+        QVERIFY(reopened.openSession(file));
+        const auto shown = reopened.setup()->config();
+        QCOMPARE(nlohmann::json(core::trainConfigToJson(shown)), nlohmann::json(core::trainConfigToJson(loaded)));
+    }
+
+    void invalidSessionsAreRefused_data()
+    {
+        // A valid session with one field spoiled, or a file that is not JSON at all.
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("mentions");
+        QTest::addRow("rank 0") << "lora_rank" << "0" << "rank";
+        QTest::addRow("unknown key") << "lora_rnak" << "8" << "lora_rnak";
+        QTest::addRow("wrong type") << "steps" << R"("many")" << "steps";
+        QTest::addRow("bad gate") << "gate" << R"("sometimes")" << "gate";
+        QTest::addRow("negative lr") << "learning_rate" << "-1" << "learning";
+        QTest::addRow("not json") << QString() << QString() << "session";
+    }
+
+    void invalidSessionsAreRefused()
+    {
+        QFETCH(QString, key);
+        QFETCH(QString, value);
+        QFETCH(QString, mentions);
+        ui::MainWindow window;
+        window.loadConfig(tinySession(50));
+        const auto before = core::trainConfigToJson(window.setup()->config());
+        auto json = before;
+        std::string content = "{ lora_rank: 8";
+        if (!key.isEmpty()) {
+            json[key.toStdString()] = nlohmann::json::parse(value.toStdString());
+            content = json.dump();
+        }
+        const auto file = path("bad-session.json");
+        test::writeBytes(file.toStdString(), content);
+        QSignalSpy errors(&window, &ui::MainWindow::errorShown);
+        QVERIFY(!window.openSession(file));
+        QCOMPARE(errors.count(), 1);
+        QVERIFY2(errors.at(0).at(0).toString().contains(mentions, Qt::CaseInsensitive),
+                 qPrintable(errors.at(0).at(0).toString()));
+        QCOMPARE(core::trainConfigToJson(window.setup()->config()), before); // nothing changed
+    }
+
+    void fieldsRefuseInvalidValues()
+    {
+        ui::HyperparameterForm form;
+        auto *rank = form.findChild<QSpinBox *>(QStringLiteral("loraRank"));
+        QVERIFY(rank);
+        QCOMPARE(rank->minimum(), 1);
+        rank->setValue(0);
+        QCOMPARE(rank->value(), 1);
+        rank->findChild<QLineEdit *>()->selectAll();
+        QTest::keyClicks(rank, QStringLiteral("-5"));
+        QTest::keyClick(rank, Qt::Key_Enter);
+        QVERIFY(rank->value() >= 1);
+        QCOMPARE(form.config().loraRank, rank->value());
+
+        auto config = tinySession(10);
+        config.loraRank = 100000; // out of range on load: clamped to the field's limit
+        form.setConfig(config);
+        QVERIFY(form.config().loraRank <= 256);
+        core::validateTrainConfig(form.config()); // what the form produces is always valid
+    }
+
+    void folderScanCountsBadFiles()
+    {
+        const auto folder = root() / "mixed";
+        fs::create_directories(folder);
+        int copied = 0;
+        for (const auto &entry : fs::recursive_directory_iterator(root() / "test")) {
+            if (entry.is_regular_file() && copied < 5)
+                fs::copy_file(entry.path(), folder / ("ok-" + std::to_string(copied++) + ".png"));
+        }
+        test::writeBytes(folder / "notes.txt", "not an image");
+        test::writeBytes(folder / "empty.png", "");
+        test::writeBytes(folder / "garbage.png", std::string(256, 'x'));
+
+        ui::TargetFolderPanel panel;
+        QSignalSpy finished(&panel, &ui::TargetFolderPanel::scanFinished);
+        panel.setFolder(QString::fromStdString(folder.string()));
+        QVERIFY(finished.wait(30000));
+        QVERIFY(panel.isUsable());
+        QCOMPARE(panel.imageCount(), qint64{5});
+        QCOMPARE(panel.unreadable().size(), std::size_t{3});
+        std::set<std::string> reasons;
+        for (const auto &skipped : panel.unreadable())
+            reasons.insert(skipped.path.filename().string() + ": " + skipped.reason);
+        QVERIFY(reasons.count("notes.txt: not an image file type"));
+        QVERIFY(reasons.count("empty.png: empty file"));
+        QVERIFY(reasons.count("garbage.png: content is not a known image format (corrupt or misnamed)"));
+        QVERIFY(panel.statusText().contains(QStringLiteral("5 images")));
+        QCOMPARE(panel.grid()->model()->rowCount(), 5);
+    }
+
+    void backboneCheckRejectsNonModel()
+    {
+        ui::BackbonePanel panel;
+        QSignalSpy checked(&panel, &ui::BackbonePanel::checked);
+        test::writeBytes(root() / "not-a-model.safetensors", "definitely not safetensors");
+        panel.setFile(path("not-a-model.safetensors"));
+        QVERIFY(checked.wait(30000));
+        QCOMPARE(checked.last().at(0).toBool(), false);
+        QVERIFY(panel.statusText().contains(QStringLiteral("Not a supported model")));
+        panel.setFile(path("tiny.safetensors"));
+        QVERIFY(checked.wait(30000));
+        QCOMPARE(checked.last().at(0).toBool(), true);
+        QVERIFY(panel.summary()->parameters > 0);
+    }
+
+    void readyOnceInputsAreChecked()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::ready);
+        window.loadConfig(tinySession(10));
+        QVERIFY(!window.isReady()); // the backbone check and the folder scan run in the background
+        QVERIFY(ready.wait(60000));
+        QCOMPARE(ready.count(), 1);
+        QVERIFY(window.isReady());
+        QVERIFY(!window.setup()->isBusy());
+        QVERIFY(!window.isListingRuns());
+        QVERIFY(window.controls()->startButton()->isEnabled());
+
+        // Checking the inputs again does not emit it a second time.
+        QSignalSpy scanned(window.setup()->target(), &ui::TargetFolderPanel::scanFinished);
+        window.setup()->target()->setFolder(path("test"));
+        QVERIFY(scanned.wait(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isListingRuns(), 30000);
+        QCOMPARE(ready.count(), 1);
+        QVERIFY(window.isReady());
+    }
+
+    void trainsResponsivelyShowsResultsAndExports()
+    {
+        ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        window.loadConfig(tinySession(60));
+        waitUntilReady(window);
+
+        // Probe the GUI thread every 10 ms for the whole run: the longest gap between two ticks.
+        QElapsedTimer sinceTick;
+        qint64 worstGap = 0;
+        QTimer probe;
+        probe.setInterval(10);
+        QString worstWhen; // what the window was doing when the longest gap ended
+        connect(&probe, &QTimer::timeout, this, [&] {
+            const auto gap = sinceTick.restart();
+            if (gap > worstGap) {
+                worstGap = gap;
+                worstWhen = QStringLiteral("%1, %2 records, result card %3")
+                                .arg(ui::appStateName(window.state()))
+                                .arg(window.curves()->recordCount())
+                                .arg(window.resultCard()->isVisible() ? "shown" : "hidden");
+            }
+        });
+        QSignalSpy finished(&window, &ui::MainWindow::runFinished);
+        sinceTick.start();
+        probe.start();
+        window.startRun();
+        QCOMPARE(window.state(), ui::AppState::Training);
+        QTRY_VERIFY_WITH_TIMEOUT(window.curves()->recordCount() >= 3, 60000);
+
+        QVERIFY(window.curves()->redrawCount() > 0);
+        QVERIFY(window.curves()->redrawCount() <= window.curves()->recordCount() + 2); // coalesced, not per point
+
+        QVERIFY(finished.wait(180000));
+        probe.stop();
+        double replot = 0;
+        for (auto *plot : window.curves()->plots())
+            replot = std::max(replot, plot->replotTime(true));
+        qInfo("GUI thread: longest gap between 10 ms probe ticks while training: %lld ms (%s); mean replot of the "
+              "slowest plot %.1f ms, %d redraws for %d records",
+              worstGap, qPrintable(worstWhen), replot, window.curves()->redrawCount(), window.curves()->recordCount());
+        QVERIFY2(worstGap < 50, qPrintable(QStringLiteral("GUI thread stalled for %1 ms").arg(worstGap)));
+
+        QCOMPARE(window.state(), ui::AppState::Idle);
+        QVERIFY(window.resultCard()->isVisible());
+        QVERIFY(window.resultCard()->figure(QStringLiteral("Target gain (kNN)")).endsWith(QStringLiteral("pts")));
+        QCOMPARE(window.resultCard()->figure(QStringLiteral("Back-prop skipped")), QStringLiteral("50 %"));
+        const auto run = fs::path(window.lastRunDir().toStdString());
+        QVERIFY(fs::exists(run / "eval.json"));
+        QVERIFY(window.controls()->exportAdapterButton()->isEnabled());
+
+        // A plot's data as CSV (one row per record, a column per series) and the plot as PNG and PDF.
+        auto *loss = window.curves()->plots().front();
+        QVERIFY(loss->exportCsv(path("loss.csv")));
+        const auto csv = QString::fromStdString(test::readBytes(root() / "loss.csv")).trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(csv.front(), QStringLiteral("step,total,cluster,CVR"));
+        QCOMPARE(csv.size(), window.curves()->recordCount()); // step 0 has no loss yet: header replaces it
+        QVERIFY(loss->exportImage(path("loss.png")) && QImage(path("loss.png")).width() > 0);
+        QVERIFY(loss->exportImage(path("loss.pdf")) && fs::file_size(root() / "loss.pdf") > 1000);
+
+        QSignalSpy exported(&window, &ui::MainWindow::exportFinished);
+        window.startExport(false, path("export-peft"), false);
+        QCOMPARE(window.state(), ui::AppState::Exporting);
+        QVERIFY(!window.controls()->startButton()->isEnabled()); // nothing clickable that would do nothing
+        QVERIFY(exported.wait(60000));
+        QVERIFY2(exported.last().at(0).toBool(), qPrintable(exported.last().at(1).toString()));
+        const auto adapter = core::loadAdapter(root() / "export-peft"); // core's loader accepts it
+        QCOMPARE(adapter.info.rank, 8);
+
+        window.startExport(true, path("export-merged"), false);
+        QVERIFY(exported.wait(60000));
+        QVERIFY2(exported.last().at(0).toBool(), qPrintable(exported.last().at(1).toString()));
+        const auto merged = core::loadBackbone(root() / "export-merged" / "model.safetensors");
+        QVERIFY(merged.model);
+
+        // A second export to the same folder without overwrite is refused and keeps the first.
+        window.startExport(false, path("export-peft"), false);
+        QVERIFY(exported.wait(60000));
+        QVERIFY(!exported.last().at(0).toBool());
+        QVERIFY(fs::exists(root() / "export-peft" / "adapter_model.safetensors"));
+    }
+
+    void screenshotDuringTraining()
+    {
+        // Its own run: a full-window grab repaints every widget, which the probe above must not see.
+        ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        window.loadConfig(tinySession(400));
+        waitUntilReady(window);
+        QSignalSpy finished(&window, &ui::MainWindow::runFinished);
+        window.startRun();
+        QTRY_VERIFY_WITH_TIMEOUT(window.curves()->recordCount() >= 3, 60000);
+        QCOMPARE(window.state(), ui::AppState::Training);
+        const auto shot = window.grab().toImage();
+        const auto shotFile = path("workbench-training.png");
+        QVERIFY(shot.save(shotFile));
+        QVERIFY(QImage(shotFile).size() == shot.size());
+        QVERIFY2(colourCount(shot) > 40, "the window grab looks blank");
+        window.stopRun();
+        QVERIFY(finished.wait(60000));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_MAIN(TestWorkbench)
+#include "tst_workbench.moc"

@@ -1,0 +1,437 @@
+#include "embeddings/embeddingspanel.h"
+
+#include "widgets/choicebox.h"
+#include "tasks/backgroundtask.h"
+#include "embeddings/embeddinginspector.h"
+#include "embeddings/embeddingscatter.h"
+#include "widgets/palette.h"
+#include "thumbnails/thumbnailcache.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace upstep::ui {
+
+namespace {
+
+QString swatch(const QColor &colour, const QString &text)
+{
+    return QStringLiteral("<span style='color:%1'>&#9632;</span>&nbsp;%2").arg(colour.name(), text.toHtmlEscaped());
+}
+
+} // namespace
+
+EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
+    : QWidget(parent), m_thumbnails(new ThumbnailCache(96, this)), m_method(new QComboBox), m_layout(new QComboBox),
+      m_colouring(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton), m_cancel(new QPushButton(tr("Cancel"))),
+      m_exportPng(new QPushButton(tr("Export PNG…"))), m_exportCsv(new QPushButton(tr("Export CSV…"))),
+      m_progress(new QProgressBar), m_status(new QLabel), m_legend(new QLabel), m_quality(new QLabel),
+      m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel), m_hoverText(new QLabel), m_views(new QStackedWidget), m_viewArea(new QWidget),
+      m_baseView(new EmbeddingScatter), m_adaptedView(new EmbeddingScatter), m_overlayView(new EmbeddingScatter),
+      m_inspector(new EmbeddingInspector(m_thumbnails))
+{
+    auto *sideBySide = new QSplitter(Qt::Horizontal);
+    sideBySide->addWidget(m_baseView);
+    sideBySide->addWidget(m_adaptedView);
+    m_views->addWidget(sideBySide);
+    m_views->addWidget(m_overlayView);
+    m_baseView->setTitle(tr("Base model"));
+    m_adaptedView->setTitle(tr("Adapted"));
+    m_overlayView->setTitle(tr("Overlay: adapted positions, arrows from base"));
+
+    m_legend->setWordWrap(true);
+    m_quality->setWordWrap(true);
+    m_quality->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *viewLayout = new QVBoxLayout(m_viewArea);
+    viewLayout->setContentsMargins(0, 0, 0, 0);
+    viewLayout->addWidget(m_views, 1);
+    viewLayout->addWidget(m_legend);
+    viewLayout->addWidget(m_quality);
+
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->addWidget(m_viewArea);
+    split->addWidget(m_inspector);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(buildToolRow());
+    layout->addWidget(split, 1);
+
+    // The hover card floats over the maps; it never takes the mouse, so hovering continues below it.
+    m_hoverCard->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_hoverCard->setAutoFillBackground(true);
+    m_hoverCard->setFrameShape(QFrame::Box);
+    m_hoverImage->setFixedSize(m_thumbnails->side(), m_thumbnails->side());
+    m_hoverImage->setAlignment(Qt::AlignCenter);
+    m_hoverText->setMaximumWidth(360);
+    m_hoverText->setWordWrap(true);
+    auto *card = new QVBoxLayout(m_hoverCard);
+    card->setContentsMargins(4, 4, 4, 4);
+    card->addWidget(m_hoverImage, 0, Qt::AlignHCenter);
+    card->addWidget(m_hoverText);
+    m_hoverCard->hide();
+
+    // Linked zoom: each side follows the other (setView does not re-emit, so no loop).
+    connect(m_baseView, &EmbeddingScatter::viewChanged, m_adaptedView, &EmbeddingScatter::setView);
+    connect(m_adaptedView, &EmbeddingScatter::viewChanged, m_baseView, &EmbeddingScatter::setView);
+    for (auto *view : {m_baseView, m_adaptedView, m_overlayView}) {
+        connect(view, &EmbeddingScatter::hovered, this, &EmbeddingsPanel::showHover);
+        connect(view, &EmbeddingScatter::clicked, this, &EmbeddingsPanel::pick);
+        connect(view, &EmbeddingScatter::selected, this, &EmbeddingsPanel::select);
+    }
+    connect(m_inspector, &EmbeddingInspector::imageActivated, this, &EmbeddingsPanel::pick);
+    connect(m_thumbnails, &ThumbnailCache::ready, this, [this](const QString &path) {
+        if (m_hovered >= 0 && path == QString::fromStdString(m_map.paths()[static_cast<std::size_t>(m_hovered)]))
+            m_hoverImage->setPixmap(ThumbnailCache::enlarged(m_thumbnails->image(path), m_thumbnails->side()));
+    });
+    showMap({});
+    setStatus(tr("Choose a backbone and a target folder in the set-up panel, then compute a map."));
+}
+
+EmbeddingsPanel::~EmbeddingsPanel() = default;
+
+QWidget *EmbeddingsPanel::buildToolRow()
+{
+    addChoiceItems<core::EmbedMethod>(m_method, {{core::EmbedMethod::Pca, tr("PCA (exact, fast)")},
+                                                 {core::EmbedMethod::Tsne, tr("t-SNE (Barnes-Hut)")}});
+    m_method->setToolTip(tr("PCA is fitted on the base features and projects both; t-SNE makes one joint map of "
+                            "base and adapted features"));
+    m_maxImages->setRange(0, 10'000'000);
+    m_maxImages->setSingleStep(1000);
+    m_maxImages->setValue(10000);
+    m_maxImages->setSpecialValueText(tr("all images"));
+    m_maxImages->setSuffix(tr(" images"));
+    m_maxImages->setToolTip(tr("A seeded subset of the folder; 0 maps every image (t-SNE of 20k images takes minutes "
+                               "on two cores)"));
+    m_layout->addItem(tr("Side by side"));
+    m_layout->addItem(tr("Overlay with arrows"));
+    m_colouring->addItem(tr("Colour by label"));
+    m_colouring->addItem(tr("Colour by cluster"));
+    m_colouring->addItem(tr("Colour by displacement"));
+    m_cancel->setEnabled(false);
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setMaximumWidth(220);
+    m_progress->setTextVisible(true);
+
+    connect(m_compute, &QPushButton::clicked, this, &EmbeddingsPanel::compute);
+    connect(m_cancel, &QPushButton::clicked, this, &EmbeddingsPanel::cancel);
+    connect(m_layout, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setLayoutMode(i == 0 ? Layout::SideBySide : Layout::Overlay); });
+    connect(m_colouring, &QComboBox::currentIndexChanged, this, [this](int) { recolour(); });
+    connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(true); });
+    connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportWithDialog(false); });
+
+    // Two rows, so the tab never asks for more width than the window's right side has: what to
+    // compute (and its progress), then how to show it.
+    auto *row = new QWidget;
+    auto *rows = new QVBoxLayout(row);
+    rows->setContentsMargins(0, 0, 0, 0);
+    auto *computeRow = new QHBoxLayout;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_method, m_maxImages, m_compute, m_cancel, m_progress})
+        computeRow->addWidget(w);
+    computeRow->addWidget(m_status, 1);
+    auto *viewRow = new QHBoxLayout;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring})
+        viewRow->addWidget(w);
+    viewRow->addStretch(1);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_exportPng, m_exportCsv})
+        viewRow->addWidget(w);
+    rows->addLayout(computeRow);
+    rows->addLayout(viewRow);
+    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_status->setWordWrap(true);
+    updateComputeButton();
+    return row;
+}
+
+void EmbeddingsPanel::setSource(const EmbeddingSource &source)
+{
+    m_source = source;
+    updateComputeButton();
+}
+
+void EmbeddingsPanel::setMethod(core::EmbedMethod method) { selectChoice(m_method, method); }
+
+void EmbeddingsPanel::setMaxImages(int images) { m_maxImages->setValue(images); }
+
+void EmbeddingsPanel::updateComputeButton()
+{
+    const bool ready = !m_source.weights.isEmpty() && !m_source.data.isEmpty();
+    m_compute->setText(m_source.adapter.isEmpty() ? tr("Map the base model")
+                       : m_map.hasAdapter()       ? tr("Refresh with the current adapter")
+                                                  : tr("Map base and adapted"));
+    m_compute->setEnabled(ready && !isComputing());
+    m_compute->setToolTip(ready ? tr("Images: %1\nAdapter: %2")
+                                      .arg(m_source.data, m_source.adapter.isEmpty() ? tr("none yet (base model alone)")
+                                                                                     : m_source.adapter)
+                                : tr("Choose a backbone and a target folder first"));
+}
+
+bool EmbeddingsPanel::isComputing() const { return m_task && m_task->isRunning(); }
+
+void EmbeddingsPanel::compute()
+{
+    if (m_source.weights.isEmpty() || m_source.data.isEmpty() || isComputing())
+        return;
+    core::EmbedJob job;
+    job.weights = m_source.weights.toStdString();
+    job.arch = m_source.arch.toStdString();
+    job.adapter = m_source.adapter.toStdString();
+    job.data = m_source.data.toStdString();
+    job.method = selectedChoice<core::EmbedMethod>(m_method);
+    job.maxImages = m_maxImages->value();
+    auto *task = new BackgroundTask(tr("Computing the embedding map"), [job](const core::ProgressSink &progress, core::StopFlag stop) {
+        return QVariant::fromValue(core::runEmbedding(job, progress, stop));
+    }, this);
+    m_task = task;
+    connect(task, &BackgroundTask::progressed, this, [this](const core::Progress &p) {
+        m_progress->setRange(0, p.total > 0 ? 1000 : 0);
+        if (p.total > 0)
+            m_progress->setValue(static_cast<int>(1000 * p.done / p.total));
+        m_progress->setFormat(QString::fromStdString(p.stage) + (p.total > 0 ? QStringLiteral(" %p%") : QString()));
+    });
+    connect(task, &BackgroundTask::succeeded, this, [this](const QVariant &result) {
+        showMap(result.value<core::EmbeddingMap>());
+        emit computed();
+    });
+    connect(task, &BackgroundTask::failed, this, [this, task](const TaskError &error) {
+        const QString message = task->isCancelled() ? tr("Cancelled; the previous map stays.") : error.message;
+        setStatus(message, !task->isCancelled());
+        if (!task->isCancelled())
+            emit computeFailed(message);
+    });
+    connect(task, &BackgroundTask::finished, this, [this, task] {
+        task->deleteLater();
+        m_cancel->setEnabled(false);
+        m_progress->setRange(0, 1);
+        m_progress->setValue(0);
+        m_progress->setFormat(QString());
+        updateComputeButton();
+    });
+    m_cancel->setEnabled(true);
+    setStatus(tr("Computing %1 map…").arg(m_method->currentText()));
+    task->start();
+    updateComputeButton();
+}
+
+void EmbeddingsPanel::cancel()
+{
+    if (m_task)
+        m_task->cancel();
+}
+
+void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
+{
+    m_map = map;
+    m_picked = m_hovered = -1;
+    m_hoverCard->hide();
+    m_baseView->setPoints(m_map.basePositions(), {});
+    m_adaptedView->setPoints(m_map.hasAdapter() ? m_map.adaptedPositions() : std::vector<float>{}, {});
+    m_overlayView->setPoints(m_map.adaptedPositions(), {});
+    m_overlayView->setArrowOrigins(m_map.hasAdapter() ? m_map.basePositions() : std::vector<float>{});
+    m_adaptedView->setVisible(m_map.hasAdapter() || m_map.empty());
+    m_adaptedView->setView(m_baseView->view()); // one scale for both halves from the start
+    m_inspector->setMap(&m_map);
+    m_colouring->setItemData(1, m_map.clusterCount() > 0 ? QVariant() : QVariant(0), Qt::UserRole - 1);
+    m_colouring->setItemData(2, m_map.hasAdapter() ? QVariant() : QVariant(0), Qt::UserRole - 1);
+    if ((m_colouring->currentIndex() == 1 && m_map.clusterCount() == 0) ||
+        (m_colouring->currentIndex() == 2 && !m_map.hasAdapter()))
+        m_colouring->setCurrentIndex(0);
+    m_layout->setEnabled(m_map.hasAdapter());
+    if (!m_map.hasAdapter())
+        setLayoutMode(Layout::SideBySide);
+    m_exportPng->setEnabled(!m_map.empty());
+    m_exportCsv->setEnabled(!m_map.empty());
+    recolour();
+
+    if (m_map.empty()) {
+        m_quality->clear();
+    } else {
+        const int k = m_map.qualityNeighbours();
+        QString quality = tr("%1 images · trustworthiness@%2: base %3").arg(m_map.size()).arg(k).arg(m_map.baseTrustworthiness(), 0, 'f', 3);
+        if (m_map.hasAdapter())
+            quality += tr(", adapted %1").arg(m_map.adaptedTrustworthiness(), 0, 'f', 3);
+        if (m_map.baseLabelAgreement() >= 0) {
+            quality += tr(" · kNN label agreement in the map: base %1").arg(m_map.baseLabelAgreement(), 0, 'f', 3);
+            if (m_map.hasAdapter())
+                quality += tr(", adapted %1").arg(m_map.adaptedLabelAgreement(), 0, 'f', 3);
+        }
+        if (m_map.clusterCount() > 0) {
+            const auto sizes = m_map.clusterSizes();
+            quality += tr(" · %1 of %2 clusters hold images, largest %3")
+                           .arg(std::count_if(sizes.begin(), sizes.end(), [](auto s) { return s > 0; }))
+                           .arg(m_map.clusterCount())
+                           .arg(*std::max_element(sizes.begin(), sizes.end()));
+        }
+        m_quality->setText(quality);
+        setStatus(tr("Features %1 s, map %2 s%3")
+                      .arg(m_map.featureSeconds(), 0, 'f', 1)
+                      .arg(m_map.projectionSeconds(), 0, 'f', 1)
+                      .arg(m_map.adapterStep() >= 0 ? tr("; adapter: the run's checkpoint at step %1").arg(m_map.adapterStep())
+                           : m_map.hasAdapter()     ? tr("; adapter: %1").arg(QFileInfo(m_source.adapter).fileName())
+                                                    : tr("; base model alone (no adapter yet)")));
+    }
+    m_baseView->setTitle(m_map.hasAdapter() ? tr("Base model") : tr("Base model (no adapter yet)"));
+    updateComputeButton();
+}
+
+void EmbeddingsPanel::setLayoutMode(Layout layout)
+{
+    m_views->setCurrentIndex(layout == Layout::SideBySide ? 0 : 1);
+    const QSignalBlocker block(m_layout);
+    m_layout->setCurrentIndex(layout == Layout::SideBySide ? 0 : 1);
+}
+
+void EmbeddingsPanel::setColouring(Colouring colouring) { m_colouring->setCurrentIndex(static_cast<int>(colouring)); }
+
+void EmbeddingsPanel::recolour()
+{
+    const auto n = static_cast<std::size_t>(m_map.size());
+    std::vector<QRgb> colours(n, palette::kAdapted.rgb());
+    const auto colouring = static_cast<Colouring>(m_colouring->currentIndex());
+    if (colouring == Colouring::Displacement && n > 0) {
+        // Scaled to the 99th percentile, so one far outlier does not turn every other point dark.
+        auto sorted = m_map.displacement();
+        std::sort(sorted.begin(), sorted.end());
+        const float top = std::max(sorted[static_cast<std::size_t>(0.99 * static_cast<double>(n - 1))], 1e-12f);
+        for (std::size_t i = 0; i < n; ++i)
+            colours[i] = palette::sequential(m_map.displacement()[i] / top).rgb();
+    } else if (colouring == Colouring::Cluster && !m_map.clusters().empty()) {
+        for (std::size_t i = 0; i < n; ++i)
+            colours[i] = palette::categorical(m_map.clusters()[i]).rgb();
+    } else if (!m_map.classNames().empty()) {
+        for (std::size_t i = 0; i < n; ++i)
+            colours[i] = palette::categorical(m_map.labels()[i]).rgb();
+    }
+    m_baseView->setColours(colours);
+    m_adaptedView->setColours(colours);
+    m_overlayView->setColours(colours);
+    updateLegend();
+}
+
+void EmbeddingsPanel::updateLegend()
+{
+    const auto colouring = static_cast<Colouring>(m_colouring->currentIndex());
+    QStringList items;
+    if (m_map.empty()) {
+    } else if (colouring == Colouring::Displacement) {
+        items << swatch(palette::sequential(0), tr("unmoved")) << swatch(palette::sequential(0.5), tr("median"))
+              << swatch(palette::sequential(1), tr("most moved (99th percentile and above)"));
+    } else if (colouring == Colouring::Cluster) {
+        items << tr("%1 clusters of the run's prototypes; colours repeat every 20, hover names the cluster")
+                     .arg(m_map.clusterCount());
+    } else if (m_map.classNames().empty()) {
+        items << tr("No labels: the folder has no class sub-folders");
+    } else {
+        for (std::size_t c = 0; c < m_map.classNames().size(); ++c)
+            items << swatch(palette::categorical(static_cast<int>(c)), QString::fromStdString(m_map.classNames()[c]));
+    }
+    m_legend->setText(items.join(QStringLiteral("&nbsp;&nbsp; ")));
+}
+
+void EmbeddingsPanel::showHover(int index, const QPoint &globalPosition)
+{
+    m_hovered = index >= 0 && index < m_map.size() ? index : -1;
+    for (auto *view : {m_baseView, m_adaptedView, m_overlayView})
+        view->setEcho(m_hovered);
+    emit hoveredImage(m_hovered);
+    if (m_hovered < 0) {
+        m_hoverCard->hide();
+        return;
+    }
+    const auto path = QString::fromStdString(m_map.paths()[static_cast<std::size_t>(m_hovered)]);
+    const QImage thumbnail = m_thumbnails->image(path);
+    if (thumbnail.isNull())
+        m_hoverImage->setText(tr("loading…"));
+    else
+        m_hoverImage->setPixmap(ThumbnailCache::enlarged(thumbnail, m_thumbnails->side()));
+    m_hoverText->setText(EmbeddingInspector::describe(m_map, m_hovered) + QLatin1Char('\n') + path);
+    m_hoverCard->adjustSize();
+    QPoint at = mapFromGlobal(globalPosition) + QPoint(16, 16);
+    at.setX(std::min(at.x(), width() - m_hoverCard->width()));
+    at.setY(std::min(at.y(), height() - m_hoverCard->height()));
+    m_hoverCard->move(at);
+    m_hoverCard->raise();
+    m_hoverCard->show();
+    setStatus(EmbeddingInspector::describe(m_map, m_hovered) + QStringLiteral(" — ") + path);
+}
+
+void EmbeddingsPanel::pick(int index)
+{
+    m_picked = index >= 0 && index < m_map.size() ? index : -1;
+    m_inspector->showImage(m_picked);
+    m_baseView->setMarks(m_picked, m_inspector->baseNeighbours());
+    m_adaptedView->setMarks(m_picked, m_inspector->adaptedNeighbours());
+    m_overlayView->setMarks(m_picked, m_inspector->adaptedNeighbours());
+    emit picked(m_picked);
+}
+
+void EmbeddingsPanel::select(const QVector<int> &indices)
+{
+    m_inspector->showSelection(indices);
+    for (auto *view : {m_baseView, m_adaptedView, m_overlayView})
+        view->setMarks(-1, indices);
+    setStatus(tr("%n image(s) selected", nullptr, static_cast<int>(indices.size())));
+    emit selectionChanged(indices);
+}
+
+QString EmbeddingsPanel::hoverText() const { return m_hoverCard->isVisible() ? m_hoverText->text() : QString(); }
+
+bool EmbeddingsPanel::exportPng(const QString &file, QString *error)
+{
+    QSaveFile out(file);
+    const QImage image = m_viewArea->grab().toImage();
+    if (out.open(QIODevice::WriteOnly) && image.save(&out, "PNG") && out.commit())
+        return true;
+    if (error)
+        *error = tr("Could not write %1: %2").arg(file, out.errorString());
+    return false;
+}
+
+bool EmbeddingsPanel::exportCsv(const QString &file, QString *error)
+{
+    try {
+        m_map.writeCsv(file.toStdString());
+        return true;
+    } catch (const std::exception &e) {
+        if (error)
+            *error = QString::fromStdString(e.what());
+        return false;
+    }
+}
+
+void EmbeddingsPanel::exportWithDialog(bool png)
+{
+    const QString file = QFileDialog::getSaveFileName(this, png ? tr("Export the view") : tr("Export the points"),
+                                                      png ? QStringLiteral("embedding.png") : QStringLiteral("points.csv"),
+                                                      png ? tr("PNG image (*.png)") : tr("CSV (*.csv)"));
+    if (file.isEmpty())
+        return;
+    QString error;
+    if (png ? exportPng(file, &error) : exportCsv(file, &error))
+        setStatus(tr("Wrote %1").arg(file));
+    else
+        setStatus(error, true);
+}
+
+void EmbeddingsPanel::setStatus(const QString &text, bool error)
+{
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: %1").arg(palette::kBad.name()) : QString());
+}
+
+} // namespace upstep::ui

@@ -1,0 +1,116 @@
+#pragma once
+// The Embeddings tab: the same images before and after adaptation in one aligned 2-D space.
+// A tool row chooses the method (PCA or t-SNE), the number of images, the layout (base | adapted
+// side by side with linked zoom, or one overlay with displacement arrows) and the colouring (by
+// label, by cluster, by displacement). The maps are computed by core in a BackgroundTask with
+// progress and cancel; hovering a point shows its thumbnail and path, clicking shows its
+// neighbours in both feature spaces, a lasso fills an image grid, and the most-moved list picks
+// images. The view exports as PNG, the points as CSV.
+//
+// Before any run the tab maps the base model alone; with a run folder as the source, "Refresh"
+// maps the run's newest checkpoint, also while the run continues.
+//
+// Threading: GUI thread only; the computation runs on the task's thread and comes back queued.
+
+#include "upstep/eval/embedjob.h"
+
+#include <QFrame>
+#include <QPointer>
+#include <QWidget>
+
+class QComboBox;
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+
+namespace upstep::ui {
+
+class BackgroundTask;
+class EmbeddingInspector;
+class EmbeddingScatter;
+class ThumbnailCache;
+
+/// What the tab maps: a base model, optionally a run folder (or adapter), and an image folder.
+struct EmbeddingSource {
+    QString weights, arch, data;
+    QString adapter; ///< run folder, PEFT folder or adapter file; empty: the base model alone
+    bool operator==(const EmbeddingSource &) const = default;
+};
+
+class EmbeddingsPanel : public QWidget {
+    Q_OBJECT
+public:
+    enum class Layout { SideBySide, Overlay };
+    enum class Colouring { Label, Cluster, Displacement };
+
+    explicit EmbeddingsPanel(QWidget *parent = nullptr);
+    ~EmbeddingsPanel() override;
+
+    void setSource(const EmbeddingSource &source);
+    EmbeddingSource source() const { return m_source; }
+    void setMethod(core::EmbedMethod method);
+    void setMaxImages(int images);         ///< 0: every image
+
+    void compute();
+    void cancel();
+    bool isComputing() const;
+    void showMap(const core::EmbeddingMap &map);
+    const core::EmbeddingMap &map() const { return m_map; }
+
+    void setLayoutMode(Layout layout);
+    void setColouring(Colouring colouring);
+    void pick(int index);                       ///< -1 clears
+    void select(const QVector<int> &indices);
+    int pickedIndex() const { return m_picked; }
+
+    /// Writes the visible view (maps, legend and quality line) as PNG, atomically.
+    bool exportPng(const QString &file, QString *error = nullptr);
+    /// Writes the points as core's CSV (path,label,cluster,base_x,...), atomically.
+    bool exportCsv(const QString &file, QString *error = nullptr);
+
+    EmbeddingScatter *baseView() const { return m_baseView; }
+    EmbeddingScatter *adaptedView() const { return m_adaptedView; }
+    EmbeddingScatter *overlayView() const { return m_overlayView; }
+    EmbeddingInspector *inspector() const { return m_inspector; }
+    QWidget *hoverCard() const { return m_hoverCard; }
+    QString hoverText() const; ///< the card's file name and path, empty when hidden
+
+signals:
+    void computed();
+    void computeFailed(const QString &message);
+    void hoveredImage(int index); ///< -1 when no point is under the cursor
+    void picked(int index);
+    void selectionChanged(const QVector<int> &indices);
+
+private:
+    QWidget *buildToolRow();
+    void updateComputeButton();
+    void recolour();
+    void updateLegend();
+    void showHover(int index, const QPoint &globalPosition);
+    void exportWithDialog(bool png);
+    void setStatus(const QString &text, bool error = false);
+
+    ThumbnailCache *m_thumbnails;
+    EmbeddingSource m_source;
+    core::EmbeddingMap m_map;
+    QPointer<BackgroundTask> m_task;
+    int m_picked = -1, m_hovered = -1;
+
+    QComboBox *m_method, *m_layout, *m_colouring;
+    QSpinBox *m_maxImages;
+    QPushButton *m_compute, *m_cancel, *m_exportPng, *m_exportCsv;
+    QProgressBar *m_progress;
+    QLabel *m_status, *m_legend, *m_quality;
+    QFrame *m_hoverCard;
+    QLabel *m_hoverImage, *m_hoverText;
+    QStackedWidget *m_views;
+    QWidget *m_viewArea;
+    EmbeddingScatter *m_baseView, *m_adaptedView, *m_overlayView;
+    EmbeddingInspector *m_inspector;
+};
+
+} // namespace upstep::ui

@@ -1,0 +1,164 @@
+#include "monitor/resultcard.h"
+#include "widgets/choicebox.h"
+
+#include "widgets/palette.h"
+#include "upstep/run/runrecord.h"
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace upstep::ui {
+
+namespace {
+
+enum Figure { kGain, kForgetting, kSkipped, kTrainable, kTime, kFigureCount };
+
+QString points(double fraction)
+{
+    return std::isfinite(fraction) ? QStringLiteral("%1%2 pts").arg(fraction >= 0 ? "+" : "").arg(100 * fraction, 0, 'f', 2)
+                                   : QStringLiteral("–");
+}
+
+QString percent(double fraction)
+{
+    return std::isfinite(fraction) ? QString::number(100 * fraction, 'f', 2) : QStringLiteral("–");
+}
+
+} // namespace
+
+ResultCard::ResultCard(QWidget *parent)
+    : QFrame(parent), m_title(new QLabel(this)), m_table(new QLabel(this)),
+      m_exportAdapter(new QPushButton(tr("Export adapter..."), this)),
+      m_exportMerged(new QPushButton(tr("Export merged weights..."), this))
+{
+    setFrameShape(QFrame::StyledPanel);
+    m_title->setStyleSheet(QStringLiteral("font-weight: bold;"));
+    auto *figures = new QGridLayout;
+    m_figureTitles = {tr("Target gain (kNN)"), tr("Forgetting"), tr("Back-prop skipped"), tr("Trainable"), tr("Time")};
+    for (int i = 0; i < kFigureCount; ++i) {
+        auto *title = new QLabel(m_figureTitles[static_cast<std::size_t>(i)], this);
+        auto *value = new QLabel(QStringLiteral("–"), this);
+        auto *note = new QLabel(this);
+        auto font = value->font();
+        font.setPointSizeF(font.pointSizeF() * 1.8);
+        font.setBold(true);
+        value->setFont(font);
+        note->setStyleSheet(QStringLiteral("color: palette(mid);"));
+        note->setWordWrap(true);
+        figures->addWidget(title, 0, i);
+        figures->addWidget(value, 1, i);
+        figures->addWidget(note, 2, i);
+        m_figures.emplace_back(value, note);
+    }
+    auto *buttons = new QVBoxLayout;
+    buttons->addWidget(m_exportAdapter);
+    buttons->addWidget(m_exportMerged);
+    buttons->addStretch();
+    auto *row = new QHBoxLayout;
+    row->addLayout(figures, 1);
+    row->addSpacing(12);
+    row->addWidget(m_table);
+    row->addSpacing(12);
+    row->addLayout(buttons);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addLayout(row);
+    connect(m_exportAdapter, &QPushButton::clicked, this, [this] { emit exportRequested(false); });
+    connect(m_exportMerged, &QPushButton::clicked, this, [this] { emit exportRequested(true); });
+    clear();
+}
+
+void ResultCard::clear()
+{
+    m_title->setText(tr("No result yet: results appear here when a run ends."));
+    for (int i = 0; i < kFigureCount; ++i)
+        setFigure(i, QStringLiteral("–"), QString());
+    m_table->clear();
+    m_exportAdapter->setEnabled(false);
+    m_exportMerged->setEnabled(false);
+}
+
+QString ResultCard::figure(const QString &title) const
+{
+    for (std::size_t i = 0; i < m_figureTitles.size(); ++i)
+        if (m_figureTitles[i] == title)
+            return m_figures[i].first->text();
+    return {};
+}
+
+void ResultCard::setFigure(int index, const QString &value, const QString &note, const QColor &color)
+{
+    auto [valueLabel, noteLabel] = m_figures[static_cast<std::size_t>(index)];
+    valueLabel->setText(value);
+    valueLabel->setStyleSheet(color.isValid() ? QStringLiteral("color: %1;").arg(color.name()) : QString());
+    noteLabel->setText(note);
+}
+
+void ResultCard::showResult(const QString &runName, const core::TrainSummary &s,
+                            const std::optional<core::EvalReport> &evaluation,
+                            const std::vector<core::MetricsRecord> &metrics)
+{
+    m_title->setText(tr("Run %1: %2, %3 of %4 steps").arg(runName, choiceText(s.status)).arg(s.steps).arg(s.totalSteps));
+
+    const double gain = evaluation ? core::targetGain(*evaluation) : std::nan("");
+    setFigure(kGain, points(gain),
+              evaluation ? tr("adapted %1 % vs base %2 %").arg(percent(evaluation->adapted ? evaluation->adapted->knnTop1 : NAN),
+                                                                percent(evaluation->base.knnTop1))
+                         : tr("give a labeled target test folder"),
+              std::isfinite(gain) ? (gain >= 0 ? palette::kGood : palette::kBad) : QColor());
+
+    double forgetting = evaluation ? core::forgetting(*evaluation) : std::nan("");
+    QString forgettingNote = tr("drop in source top-1 (base head)");
+    if (!std::isfinite(forgetting)) {
+        // Without an evaluation, the live source probe's first and last values tell the same story.
+        double first = NAN, last = NAN;
+        for (const auto &r : metrics)
+            if (std::isfinite(r.sourceProbeTop1)) {
+                if (!std::isfinite(first))
+                    first = r.sourceProbeTop1;
+                last = r.sourceProbeTop1;
+            }
+        forgetting = first - last;
+        forgettingNote = std::isfinite(forgetting) ? tr("live source probe, first to last")
+                                                   : tr("give a labeled source folder");
+    }
+    setFigure(kForgetting, std::isfinite(forgetting) ? QStringLiteral("%1 pts").arg(100 * forgetting, 0, 'f', 2) : QStringLiteral("–"),
+              forgettingNote, std::isfinite(forgetting) ? (forgetting > 0.02 ? palette::kBad : palette::kGood) : QColor());
+
+    const auto iterations = s.keptSteps + s.skippedSteps;
+    setFigure(kSkipped, iterations > 0 ? QStringLiteral("%1 %").arg(100.0 * s.skippedSteps / iterations, 0, 'f', 0) : QStringLiteral("–"),
+              tr("%1 of %2 iterations forward-only").arg(s.skippedSteps).arg(iterations));
+    setFigure(kTrainable,
+              s.totalParameters > 0 ? QStringLiteral("%1 %").arg(100.0 * s.adapterParameters / s.totalParameters, 0, 'f', 2)
+                                    : QStringLiteral("–"),
+              tr("%L1 adapter parameters of %L2").arg(s.adapterParameters).arg(s.totalParameters));
+    const auto seconds = static_cast<qint64>(s.wallSeconds + 0.5);
+    setFigure(kTime, QStringLiteral("%1:%2").arg(seconds / 60).arg(seconds % 60, 2, 10, QLatin1Char('0')),
+              tr("%1 img/s, %2 on %3").arg(s.imagesPerSecond, 0, 'f', 0).arg(QString::fromStdString(s.precision),
+                                                                                 QString::fromStdString(s.device)));
+
+    if (evaluation) {
+        const auto row = [](const QString &name, const QColor &color, const core::ProbeScores &p) {
+            return QStringLiteral("<tr><td style='color:%1'><b>%2</b></td><td align=right>%3</td><td align=right>%4</td></tr>")
+                .arg(color.name(), name, percent(p.knnTop1), percent(p.linearTop1));
+        };
+        QString html = tr("<table cellspacing=4><tr><th></th><th>kNN %</th><th>linear %</th></tr>");
+        html += row(tr("base"), palette::kBase, evaluation->base);
+        if (evaluation->adapted)
+            html += row(tr("adapted"), palette::kAdapted, *evaluation->adapted);
+        if (evaluation->ensemble)
+            html += row(tr("ensemble"), palette::kEnsemble, *evaluation->ensemble);
+        html += QStringLiteral("</table>");
+        m_table->setText(html);
+    } else {
+        m_table->clear();
+    }
+    m_exportAdapter->setEnabled(true);
+    m_exportMerged->setEnabled(true);
+}
+
+} // namespace upstep::ui

@@ -1,0 +1,126 @@
+#include "monitor/runcontrolbar.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStyle>
+
+namespace upstep::ui {
+
+namespace {
+
+QString clock(double seconds)
+{
+    const auto s = static_cast<qint64>(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+} // namespace
+
+RunControlBar::RunControlBar(QWidget *parent)
+    : QWidget(parent), m_start(new QPushButton(tr("Start"), this)), m_pause(new QPushButton(tr("Pause"), this)),
+      m_resume(new QPushButton(tr("Resume"), this)), m_stop(new QPushButton(tr("Stop"), this)),
+      m_exportAdapter(new QPushButton(tr("Export adapter..."), this)),
+      m_exportMerged(new QPushButton(tr("Export merged..."), this)), m_state(new QLabel(this)),
+      m_detail(new QLabel(this)), m_rate(new QLabel(this)), m_progress(new QProgressBar(this))
+{
+    m_start->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    m_pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+    m_resume->setIcon(style()->standardIcon(QStyle::SP_MediaSeekForward));
+    m_stop->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    m_start->setToolTip(tr("Start a new run of this session (Ctrl+R)"));
+    m_pause->setToolTip(tr("Hold the run between iterations (Space)"));
+    m_resume->setToolTip(tr("Continue a paused run, or the last stopped run of this session from its checkpoint"));
+    m_stop->setToolTip(tr("Stop after this iteration and write a checkpoint; Resume continues from it"));
+    m_exportAdapter->setToolTip(tr("Write the adapter as a Hugging Face PEFT folder, verified after writing (Ctrl+E)"));
+    m_exportMerged->setToolTip(tr("Write the base weights with the adapter folded in, in the base file's layout"));
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(true);
+    m_progress->setFormat(QString());
+    m_state->setMinimumWidth(110);
+    m_state->setStyleSheet(QStringLiteral("font-weight: bold;"));
+    m_rate->setMinimumWidth(90);
+
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(6, 4, 6, 4);
+    for (auto *button : {m_start, m_pause, m_resume, m_stop})
+        layout->addWidget(button);
+    layout->addSpacing(8);
+    layout->addWidget(m_state);
+    layout->addWidget(m_progress, 1);
+    layout->addWidget(m_detail);
+    layout->addWidget(m_rate);
+    layout->addSpacing(8);
+    layout->addWidget(m_exportAdapter);
+    layout->addWidget(m_exportMerged);
+    setState(AppState::Idle, false, false, false);
+}
+
+void RunControlBar::setState(AppState state, bool canStart, bool canResume, bool canExport)
+{
+    const bool running = state == AppState::Training || state == AppState::Paused || state == AppState::Evaluating;
+    const bool busy = running || state == AppState::Stopping || state == AppState::Exporting;
+    m_start->setEnabled(!busy && canStart);
+    m_pause->setEnabled(state == AppState::Training);
+    m_resume->setEnabled(state == AppState::Paused || (!busy && canStart && canResume));
+    m_stop->setEnabled(running);
+    m_exportAdapter->setEnabled(!busy && canExport);
+    m_exportMerged->setEnabled(!busy && canExport);
+    m_state->setText(appStateName(state));
+    const auto color = state == AppState::Failed ? QStringLiteral("#c62828")
+                       : running                 ? QStringLiteral("#1e88e5")
+                                                 : QString();
+    m_state->setStyleSheet(QStringLiteral("font-weight: bold;") + (color.isEmpty() ? QString() : " color: " + color + ";"));
+    if (!busy) {
+        m_rate->clear();
+        m_stage.clear();
+    }
+}
+
+void RunControlBar::setHint(const QString &hint)
+{
+    m_progress->setValue(0);
+    m_progress->setFormat(hint);
+    m_detail->clear();
+}
+
+QString RunControlBar::stateText() const { return m_state->text(); }
+
+void RunControlBar::showProgress(const core::Progress &p)
+{
+    if (p.stage != m_stage) {
+        m_stage = p.stage;
+        m_stageFirstDone = p.done;
+        m_stageClock.start();
+    }
+    const QLocale locale;
+    if (p.total <= 0) {
+        m_progress->setValue(0);
+        m_progress->setFormat(QStringLiteral("%1: %2 %3").arg(QString::fromStdString(p.stage), locale.toString(static_cast<qlonglong>(p.done)),
+                                                                QString::fromStdString(p.unit)));
+        m_detail->clear();
+        return;
+    }
+    const double fraction = static_cast<double>(p.done) / static_cast<double>(p.total);
+    m_progress->setValue(static_cast<int>(1000 * fraction));
+    m_progress->setFormat(QStringLiteral("%1  %2 / %3 %4  %5 %")
+                              .arg(QString::fromStdString(p.stage), locale.toString(static_cast<qlonglong>(p.done)),
+                                   locale.toString(static_cast<qlonglong>(p.total)), QString::fromStdString(p.unit))
+                              .arg(100 * fraction, 0, 'f', 0));
+    const auto doneHere = p.done - m_stageFirstDone;
+    const double seconds = m_stageClock.elapsed() / 1000.0;
+    if (doneHere > 0 && seconds > 1)
+        m_detail->setText(tr("ETA %1").arg(clock(seconds / static_cast<double>(doneHere) * static_cast<double>(p.total - p.done))));
+    else
+        m_detail->setText(tr("ETA -"));
+}
+
+void RunControlBar::setImagesPerSecond(double value)
+{
+    m_rate->setText(tr("%1 img/s").arg(value, 0, 'f', value < 10 ? 1 : 0));
+}
+
+} // namespace upstep::ui

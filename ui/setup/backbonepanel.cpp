@@ -1,0 +1,89 @@
+#include "setup/backbonepanel.h"
+
+#include "tasks/backgroundtask.h"
+#include "widgets/pathfield.h"
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace upstep::ui {
+
+BackbonePanel::BackbonePanel(QWidget *parent)
+    : QWidget(parent),
+      m_path(new PathField(PathField::Kind::File, QStringLiteral("recent/backbones"),
+                           tr("Model weights (*.safetensors);;All files (*)"), this)),
+      m_info(new QLabel(this))
+{
+    m_path->setPlaceholder(tr("Pretrained weights (.safetensors: timm or torchvision)"));
+    m_path->setToolTip(tr("A ViT or ResNet trained on ImageNet, as a .safetensors file from timm or torchvision. "
+                          "The architecture is detected from the tensors."));
+    m_info->setWordWrap(true);
+    m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_info->setText(tr("No backbone chosen"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_path);
+    layout->addWidget(m_info);
+    connect(m_path, &PathField::pathChanged, this, &BackbonePanel::check);
+}
+
+QString BackbonePanel::file() const { return m_path->path(); }
+
+bool BackbonePanel::isChecking() const { return m_check && m_check->isRunning(); }
+
+QString BackbonePanel::statusText() const { return m_info->text(); }
+
+void BackbonePanel::setFile(const QString &file, const QString &archOverride)
+{
+    const bool archChanged = archOverride != m_arch;
+    m_arch = archOverride;
+    if (file == m_path->path() && archChanged)
+        check(file);
+    m_path->setPath(file);
+}
+
+void BackbonePanel::check(const QString &file)
+{
+    if (m_check) {
+        m_check->cancel();
+        m_check->deleteLater();
+    }
+    m_summary.reset();
+    if (file.isEmpty()) {
+        m_info->setText(tr("No backbone chosen"));
+        emit checked(false);
+        return;
+    }
+    m_info->setText(tr("Reading %1...").arg(file.section(QLatin1Char('/'), -1)));
+    const auto path = file.toStdString();
+    const auto arch = m_arch.toStdString();
+    m_check = new BackgroundTask(tr("Reading the backbone"), [path, arch](const core::ProgressSink &, core::StopFlag) {
+        return QVariant::fromValue(core::inspectBackbone(path, arch));
+    }, this);
+    connect(m_check, &BackgroundTask::succeeded, this, [this, file](const QVariant &result) {
+        const auto s = result.value<core::BackboneSummary>();
+        m_summary = s;
+        const auto name = s.spec.name.empty() ? QString::fromStdString(s.description) : QString::fromStdString(s.spec.name);
+        m_info->setText(tr("<b>%1</b><br>%2 M parameters, %3-dimensional features, %4<br><small>%5</small>")
+                            .arg(name.toHtmlEscaped())
+                            .arg(s.parameters / 1e6, 0, 'f', 2)
+                            .arg(s.featureDim)
+                            .arg(s.spec.numClasses > 0 ? tr("%1-class head").arg(s.spec.numClasses) : tr("no head"))
+                            .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped()));
+        m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
+                                                  s.detectedFrom + ")"));
+        m_path->remember(file);
+    });
+    connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
+        m_info->setText(QStringLiteral("<span style='color:#c62828'>%1</span>")
+                            .arg(tr("Not a supported model. %1").arg(error.details).toHtmlEscaped()));
+        m_info->setToolTip(error.details);
+    });
+    connect(m_check, &BackgroundTask::finished, this, [this, task = m_check.data()] {
+        if (task == m_check)
+            emit checked(m_summary.has_value());
+    });
+    m_check->start();
+}
+
+} // namespace upstep::ui

@@ -1,0 +1,55 @@
+#pragma once
+// The target images of a session: a folder (chosen, typed or dropped), scanned in the
+// background with a live count, shown as a lazily loaded thumbnail grid (grid(), which the
+// window places in its Images tab), with the files that cannot be used and why. A new folder
+// cancels the scan of the previous one.
+//
+// Threading: GUI thread only; the scan runs in a BackgroundTask.
+
+#include "tasks/coretypes.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+
+namespace upstep::ui {
+
+class BackgroundTask;
+class PathField;
+class ThumbnailGrid;
+
+class TargetFolderPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit TargetFolderPanel(QWidget *parent = nullptr);
+
+    QString folder() const;
+    void setFolder(const QString &folder);
+    bool isScanning() const;
+    bool isUsable() const { return m_usable; } ///< the last scan found images
+    qint64 imageCount() const { return m_imageCount; }
+    const std::vector<core::SkippedFile> &unreadable() const { return m_unreadable; }
+    QString statusText() const;
+    ThumbnailGrid *grid() const { return m_grid; }
+
+signals:
+    void scanStarted();
+    void scanFinished(bool usable);
+
+private:
+    void startScan(const QString &folder);
+    void showUnreadable();
+
+    PathField *m_path;
+    QLabel *m_status;
+    QPushButton *m_unreadableButton;
+    ThumbnailGrid *m_grid;
+    QPointer<BackgroundTask> m_scan;
+    bool m_usable = false;
+    qint64 m_imageCount = 0;
+    std::vector<core::SkippedFile> m_unreadable;
+};
+
+} // namespace upstep::ui

@@ -1,0 +1,114 @@
+#include "window/mainmenus.h"
+
+#include <QApplication>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMainWindow>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+
+namespace upstep::ui {
+
+namespace {
+
+QString recentSessionsKey() { return QStringLiteral("recent/sessions"); }
+constexpr qsizetype kRecentSessions = 8;
+
+} // namespace
+
+MainMenus::MainMenus(QMainWindow *window) : QObject(window), m_window(window), m_hardware(new QLabel)
+{
+    buildFileMenu();
+    buildSessionMenu();
+    buildViewMenu();
+    buildHelpMenu();
+    m_hardware->setObjectName(QStringLiteral("hardwareSummary"));
+    m_hardware->setContentsMargins(0, 0, 8, 0);
+    m_hardware->setToolTip(tr("Device, precision and threads the run will use"));
+    m_window->menuBar()->setCornerWidget(m_hardware);
+}
+
+void MainMenus::setHardwareSummary(const QString &summary) { m_hardware->setText(summary); }
+
+void MainMenus::buildFileMenu()
+{
+    auto *file = m_window->menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Open &backbone..."), QKeySequence(Qt::CTRL | Qt::Key_O), this, [this] {
+        const auto chosen =
+            QFileDialog::getOpenFileName(m_window, tr("Open a backbone"), {}, tr("Model weights (*.safetensors)"));
+        if (!chosen.isEmpty())
+            emit backboneChosen(chosen);
+    });
+    file->addAction(tr("Open target &folder..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+        const auto chosen = QFileDialog::getExistingDirectory(m_window, tr("Open a folder of target images"));
+        if (!chosen.isEmpty())
+            emit targetFolderChosen(chosen);
+    });
+    file->addSeparator();
+    file->addAction(tr("Open &session..."), this, [this] {
+        const auto chosen = QFileDialog::getOpenFileName(m_window, tr("Open a session"), {}, tr("Sessions (*.json)"));
+        if (!chosen.isEmpty())
+            emit sessionChosen(chosen);
+    });
+    m_recentSessions = file->addMenu(tr("Recent sessions"));
+    file->addAction(tr("&Save session"), QKeySequence::Save, this, [this] { emit saveSessionRequested(false); });
+    file->addAction(tr("Save session &as..."), QKeySequence::SaveAs, this, [this] { emit saveSessionRequested(true); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &MainMenus::quitRequested);
+    rebuildRecentSessions();
+}
+
+void MainMenus::buildSessionMenu()
+{
+    auto *session = m_window->menuBar()->addMenu(tr("&Session"));
+    session->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainMenus::startRequested);
+    auto *pause = session->addAction(tr("&Pause / continue"), this, &MainMenus::pauseToggleRequested);
+    pause->setShortcut(QKeySequence(Qt::Key_Space));
+    pause->setShortcutContext(Qt::WindowShortcut);
+    session->addAction(tr("&Resume stopped run"), this, &MainMenus::resumeRequested);
+    session->addAction(tr("S&top"), this, &MainMenus::stopRequested);
+    session->addSeparator();
+    session->addAction(tr("&Export adapter..."), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] { emit exportRequested(false); });
+    session->addAction(tr("Export &merged weights..."), this, [this] { emit exportRequested(true); });
+}
+
+void MainMenus::buildViewMenu()
+{
+    auto *view = m_window->menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Fit curves"), QKeySequence(Qt::CTRL | Qt::Key_0), this, &MainMenus::fitCurvesRequested);
+    view->addAction(tr("&Embeddings"), this, &MainMenus::embeddingsTabRequested);
+    view->addAction(tr("&Log"), this, &MainMenus::logTabRequested);
+}
+
+void MainMenus::buildHelpMenu()
+{
+    auto *help = m_window->menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About UpStep Workbench"), this, [this] {
+        QMessageBox::about(m_window, tr("About UpStep Workbench"),
+                           tr("<b>UpStep Workbench %1</b><p>Adapts a pretrained vision backbone to your unlabeled "
+                              "images with UpStep: LoRA adapters, center vector regularisation against forgetting, "
+                              "and a gate that skips back-propagation on half the iterations.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainMenus::rememberSession(const QString &file)
+{
+    auto recent = QSettings().value(recentSessionsKey()).toStringList();
+    recent.removeAll(file);
+    recent.prepend(file);
+    QSettings().setValue(recentSessionsKey(), recent.mid(0, kRecentSessions));
+    rebuildRecentSessions();
+}
+
+void MainMenus::rebuildRecentSessions()
+{
+    m_recentSessions->clear();
+    const auto recent = QSettings().value(recentSessionsKey()).toStringList();
+    for (const auto &file : recent)
+        m_recentSessions->addAction(file, this, [this, file] { emit sessionChosen(file); });
+    m_recentSessions->setEnabled(!recent.isEmpty());
+}
+
+} // namespace upstep::ui

@@ -1,0 +1,488 @@
+#include "window/mainwindow.h"
+
+#include "upstep/run/runpaths.h"
+#include "widgets/choicebox.h"
+
+#include "setup/backbonepanel.h"
+#include "monitor/curvespanel.h"
+#include "embeddings/embeddingspanel.h"
+#include "window/exportcontroller.h"
+#include "setup/hyperparameterform.h"
+#include "window/mainmenus.h"
+#include "monitor/resultcard.h"
+#include "monitor/runcomparison.h"
+#include "monitor/runcontrolbar.h"
+#include "window/runlister.h"
+#include "window/sessionfiles.h"
+#include "setup/setuppanel.h"
+#include "setup/targetfolderpanel.h"
+#include "tasks/taskerror.h"
+#include "thumbnails/thumbnailgrid.h"
+#include "tasks/trainingsession.h"
+
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <vector>
+
+namespace upstep::ui {
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_setup(new SetupPanel), m_curves(new CurvesPanel), m_comparison(new RunComparison),
+      m_embeddings(new EmbeddingsPanel), m_controls(new RunControlBar), m_resultCard(new ResultCard),
+      m_tabs(new QTabWidget), m_log(new QPlainTextEdit), m_session(new TrainingSession(this)),
+      m_runs(new RunLister(m_comparison,
+                           [this](const QString &newestRun) {
+                               if (m_lastRunDir.isEmpty())
+                                   m_lastRunDir = newestRun;
+                               return m_lastRunDir;
+                           },
+                           this)),
+      m_export(new ExportController(this))
+{
+    registerCoreTypes();
+    setWindowTitle(tr("UpStep Workbench"));
+    m_setup->setObjectName(QStringLiteral("setupPanel"));
+    m_curves->setObjectName(QStringLiteral("curvesPanel"));
+    m_comparison->setObjectName(QStringLiteral("runComparison"));
+    m_embeddings->setObjectName(QStringLiteral("embeddingsPanel"));
+    m_controls->setObjectName(QStringLiteral("runControls"));
+    m_resultCard->setObjectName(QStringLiteral("resultCard"));
+    m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_log->setObjectName(QStringLiteral("log"));
+
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(20000);
+    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+
+    setCentralWidget(buildCentralWidget());
+    m_menus = new MainMenus(this);
+    connectMenus();
+    connectPanels();
+    connectSession();
+
+    setAcceptDrops(true);
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1360, 860);
+    m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
+    updateControls();
+}
+
+MainWindow::~MainWindow() = default;
+
+QWidget *MainWindow::buildCentralWidget()
+{
+    auto *curvesTab = new QSplitter(Qt::Horizontal);
+    curvesTab->addWidget(m_curves);
+    curvesTab->addWidget(m_comparison);
+    curvesTab->setStretchFactor(0, 4);
+    curvesTab->setStretchFactor(1, 1);
+    m_tabs->addTab(curvesTab, tr("Curves"));
+    m_tabs->addTab(m_embeddings, tr("Embeddings"));
+    m_tabs->addTab(m_setup->target()->grid(), tr("Images"));
+    m_tabs->addTab(m_log, tr("Log"));
+
+    auto *right = new QWidget;
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_resultCard);
+    rightLayout->addWidget(m_tabs, 1);
+    m_resultCard->setVisible(false);
+
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    m_setup->setMinimumWidth(300);
+    splitter->addWidget(m_setup);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(1, 3);
+    splitter->setSizes({340, 1000});
+
+    auto *central = new QWidget;
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_controls);
+    return central;
+}
+
+void MainWindow::connectMenus()
+{
+    connect(m_menus, &MainMenus::backboneChosen, this, [this](const QString &file) { m_setup->backbone()->setFile(file); });
+    connect(m_menus, &MainMenus::targetFolderChosen, m_setup->target(), &TargetFolderPanel::setFolder);
+    connect(m_menus, &MainMenus::sessionChosen, this, &MainWindow::openSession);
+    connect(m_menus, &MainMenus::saveSessionRequested, this, &MainWindow::saveSessionWithDialog);
+    connect(m_menus, &MainMenus::quitRequested, this, &QWidget::close);
+    connect(m_menus, &MainMenus::startRequested, this, &MainWindow::startRun);
+    connect(m_menus, &MainMenus::pauseToggleRequested, this, [this] {
+        if (m_state == AppState::Paused)
+            resumeRun();
+        else
+            pauseRun();
+    });
+    connect(m_menus, &MainMenus::resumeRequested, this, &MainWindow::resumeRun);
+    connect(m_menus, &MainMenus::stopRequested, this, &MainWindow::stopRun);
+    connect(m_menus, &MainMenus::exportRequested, this, &MainWindow::exportWithDialog);
+    connect(m_menus, &MainMenus::fitCurvesRequested, m_curves, &CurvesPanel::fitAll);
+    connect(m_menus, &MainMenus::embeddingsTabRequested, this, [this] { m_tabs->setCurrentWidget(m_embeddings); });
+    connect(m_menus, &MainMenus::logTabRequested, this, [this] { m_tabs->setCurrentWidget(m_log); });
+}
+
+void MainWindow::connectPanels()
+{
+    connect(m_controls->startButton(), &QPushButton::clicked, this, &MainWindow::startRun);
+    connect(m_controls->pauseButton(), &QPushButton::clicked, this, &MainWindow::pauseRun);
+    connect(m_controls->resumeButton(), &QPushButton::clicked, this, &MainWindow::resumeRun);
+    connect(m_controls->stopButton(), &QPushButton::clicked, this, &MainWindow::stopRun);
+    connect(m_controls->exportAdapterButton(), &QPushButton::clicked, this, [this] { exportWithDialog(false); });
+    connect(m_controls->exportMergedButton(), &QPushButton::clicked, this, [this] { exportWithDialog(true); });
+    connect(m_resultCard, &ResultCard::exportRequested, this, &MainWindow::exportWithDialog);
+    connect(m_comparison, &RunComparison::overlayRequested, m_curves, &CurvesPanel::setOverlay);
+    connect(m_setup, &SetupPanel::changed, this, [this] {
+        m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
+        updateControls();
+        updateEmbeddingSource();
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateEmbeddingSource);
+    connect(m_embeddings, &EmbeddingsPanel::computeFailed, this,
+            [this](const QString &message) { appendLog(tr("embedding map: %1").arg(message)); });
+    connect(m_setup->backbone(), &BackbonePanel::checked, this, &MainWindow::refreshRuns);
+    connect(m_setup->target(), &TargetFolderPanel::scanFinished, this, &MainWindow::refreshRuns);
+
+    connect(m_runs, &RunLister::listed, this, &MainWindow::onRunsListed);
+    connect(m_runs, &RunLister::listingFinished, this, &MainWindow::emitReadyOnce);
+
+    connect(m_export, &ExportController::folderChosen, this, &MainWindow::startExport);
+    connect(m_export, &ExportController::succeeded, this, [this](const QString &message) {
+        appendLog(message);
+        statusBar()->showMessage(message, 15000);
+    });
+    connect(m_export, &ExportController::failed, this, &MainWindow::showError);
+    connect(m_export, &ExportController::exportFinished, this, [this](bool ok, const QString &message) {
+        if (m_state == AppState::Exporting)
+            setState(AppState::Idle);
+        emit exportFinished(ok, message);
+    });
+}
+
+void MainWindow::connectSession()
+{
+    connect(m_session, &TrainingSession::stateChanged, this, [this](TrainingSession::State s) {
+        switch (s) {
+        case TrainingSession::State::Training: setState(AppState::Training); break;
+        case TrainingSession::State::Paused: setState(AppState::Paused); break;
+        case TrainingSession::State::Stopping: setState(AppState::Stopping); break;
+        case TrainingSession::State::Evaluating: setState(AppState::Evaluating); break;
+        case TrainingSession::State::Idle: break; // onSessionFinished decides between Idle and Failed
+        }
+    });
+    connect(m_session, &TrainingSession::progressed, m_controls, &RunControlBar::showProgress);
+    connect(m_session, &TrainingSession::metricsReady, this, [this](const core::MetricsRecord &r) {
+        m_curves->addRecord(r);
+        if (r.imagesPerSecond > 0)
+            m_controls->setImagesPerSecond(r.imagesPerSecond);
+    });
+    connect(m_session, &TrainingSession::logLine, this, &MainWindow::appendLog);
+    connect(m_session, &TrainingSession::trainingFinished, this, &MainWindow::onTrainingFinished);
+    connect(m_session, &TrainingSession::evaluated, this, [this](const core::EvalReport &report) {
+        m_evaluation = report;
+        appendLog(tr("evaluation: base kNN %1 %, adapted %2 %")
+                      .arg(100 * report.base.knnTop1, 0, 'f', 2)
+                      .arg(report.adapted ? 100 * report.adapted->knnTop1 : NAN, 0, 'f', 2));
+    });
+    connect(m_session, &TrainingSession::failed, this, &MainWindow::showError);
+    connect(m_session, &TrainingSession::finished, this, &MainWindow::onSessionFinished);
+}
+
+void MainWindow::loadConfig(const core::TrainConfig &config, const QString &sessionFile)
+{
+    m_sessionFile = sessionFile;
+    setWindowTitle(sessionFile.isEmpty() ? tr("UpStep Workbench")
+                                         : tr("%1 - UpStep Workbench").arg(QFileInfo(sessionFile).fileName()));
+    m_setup->setConfig(config);
+    updateControls();
+}
+
+bool MainWindow::openSession(const QString &file)
+{
+    try {
+        loadConfig(loadSession(file), file);
+    } catch (...) {
+        showError(currentTaskError(tr("Opening the session %1").arg(file)));
+        return false;
+    }
+    m_menus->rememberSession(file);
+    appendLog(tr("opened session %1").arg(file));
+    return true;
+}
+
+bool MainWindow::saveSessionTo(const QString &file)
+{
+    try {
+        saveSession(m_setup->config(), file);
+    } catch (...) {
+        showError(currentTaskError(tr("Saving the session")));
+        return false;
+    }
+    m_sessionFile = file;
+    setWindowTitle(tr("%1 - UpStep Workbench").arg(QFileInfo(file).fileName()));
+    appendLog(tr("saved session %1").arg(file));
+    return true;
+}
+
+void MainWindow::saveSessionWithDialog(bool askName)
+{
+    auto file = m_sessionFile;
+    if (askName || file.isEmpty())
+        file = QFileDialog::getSaveFileName(this, tr("Save the session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
+    if (!file.isEmpty())
+        saveSessionTo(file);
+}
+
+void MainWindow::startRun()
+{
+    if (m_session->isActive())
+        return;
+    if (const auto missing = m_setup->missing(); !missing.isEmpty()) {
+        showError({tr("Cannot start yet: %1.").arg(missing), missing});
+        return;
+    }
+    const auto config = m_setup->config();
+    try {
+        core::validateTrainConfig(config);
+    } catch (...) {
+        showError(currentTaskError(tr("The run")));
+        return;
+    }
+    QDir().mkpath(runsRoot());
+    m_curves->clear();
+    startJob(config, newRunFolder(), false);
+}
+
+bool MainWindow::isListingRuns() const { return m_runs->isListing(); }
+
+void MainWindow::updateEmbeddingSource()
+{
+    const auto config = m_setup->config();
+    EmbeddingSource source;
+    source.weights = QString::fromStdString(config.weights);
+    source.arch = QString::fromStdString(config.arch);
+    source.data = QString::fromStdString(config.target);
+    // The run shown in the curves, once it exists: its newest checkpoint is the current adapter.
+    if (!m_lastRunDir.isEmpty() && QFileInfo(m_lastRunDir).isDir())
+        source.adapter = m_lastRunDir;
+    m_embeddings->setSource(source);
+}
+
+void MainWindow::startJob(const core::TrainConfig &config, const QString &runDir, bool resume)
+{
+    m_lastRunDir = runDir;
+    updateEmbeddingSource();
+    m_summary.reset();
+    m_evaluation.reset();
+    m_resultCard->setVisible(false);
+    m_tabs->setCurrentIndex(0);
+    appendLog(tr("%1 %2").arg(resume ? tr("resuming") : tr("starting"), runDir));
+    TrainingJob job;
+    job.config = config;
+    job.runDir = runDir;
+    job.resume = resume;
+    m_session->start(job);
+}
+
+void MainWindow::pauseRun() { m_session->pause(); }
+
+void MainWindow::resumeRun()
+{
+    if (m_session->state() == TrainingSession::State::Paused) {
+        m_session->resume();
+        return;
+    }
+    const auto runDir = m_runs->resumableRunDir();
+    if (m_session->isActive() || runDir.isEmpty())
+        return;
+    try {
+        const auto record = core::loadRunRecord(runDir.toStdString());
+        m_curves->clear();
+        for (const auto &r : record.metrics)
+            m_curves->addRecord(r);
+        startJob(record.config, runDir, true);
+    } catch (...) {
+        showError(currentTaskError(tr("Resuming %1").arg(runDir)));
+    }
+}
+
+void MainWindow::stopRun() { m_session->stop(); }
+
+void MainWindow::onTrainingFinished(const core::TrainSummary &summary)
+{
+    m_summary = summary;
+    appendLog(tr("run %1: %2 of %3 steps, %4 back-propagated, %5 s")
+                  .arg(choiceText(summary.status))
+                  .arg(summary.steps)
+                  .arg(summary.totalSteps)
+                  .arg(summary.keptSteps)
+                  .arg(summary.wallSeconds, 0, 'f', 1));
+    if (summary.status == core::RunStatus::Stopped)
+        appendLog(tr("checkpoint written; Resume continues this run (also after a restart)"));
+}
+
+void MainWindow::onSessionFinished()
+{
+    if (m_state != AppState::Failed)
+        setState(AppState::Idle);
+    if (m_summary) {
+        std::vector<core::MetricsRecord> metrics;
+        try {
+            metrics = core::loadRunRecord(m_lastRunDir.toStdString()).metrics;
+        } catch (const std::exception &) {
+        }
+        m_resultCard->showResult(QFileInfo(m_lastRunDir).fileName(), *m_summary, m_evaluation, metrics);
+        m_resultCard->setVisible(true);
+    }
+    refreshRuns();
+    emit runFinished();
+    if (m_closeWhenIdle)
+        close();
+}
+
+void MainWindow::refreshRuns() { m_runs->refresh(m_setup->config()); }
+
+void MainWindow::onRunsListed()
+{
+    // The lister has adopted its newest run as m_lastRunDir when no run was shown yet.
+    updateControls();
+    updateEmbeddingSource();
+}
+
+void MainWindow::emitReadyOnce()
+{
+    if (m_ready || m_runs->isListing() || m_setup->isBusy() || !m_controls->startButton()->isEnabled())
+        return;
+    m_ready = true;
+    emit ready();
+}
+
+void MainWindow::exportWithDialog(bool merged) { m_export->askFolder(m_lastRunDir, merged); }
+
+void MainWindow::startExport(bool merged, const QString &out, bool overwrite)
+{
+    if (m_export->isExporting() || m_session->isActive() || m_lastRunDir.isEmpty()) {
+        const auto why = m_lastRunDir.isEmpty() ? tr("There is no run to export yet.")
+                                                : tr("Wait for the current run or export to finish.");
+        showError({why, why});
+        emit exportFinished(false, why);
+        return;
+    }
+    setState(AppState::Exporting);
+    appendLog(tr("exporting %1 to %2").arg(merged ? tr("merged weights") : tr("the PEFT adapter"), out));
+    m_export->start(m_lastRunDir, merged, out, overwrite);
+}
+
+void MainWindow::setState(AppState state)
+{
+    m_state = state;
+    updateControls();
+}
+
+void MainWindow::updateControls()
+{
+    const auto missing = m_setup->missing();
+    const bool canStart = missing.isEmpty();
+    const bool canExport =
+        !m_lastRunDir.isEmpty() && std::filesystem::exists(core::RunPaths(m_lastRunDir.toStdString()).adapter());
+    const auto resumable = m_runs->resumableRunDir();
+    auto shown = m_state;
+    if (shown == AppState::Idle && m_setup->isBusy())
+        shown = AppState::Checking;
+    m_controls->setState(shown, canStart, !resumable.isEmpty(), canExport);
+    if (shown == AppState::Idle || shown == AppState::Checking)
+        m_controls->setHint(canStart ? (resumable.isEmpty()
+                                            ? tr("Ready: press Start")
+                                            : tr("Ready: Start a new run, or Resume %1").arg(QFileInfo(resumable).fileName()))
+                                     : missing);
+}
+
+QString MainWindow::logText() const { return m_log->toPlainText(); }
+
+void MainWindow::appendLog(const QString &line)
+{
+    m_log->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line);
+}
+
+void MainWindow::showError(const TaskError &error)
+{
+    if (m_session->isActive() || m_state == AppState::Training)
+        m_state = AppState::Failed;
+    appendLog(tr("error: %1 [%2]").arg(error.message, error.details));
+    if (m_state == AppState::Failed)
+        updateControls();
+    emit errorShown(error.message);
+    if (error.kind == core::ErrorKind::Cancelled)
+        return;
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("UpStep Workbench"), error.message, QMessageBox::Ok, this);
+    box->setDetailedText(error.details);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_session->isActive()) {
+        if (!m_closeWhenIdle &&
+            QMessageBox::question(this, tr("Stop the run?"),
+                                  tr("A run is in progress. Stop it, write a checkpoint and quit? Resume continues it "
+                                     "next time.")) != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        m_closeWhenIdle = true;
+        m_session->stop();
+        event->ignore(); // closes from onSessionFinished, once the checkpoint is on disk
+        return;
+    }
+    QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+    event->accept();
+}
+
+void MainWindow::openPath(const QString &path)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        m_setup->target()->setFolder(path);
+    else if (info.suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0)
+        openSession(path);
+    else
+        m_setup->backbone()->setFile(path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const auto *mime = event->mimeData();
+    if (mime->hasUrls() && mime->urls().first().isLocalFile() && !m_session->isActive())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    openPath(event->mimeData()->urls().first().toLocalFile());
+    event->acceptProposedAction();
+}
+
+} // namespace upstep::ui

@@ -1,0 +1,63 @@
+#include "window/runlister.h"
+
+#include "monitor/runcomparison.h"
+#include "tasks/backgroundtask.h"
+#include "tasks/coretypes.h"
+#include "window/sessionfiles.h"
+
+#include <utility>
+#include <vector>
+
+namespace upstep::ui {
+
+RunLister::RunLister(RunComparison *comparison, CurrentRun currentRun, QObject *parent)
+    : QObject(parent), m_comparison(comparison), m_currentRun(std::move(currentRun))
+{
+}
+
+void RunLister::refresh(const core::TrainConfig &session)
+{
+    if (m_task)
+        m_task->cancel();
+    const auto root = runsRoot().toStdString();
+    auto *task = new BackgroundTask(tr("Listing earlier runs"), [root, session](const core::ProgressSink &, core::StopFlag stop) {
+        std::vector<core::RunRecord> runs;
+        for (const auto &dir : core::findRunFolders(root)) {
+            if (core::stopRequested(stop))
+                break;
+            try {
+                auto record = core::loadRunRecord(dir);
+                if (sameSession(record.config, session))
+                    runs.push_back(std::move(record));
+            } catch (const std::exception &) {
+                // a foreign or damaged folder is not a run of this session
+            }
+        }
+        return QVariant::fromValue(runs);
+    }, this);
+    m_task = task;
+    connect(task, &BackgroundTask::succeeded, this, [this, task](const QVariant &result) {
+        if (task != m_task)
+            return;
+        auto runs = result.value<std::vector<core::RunRecord>>(); // newest first
+        m_resumableRunDir.clear();
+        for (const auto &run : runs)
+            if (run.resumable()) {
+                m_resumableRunDir = QString::fromStdString(run.dir.string());
+                break;
+            }
+        const auto newest = runs.empty() ? QString() : QString::fromStdString(runs.front().dir.string());
+        m_comparison->setRuns(std::move(runs), m_currentRun(newest));
+        emit listed();
+    });
+    connect(task, &BackgroundTask::finished, this, [this, task] {
+        task->deleteLater();
+        if (task != m_task)
+            return;
+        m_task = nullptr;
+        emit listingFinished();
+    });
+    task->start();
+}
+
+} // namespace upstep::ui
