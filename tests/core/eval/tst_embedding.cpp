@@ -49,6 +49,9 @@ class TestEmbedding : public QObject {
     EmbedJob request(const fs::path &adapter, EmbedMethod method) const
     {
         EmbedJob r;
+        r.device = "cpu";
+        r.precision = Precision::Fp32;
+        r.batchSize = 64;
         r.weights = root() / "tiny.safetensors";
         r.adapter = adapter;
         r.data = root() / "images";

@@ -106,6 +106,8 @@ private slots:
     {
         EvalJob request;
         request.batchSize = 64;
+        request.device = "cpu";
+        request.precision = Precision::Fp32;
         request.weights = root() / "tiny.safetensors";
         request.adapter = root() / "run-e2e";
         request.train = root() / "target";
