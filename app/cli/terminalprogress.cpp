@@ -61,12 +61,12 @@ void TerminalProgress::update(const core::Progress &p)
         std::string bar;
         if (p.total > 0) {
             const int filled = static_cast<int>(fraction * kWidth);
-            bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-                  std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] ";
+            // Appended piece by piece: GCC 12 mis-warns (-Wstringop-overflow) on "literal" + std::string.
+            bar.append("[").append(static_cast<std::size_t>(filled), '#');
+            bar.append(static_cast<std::size_t>(kWidth - filled), '.').append("] ");
         }
-        const std::string eta = (p.total > 0 && rate > 0 && !complete)
-                                    ? " ETA " + formatDuration((p.total - p.done) / rate)
-                                    : " " + formatDuration(elapsed);
+        std::string eta = p.total > 0 && rate > 0 && !complete ? " ETA " : " ";
+        eta.append(formatDuration(p.total > 0 && rate > 0 && !complete ? (p.total - p.done) / rate : elapsed));
         std::snprintf(line, sizeof line, "\r%s %s%lld%s%lld %s  %.1f %s/s%s\x1b[K", p.stage.c_str(), bar.c_str(),
                       static_cast<long long>(p.done), p.total > 0 ? "/" : "", static_cast<long long>(p.total),
                       p.unit.c_str(), rate, p.unit.c_str(), eta.c_str());
