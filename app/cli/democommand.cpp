@@ -4,6 +4,7 @@
 #include "upstep/common/error.h"
 #include "common/runtime.h"
 #include "upstep/eval/evaljob.h"
+#include "upstep/io/atomicfile.h"
 #include "io/idx.h"
 #include "terminalprogress.h"
 #include "upstep/train/pretrainer.h"
@@ -138,7 +139,7 @@ void runDemo(const DemoArgs &args)
     const auto report = core::runEvaluation(eval, progress.sink());
     progress.finish();
     nlohmann::json result{{"train", core::summaryToJson(summary)}, {"eval", core::evalReportToJson(report)}};
-    std::ofstream(run / "demo.json") << result.dump(2) << "\n";
+    core::writeFileAtomically(run / "demo.json", result.dump(2) + "\n");
 
     std::cout << "\n[5/5] UpStep demo: MNIST-trained ViT adapted to Fashion-MNIST (" << summary.steps << " steps, "
               << summary.keptSteps << " back-propagated, " << static_cast<int>(summary.wallSeconds) << " s, "
