@@ -2,7 +2,6 @@
 
 #include "choiceoption.h"
 #include "upstep/common/error.h"
-#include "common/runtime.h"
 #include "upstep/eval/evaljob.h"
 #include "upstep/io/atomicfile.h"
 #include "io/idx.h"

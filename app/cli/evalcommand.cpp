@@ -1,7 +1,6 @@
 #include "commands.h"
 
 #include "choiceoption.h"
-#include "common/runtime.h"
 #include "upstep/eval/evaljob.h"
 #include "terminalprogress.h"
 

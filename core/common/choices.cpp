@@ -25,8 +25,9 @@ DeviceChoice parseDevice(const std::string &name)
     }
     std::string names;
     for (const auto &choice : ChoiceTable<DeviceKind>::table)
-        names += std::string(choice.name) + ", ";
-    throw InputError("device must be " + names + "or cuda:N, got '" + name + "'");
+        names.append(choice.name).append(", ");
+    names.resize(names.size() - 2);
+    throw InputError("--device must be " + names + " or cuda:N, got '" + name + "'");
 }
 
 std::string deviceName(const DeviceChoice &device)

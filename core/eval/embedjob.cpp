@@ -1,6 +1,5 @@
 #include "upstep/eval/embedjob.h"
 
-#include "common/runtime.h"
 #include "eval/embedding.h"
 
 #include <algorithm>

@@ -143,7 +143,7 @@ void restoreParameters(torch::nn::Module &module, const TensorMap &values, const
     for (auto &item : module.named_parameters()) {
         const auto it = values.find(item.key());
         if (it == values.end())
-            throw FormatError(where, "checkpoint misses tensor '" + std::string(kHead) + item.key() + "'");
+            throw FormatError(where, "checkpoint misses the tensor of parameter '" + item.key() + "'");
         item.value().copy_(it->second);
     }
 }

@@ -43,7 +43,9 @@ nlohmann::json summaryToJson(const TrainSummary &s)
 TrainSummary summaryFromJson(const nlohmann::json &j)
 {
     TrainSummary s;
-    s.status = choiceFromName<RunStatus>(j.value("status", choiceName(RunStatus::Incomplete)));
+    // A status this version does not know (a newer writer's) reads as incomplete: the run stays
+    // listed and readable instead of failing as a whole.
+    s.status = findChoice<RunStatus>(j.value("status", std::string())).value_or(RunStatus::Incomplete);
     s.divergedAtStep = j.value("diverged_at_step", std::int64_t{-1});
     s.message = j.value("message", std::string());
     s.lastCheckpoint = j.value("last_checkpoint", std::int64_t{-1});

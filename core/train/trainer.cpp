@@ -4,7 +4,6 @@
 #include "common/torchcompat.h"
 #include "data/fixedsample.h"
 #include "data/imageloader.h"
-#include "upstep/io/atomicfile.h"
 #include "upstep/io/imagefolder.h"
 #include "models/adapterfile.h"
 #include "models/lora.h"
@@ -15,11 +14,9 @@
 #include "train/learningrate.h"
 #include "run/runfingerprint.h"
 
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 #include <thread>
 

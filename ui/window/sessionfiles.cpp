@@ -1,9 +1,5 @@
 #include "window/sessionfiles.h"
 
-#include "upstep/io/atomicfile.h"
-
-#include <nlohmann/json.hpp>
-
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,8 @@ enum class Precision { Auto, Fp32, Bf16 };
 template <>
 struct ChoiceTable<Precision> {
     static constexpr const char *what = "precision";
-    static constexpr std::array<Choice<Precision>, 3> table{
-        {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}}};
+    static constexpr auto table = std::to_array<Choice<Precision>>(
+        {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}});
 };
 
 /// Which kind of device runs the model; a CUDA device also carries an index (DeviceChoice).
@@ -40,8 +41,8 @@ enum class DeviceKind { Auto, Cpu, Cuda };
 template <>
 struct ChoiceTable<DeviceKind> {
     static constexpr const char *what = "device";
-    static constexpr std::array<Choice<DeviceKind>, 3> table{
-        {{DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}}};
+    static constexpr auto table = std::to_array<Choice<DeviceKind>>(
+        {{DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}});
 };
 
 /// Whether an iteration back-propagates (docs/METHOD.md §5).
@@ -49,8 +50,9 @@ enum class GatePolicy { Alternate, LossQuantile, None };
 template <>
 struct ChoiceTable<GatePolicy> {
     static constexpr const char *what = "gate";
-    static constexpr std::array<Choice<GatePolicy>, 3> table{
-        {{GatePolicy::Alternate, "alternate"}, {GatePolicy::LossQuantile, "loss-quantile"}, {GatePolicy::None, "none"}}};
+    static constexpr auto table = std::to_array<Choice<GatePolicy>>({{GatePolicy::Alternate, "alternate"},
+                                                                     {GatePolicy::LossQuantile, "loss-quantile"},
+                                                                     {GatePolicy::None, "none"}});
 };
 
 /// Where the clustering targets come from (docs/METHOD.md §3): an EMA of the adapters and head,
@@ -59,8 +61,8 @@ enum class OfflineStream { Ema, Shared };
 template <>
 struct ChoiceTable<OfflineStream> {
     static constexpr const char *what = "offline";
-    static constexpr std::array<Choice<OfflineStream>, 2> table{
-        {{OfflineStream::Ema, "ema"}, {OfflineStream::Shared, "shared"}}};
+    static constexpr auto table = std::to_array<Choice<OfflineStream>>(
+        {{OfflineStream::Ema, "ema"}, {OfflineStream::Shared, "shared"}});
 };
 
 /// How a run ended, as summary.json records it; Incomplete: no summary yet (running or killed).
@@ -68,10 +70,10 @@ enum class RunStatus { Finished, Stopped, Diverged, Incomplete };
 template <>
 struct ChoiceTable<RunStatus> {
     static constexpr const char *what = "status";
-    static constexpr std::array<Choice<RunStatus>, 4> table{{{RunStatus::Finished, "finished"},
-                                                             {RunStatus::Stopped, "stopped"},
-                                                             {RunStatus::Diverged, "diverged"},
-                                                             {RunStatus::Incomplete, "incomplete"}}};
+    static constexpr auto table = std::to_array<Choice<RunStatus>>({{RunStatus::Finished, "finished"},
+                                                                    {RunStatus::Stopped, "stopped"},
+                                                                    {RunStatus::Diverged, "diverged"},
+                                                                    {RunStatus::Incomplete, "incomplete"}});
 };
 
 /// What an export writes: a PEFT adapter folder, or the base weights with LoRA folded in.
@@ -79,8 +81,8 @@ enum class ExportFormat { Peft, Merged };
 template <>
 struct ChoiceTable<ExportFormat> {
     static constexpr const char *what = "format";
-    static constexpr std::array<Choice<ExportFormat>, 2> table{
-        {{ExportFormat::Peft, "peft"}, {ExportFormat::Merged, "merged"}}};
+    static constexpr auto table = std::to_array<Choice<ExportFormat>>(
+        {{ExportFormat::Peft, "peft"}, {ExportFormat::Merged, "merged"}});
 };
 
 /// How an embedding map is made: exact PCA, or one joint Barnes-Hut t-SNE map.
@@ -88,7 +90,8 @@ enum class EmbedMethod { Pca, Tsne };
 template <>
 struct ChoiceTable<EmbedMethod> {
     static constexpr const char *what = "method";
-    static constexpr std::array<Choice<EmbedMethod>, 2> table{{{EmbedMethod::Pca, "pca"}, {EmbedMethod::Tsne, "tsne"}}};
+    static constexpr auto table = std::to_array<Choice<EmbedMethod>>(
+        {{EmbedMethod::Pca, "pca"}, {EmbedMethod::Tsne, "tsne"}});
 };
 
 /// Every name of a choice, in table order: for CLI checks and menus.
@@ -121,13 +124,22 @@ std::string choiceName(Enum value)
     throw Error(std::string("no name for this ") + ChoiceTable<Enum>::what + " value");
 }
 
-/// The value called `name`. Throws InputError: "<what> must be a, b or c, got 'name'".
+/// The value called `name`, or nullopt.
 template <typename Enum>
-Enum choiceFromName(const std::string &name)
+std::optional<Enum> findChoice(const std::string &name)
 {
     for (const auto &choice : ChoiceTable<Enum>::table)
         if (name == choice.name)
             return choice.value;
+    return std::nullopt;
+}
+
+/// The value called `name`. Throws InputError: "<what> must be a, b or c, got 'name'".
+template <typename Enum>
+Enum choiceFromName(const std::string &name)
+{
+    if (const auto value = findChoice<Enum>(name))
+        return *value;
     throw InputError(std::string(ChoiceTable<Enum>::what) + " must be " + choiceList<Enum>() + ", got '" + name + "'");
 }
 
@@ -137,7 +149,7 @@ struct DeviceChoice {
     int index = -1; ///< cuda:N; -1 for the current device
 };
 
-/// Parses a device name. Throws InputError "device must be auto, cpu, cuda or cuda:N, got '...'".
+/// Parses a device name. Throws InputError "--device must be auto, cpu, cuda or cuda:N, got '...'".
 DeviceChoice parseDevice(const std::string &name);
 std::string deviceName(const DeviceChoice &device);
 
