@@ -112,7 +112,7 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
         adapted = run.model;
     } else if (!request.adapter.empty()) {
         adapted = loadBackbone(request.weights, request.arch).model;
-        applyAdapter(*adapted, loadAdapter(request.adapter));
+        applyAdapter(*adapted, loadAdapterOrRun(request.adapter));
     }
     std::vector<BackboneImpl *> models{base.get()};
     if (adapted)

@@ -12,6 +12,7 @@
 #include "upstep/io/imagefolder.h"
 #include "models/adapterfile.h"
 #include "models/backboneloader.h"
+#include "run/runsnapshot.h"
 
 #include <nlohmann/json.hpp>
 
@@ -153,7 +154,7 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
     BackbonePtr adapted;
     if (!request.adapter.empty()) {
         adapted = loadBackbone(request.weights, request.arch).model;
-        applyAdapter(*adapted, loadAdapter(request.adapter));
+        applyAdapter(*adapted, loadAdapterOrRun(request.adapter));
     }
     base->eval();
 

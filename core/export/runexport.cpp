@@ -1,6 +1,7 @@
 #include "upstep/export/runexport.h"
 
 #include "export/adapterexport.h"
+#include "run/runsnapshot.h"
 #include "upstep/common/error.h"
 #include "upstep/run/runpaths.h"
 #include "upstep/run/trainconfig.h"
@@ -11,7 +12,7 @@ ExportResult exportRun(const RunExportRequest &run)
 {
     const RunPaths paths(run.run);
     ExportRequest request;
-    request.adapter = loadAdapter(run.run);
+    request.adapter = loadAdapterOrRun(run.run);
     if (std::filesystem::exists(paths.config())) {
         const auto config = loadTrainConfig(paths.config().string());
         request.baseWeights = config.weights;

@@ -101,10 +101,7 @@ Adapter loadAdapter(const std::filesystem::path &path)
     if (std::filesystem::is_directory(path, ec)) {
         if (std::filesystem::exists(path / "adapter_config.json"))
             return loadPeftFolder(path);
-        if (std::filesystem::exists(path / "adapter.safetensors"))
-            return loadAdapter(path / "adapter.safetensors");
-        throw InputError(path.string() + ": neither a run folder (adapter.safetensors) nor a PEFT adapter folder "
-                                         "(adapter_config.json)");
+        throw InputError(path.string() + ": not a PEFT adapter folder (no adapter_config.json)");
     }
     auto file = loadSafetensors(path, torch::kFloat32);
     const auto it = file.metadata.find("upstep.lora");

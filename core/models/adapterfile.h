@@ -1,8 +1,9 @@
 #pragma once
 // A LoRA adapter on its own: PEFT-named tensors plus what is needed to attach them again (rank,
-// alpha, the adapted module names, the base model's architecture). Three forms are read: a run
-// folder (RUN/adapter.safetensors), a PEFT folder (adapter_config.json +
-// adapter_model.safetensors) and a bare .safetensors written by upstep.
+// alpha, the adapted module names, the base model's architecture). Two forms are read here: a PEFT
+// folder (adapter_config.json + adapter_model.safetensors) and a .safetensors written by upstep.
+// A run folder's adapter is found by loadAdapterOrRun() (run/runsnapshot.h), since the run folder's
+// layout belongs to the run module.
 //
 // Threading: free functions; the model belongs to the caller's thread.
 
@@ -33,7 +34,7 @@ Adapter adapterFromModel(BackboneImpl &model, const std::string &baseWeights);
 /// Writes the adapter atomically as a safetensors file with its info in __metadata__.
 void saveAdapterFile(const Adapter &adapter, const std::filesystem::path &file, Metadata extra = {});
 
-/// Reads any of the three forms. Throws FormatError naming the file for anything malformed.
+/// Reads either form. Throws FormatError naming the file for anything malformed.
 Adapter loadAdapter(const std::filesystem::path &path);
 
 /// Injects LoRA as the adapter describes and loads its tensors; the model must be the base.

@@ -17,6 +17,19 @@ bool isRunFolder(const std::filesystem::path &folder)
     return std::filesystem::is_regular_file(paths.config(), ec) && std::filesystem::is_directory(paths.checkpoints(), ec);
 }
 
+Adapter loadAdapterOrRun(const std::filesystem::path &path)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec) && !std::filesystem::exists(path / "adapter_config.json")) {
+        const RunPaths paths(path);
+        if (std::filesystem::exists(paths.adapter()))
+            return loadAdapter(paths.adapter());
+        throw InputError(path.string() + ": neither a run folder (" + paths.adapter().filename().string() +
+                         ") nor a PEFT adapter folder (adapter_config.json)");
+    }
+    return loadAdapter(path);
+}
+
 RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::filesystem::path &weights,
                             const std::string &arch)
 {

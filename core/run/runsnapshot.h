@@ -8,6 +8,7 @@
 // Threading: a free function; the returned modules belong to the caller's thread.
 
 #include "method/projectionhead.h"
+#include "models/adapterfile.h"
 #include "models/backbone.h"
 
 #include <filesystem>
@@ -19,6 +20,10 @@ struct RunSnapshot {
     ProjectionHead head{nullptr}; ///< null when only adapter.safetensors was there
     std::int64_t step = -1;     ///< the checkpoint's step; -1 for adapter.safetensors
 };
+
+/// The adapter at path: a run folder's adapter.safetensors, a PEFT adapter folder or an adapter
+/// file. Throws InputError for a folder that is neither, FormatError for damaged files.
+Adapter loadAdapterOrRun(const std::filesystem::path &path);
 
 /// True for a folder holding an upstep run (config.json and a checkpoints folder).
 bool isRunFolder(const std::filesystem::path &folder);

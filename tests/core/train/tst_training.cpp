@@ -6,6 +6,7 @@
 #include "io/safetensors.h"
 #include "models/adapterfile.h"
 #include "run/checkpoint.h"
+#include "run/runsnapshot.h"
 #include "upstep/run/trainconfig.h"
 #include "upstep/train/trainer.h"
 
@@ -95,7 +96,7 @@ private slots:
         const auto config = loadTrainConfig((run / "config.json").string());
         QCOMPARE(config.steps, std::int64_t{12});
         QCOMPARE(config.seed, std::uint64_t{7});
-        const auto adapter = loadAdapter(run);
+        const auto adapter = loadAdapterOrRun(run);
         QCOMPARE(adapter.info.rank, 8);
         QCOMPARE(adapter.tensors.at("base_model.model.blocks.0.attn.qkv.lora_A.weight").sizes(),
                  (torch::IntArrayRef{8, 32}));
@@ -181,7 +182,8 @@ private slots:
         QCOMPARE(second.resumedFrom, std::int64_t{5});
         QCOMPARE(second.keptSteps, std::int64_t{5});
 
-        requireSameTensors(loadAdapter(root() / "run-straight").tensors, loadAdapter(root() / "run-resumed").tensors);
+        requireSameTensors(loadAdapterOrRun(root() / "run-straight").tensors,
+                           loadAdapterOrRun(root() / "run-resumed").tensors);
         const auto a = loadSafetensors(listCheckpoints(root() / "run-straight" / "checkpoints").back()).tensors;
         const auto b = loadSafetensors(listCheckpoints(root() / "run-resumed" / "checkpoints").back()).tensors;
         for (const auto *name : {"center/mu", "offline/0", "head/fc3.weight"})
