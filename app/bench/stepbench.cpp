@@ -76,7 +76,7 @@ int main(int argc, char **argv)
             std::cout << nlohmann::json{{"impl", "upstep"},
                                         {"arch", arch},
                                         {"device", dev.str()},
-                                        {"precision", dtype == torch::kBFloat16 ? "bf16" : "fp32"},
+                                        {"precision", choiceName(precisionOf(dtype))},
                                         {"batch", batch},
                                         {"offline", offline},
                                         {"threads", torch::get_num_threads()},

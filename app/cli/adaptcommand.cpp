@@ -24,19 +24,16 @@ public:
     template <typename T>
     void add(CLI::App &cmd, const std::string &flags, T core::TrainConfig::*field, const std::string &help)
     {
-        auto *option = cmd.add_option(flags, m_values.*field, help)->capture_default_str();
-        m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+        applyWhenGiven(cmd.add_option(flags, m_values.*field, help)->capture_default_str(), field);
     }
     template <typename Enum>
     void addChoice(CLI::App &cmd, const std::string &flags, Enum core::TrainConfig::*field, const std::string &help)
     {
-        auto *option = addChoiceOption(cmd, flags, m_values.*field, help);
-        m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+        applyWhenGiven(addChoiceOption(cmd, flags, m_values.*field, help), field);
     }
     void addFlag(CLI::App &cmd, const std::string &flags, bool core::TrainConfig::*field, const std::string &help)
     {
-        auto *option = cmd.add_flag(flags, m_values.*field, help);
-        m_apply.emplace_back(option, [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+        applyWhenGiven(cmd.add_flag(flags, m_values.*field, help), field);
     }
     void applyGiven(core::TrainConfig &config) const
     {
@@ -46,6 +43,13 @@ public:
     }
 
 private:
+    template <typename T>
+    void applyWhenGiven(CLI::Option *option, T core::TrainConfig::*field)
+    {
+        m_apply.emplace_back(option,
+                             [field](core::TrainConfig &to, const core::TrainConfig &from) { to.*field = from.*field; });
+    }
+
     core::TrainConfig m_values;
     std::vector<std::pair<CLI::Option *, std::function<void(core::TrainConfig &, const core::TrainConfig &)>>> m_apply;
 };

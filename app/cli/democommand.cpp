@@ -138,7 +138,7 @@ void runDemo(const DemoArgs &args)
     const auto report = core::runEvaluation(eval, progress.sink());
     progress.finish();
     nlohmann::json result{{"train", core::summaryToJson(summary)}, {"eval", core::evalReportToJson(report)}};
-    core::writeFileAtomically(run / "demo.json", result.dump(2) + "\n");
+    core::writeJsonAtomically(run / "demo.json", result);
 
     std::cout << "\n[5/5] UpStep demo: MNIST-trained ViT adapted to Fashion-MNIST (" << summary.steps << " steps, "
               << summary.keptSteps << " back-propagated, " << static_cast<int>(summary.wallSeconds) << " s, "

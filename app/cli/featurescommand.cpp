@@ -39,7 +39,7 @@ void runFeatures(const FeaturesArgs &args)
     const auto &spec = loaded.arch.spec;
     const auto dtype = core::resolvePrecision(args.precision, device);
     std::cerr << "model: " << spec.name << " (" << core::describeArch(spec) << "), " << core::torchBuildInfo()
-              << ", " << torch::get_num_threads() << " threads, " << (dtype == torch::kBFloat16 ? "bf16" : "fp32")
+              << ", " << torch::get_num_threads() << " threads, " << core::choiceName(core::precisionOf(dtype))
               << "\n";
 
     core::FeatureOptions options;
@@ -72,7 +72,7 @@ void runFeatures(const FeaturesArgs &args)
                           {{core::kArchMetadataKey, core::archSpecToJson(spec)},
                            {"upstep.weights", args.weights},
                            {"upstep.data", args.data},
-                           {"upstep.precision", dtype == torch::kBFloat16 ? "bf16" : "fp32"},
+                           {"upstep.precision", core::choiceName(core::precisionOf(dtype))},
                            {"upstep.index", csvPath.filename().string()},
                            {"format", "pt"}});
     core::writeFileAtomically(csvPath, csv.str());

@@ -26,7 +26,7 @@ void initWorkerThread() { at::init_num_threads(); }
 
 Precision resolvedPrecision(Precision precision, const std::string &device)
 {
-    return resolvePrecision(precision, resolveDevice(device)) == torch::kBFloat16 ? Precision::Bf16 : Precision::Fp32;
+    return precisionOf(resolvePrecision(precision, resolveDevice(device)));
 }
 
 } // namespace upstep::core

@@ -53,6 +53,8 @@ torch::ScalarType resolvePrecision(Precision precision, const torch::Device &dev
     return torch::kFloat32;
 }
 
+Precision precisionOf(torch::ScalarType dtype) { return dtype == torch::kBFloat16 ? Precision::Bf16 : Precision::Fp32; }
+
 std::string torchBuildInfo()
 {
     std::string info = "LibTorch " TORCH_VERSION;

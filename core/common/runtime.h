@@ -26,6 +26,9 @@ bool cpuHasFastBf16();
 /// The dtype to run a model in: Auto picks bf16 on CUDA and on CPUs with fast bf16, else fp32.
 torch::ScalarType resolvePrecision(Precision precision, const torch::Device &device);
 
+/// The precision a resolved dtype stands for: Bf16 for bfloat16, else Fp32.
+Precision precisionOf(torch::ScalarType dtype);
+
 /// Short description of the LibTorch build, e.g. "LibTorch 1.13.1, CPU".
 std::string torchBuildInfo();
 

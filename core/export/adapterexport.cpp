@@ -127,7 +127,7 @@ void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::f
         {"auto_mapping",
          {{"base_model_class", vit ? "VisionTransformer" : "ResNet"},
           {"parent_library", vit ? "timm.models.vision_transformer" : "timm.models.resnet"}}}};
-    writeFileAtomically(dir / "adapter_config.json", config.dump(2) + "\n");
+    writeJsonAtomically(dir / "adapter_config.json", config);
     TensorMap tensors;
     for (const auto &[name, tensor] : loraTensors(adapted))
         tensors[name] = tensor.to(torch::kFloat32);

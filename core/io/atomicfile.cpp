@@ -2,6 +2,8 @@
 
 #include "upstep/common/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -87,6 +89,11 @@ void writeFileAtomically(const std::filesystem::path &target, std::string_view c
     AtomicFileWriter writer(target);
     writer.write(content);
     writer.commit();
+}
+
+void writeJsonAtomically(const std::filesystem::path &target, const nlohmann::json &json)
+{
+    writeFileAtomically(target, json.dump(2) + "\n");
 }
 
 } // namespace upstep::core

@@ -86,7 +86,7 @@ EvalReport evalReportFromJson(const nlohmann::json &json)
 
 void saveEvalReport(const EvalReport &report, const std::filesystem::path &file)
 {
-    writeFileAtomically(file, evalReportToJson(report).dump(2) + "\n");
+    writeJsonAtomically(file, evalReportToJson(report));
 }
 
 } // namespace upstep::core

@@ -126,7 +126,7 @@ TrainConfig loadTrainConfig(const std::string &file)
 
 void saveTrainConfig(const TrainConfig &config, const std::filesystem::path &file)
 {
-    writeFileAtomically(file, trainConfigToJson(config).dump(2) + "\n");
+    writeJsonAtomically(file, trainConfigToJson(config));
 }
 
 void validateTrainConfig(const TrainConfig &c)

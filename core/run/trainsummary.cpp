@@ -72,7 +72,7 @@ TrainSummary summaryFromJson(const nlohmann::json &j)
 
 void writeTrainSummary(const TrainSummary &summary, const std::filesystem::path &file)
 {
-    writeFileAtomically(file, summaryToJson(summary).dump(2) + "\n");
+    writeJsonAtomically(file, summaryToJson(summary));
 }
 
 } // namespace upstep::core

@@ -446,7 +446,7 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     s.imagesPerSecond = m_imagesSeen / std::max(wall, 1e-9);
     s.keptIterationSeconds = m_keptTimed ? m_keptSeconds / m_keptTimed : 0;
     s.skippedIterationSeconds = m_skippedTimed ? m_skippedSeconds / m_skippedTimed : 0;
-    s.precision = choiceName(m_dtype == torch::kBFloat16 ? Precision::Bf16 : Precision::Fp32);
+    s.precision = choiceName(precisionOf(m_dtype));
     s.device = m_device.str();
     s.threads = torch::get_num_threads();
     s.adapterFile = m_paths.adapter();

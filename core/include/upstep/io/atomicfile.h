@@ -6,6 +6,8 @@
 //
 // Threading: one writer is used by one thread.
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
@@ -40,5 +42,9 @@ private:
 
 /// Writes a whole text file atomically.
 void writeFileAtomically(const std::filesystem::path &target, std::string_view content);
+
+/// Writes json, indented by two and ending in a newline, atomically: how every JSON file of a run
+/// folder and an export is written.
+void writeJsonAtomically(const std::filesystem::path &target, const nlohmann::json &json);
 
 } // namespace upstep::core
