@@ -44,6 +44,13 @@ int main(int argc, char **argv)
     upstep::core::setComputeThreads(parser.value(threads).toInt());
     upstep::ui::MainWindow window;
     if (parser.isSet(session)) {
+        // Checked here first: the window's message box would never show before main() returns.
+        try {
+            upstep::ui::loadSession(parser.value(session));
+        } catch (const std::exception &e) {
+            qCritical("cannot open the session %s: %s", qPrintable(parser.value(session)), e.what());
+            return 2;
+        }
         if (!window.openSession(parser.value(session)))
             return 2;
     } else if (const auto demo = upstep::ui::demoSession()) {

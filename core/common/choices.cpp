@@ -27,7 +27,7 @@ DeviceChoice parseDevice(const std::string &name)
     for (const auto &choice : ChoiceTable<DeviceKind>::table)
         names.append(choice.name).append(", ");
     names.resize(names.size() - 2);
-    throw InputError("--device must be " + names + " or cuda:N, got '" + name + "'");
+    throw InputError("device must be " + names + " or cuda:N, got '" + name + "'");
 }
 
 std::string deviceName(const DeviceChoice &device)

@@ -1,5 +1,6 @@
 #include "window/mainmenus.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QFileDialog>
 #include <QLabel>
@@ -62,15 +63,25 @@ void MainMenus::buildFileMenu()
 void MainMenus::buildSessionMenu()
 {
     auto *session = m_window->menuBar()->addMenu(tr("&Session"));
-    session->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainMenus::startRequested);
+    m_start = session->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainMenus::startRequested);
     auto *pause = session->addAction(tr("&Pause / continue"), this, &MainMenus::pauseToggleRequested);
     pause->setShortcut(QKeySequence(Qt::Key_Space));
     pause->setShortcutContext(Qt::WindowShortcut);
-    session->addAction(tr("&Resume stopped run"), this, &MainMenus::resumeRequested);
-    session->addAction(tr("S&top"), this, &MainMenus::stopRequested);
+    m_resume = session->addAction(tr("&Resume stopped run"), this, &MainMenus::resumeRequested);
+    m_stop = session->addAction(tr("S&top"), this, &MainMenus::stopRequested);
     session->addSeparator();
-    session->addAction(tr("&Export adapter..."), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] { emit exportRequested(false); });
-    session->addAction(tr("Export &merged weights..."), this, [this] { emit exportRequested(true); });
+    m_exportAdapter = session->addAction(tr("&Export adapter..."), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                                         [this] { emit exportRequested(false); });
+    m_exportMerged = session->addAction(tr("Export &merged weights..."), this, [this] { emit exportRequested(true); });
+}
+
+void MainMenus::setSessionActions(bool canStart, bool canResume, bool canStop, bool canExport)
+{
+    m_start->setEnabled(canStart);
+    m_resume->setEnabled(canResume);
+    m_stop->setEnabled(canStop);
+    m_exportAdapter->setEnabled(canExport);
+    m_exportMerged->setEnabled(canExport);
 }
 
 void MainMenus::buildViewMenu()

@@ -12,6 +12,7 @@
 
 class QLabel;
 class QMainWindow;
+class QAction;
 class QMenu;
 
 namespace upstep::ui {
@@ -26,6 +27,9 @@ public:
     void setHardwareSummary(const QString &summary);
     /// Puts file first in the recent sessions (at most 8 are kept) and rebuilds the submenu.
     void rememberSession(const QString &file);
+    /// Enables the Session menu's run and export items like the run-control bar's buttons, so a
+    /// shortcut never asks for what the bar would refuse (an export during a run).
+    void setSessionActions(bool canStart, bool canResume, bool canStop, bool canExport);
 
 signals:
     void backboneChosen(const QString &file);     ///< File > Open backbone (Ctrl+O), after its dialog
@@ -51,6 +55,8 @@ private:
 
     QMainWindow *m_window;
     QMenu *m_recentSessions = nullptr;
+    QAction *m_start = nullptr, *m_resume = nullptr, *m_stop = nullptr;
+    QAction *m_exportAdapter = nullptr, *m_exportMerged = nullptr;
     QLabel *m_hardware;
 };
 

@@ -412,6 +412,8 @@ void MainWindow::updateControls()
     if (shown == AppState::Idle && m_setup->isBusy())
         shown = AppState::Checking;
     m_controls->setState(shown, canStart, !resumable.isEmpty(), canExport);
+    m_menus->setSessionActions(m_controls->startButton()->isEnabled(), m_controls->resumeButton()->isEnabled(),
+                               m_controls->stopButton()->isEnabled(), m_controls->exportAdapterButton()->isEnabled());
     if (shown == AppState::Idle || shown == AppState::Checking)
         m_controls->setHint(canStart ? (resumable.isEmpty()
                                             ? tr("Ready: press Start")

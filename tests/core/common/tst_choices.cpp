@@ -62,7 +62,7 @@ private slots:
                 parseDevice(name.toStdString());
                 QFAIL("no exception");
             } catch (const InputError &e) {
-                QCOMPARE(std::string(e.what()), "--device must be auto, cpu, cuda or cuda:N, got '" + name.toStdString() + "'");
+                QCOMPARE(std::string(e.what()), "device must be auto, cpu, cuda or cuda:N, got '" + name.toStdString() + "'");
             }
             return;
         }

@@ -149,7 +149,7 @@ struct DeviceChoice {
     int index = -1; ///< cuda:N; -1 for the current device
 };
 
-/// Parses a device name. Throws InputError "--device must be auto, cpu, cuda or cuda:N, got '...'".
+/// Parses a device name. Throws InputError "device must be auto, cpu, cuda or cuda:N, got '...'".
 DeviceChoice parseDevice(const std::string &name);
 std::string deviceName(const DeviceChoice &device);
 
