@@ -2,6 +2,7 @@
 
 #include "choiceoption.h"
 #include "upstep/common/error.h"
+#include "upstep/common/jsontext.h"
 #include "upstep/eval/evaljob.h"
 #include "terminalprogress.h"
 #include "upstep/train/trainer.h"
@@ -24,7 +25,10 @@ public:
     template <typename T>
     void add(CLI::App &cmd, const std::string &flags, T core::TrainConfig::*field, const std::string &help)
     {
-        applyWhenGiven(cmd.add_option(flags, m_values.*field, help)->capture_default_str(), field);
+        auto *option = cmd.add_option(flags, m_values.*field, help)->capture_default_str();
+        if constexpr (std::is_unsigned_v<T>)
+            option->check(CLI::NonNegativeNumber); // CLI11 would wrap -1 to 2^64 - 1
+        applyWhenGiven(option, field);
     }
     template <typename Enum>
     void addChoice(CLI::App &cmd, const std::string &flags, Enum core::TrainConfig::*field, const std::string &help)
@@ -63,13 +67,20 @@ struct AdaptArgs {
 void printRecord(const core::MetricsRecord &r)
 {
     char line[256];
-    std::snprintf(line, sizeof line,
-                  "step %6lld/%lld  loss %.4f (cluster %.4f, cvr %.5f)  drift %.4f  center %.5f  entropy %.2f/%.2f  "
-                  "skipped %.0f%%  lr %.2e  %.0f img/s",
-                  static_cast<long long>(r.step), static_cast<long long>(r.totalSteps), r.loss, r.clusterLoss, r.cvrLoss,
-                  r.featureDrift, r.centerDrift, r.clusterEntropy, r.maxEntropy, 100 * r.skippedFraction,
-                  r.learningRate, r.imagesPerSecond);
+    // The record of step 0 (and of a window with only skipped iterations) has no loss yet.
+    if (std::isfinite(r.loss))
+        std::snprintf(line, sizeof line, "step %6lld/%lld  loss %.4f (cluster %.4f, cvr %.5f)",
+                      static_cast<long long>(r.step), static_cast<long long>(r.totalSteps), r.loss, r.clusterLoss,
+                      r.cvrLoss);
+    else
+        std::snprintf(line, sizeof line, "step %6lld/%lld  loss -", static_cast<long long>(r.step),
+                      static_cast<long long>(r.totalSteps));
     std::string text = line;
+    std::snprintf(line, sizeof line,
+                  "  drift %.4f  center %.5f  entropy %.2f/%.2f  skipped %.0f%%  lr %.2e  %.0f img/s", r.featureDrift,
+                  r.centerDrift, r.clusterEntropy, r.maxEntropy, 100 * r.skippedFraction, r.learningRate,
+                  r.imagesPerSecond);
+    text += line;
     if (std::isfinite(r.sourceProbeTop1))
         text += "  source top-1 " + std::to_string(r.sourceProbeTop1).substr(0, 5);
     std::cerr << text << "\n";
@@ -83,6 +94,9 @@ void runAdapt(AdaptArgs &args)
         config = core::loadTrainConfig(args.configFile);
     else if (args.resume && std::filesystem::exists(paths.config()))
         config = core::loadTrainConfig(paths.config());
+    else if (args.resume)
+        throw core::InputError(args.out + " holds no run to resume (no config.json there); start a run without "
+                                          "--resume, or name the run folder you meant");
     args.options.applyGiven(config);
 
     TerminalProgress progress;
@@ -98,14 +112,17 @@ void runAdapt(AdaptArgs &args)
     };
     core::TrainControl control;
     control.stop = &g_interrupted;
-    // Ctrl-C checkpoints and exits cleanly; a second one kills.
-    std::signal(SIGINT, [](int) {
+    // Ctrl-C or a polite kill (SIGTERM, as from systemd or a job scheduler) checkpoints and exits
+    // cleanly; a second one exits at once (the newest checkpoint stays).
+    const auto onSignal = [](int) {
         if (g_interrupted.exchange(true))
             std::_Exit(130);
-    });
+    };
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
     const auto summary = core::runAdaptation(config, args.out, args.resume, callbacks, control);
     progress.finish();
-    std::cout << core::summaryToJson(summary).dump(2) << "\n";
+    std::cout << core::jsonText(core::summaryToJson(summary), 2) << "\n";
     if (summary.status == core::RunStatus::Stopped)
         std::cerr << "stopped at step " << summary.steps << "; continue with: upstep adapt --out " << args.out
                   << " --resume\n";

@@ -173,7 +173,7 @@ void addDemoCommand(CLI::App &app)
         ->capture_default_str();
     cmd->add_option("--eval-test", args->evalTest, "Fashion-MNIST test images (0: all)")->capture_default_str();
     addChoiceOption(*cmd, "--precision", args->precision, "auto, fp32 or bf16");
-    cmd->add_option("--seed", args->seed, "Seed")->capture_default_str();
+    cmd->add_option("--seed", args->seed, "Seed")->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd->add_flag("--prepare-only", args->prepareOnly, "Only import the data and train the base model (steps 1-2), "
                                                        "as the workbench's demo session needs");
     cmd->callback([args] { runDemo(*args); });

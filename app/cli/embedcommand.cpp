@@ -1,7 +1,9 @@
 #include "commands.h"
 
+#include "adaptercheck.h"
 #include "choiceoption.h"
 #include "upstep/eval/embedjob.h"
+#include "upstep/io/outputpath.h"
 #include "terminalprogress.h"
 
 #include <algorithm>
@@ -18,12 +20,20 @@ struct EmbedArgs {
 
 void runEmbed(const EmbedArgs &args)
 {
+    // Settings and output places are checked before minutes of feature extraction.
+    core::validateEmbedJob(args.job);
+    core::checkOutputLocation(args.out);
+    if (!args.projector.empty())
+        core::checkOutputLocation(args.projector);
+    if (!args.job.adapter.empty())
+        warnOnBaseMismatch(args.job.adapter, args.job.weights);
     TerminalProgress progress;
     const auto map = core::runEmbedding(args.job, progress.sink());
     progress.finish();
-    map.writeCsv(args.out);
+    // The projector folder first: if it fails (a full disk), no new CSV claims a finished map.
     if (!args.projector.empty())
         map.writeProjector(args.projector);
+    map.writeCsv(args.out);
 
     const auto k = map.qualityNeighbours();
     std::cout << map.size() << " images, " << core::choiceName(args.job.method) << ": features " << map.featureSeconds() << " s, map "
@@ -69,7 +79,9 @@ void addEmbedCommand(CLI::App &app)
         ->capture_default_str();
     cmd->add_option("--perplexity", args->job.perplexity, "t-SNE perplexity")->capture_default_str();
     cmd->add_option("--iterations", args->job.iterations, "t-SNE iterations")->capture_default_str();
-    cmd->add_option("--seed", args->job.seed, "Seed of the subset and a random t-SNE start")->capture_default_str();
+    cmd->add_option("--seed", args->job.seed, "Seed of the subset and a random t-SNE start")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("--device", args->job.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     addChoiceOption(*cmd, "--precision", args->job.precision, "auto, fp32 or bf16 for the features");
     cmd->add_option("--batch", args->job.batchSize, "Images per forward pass")->capture_default_str();

@@ -1,6 +1,8 @@
 #include "commands.h"
 
+#include "adaptercheck.h"
 #include "choiceoption.h"
+#include "upstep/common/jsontext.h"
 #include "upstep/eval/evaljob.h"
 #include "terminalprogress.h"
 
@@ -37,11 +39,13 @@ void runEval(EvalArgs &args)
     request.precision = args.precision;
     request.batchSize = args.batch;
     request.linearProbe = !args.noLinear;
+    if (!args.adapter.empty())
+        warnOnBaseMismatch(args.adapter, args.weights);
     TerminalProgress progress;
     const auto report = core::runEvaluation(request, progress.sink());
     progress.finish();
     if (args.json)
-        std::cout << core::evalReportToJson(report).dump(2) << "\n";
+        std::cout << core::jsonText(core::evalReportToJson(report), 2) << "\n";
     else
         printEvalTable(report);
 }
@@ -88,7 +92,9 @@ void addEvalCommand(CLI::App &app)
     cmd->add_option("--max-train", args->request.maxTrain, "Seeded subset of the train folder (0: all)")->capture_default_str();
     cmd->add_option("--max-test", args->request.maxTest, "Seeded subset of the test folder (0: all)")->capture_default_str();
     cmd->add_option("--max-source", args->request.maxSource, "Seeded subset of the source folder (0: all)")->capture_default_str();
-    cmd->add_option("--seed", args->request.seed, "Seed of the subsets and the source split")->capture_default_str();
+    cmd->add_option("--seed", args->request.seed, "Seed of the subsets and the source split")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     addChoiceOption(*cmd, "--precision", args->precision, "auto, fp32 or bf16 (features are compared in float32)");

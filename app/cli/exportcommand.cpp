@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "adaptercheck.h"
 #include "upstep/common/error.h"
 #include "upstep/export/runexport.h"
 
@@ -22,6 +23,8 @@ void runExport(const ExportArgs &args)
     request.format = core::choiceFromName<core::ExportFormat>(args.format);
     request.out = args.out;
     request.overwrite = args.force;
+    if (!args.weights.empty())
+        warnOnBaseMismatch(args.run, args.weights);
     const auto result = core::exportRun(request);
     std::cout << "exported " << args.format << " to " << result.folder.string() << ":";
     for (const auto &file : result.files)

@@ -5,6 +5,7 @@
 #include "common/runtime.h"
 #include "eval/featureextractor.h"
 #include "upstep/io/atomicfile.h"
+#include "upstep/io/outputpath.h"
 #include "io/csvfield.h"
 #include "io/safetensors.h"
 #include "models/backboneloader.h"
@@ -30,6 +31,12 @@ struct FeaturesArgs {
 
 void runFeatures(const FeaturesArgs &args)
 {
+    const std::filesystem::path out(args.out);
+    if (out.extension() != ".safetensors")
+        throw core::InputError("--out " + args.out +
+                               ": name the .safetensors file of the features (the .csv index "
+                               "is written next to it, with the same name)");
+    core::checkOutputLocation(out);
     const auto device = core::resolveDevice(args.device);
     // The folder is checked first: a wrong path fails before the model is loaded.
     TerminalProgress progress;
@@ -50,13 +57,15 @@ void runFeatures(const FeaturesArgs &args)
     auto result = core::extractFeatures(*loaded.model, folder.images, options, progress.sink());
     progress.finish();
     if (result.images.empty())
-        throw core::InputError(args.data + ": none of the " + std::to_string(folder.images.size()) +
-                               " image files could be decoded");
+        throw core::InputError(
+            args.data + ": none of the " + std::to_string(folder.images.size()) + " image files could be decoded" +
+            (result.skipped.empty()
+                 ? std::string()
+                 : " (first: " + result.skipped.front().path.string() + ": " + result.skipped.front().reason + ")"));
 
     std::vector<std::int64_t> labels;
     for (const auto &image : result.images)
         labels.push_back(image.label);
-    const std::filesystem::path out(args.out);
     auto csvPath = out;
     csvPath.replace_extension(".csv");
 
@@ -67,6 +76,11 @@ void runFeatures(const FeaturesArgs &args)
         csv << i << "," << core::csvField(image.path.string()) << "," << image.label << ","
             << core::csvField(image.label >= 0 ? folder.classNames[static_cast<std::size_t>(image.label)] : "") << "\n";
     }
+    // The features and their index are one result: the index is made ready first and put in
+    // place only after the features are, so a full disk leaves the previous pair as it was.
+    core::AtomicFileWriter index(csvPath);
+    index.write(csv.str());
+    index.sync();
     core::saveSafetensors(out,
                           {{"features", result.features}, {"labels", torch::tensor(labels, torch::kInt64)}},
                           {{core::kArchMetadataKey, core::archSpecToJson(spec)},
@@ -75,7 +89,7 @@ void runFeatures(const FeaturesArgs &args)
                            {"upstep.precision", core::choiceName(core::precisionOf(dtype))},
                            {"upstep.index", csvPath.filename().string()},
                            {"format", "pt"}});
-    core::writeFileAtomically(csvPath, csv.str());
+    index.commit();
 
     auto skipped = folder.skipped;
     skipped.insert(skipped.end(), result.skipped.begin(), result.skipped.end());

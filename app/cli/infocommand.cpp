@@ -2,6 +2,7 @@
 
 #include "models/lora.h"
 #include "models/backboneloader.h"
+#include "upstep/common/jsontext.h"
 
 #include <nlohmann/json.hpp>
 
@@ -34,7 +35,7 @@ void runInfo(const InfoArgs &args)
         j["feature_dim"] = spec.featureDim();
         j["has_head"] = spec.numClasses > 0;
         j["notes"] = loaded.notes;
-        std::cout << j.dump(2) << "\n";
+        std::cout << core::jsonText(j, 2) << "\n";
         return;
     }
     std::cout << "file:          " << args.weights << "\n"

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "models/lora.h"
+#include "upstep/io/outputpath.h"
 #include "models/backboneloader.h"
 
 #include <iostream>
@@ -16,8 +17,9 @@ struct InitArgs {
 
 void runInit(const InitArgs &args)
 {
+    const auto spec = core::parseArchSpec(args.arch); // refuses absurd shapes before allocating
+    core::checkOutputLocation(args.out);
     torch::manual_seed(args.seed);
-    const auto spec = core::parseArchSpec(args.arch);
     auto model = core::createBackbone(spec);
     core::saveBackbone(*model, args.out, {{"upstep.init", "random, seed " + std::to_string(args.seed)}});
     std::cout << "wrote randomly initialised " << spec.name << " (" << core::countParameters(*model).total
@@ -34,7 +36,7 @@ void addInitCommand(CLI::App &app)
     cmd->add_option("--arch", args->arch, "A preset (" + core::archPresetList() + ") with optional ,key=value pairs")
         ->required();
     cmd->add_option("--out", args->out, "Output weights file (.safetensors)")->required();
-    cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+    cmd->add_option("--seed", args->seed, "Random seed")->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd->callback([args] { runInit(*args); });
 }
 

@@ -23,7 +23,7 @@ void addPretrainCommand(CLI::App &app)
     cmd->add_option("--epochs", config->epochs, "Passes over the data")->capture_default_str();
     cmd->add_option("--batch", config->batchSize, "Images per batch")->capture_default_str();
     cmd->add_option("--lr", config->learningRate, "AdamW learning rate")->capture_default_str();
-    cmd->add_option("--seed", config->seed, "Seed")->capture_default_str();
+    cmd->add_option("--seed", config->seed, "Seed")->check(CLI::NonNegativeNumber)->capture_default_str();
     addChoiceOption(*cmd, "--precision", config->precision, "auto, fp32 or bf16");
     cmd->add_option("--device", config->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     cmd->add_option("--workers", config->workers, "Decoding threads")->capture_default_str();

@@ -6,6 +6,7 @@
 #include "io/csvfield.h"
 #include "upstep/io/imagefolder.h"
 #include "folderreport.h"
+#include "upstep/io/outputpath.h"
 #include "terminalprogress.h"
 
 #include <chrono>
@@ -27,6 +28,8 @@ struct ScanArgs {
 
 void runScan(const ScanArgs &args)
 {
+    if (!args.report.empty())
+        core::checkOutputLocation(args.report);
     TerminalProgress progress;
     const auto folder = scanWithProgress(args.data, args.labels, progress);
 
@@ -47,10 +50,13 @@ void runScan(const ScanArgs &args)
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (decoded == 0)
-        throw core::InputError(args.data + ": none of the " + std::to_string(total) + " image files could be decoded");
-    auto skipped = folder.skipped;
     const auto failed = loader.failures();
+    if (decoded == 0)
+        throw core::InputError(args.data + ": none of the " + std::to_string(total) + " image files could be decoded" +
+                               (failed.empty()
+                                    ? std::string()
+                                    : " (first: " + failed.front().path.string() + ": " + failed.front().reason + ")"));
+    auto skipped = folder.skipped;
     skipped.insert(skipped.end(), failed.begin(), failed.end());
     std::cout << "folder:   " << args.data << "\n"
               << "images:   " << decoded << " readable, " << skipped.size() << " skipped\n";

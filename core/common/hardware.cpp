@@ -7,6 +7,8 @@
 
 namespace upstep::core {
 
+int maxUsefulThreads() { return std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())); }
+
 std::vector<ComputeDevice> listComputeDevices()
 {
     std::vector<ComputeDevice> devices;

@@ -1,6 +1,7 @@
 #include "common/runtime.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/hardware.h"
 
 #include <torch/version.h>
 
@@ -10,8 +11,9 @@ namespace upstep::core {
 
 int configureThreads(int n)
 {
-    if (n < 0)
-        throw InputError("--threads must be 0 (all cores) or positive, got " + std::to_string(n));
+    if (n < 0 || n > maxUsefulThreads())
+        throw InputError("--threads must lie in [0, " + std::to_string(maxUsefulThreads()) +
+                         "] (0: all cores; at most 4 per hardware thread), got " + std::to_string(n));
     const int count = n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     torch::set_num_threads(count);
     return count;

@@ -30,10 +30,20 @@ std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t in
 ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
     : m_images(std::move(images)), m_config(std::move(config))
 {
-    if (m_config.batchSize < 1)
-        throw InputError("batch size must be at least 1");
-    if (m_config.workers < 1)
-        throw InputError("loader needs at least one worker thread");
+    // Upper bounds: a batch is allocated whole, and every worker is a thread.
+    constexpr int kMaxBatch = 16384, kMaxWorkers = 256, kMaxInputSize = 4096;
+    if (m_config.batchSize < 1 || m_config.batchSize > kMaxBatch)
+        throw InputError("batch size must lie in [1, " + std::to_string(kMaxBatch) + "], got " +
+                         std::to_string(m_config.batchSize));
+    if (m_config.workers < 1 || m_config.workers > kMaxWorkers)
+        throw InputError("decoding workers must lie in [1, " + std::to_string(kMaxWorkers) + "], got " +
+                         std::to_string(m_config.workers));
+    const auto side = m_config.preprocessing.inputSize;
+    if (side < 1 || side > kMaxInputSize)
+        throw InputError("the input size must lie in [1, " + std::to_string(kMaxInputSize) + "] pixels, got " +
+                         std::to_string(side) + " (a batch of " + std::to_string(m_config.batchSize) + " would take " +
+                         std::to_string(static_cast<long long>(4.0 * 3 * side * side * m_config.batchSize / 1e9)) +
+                         " GB)");
     if (m_config.prefetchBatches < 1)
         throw InputError("loader needs to prefetch at least one batch");
     if (m_config.views < 1 || m_config.smallCrops < 0)

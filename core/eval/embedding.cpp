@@ -3,6 +3,8 @@
 #include "upstep/common/error.h"
 #include "eval/projection.h"
 #include "upstep/io/atomicfile.h"
+#include "upstep/io/outputpath.h"
+#include "io/stagingfolder.h"
 #include "io/csvfield.h"
 #include "upstep/io/imagefolder.h"
 #include "upstep/io/thumbnail.h"
@@ -92,6 +94,7 @@ struct ResolvedEmbedJob : EmbedJob {
 
 Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, StopFlag stop)
 {
+    validateEmbedJob(job);
     const ResolvedEmbedJob request(job);
     ScanOptions scan;
     scan.withLabels = hasClassSubfolders(request.data);
@@ -193,9 +196,14 @@ void writeEmbeddingCsv(const Embedding &e, const fs::path &file)
     writeFileAtomically(file, out.str());
 }
 
-void writeProjector(const Embedding &e, const fs::path &folder)
+void writeProjector(const Embedding &e, const fs::path &target)
 {
-    fs::create_directories(folder);
+    // Built beside its place and renamed into it: a full disk or a kill leaves the previous
+    // projector folder (or none), never one with some of its files.
+    const auto out = withoutTrailingSeparator(target);
+    checkOutputLocation(out);
+    StagingFolder staging(out);
+    const auto &folder = staging.path();
     writeFileAtomically(folder / "base.tsv", featuresTsv(e.baseFeatures));
     writeFileAtomically(folder / "adapted.tsv", featuresTsv(e.adaptedFeatures));
     std::ostringstream metadata;
@@ -232,6 +240,7 @@ void writeProjector(const Embedding &e, const fs::path &folder)
                << ".tsv\"\n  metadata_path: \"metadata.tsv\"\n  sprite {\n    image_path: \"sprite.png\"\n"
                << "    single_image_dim: " << cell << "\n    single_image_dim: " << cell << "\n  }\n}\n";
     writeFileAtomically(folder / "projector_config.pbtxt", config.str());
+    staging.publish(true);
 }
 
 } // namespace upstep::core

@@ -1,8 +1,10 @@
 #include "upstep/eval/embedjob.h"
 
 #include "eval/embedding.h"
+#include "upstep/common/error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace upstep::core {
@@ -16,6 +18,24 @@ std::vector<float> floats(const torch::Tensor &tensor)
 }
 
 } // namespace
+
+void validateEmbedJob(const EmbedJob &job)
+{
+    const auto within = [](double value, double low, double high, const std::string &what) {
+        if (!(std::isfinite(value) && value >= low && value <= high)) // NaN fails too
+            throw InputError(what + " must lie in [" + std::to_string(static_cast<long long>(low)) + ", " +
+                             std::to_string(static_cast<long long>(high)) + "], got " + std::to_string(value));
+    };
+    if (job.method == EmbedMethod::Tsne) {
+        within(job.perplexity, 1, 1000, "t-SNE perplexity");
+        within(job.iterations, 1, 100000, "t-SNE iterations");
+        within(job.exaggerationIterations, 0, job.iterations, "t-SNE early exaggeration iterations");
+    }
+    within(static_cast<double>(job.batchSize), 1, 16384, "batch size");
+    within(job.qualityNeighbours, 1, 1000, "quality neighbours");
+    if (job.maxImages < 0)
+        throw InputError("the image limit cannot be negative (0 maps every image)");
+}
 
 EmbeddingMap::EmbeddingMap(std::shared_ptr<const Embedding> embedding) : m_embedding(std::move(embedding))
 {

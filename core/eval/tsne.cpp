@@ -233,6 +233,8 @@ TsneResult runTsne(const torch::Tensor &x, const TsneConfig &config, const torch
                    const ProgressSink &progress, StopFlag stop)
 {
     const auto n = x.size(0);
+    if (!(config.perplexity >= 1 && config.perplexity <= 1000)) // NaN, 0 and inf would index out of bounds
+        throw InputError("t-SNE perplexity must lie in [1, 1000], got " + std::to_string(config.perplexity));
     if (x.dim() != 2 || n < static_cast<std::int64_t>(3 * config.perplexity) + 2)
         throw InputError("t-SNE with perplexity " + std::to_string(config.perplexity) + " needs at least " +
                          std::to_string(static_cast<std::int64_t>(3 * config.perplexity) + 2) + " points, got " +

@@ -3,68 +3,21 @@
 #include "upstep/common/error.h"
 #include "common/torchcompat.h"
 #include "upstep/io/atomicfile.h"
+#include "upstep/io/outputpath.h"
+#include "io/stagingfolder.h"
 #include "models/lora.h"
 #include "models/loralayers.h"
 #include "models/backboneloader.h"
+#include "run/runfingerprint.h"
 
 #include <nlohmann/json.hpp>
 
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 namespace upstep::core {
 
 namespace {
-
-/// A temporary sibling folder, removed unless released.
-class StagingFolder {
-public:
-    explicit StagingFolder(const std::filesystem::path &target)
-        : m_path(target.parent_path() / (target.filename().string() + ".partial-" + std::to_string(::getpid())))
-    {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-        std::filesystem::create_directories(m_path, ec);
-        if (ec)
-            throw IoError(m_path, "cannot create the export folder: " + ec.message());
-    }
-    ~StagingFolder()
-    {
-        std::error_code ec;
-        if (!m_published)
-            std::filesystem::remove_all(m_path, ec);
-    }
-    const std::filesystem::path &path() const { return m_path; }
-
-    /// Renames the staging folder to target, replacing an existing one only if allowed.
-    void publish(const std::filesystem::path &target, bool overwrite)
-    {
-        std::error_code ec;
-        std::filesystem::path old;
-        if (std::filesystem::exists(target)) {
-            if (!overwrite)
-                throw InputError(target.string() + " already exists; choose another folder or allow overwriting");
-            old = target.parent_path() / (target.filename().string() + ".old-" + std::to_string(::getpid()));
-            std::filesystem::rename(target, old, ec);
-            if (ec)
-                throw IoError(target, "cannot move the existing export aside: " + ec.message());
-        }
-        std::filesystem::rename(m_path, target, ec);
-        if (ec) {
-            if (!old.empty())
-                std::filesystem::rename(old, target, ec);
-            throw IoError(target, "cannot move the export into place: " + ec.message());
-        }
-        m_published = true;
-        if (!old.empty())
-            std::filesystem::remove_all(old, ec);
-    }
-
-private:
-    std::filesystem::path m_path;
-    bool m_published = false;
-};
 
 BackbonePtr adaptedModel(const ExportRequest &request)
 {
@@ -131,7 +84,8 @@ void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::f
     TensorMap tensors;
     for (const auto &[name, tensor] : loraTensors(adapted))
         tensors[name] = tensor.to(torch::kFloat32);
-    saveSafetensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
+    saveSafetensors(dir / "adapter_model.safetensors", tensors,
+                    {{"format", "pt"}, {kBaseFingerprintKey, fingerprintWeights(request.baseWeights)}});
     result.files = {"adapter_config.json", "adapter_model.safetensors", "README.md"};
 }
 
@@ -235,8 +189,11 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
     return py.str();
 }
 
-ExportResult exportAdapter(const ExportRequest &request)
+ExportResult exportAdapter(const ExportRequest &given)
 {
+    auto request = given;
+    request.out = withoutTrailingSeparator(given.out); // "out/" is the folder "out", not "out/" + ""
+    checkOutputLocation(request.out);
     if (std::filesystem::exists(request.out) && !request.overwrite)
         throw InputError(request.out.string() + " already exists; choose another folder or allow overwriting");
     auto reference = adaptedModel(request);
@@ -269,7 +226,7 @@ ExportResult exportAdapter(const ExportRequest &request)
                     " differ from the adapted model by " + std::to_string(result.maxAbsDifference) +
                     " (tolerance " + std::to_string(result.tolerance) + "); nothing was written");
     writeFileAtomically(staging.path() / "README.md", readme(request, spec, result));
-    staging.publish(request.out, request.overwrite);
+    staging.publish(request.overwrite);
     result.folder = request.out;
     return result;
 }

@@ -3,6 +3,7 @@
 #include "export/adapterexport.h"
 #include "run/runsnapshot.h"
 #include "upstep/common/error.h"
+#include "upstep/io/outputpath.h"
 #include "upstep/run/runpaths.h"
 #include "upstep/run/trainconfig.h"
 
@@ -10,6 +11,7 @@ namespace upstep::core {
 
 ExportResult exportRun(const RunExportRequest &run)
 {
+    checkOutputLocation(withoutTrailingSeparator(run.out)); // before minutes of loading and checking
     const RunPaths paths(run.run);
     ExportRequest request;
     request.adapter = loadAdapterOrRun(run.run);

@@ -1,6 +1,7 @@
 #include "upstep/io/atomicfile.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/jsontext.h"
 
 #include <nlohmann/json.hpp>
 
@@ -59,15 +60,24 @@ void AtomicFileWriter::write(const void *data, std::size_t size)
     }
 }
 
-void AtomicFileWriter::commit()
+void AtomicFileWriter::sync()
 {
     if (!m_file)
-        throw IoError(m_target, "commit called twice");
+        throw IoError(m_target, "sync after commit");
     if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0) {
         const auto why = osError();
         discard();
         throw IoError(m_target, "write failed: " + why);
     }
+    m_synced = true;
+}
+
+void AtomicFileWriter::commit()
+{
+    if (!m_file)
+        throw IoError(m_target, "commit called twice");
+    if (!m_synced)
+        sync();
     if (std::fclose(m_file) != 0) {
         m_file = nullptr;
         const auto why = osError();
@@ -93,7 +103,7 @@ void writeFileAtomically(const std::filesystem::path &target, std::string_view c
 
 void writeJsonAtomically(const std::filesystem::path &target, const nlohmann::json &json)
 {
-    writeFileAtomically(target, json.dump(2) + "\n");
+    writeFileAtomically(target, jsonText(json, 2) + "\n");
 }
 
 } // namespace upstep::core

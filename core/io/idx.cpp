@@ -1,13 +1,18 @@
 #include "io/idx.h"
 
 #include "upstep/common/error.h"
+#include "upstep/io/outputpath.h"
+#include "io/stagingfolder.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <vector>
 
 namespace upstep::core {
 
@@ -78,6 +83,24 @@ IdxArray readIdx(const fs::path &file)
     return array;
 }
 
+namespace {
+
+// Encoded in memory and written with every error checked: OpenCV's imwrite does not report a
+// short write, and a full disk must not leave truncated PNGs behind.
+void writePng(const fs::path &file, const cv::Mat &image)
+{
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", image, png))
+        throw IoError(file, "cannot encode PNG");
+    std::unique_ptr<std::FILE, int (*)(std::FILE *)> out(std::fopen(file.c_str(), "wb"), std::fclose);
+    if (!out || std::fwrite(png.data(), 1, png.size(), out.get()) != png.size() || std::fflush(out.get()) != 0)
+        throw IoError(file, std::string("cannot write PNG: ") + std::strerror(errno));
+    if (std::fclose(out.release()) != 0)
+        throw IoError(file, std::string("cannot write PNG: ") + std::strerror(errno));
+}
+
+} // namespace
+
 IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const fs::path &outDir,
                           const IdxImportOptions &options, const ProgressSink &progress, StopFlag stop)
 {
@@ -95,49 +118,38 @@ IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const 
         throw InputError(images.string() + " holds " + std::to_string(pixels.dims[0]) + " images but " +
                          labels.string() + " holds " + std::to_string(classes.dims[0]) + " labels");
 
+    if (pixels.dims[0] == 0 || pixels.dims[1] == 0 || pixels.dims[2] == 0)
+        throw FormatError(images, "holds no pixels (" + std::to_string(pixels.dims[0]) + " images of " +
+                                      std::to_string(pixels.dims[1]) + " x " + std::to_string(pixels.dims[2]) + ")");
     const auto count = options.limit > 0 ? std::min(options.limit, pixels.dims[0]) : pixels.dims[0];
     const int rows = static_cast<int>(pixels.dims[1]);
     const int cols = static_cast<int>(pixels.dims[2]);
     const std::size_t imageBytes = static_cast<std::size_t>(rows) * cols;
 
-    auto partial = outDir;
-    partial += ".partial";
-    fs::remove_all(partial, ec);
-    fs::create_directories(partial, ec);
-    if (ec)
-        throw IoError(partial, "cannot create folder: " + ec.message());
-
+    checkOutputLocation(outDir);
+    StagingFolder staging(outDir); // a failure or a kill leaves the previous folder, or none
+    const auto &partial = staging.path();
     IdxImportResult result;
     const int digits = static_cast<int>(std::to_string(count - 1).size());
-    try {
-        for (std::int64_t i = 0; i < count; ++i) {
-            if (stopRequested(stop))
-                throw Cancelled();
-            const int label = classes.data[static_cast<std::size_t>(i)];
-            if (static_cast<std::size_t>(label) >= result.perClass.size())
-                result.perClass.resize(static_cast<std::size_t>(label) + 1, 0);
-            const auto folder = partial / std::to_string(label);
-            if (result.perClass[static_cast<std::size_t>(label)]++ == 0)
-                fs::create_directories(folder);
-            char name[32];
-            std::snprintf(name, sizeof name, "%0*lld.png", digits, static_cast<long long>(i));
-            const cv::Mat image(rows, cols, CV_8UC1,
-                                const_cast<std::uint8_t *>(pixels.data.data() + static_cast<std::size_t>(i) * imageBytes));
-            if (!cv::imwrite((folder / name).string(), image))
-                throw IoError(folder / name, "cannot write PNG (disk full?)");
-            if (progress && (i % 500 == 0 || i + 1 == count))
-                progress({"writing PNGs", i + 1, count, "images"});
-        }
-    } catch (...) {
-        fs::remove_all(partial, ec);
-        throw;
+    for (std::int64_t i = 0; i < count; ++i) {
+        if (stopRequested(stop))
+            throw Cancelled();
+        const int label = classes.data[static_cast<std::size_t>(i)];
+        if (static_cast<std::size_t>(label) >= result.perClass.size())
+            result.perClass.resize(static_cast<std::size_t>(label) + 1, 0);
+        const auto folder = partial / std::to_string(label);
+        if (result.perClass[static_cast<std::size_t>(label)]++ == 0 && !fs::create_directory(folder, ec) && ec)
+            throw IoError(folder, "cannot create folder: " + ec.message());
+        char name[32];
+        std::snprintf(name, sizeof name, "%0*lld.png", digits, static_cast<long long>(i));
+        const cv::Mat image(rows, cols, CV_8UC1,
+                            const_cast<std::uint8_t *>(pixels.data.data() + static_cast<std::size_t>(i) * imageBytes));
+        writePng(folder / name, image);
+        if (progress && (i % 500 == 0 || i + 1 == count))
+            progress({"writing PNGs", i + 1, count, "images"});
     }
     result.images = count;
-    if (options.overwrite)
-        fs::remove_all(outDir, ec);
-    fs::rename(partial, outDir, ec);
-    if (ec)
-        throw IoError(outDir, "cannot move the finished folder into place: " + ec.message());
+    staging.publish(options.overwrite);
     return result;
 }
 

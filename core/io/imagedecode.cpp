@@ -1,10 +1,16 @@
 #include "io/imagedecode.h"
 
+#include "io/imageheader.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -38,15 +44,74 @@ bool jpegHasEndMarker(const std::vector<unsigned char> &b)
     return false;
 }
 
+bool isPng(const std::vector<unsigned char> &b)
+{
+    static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    return b.size() >= 8 && std::equal(kSignature, kSignature + 8, b.begin());
+}
+
+std::uint32_t bigEndian32(const unsigned char *p)
+{
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
+
+// Walks a PNG's chunks before libpng sees them: a truncated or garbled file is then refused with
+// a plain reason, instead of libpng printing "libpng error: ..." lines on stderr (it reports to
+// stderr before OpenCV can turn the failure into an empty image). A CRC error in a critical
+// chunk is refused; one in an ancillary chunk is left to libpng, which skips that chunk.
+void checkPngChunks(const std::vector<unsigned char> &b, const std::filesystem::path &file)
+{
+    std::size_t at = 8;
+    while (true) {
+        if (b.size() - at < 12)
+            throw DecodeError(file, "truncated PNG (it ends before its IEND chunk)");
+        const auto length = bigEndian32(&b[at]);
+        const unsigned char *type = &b[at + 4];
+        const std::string name(type, type + 4);
+        if (!std::all_of(type, type + 4, [](unsigned char c) { return std::isalpha(c); }))
+            throw DecodeError(file, "corrupt PNG (an invalid chunk type at byte " + std::to_string(at + 4) + ")");
+        if (length > b.size() - at - 12)
+            throw DecodeError(file, "truncated PNG (chunk " + name + " runs past the end of the file)");
+        const bool critical = std::isupper(type[0]);
+        const auto crc = crc32(crc32(0L, Z_NULL, 0), type, 4 + length);
+        if (critical && crc != bigEndian32(&b[at + 8 + length]))
+            throw DecodeError(file, "corrupt PNG (checksum mismatch in chunk " + name + ")");
+        if (name == "IEND")
+            return;
+        at += 12 + static_cast<std::size_t>(length);
+    }
+}
+
+// Refuses a file whose header declares more pixels than the limit, before OpenCV allocates them.
+void checkDeclaredSize(const std::vector<unsigned char> &bytes, const std::filesystem::path &file)
+{
+    const auto declared = readDeclaredImageSize(bytes.data(), bytes.size());
+    if (!declared)
+        return; // OpenCV's own limit (2^30 pixels) still applies
+    if (declared->width <= 0 || declared->height <= 0)
+        throw DecodeError(file, declared->format + " header declares an empty image (" +
+                                    std::to_string(declared->width) + "x" + std::to_string(declared->height) + ")");
+    const auto pixels = declared->width * declared->height;
+    if (pixels > maxImagePixels())
+        throw DecodeError(file, declared->format + " header declares " + std::to_string(declared->width) + "x" +
+                                    std::to_string(declared->height) + " pixels (" + std::to_string(pixels / 1000000) +
+                                    " megapixels), over the limit of " + std::to_string(maxImagePixels() / 1000000) +
+                                    " megapixels (set UPSTEP_MAX_IMAGE_PIXELS to raise it); not decoded");
+}
+
 } // namespace
 
-cv::Mat decodeImageFile(const std::filesystem::path &file)
+cv::Mat decodeImageFile(const std::filesystem::path &file) { return decodeImageBytes(readWholeFile(file), file); }
+
+cv::Mat decodeImageBytes(const std::vector<unsigned char> &bytes, const std::filesystem::path &file)
 {
-    const auto bytes = readWholeFile(file);
     if (bytes.empty())
         throw DecodeError(file, "empty file");
     if (isJpeg(bytes) && !jpegHasEndMarker(bytes))
         throw DecodeError(file, "truncated JPEG (no end-of-image marker)");
+    checkDeclaredSize(bytes, file);
+    if (isPng(bytes))
+        checkPngChunks(bytes, file);
 
     cv::Mat raw;
     try {

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <set>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace upstep::core {
@@ -65,6 +67,15 @@ std::string whyNotImageContent(const fs::path &file)
     return got < 4 ? "too short to be an image" : "content is not a known image format (corrupt or misnamed)";
 }
 
+// The device and inode of a folder (after following links), which names it uniquely.
+std::pair<dev_t, ino_t> folderIdentity(const fs::path &folder)
+{
+    struct stat st {};
+    if (::stat(folder.c_str(), &st) != 0)
+        return {0, 0};
+    return {st.st_dev, st.st_ino};
+}
+
 } // namespace
 
 bool hasClassSubfolders(const fs::path &root)
@@ -109,6 +120,7 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
     fs::recursive_directory_iterator it(root, opts, ec);
     if (ec)
         throw IoError(root, "cannot list: " + ec.message());
+    std::set<std::pair<dev_t, ino_t>> visited{folderIdentity(root)};
     std::int64_t seen = 0;
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec)
@@ -122,8 +134,15 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
                 it.disable_recursion_pending();
             continue;
         }
-        if (entry.is_directory(ec))
+        if (entry.is_directory(ec)) {
+            // Following links can reach a folder twice (a link to a parent, or two links to
+            // one folder): each folder is listed once, so no image is counted twice.
+            if (!visited.insert(folderIdentity(entry.path())).second) {
+                it.disable_recursion_pending();
+                result.skipped.push_back({entry.path(), "folder already scanned (a link back into the tree)"});
+            }
             continue;
+        }
         ++seen;
         if (progress && seen % 1024 == 0)
             progress({"scanning", seen, 0, "files"});

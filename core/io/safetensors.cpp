@@ -1,6 +1,7 @@
 #include "io/safetensors.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/jsontext.h"
 #include "upstep/io/atomicfile.h"
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include <bit>
 #include <fstream>
 #include <limits>
+#include <set>
 
 static_assert(std::endian::native == std::endian::little,
               "safetensors data is little-endian; a big-endian host needs byte swapping");
@@ -115,6 +117,20 @@ SafetensorsEntry parseEntry(const std::filesystem::path &file, const std::string
     return e;
 }
 
+// Names the formats people most often hand over by mistake, from a file's first 8 bytes.
+const char *otherFormatName(const unsigned char *head)
+{
+    if (head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
+        return "a zip archive (PyTorch's torch.save format, a .pth/.pt file; convert it to safetensors)";
+    if (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5)
+        return "a Python pickle (an old-style PyTorch .pth/.pt file; convert it to safetensors)";
+    if (head[0] == 0x89 && head[1] == 'H' && head[2] == 'D' && head[3] == 'F')
+        return "an HDF5 file (Keras .h5 weights)";
+    if (head[0] == '{' || head[0] == '[')
+        return "a JSON text file";
+    return nullptr;
+}
+
 } // namespace
 
 const char *safetensorsDTypeName(SafetensorsDType dtype) { return row(dtype).name; }
@@ -135,30 +151,52 @@ SafetensorsHeader readSafetensorsHeader(const std::filesystem::path &file)
     unsigned char lengthBytes[8];
     in.read(reinterpret_cast<char *>(lengthBytes), 8);
     const auto headerSize = readLittleEndianU64(lengthBytes);
-    if (headerSize > kMaxSafetensorsHeader)
-        throw FormatError(file, "header length " + std::to_string(headerSize) + " exceeds the limit of " +
-                                    std::to_string(kMaxSafetensorsHeader) + " bytes");
-    if (headerSize > fileSize - 8)
+    if (headerSize > kMaxSafetensorsHeader || headerSize > fileSize - 8) {
+        if (const auto other = otherFormatName(lengthBytes))
+            throw FormatError(file, std::string("this is ") + other + ", not a safetensors file");
+        if (headerSize > kMaxSafetensorsHeader)
+            throw FormatError(file, "not a safetensors file: its first 8 bytes give a header length of " +
+                                        std::to_string(headerSize) + " bytes, over the limit of " +
+                                        std::to_string(kMaxSafetensorsHeader));
         throw FormatError(file, "truncated: header length " + std::to_string(headerSize) +
                                     " but only " + std::to_string(fileSize - 8) + " bytes follow");
+    }
 
     std::string text(headerSize, '\0');
     in.read(text.data(), static_cast<std::streamsize>(headerSize));
     if (!in)
         throw IoError(file, "read failed in the header");
+    auto header = parseSafetensorsHeader(file, text, fileSize - 8 - headerSize);
+    header.dataStart = 8 + headerSize;
+    return header;
+}
 
+SafetensorsHeader parseSafetensorsHeader(const std::filesystem::path &file, const std::string &text,
+                                         std::uint64_t dataSize)
+{
+    // nlohmann keeps the last of two equal keys; a tensor named twice must be refused instead,
+    // since which of the two the writer meant is unknowable.
+    std::string duplicate;
+    std::set<std::string> topLevelKeys;
+    const nlohmann::json::parser_callback_t noteKeys = [&](int depth, nlohmann::json::parse_event_t event,
+                                                           nlohmann::json &parsed) {
+        if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string() &&
+            !topLevelKeys.insert(parsed.get<std::string>()).second && duplicate.empty())
+            duplicate = parsed.get<std::string>();
+        return true;
+    };
     nlohmann::json json;
     try {
-        json = nlohmann::json::parse(text);
+        json = nlohmann::json::parse(text, noteKeys);
     } catch (const nlohmann::json::exception &e) {
         throw FormatError(file, std::string("header is not valid JSON: ") + e.what());
     }
+    if (!duplicate.empty())
+        throw FormatError(file, "the header names tensor '" + duplicate + "' twice");
     if (!json.is_object())
         throw FormatError(file, "header is not a JSON object");
 
     SafetensorsHeader header;
-    header.dataStart = 8 + headerSize;
-    const auto dataSize = fileSize - header.dataStart;
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (it.key() == "__metadata__") {
             if (!it->is_object())
@@ -186,6 +224,20 @@ SafetensorsHeader readSafetensorsHeader(const std::filesystem::path &file)
             throw FormatError(file, "tensors '" + prev.name + "' and '" + cur.name + "' overlap");
     }
     return header;
+}
+
+void requireFinite(const std::filesystem::path &file, const TensorMap &tensors)
+{
+    for (const auto &[name, tensor] : tensors) {
+        if (!tensor.is_floating_point())
+            continue;
+        const auto bad = (~torch::isfinite(tensor)).sum().item<std::int64_t>();
+        if (bad > 0)
+            throw FormatError(file, "tensor '" + name + "' holds " + std::to_string(bad) + " of " +
+                                        std::to_string(tensor.numel()) +
+                                        " values that are NaN or infinite; the file is damaged or comes from a "
+                                        "diverged training run");
+    }
 }
 
 TensorFile loadSafetensors(const std::filesystem::path &file, std::optional<torch::ScalarType> floatsAs)
@@ -232,7 +284,7 @@ void saveSafetensors(const std::filesystem::path &file, const TensorMap &tensors
         offset += bytes;
         data.push_back(std::move(t));
     }
-    auto text = header.dump();
+    auto text = jsonText(header);
     text.append((8 - text.size() % 8) % 8, ' '); // keeps the data section 8-byte aligned
 
     unsigned char length[8];

@@ -51,10 +51,20 @@ inline constexpr std::uint64_t kMaxSafetensorsHeader = 100'000'000;
 /// Reads and validates the header only (no tensor data).
 SafetensorsHeader readSafetensorsHeader(const std::filesystem::path &file);
 
+/// Validates the JSON header text of a file whose data section holds `dataSize` bytes; `file`
+/// only labels the errors. readSafetensorsHeader's second half, and the fuzzing entry point.
+SafetensorsHeader parseSafetensorsHeader(const std::filesystem::path &file, const std::string &text,
+                                         std::uint64_t dataSize);
+
 /// Loads every tensor. With floatsAs set, floating tensors are converted to that type
 /// (integer and bool tensors keep theirs).
 TensorFile loadSafetensors(const std::filesystem::path &file,
                            std::optional<torch::ScalarType> floatsAs = std::nullopt);
+
+/// Throws FormatError naming the file, the first tensor and the count when a floating tensor
+/// holds NaN or infinity: weights like that give NaN features and chance-level results without
+/// any other sign, so they are refused when loaded.
+void requireFinite(const std::filesystem::path &file, const TensorMap &tensors);
 
 /// Writes tensors (moved to CPU, made contiguous) and metadata atomically.
 void saveSafetensors(const std::filesystem::path &file, const TensorMap &tensors,

@@ -1,6 +1,7 @@
 #include "models/adapterfile.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/jsontext.h"
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +54,7 @@ Adapter loadPeftFolder(const std::filesystem::path &dir)
     if (config.value("peft_type", "") != "LORA")
         throw FormatError(configFile, "peft_type is not LORA");
     auto file = loadSafetensors(weightsFile, torch::kFloat32);
+    requireFinite(weightsFile, file.tensors);
     Adapter adapter;
     adapter.file = weightsFile;
     adapter.tensors = std::move(file.tensors);
@@ -84,13 +86,27 @@ Adapter adapterFromModel(BackboneImpl &model, const std::string &baseWeights)
     return adapter;
 }
 
+Adapter adapterFromTensors(TensorMap tensors, double alpha, const std::string &baseWeights,
+                           const std::filesystem::path &file)
+{
+    requireFinite(file, tensors);
+    Adapter adapter;
+    adapter.file = file;
+    adapter.info.rank = rankOf(tensors, file);
+    adapter.info.modules = modulesOf(tensors);
+    adapter.info.alpha = alpha;
+    adapter.info.baseWeights = baseWeights;
+    adapter.tensors = std::move(tensors);
+    return adapter;
+}
+
 void saveAdapterFile(const Adapter &adapter, const std::filesystem::path &file, Metadata extra)
 {
     nlohmann::json info{{"r", adapter.info.rank},
                         {"lora_alpha", adapter.info.alpha},
                         {"modules", adapter.info.modules},
                         {"base_weights", adapter.info.baseWeights}};
-    extra["upstep.lora"] = info.dump();
+    extra["upstep.lora"] = jsonText(info);
     extra["format"] = "pt";
     saveSafetensors(file, adapter.tensors, extra);
 }
@@ -104,6 +120,7 @@ Adapter loadAdapter(const std::filesystem::path &path)
         throw InputError(path.string() + ": not a PEFT adapter folder (no adapter_config.json)");
     }
     auto file = loadSafetensors(path, torch::kFloat32);
+    requireFinite(path, file.tensors);
     const auto it = file.metadata.find("upstep.lora");
     if (it == file.metadata.end())
         throw FormatError(path, "no upstep.lora metadata; for a PEFT adapter pass its folder");

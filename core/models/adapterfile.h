@@ -34,6 +34,11 @@ Adapter adapterFromModel(BackboneImpl &model, const std::string &baseWeights);
 /// Writes the adapter atomically as a safetensors file with its info in __metadata__.
 void saveAdapterFile(const Adapter &adapter, const std::filesystem::path &file, Metadata extra = {});
 
+/// An adapter from LoRA tensors in PEFT names (as a checkpoint holds them); the rank and the
+/// modules come from the tensors. Throws FormatError naming `file` when there are none.
+Adapter adapterFromTensors(TensorMap tensors, double alpha, const std::string &baseWeights,
+                           const std::filesystem::path &file);
+
 /// Reads either form. Throws FormatError naming the file for anything malformed.
 Adapter loadAdapter(const std::filesystem::path &path);
 

@@ -1,10 +1,12 @@
 #include "upstep/models/archspec.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/jsontext.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -107,10 +109,23 @@ Interpolation interpolationFromName(const std::string &name)
     throw InputError("interpolation must be bilinear, bicubic or nearest, got '" + name + "'");
 }
 
+// Bounds that keep an absurd shape from being allocated: refused with the estimate instead.
+constexpr double kMaxParameters = 4e9; // 16 GB in fp32, more than the largest ViT people adapt on one GPU
+constexpr std::int64_t kMaxTokens = 65536;
+
+std::string gigabytes(double bytes)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+    return text;
+}
+
 void validate(const ArchSpec &s)
 {
-    if (s.inChans < 1)
-        throw InputError("in_chans must be at least 1");
+    if (s.inChans < 1 || s.inChans > 64)
+        throw InputError("in_chans must lie in [1, 64], got " + std::to_string(s.inChans));
+    if (s.numClasses < 0 || s.numClasses > 1'000'000)
+        throw InputError("num_classes must lie in [0, 1000000], got " + std::to_string(s.numClasses));
     if (s.family == ArchFamily::Vit) {
         const auto &v = s.vit;
         if (v.patch < 1 || v.imgSize < v.patch || v.imgSize % v.patch != 0)
@@ -120,6 +135,21 @@ void validate(const ArchSpec &s)
             throw InputError("dim " + std::to_string(v.dim) + " must be divisible by heads " + std::to_string(v.heads));
         if (v.depth < 1 || v.mlpDim < 1)
             throw InputError("depth and mlp_dim must be positive");
+        const auto side = static_cast<std::int64_t>(v.imgSize / v.patch);
+        if (side * side > kMaxTokens)
+            throw InputError("img_size " + std::to_string(v.imgSize) + " with patch " + std::to_string(v.patch) +
+                             " gives " + std::to_string(side * side) + " tokens per image, over the limit of " +
+                             std::to_string(kMaxTokens));
+        const double dim = v.dim, mlp = v.mlpDim;
+        const double perBlock = 4 * dim * dim + 2 * dim * mlp + 9 * dim + mlp;
+        const double params = v.depth * perBlock + double(v.patch) * v.patch * s.inChans * dim +
+                              double(side * side + 1) * dim + dim * s.numClasses;
+        if (params > kMaxParameters)
+            throw InputError("this ViT shape (depth " + std::to_string(v.depth) + ", dim " + std::to_string(v.dim) +
+                             ", mlp_dim " + std::to_string(v.mlpDim) + ") has about " +
+                             std::to_string(static_cast<long long>(params / 1e6)) + " million parameters (" +
+                             gigabytes(4 * params) + " in fp32), over the limit of " +
+                             std::to_string(static_cast<long long>(kMaxParameters / 1e6)) + " million");
     }
 }
 
@@ -274,7 +304,7 @@ std::string archSpecToJson(const ArchSpec &s)
     j["preprocessing"] = {{"input_size", p.inputSize}, {"crop_pct", p.cropPct},
                           {"channels", p.channels},    {"mean", p.mean},
                           {"std", p.std},              {"interpolation", interpolationName(p.interpolation)}};
-    return j.dump();
+    return jsonText(j);
 }
 
 ArchSpec archSpecFromJson(const std::string &text)

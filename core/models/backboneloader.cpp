@@ -220,6 +220,7 @@ void loadStateStrict(torch::nn::Module &model, const TensorMap &tensors, const s
 LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string &archOverride)
 {
     auto contents = loadSafetensors(file, torch::kFloat32);
+    requireFinite(file, contents.tensors);
     LoadedBackbone out;
     out.tensorCount = contents.tensors.size();
     const bool torchvisionVit = mapTorchvisionVitKeys(contents.tensors);

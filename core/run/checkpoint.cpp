@@ -131,8 +131,17 @@ std::optional<Checkpoint> loadLatestCheckpoint(const std::filesystem::path &dir)
     const auto it = file.metadata.find("upstep.step");
     if (it == file.metadata.end())
         throw FormatError(all.back(), "not an upstep checkpoint (no upstep.step in its metadata)");
+    std::size_t used = 0;
+    long long step = -1;
+    try {
+        step = std::stoll(it->second, &used);
+    } catch (const std::exception &) {
+    }
+    if (step < 0 || used != it->second.size())
+        throw FormatError(all.back(), "upstep.step '" + it->second + "' is not a step number");
+    requireFinite(all.back(), file.tensors);
     auto checkpoint = fromTensors(std::move(file.tensors), all.back());
-    checkpoint.step = std::stoll(it->second);
+    checkpoint.step = step;
     checkpoint.metadata = std::move(file.metadata);
     return checkpoint;
 }

@@ -1,6 +1,7 @@
 #include "run/metricslog.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/jsontext.h"
 #include "upstep/io/atomicfile.h"
 
 #include <nlohmann/json.hpp>
@@ -11,11 +12,17 @@ namespace upstep::core {
 
 namespace {
 
-/// The line's JSON object, or a discarded value for a torn or foreign line.
+/// The line's JSON object, or a discarded value for a torn or foreign line (one that is not a
+/// JSON object with an integer "step", as a kill or a full disk in mid-line leaves).
 nlohmann::json parseLine(const std::string &line)
 {
     auto json = nlohmann::json::parse(line, nullptr, false);
-    return json.is_object() ? json : nlohmann::json(nlohmann::json::value_t::discarded);
+    const auto integer = [&](const char *key) {
+        const auto it = json.find(key);
+        return it == json.end() || it->is_number_integer();
+    };
+    const bool record = json.is_object() && json.contains("step") && integer("step") && integer("total_steps");
+    return record ? json : nlohmann::json(nlohmann::json::value_t::discarded);
 }
 
 } // namespace
@@ -29,7 +36,7 @@ MetricsLog::MetricsLog(std::filesystem::path file, bool append)
 
 void MetricsLog::append(const MetricsRecord &record)
 {
-    m_out << metricsToJson(record).dump() << "\n" << std::flush;
+    m_out << jsonText(metricsToJson(record)) << "\n" << std::flush;
     if (!m_out)
         throw IoError(m_file, "cannot write the metrics log (disk full?)");
 }

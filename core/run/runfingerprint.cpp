@@ -47,16 +47,22 @@ std::uint64_t fnv1a(const void *data, std::size_t size, std::uint64_t hash)
     return hash;
 }
 
+std::string fingerprintWeights(const std::filesystem::path &weights)
+{
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(weights, ec);
+    if (ec)
+        throw IoError(weights, "cannot read the base weights: " + ec.message());
+    return weights.filename().string() + " (" + std::to_string(size) + " bytes, " + hex(hashFileEnds(weights, size)) +
+           ")";
+}
+
 RunFingerprint fingerprintRun(const TrainConfig &config, const std::filesystem::path &targetRoot,
                               const std::vector<ImageEntry> &targetImages)
 {
     RunFingerprint fingerprint;
     std::error_code ec;
-    const auto size = std::filesystem::file_size(config.weights, ec);
-    if (ec)
-        throw IoError(config.weights, "cannot read the base weights: " + ec.message());
-    fingerprint.base = std::filesystem::path(config.weights).filename().string() + " (" + std::to_string(size) +
-                       " bytes, " + hex(hashFileEnds(config.weights, size)) + ")";
+    fingerprint.base = fingerprintWeights(config.weights);
 
     std::ostringstream adapters;
     adapters << "rank " << config.loraRank << ", alpha " << config.loraAlpha << ", targets ";

@@ -22,6 +22,13 @@ struct RunFingerprint {
 /// FNV-1a 64 over bytes, continuing from `hash`.
 std::uint64_t fnv1a(const void *data, std::size_t size, std::uint64_t hash = 14695981039346656037ull);
 
+/// "NAME (SIZE bytes, HASH)" of a weights file: its size and a hash of its first and last MiB.
+/// Throws IoError when it cannot be read.
+std::string fingerprintWeights(const std::filesystem::path &weights);
+
+/// The metadata key under which adapter files record fingerprintWeights() of their base.
+inline constexpr const char *kBaseFingerprintKey = "upstep.base";
+
 RunFingerprint fingerprintRun(const TrainConfig &config, const std::filesystem::path &targetRoot,
                               const std::vector<ImageEntry> &targetImages);
 

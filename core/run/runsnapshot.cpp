@@ -5,6 +5,7 @@
 #include "models/lora.h"
 #include "models/backboneloader.h"
 #include "run/checkpoint.h"
+#include "run/runfingerprint.h"
 #include "upstep/run/trainconfig.h"
 #include "upstep/run/runpaths.h"
 
@@ -24,10 +25,59 @@ Adapter loadAdapterOrRun(const std::filesystem::path &path)
         const RunPaths paths(path);
         if (std::filesystem::exists(paths.adapter()))
             return loadAdapter(paths.adapter());
+        // A run stopped or killed before its end has checkpoints but no adapter file yet: its
+        // newest checkpoint is its adapter.
+        if (std::filesystem::exists(paths.config())) {
+            const auto checkpoint = loadLatestCheckpoint(paths.checkpoints());
+            if (!checkpoint)
+                throw InputError(path.string() + ": the run has no checkpoint or adapter yet");
+            const auto config = loadTrainConfig(paths.config().string());
+            return adapterFromTensors(checkpoint->lora, config.loraAlpha, config.weights,
+                                      listCheckpoints(paths.checkpoints()).back());
+        }
         throw InputError(path.string() + ": neither a run folder (" + paths.adapter().filename().string() +
                          ") nor a PEFT adapter folder (adapter_config.json)");
     }
     return loadAdapter(path);
+}
+
+std::string baseWeightsMismatch(const std::filesystem::path &adapter, const std::filesystem::path &weights)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path file = adapter; // the safetensors file whose metadata names the base
+    if (fs::is_directory(adapter, ec)) {
+        const RunPaths paths(adapter);
+        const auto checkpoints = listCheckpoints(paths.checkpoints());
+        if (fs::exists(adapter / "adapter_config.json", ec))
+            file = adapter / "adapter_model.safetensors";
+        else if (fs::exists(paths.adapter(), ec))
+            file = paths.adapter();
+        else if (!checkpoints.empty())
+            file = checkpoints.back();
+        else
+            return {};
+    }
+    std::string recorded, now;
+    try {
+        const auto metadata = readSafetensorsHeader(file).metadata;
+        const auto it = metadata.find(kBaseFingerprintKey);
+        recorded = it != metadata.end() ? it->second : readFingerprint(metadata).base;
+        if (recorded.empty() || recorded == "(unknown)")
+            return {};
+        now = fingerprintWeights(weights);
+    } catch (const Error &) {
+        return {}; // a damaged file is reported by the loader that follows
+    }
+    // The size and hash decide, not the file name: a renamed copy is the same base.
+    const auto content = [](const std::string &fingerprint) {
+        const auto at = fingerprint.rfind(" (");
+        return at == std::string::npos ? fingerprint : fingerprint.substr(at + 1);
+    };
+    if (content(recorded) == content(now))
+        return {};
+    return adapter.string() + " was trained on the base weights " + recorded + ", not on " + weights.string() + " " +
+           content(now) + "; its results describe another model";
 }
 
 RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::filesystem::path &weights,

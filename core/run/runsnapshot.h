@@ -21,9 +21,16 @@ struct RunSnapshot {
     std::int64_t step = -1;     ///< the checkpoint's step; -1 for adapter.safetensors
 };
 
-/// The adapter at path: a run folder's adapter.safetensors, a PEFT adapter folder or an adapter
-/// file. Throws InputError for a folder that is neither, FormatError for damaged files.
+/// The adapter at path: a run folder's adapter.safetensors (or, for a run stopped before its
+/// end, its newest checkpoint), a PEFT adapter folder or an adapter file. Throws InputError for
+/// a folder that is neither, FormatError for damaged files.
 Adapter loadAdapterOrRun(const std::filesystem::path &path);
+
+/// Empty when the adapter (as loadAdapterOrRun takes it) was trained on these base weights or
+/// does not record its base; else a sentence saying which base it was trained on. Adapters fit
+/// any base of the same shape, so applying one to another base is not an error, but results
+/// then describe a different model and the user should be told.
+std::string baseWeightsMismatch(const std::filesystem::path &adapter, const std::filesystem::path &weights);
 
 /// True for a folder holding an upstep run (config.json and a checkpoints folder).
 bool isRunFolder(const std::filesystem::path &folder);

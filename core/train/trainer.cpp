@@ -13,10 +13,12 @@
 #include "run/metricslog.h"
 #include "train/learningrate.h"
 #include "run/runfingerprint.h"
-
+#include "run/runlock.h"
+#include "upstep/io/outputpath.h"
 
 #include <chrono>
 #include <cmath>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -77,6 +79,8 @@ private:
         if (m_callbacks.progress)
             m_callbacks.progress({what, 0, 0, "steps"});
     }
+    static TrainConfig withAbsolutePaths(TrainConfig config);
+    void prepare();
     void prepareData();
     void prepareModel();
     void prepareProbes();
@@ -84,12 +88,14 @@ private:
     void iterate(std::int64_t step, const Batch &batch, double lr);
     MetricsRecord record(std::int64_t step, double lr);
     void checkFinite();
+    void reportDecodeFailures();
     void saveCheckpoint(std::int64_t step);
     void writeOutputs(std::int64_t step);
     TrainSummary loop(const std::function<void(const MetricsRecord &)> &emit);
 
     TrainConfig m_config;
     RunPaths m_paths;
+    std::unique_ptr<RunFolderLock> m_lock;
     bool m_resume;
     const TrainCallbacks &m_callbacks;
     const TrainControl &m_control;
@@ -116,11 +122,14 @@ private:
     std::int64_t m_keptTimed = 0, m_skippedTimed = 0;
     Clock::time_point m_loopStart;
     std::int64_t m_lastCheckpoint = -1;
+    std::size_t m_reportedFailures = 0;
+    std::set<std::string> m_namedFailures;
 };
 
 AdaptationRun::AdaptationRun(const TrainConfig &config, const std::filesystem::path &runDir, bool resume,
                              const TrainCallbacks &callbacks, const TrainControl &control)
-    : m_config(config), m_paths(runDir), m_resume(resume), m_callbacks(callbacks), m_control(control)
+    : m_config(withAbsolutePaths(config)), m_paths(withoutTrailingSeparator(runDir)), m_resume(resume),
+      m_callbacks(callbacks), m_control(control)
 {
     validateTrainConfig(m_config);
     if (m_config.threads > 0)
@@ -128,6 +137,19 @@ AdaptationRun::AdaptationRun(const TrainConfig &config, const std::filesystem::p
     m_device = resolveDevice(m_config.device);
     m_dtype = resolvePrecision(m_config.precision, m_device);
 
+    checkOutputLocation(m_paths.root);
+    m_lock = std::make_unique<RunFolderLock>(m_paths.root);
+    try {
+        prepare();
+    } catch (...) {
+        m_lock->releaseAndRemoveIfUnused();
+        throw;
+    }
+}
+
+void AdaptationRun::prepare()
+{
+    removeStaleTemporaries(m_paths.root);
     const bool hasRun = !listCheckpoints(m_paths.checkpoints()).empty();
     if (m_resume && !hasRun)
         throw InputError("nothing to resume: " + m_paths.checkpoints().string() + " holds no checkpoint");
@@ -139,6 +161,19 @@ AdaptationRun::AdaptationRun(const TrainConfig &config, const std::filesystem::p
     prepareProbes();
     if (m_resume)
         restore();
+}
+
+// config.json must name its folders absolutely: a run resumed or evaluated from another working
+// directory finds them as well.
+TrainConfig AdaptationRun::withAbsolutePaths(TrainConfig config)
+{
+    for (auto *path : {&config.weights, &config.target, &config.sourceProbe, &config.targetTest}) {
+        std::error_code ec;
+        if (!path->empty())
+            if (auto absolute = std::filesystem::absolute(*path, ec); !ec)
+                *path = absolute.lexically_normal().string();
+    }
+    return config;
 }
 
 void AdaptationRun::prepareData()
@@ -184,9 +219,13 @@ void AdaptationRun::prepareModel()
     loader.smallCrops = m_config.smallCrops;
     m_loader = std::make_unique<ImageLoader>(m_target.images, loader);
     m_batchesPerEpoch = m_loader->batchesPerEpoch();
-    m_totalSteps = m_config.steps > 0
-                       ? m_config.steps
-                       : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(m_config.epochs * m_batchesPerEpoch)));
+    const double steps = m_config.steps > 0 ? static_cast<double>(m_config.steps)
+                                            : std::ceil(m_config.epochs * static_cast<double>(m_batchesPerEpoch));
+    if (steps > static_cast<double>(kMaxSteps))
+        throw InputError(std::to_string(m_config.epochs) + " epochs of " + std::to_string(m_batchesPerEpoch) +
+                         " batches are " + std::to_string(static_cast<long long>(steps)) +
+                         " steps, over the limit of " + std::to_string(kMaxSteps));
+    m_totalSteps = std::max<std::int64_t>(1, static_cast<std::int64_t>(steps));
 }
 
 void AdaptationRun::prepareProbes()
@@ -253,6 +292,22 @@ void AdaptationRun::restore()
     // Metrics logged after the checkpoint would be logged again: drop them.
     truncateMetricsLog(m_paths.metrics(), m_startStep);
     note("resumed from step " + std::to_string(m_startStep) + " of " + std::to_string(m_totalSteps));
+}
+
+// Images that fail to decode are left out of their batch; the user learns which and why, as
+// they are found (the first ten by name, then a count).
+void AdaptationRun::reportDecodeFailures()
+{
+    constexpr std::size_t kNamed = 10;
+    const auto count = m_loader->failureCount();
+    if (count <= m_reportedFailures)
+        return;
+    for (const auto &failure : m_loader->failures()) // ordered by image, not by when it failed
+        if (m_namedFailures.size() < kNamed && m_namedFailures.insert(failure.path.string()).second)
+            note("skipped " + failure.path.string() + ": " + failure.reason);
+    if (count > kNamed)
+        note(std::to_string(count) + " target images could not be decoded so far; they are left out");
+    m_reportedFailures = count;
 }
 
 void AdaptationRun::iterate(std::int64_t step, const Batch &batch, double lr)
@@ -362,7 +417,9 @@ void AdaptationRun::writeOutputs(std::int64_t step)
         saveCheckpoint(step);
     auto adapter = adapterFromModel(*m_backbone, m_config.weights);
     saveAdapterFile(adapter, m_paths.adapter(),
-                    {{kArchMetadataKey, archSpecToJson(m_backbone->spec())}, {"upstep.step", std::to_string(step)}});
+                    {{kArchMetadataKey, archSpecToJson(m_backbone->spec())},
+                     {"upstep.step", std::to_string(step)},
+                     {kBaseFingerprintKey, m_fingerprint.base}});
 }
 
 TrainSummary AdaptationRun::run()
@@ -420,6 +477,7 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
             m_callbacks.progress({"adapting", step, m_totalSteps, "steps"});
         if (step % m_config.logEvery == 0 || step == m_totalSteps) {
             checkFinite();
+            reportDecodeFailures();
             emit(record(step, lr));
             m_pending.clear();
         }

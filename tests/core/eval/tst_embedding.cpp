@@ -17,7 +17,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <numeric>
 
 using namespace upstep::core;
@@ -109,6 +111,30 @@ private slots:
         for (std::size_t i = 1; i < top.size(); ++i)
             QVERIFY(e.displacement[top[i - 1]].item<float>() >= e.displacement[top[i]].item<float>());
         QCOMPARE(e.displacement[top[0]].item<float>(), e.displacement.max().item<float>());
+    }
+
+    void badMapSettingsAreRefusedBeforeAnyWork_data()
+    {
+        QTest::addColumn<double>("perplexity");
+        QTest::addRow("zero") << 0.0;
+        QTest::addRow("tiny") << 0.0001;
+        QTest::addRow("negative") << -5.0;
+        QTest::addRow("nan") << std::nan("");
+        QTest::addRow("inf") << std::numeric_limits<double>::infinity();
+        QTest::addRow("huge") << 1e6;
+    }
+
+    void badMapSettingsAreRefusedBeforeAnyWork()
+    {
+        QFETCH(double, perplexity);
+        auto job = request({}, EmbedMethod::Tsne);
+        job.perplexity = perplexity;
+        try {
+            computeEmbedding(job);
+            QFAIL("accepted");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("t-SNE perplexity must lie in [1, 1000]"), e.what());
+        }
     }
 
     void csvAndProjectorFiles()

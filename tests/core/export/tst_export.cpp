@@ -132,6 +132,22 @@ private slots:
         QVERIFY(fs::exists(root() / "taken" / "adapter_config.json"));
     }
 
+    // "out/" names the folder "out": it is made, and replaced with --force, like "out".
+    void trailingSlashNamesTheFolder()
+    {
+        auto r = request(ExportFormat::Peft, "slashed/");
+        const auto result = exportAdapter(r);
+        QCOMPARE(result.folder, root() / "slashed");
+        QVERIFY(fs::exists(root() / "slashed" / "adapter_config.json"));
+        QVERIFY_THROWS_EXCEPTION(InputError, exportAdapter(r));
+        r.overwrite = true;
+        exportAdapter(r);
+        QVERIFY(fs::exists(root() / "slashed" / "adapter_config.json"));
+        for (const auto &entry : fs::directory_iterator(root()))
+            QVERIFY2(entry.path().filename().string().find("slashed.") == std::string::npos,
+                     entry.path().c_str()); // no .partial- or .old- folder left
+    }
+
     void fullDiskLeavesNothing()
     {
         rlimit old{};

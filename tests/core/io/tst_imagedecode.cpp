@@ -4,6 +4,7 @@
 #include "data/imageloader.h"
 #include "data/imagetransform.h"
 #include "io/imagedecode.h"
+#include "io/imageheader.h"
 #include "upstep/io/imagefolder.h"
 #include "testdata.h"
 
@@ -189,6 +190,90 @@ private slots:
         QCOMPARE(folder.skipped[0].reason, std::string("not inside a class folder"));
         fs::remove(root / "stray.png");
         QVERIFY(hasClassSubfolders(root));
+    }
+
+    void declaredSizeMatchesTheEncoders_data()
+    {
+        QTest::addColumn<QString>("ext");
+        for (const char *ext : {".png", ".jpg", ".bmp", ".tiff", ".webp", ".pgm", ".ppm", ".jp2"})
+            QTest::addRow("%s", ext) << QString(ext);
+    }
+
+    // The header reader agrees with what OpenCV's own encoders write, for every format it reads.
+    void declaredSizeMatchesTheEncoders()
+    {
+        QFETCH(QString, ext);
+        const bool color = ext != ".pgm";
+        // Odd sizes, large enough for JPEG 2000's default six resolution levels.
+        const cv::Mat image(77, 123, color ? CV_8UC3 : CV_8UC1, cv::Scalar(40, 90, 200));
+        std::vector<unsigned char> bytes;
+        bool encoded = false;
+        try {
+            encoded = cv::haveImageWriter(("x" + ext).toStdString()) && cv::imencode(ext.toStdString(), image, bytes);
+        } catch (const cv::Exception &) {
+        }
+        if (!encoded)
+            QSKIP("this OpenCV build cannot write the format");
+        const auto declared = readDeclaredImageSize(bytes.data(), bytes.size());
+        QVERIFY(declared.has_value());
+        QCOMPARE(declared->width, 123);
+        QCOMPARE(declared->height, 77);
+        // Every prefix of the file is answered without reading past it (the fuzzer checks more).
+        for (std::size_t n = 0; n < std::min<std::size_t>(bytes.size(), 64); ++n)
+            readDeclaredImageSize(bytes.data(), n);
+    }
+
+    // A PNG that declares 30000 x 30000 pixels is refused from its header, before OpenCV would
+    // allocate 2.7 GB for it; a folder with one such file loses only that file.
+    void decompressionBombIsRefusedBeforeDecoding()
+    {
+        auto png = encode(cv::Mat(8, 8, CV_8UC1, cv::Scalar(0)), ".png");
+        const auto setBigEndian = [&](std::size_t at, std::uint32_t v) {
+            for (int i = 0; i < 4; ++i)
+                png[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
+        };
+        setBigEndian(16, 30000); // IHDR width
+        setBigEndian(20, 30000); // IHDR height (the CRC no longer matches, as in a crafted file)
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        upstep::test::writeBytes(root / "bomb.png", png);
+        for (int i = 0; i < 4; ++i)
+            upstep::test::writeBytes(root / ("good" + std::to_string(i) + ".png"),
+                                     encode(cv::Mat(8, 8, CV_8UC1, cv::Scalar(10 * i)), ".png"));
+        try {
+            decodeImageFile(root / "bomb.png");
+            QFAIL("the bomb was decoded");
+        } catch (const DecodeError &e) {
+            const QString message = e.what();
+            QVERIFY2(message.contains("bomb.png") && message.contains("30000x30000 pixels (900 megapixels)"),
+                     qPrintable(message));
+        }
+        const auto folder = scanImageFolder(root);
+        LoaderConfig config;
+        config.batchSize = 5;
+        config.preprocessing.inputSize = 8;
+        ImageLoader loader(folder.images, config);
+        loader.startEpoch(0);
+        std::size_t loaded = 0;
+        while (auto batch = loader.next())
+            loaded += batch->indices.size();
+        QCOMPARE(loaded, 4u);
+        QCOMPARE(loader.failureCount(), 1u);
+    }
+
+    // A link back into the tree (a -> .) lists each folder once, so no image is counted twice.
+    void symlinkLoopCountsEachImageOnce()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto image = encode(cv::Mat(8, 8, CV_8UC1, cv::Scalar(3)), ".png");
+        upstep::test::writeBytes(root / "one.png", image);
+        upstep::test::writeBytes(root / "sub" / "two.png", image);
+        fs::create_directory_symlink(".", root / "a");
+        fs::create_directory_symlink("..", root / "sub" / "up");
+        fs::create_directory_symlink("sub", root / "alias");
+        const auto folder = scanImageFolder(root);
+        QCOMPARE(folder.images.size(), 2u);
     }
 
     void emptyOrMissingFolderIsAnError()

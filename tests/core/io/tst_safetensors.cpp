@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <sys/resource.h>
 
@@ -100,7 +101,15 @@ private slots:
         row("zero bytes", "", "too short");
         row("short length", "abc", "too short");
         row("truncated header", fileBytes("{\"a\":", "").substr(0, 10), "truncated");
-        row("header too large", lengthOnly(std::uint64_t(1) << 40) + "{}", "exceeds the limit");
+        row("header too large", lengthOnly(std::uint64_t(1) << 40) + "{}", "over the limit");
+        row("tensor named twice",
+            fileBytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                      R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+                      f32x4),
+            "names tensor 'a' twice");
+        row("torch.save zip (.pth)", std::string("PK\x03\x04", 4) + std::string(60, '\0'), "torch.save format");
+        row("pickle (.pth)", std::string("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46", 8) + std::string(60, '\0'),
+            "Python pickle");
         row("header longer than file", lengthOnly(1000) + "{}", "truncated");
         row("bad json", fileBytes("{not json", ""), "not valid JSON");
         row("json array", fileBytes("[1,2]", ""), "not a JSON object");
@@ -144,6 +153,25 @@ private slots:
             QVERIFY2(message.contains(problem), qPrintable(message));
         }
         QVERIFY(thrown);
+    }
+
+    void nonFiniteValuesAreRefused()
+    {
+        const auto file = fs::path(m_dir.filePath("nan.safetensors").toStdString());
+        auto values = torch::ones({4, 3});
+        values[2][1] = std::numeric_limits<float>::quiet_NaN();
+        values[3][0] = std::numeric_limits<float>::infinity();
+        saveSafetensors(file, {{"blocks.0.weight", values}, {"ok", torch::ones({2})}});
+        const auto loaded = loadSafetensors(file);
+        try {
+            requireFinite(file, loaded.tensors);
+            QFAIL("NaN weights were accepted");
+        } catch (const FormatError &e) {
+            const QString message = e.what();
+            QVERIFY2(message.contains("'blocks.0.weight' holds 2 of 12 values that are NaN or infinite"),
+                     qPrintable(message));
+        }
+        requireFinite(file, {{"ok", torch::ones({2})}, {"ints", torch::zeros({2}, torch::kInt64)}});
     }
 
     void atomicWrites()

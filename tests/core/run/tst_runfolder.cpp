@@ -5,6 +5,7 @@
 #include "io/safetensors.h"
 #include "run/checkpoint.h"
 #include "run/metricslog.h"
+#include "run/runlock.h"
 #include "upstep/common/error.h"
 #include "upstep/run/trainconfig.h"
 
@@ -16,6 +17,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <unistd.h>
 
 using namespace upstep::core;
 namespace fs = std::filesystem;
@@ -111,7 +113,8 @@ private slots:
                 log.append(r);
             }
         }
-        std::ofstream(file, std::ios::app) << "{\"step\": 40, \"lo"; // a writer killed mid-line
+        std::ofstream(file, std::ios::app) << "{\"step\": \"x\"}\n[1]\n" // foreign lines
+                                           << "{\"step\": 40, \"lo";     // a writer killed mid-line
         const auto records = readMetricsLog(file);
         QCOMPARE(records.size(), std::size_t{4});
         QCOMPARE(records.back().step, std::int64_t{30});
@@ -128,6 +131,119 @@ private slots:
         resumed.append(r);
         QCOMPARE(readMetricsLog(file).size(), std::size_t{3});
         QVERIFY(readMetricsLog(root() / "missing.jsonl").empty());
+    }
+
+    void configNumbersAreNeverWrappedOrTruncated_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("problem");
+        QTest::addRow("batch over int") << R"({"batch_size": 4294967328})"
+                                        << "'batch_size' is out of range";
+        QTest::addRow("fractional steps") << R"({"steps": 20.9})"
+                                          << "'steps' must be a whole number";
+        QTest::addRow("negative seed") << R"({"seed": -1})"
+                                       << "'seed' is out of range";
+        QTest::addRow("number overflow") << R"({"epochs": 1e999})"
+                                         << "not valid JSON";
+        QTest::addRow("string for a number") << R"({"lora_rank": "8"})"
+                                             << "'lora_rank' must be a number";
+        QTest::addRow("number for a string") << R"({"weights": 3})"
+                                             << "'weights' has the wrong type";
+    }
+
+    void configNumbersAreNeverWrappedOrTruncated()
+    {
+        QFETCH(QString, json);
+        QFETCH(QString, problem);
+        const auto file = root() / "bad-config.json";
+        upstep::test::writeBytes(file, json.toStdString());
+        try {
+            loadTrainConfig(file.string());
+            QFAIL("accepted");
+        } catch (const FormatError &e) {
+            const QString message = e.what();
+            QVERIFY2(message.contains(problem) && message.contains("bad-config.json"), qPrintable(message));
+        }
+        upstep::test::writeBytes(file, R"({"steps": 20.0, "seed": 18446744073709551615})");
+        const auto whole = loadTrainConfig(file.string());
+        QCOMPARE(whole.steps, std::int64_t{20});
+        QCOMPARE(whole.seed, std::uint64_t{18446744073709551615ull});
+    }
+
+    void configValuesAreBoundedBeforeAnythingIsAllocated_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<double>("value");
+        QTest::addColumn<QString>("problem");
+        QTest::addRow("epochs 1e18") << "epochs" << 1e18 << "epochs must be at most";
+        QTest::addRow("prototypes 1e9") << "prototypes" << 1e9 << "over the limit";
+        QTest::addRow("workers 1e6") << "workers" << 1e6 << "workers must lie in";
+        QTest::addRow("sinkhorn 1e9") << "sinkhorn_iterations" << 1e9 << "at most 1000";
+        QTest::addRow("threads 100000") << "threads" << 1e5 << "threads must lie in";
+        QTest::addRow("source probe -5") << "source_probe_images" << -5.0 << "source_probe_images must lie in";
+        QTest::addRow("batch 1e6") << "batch_size" << 1e6 << "GB";
+        QTest::addRow("steps 1e12") << "steps" << 1e12 << "steps must be at most";
+    }
+
+    void configValuesAreBoundedBeforeAnythingIsAllocated()
+    {
+        QFETCH(QString, key);
+        QFETCH(double, value);
+        QFETCH(QString, problem);
+        auto json = trainConfigToJson(TrainConfig{});
+        json["weights"] = "w.safetensors";
+        json["target"] = "images";
+        json["steps"] = 10;
+        json[key.toStdString()] = static_cast<std::int64_t>(value);
+        try {
+            validateTrainConfig(trainConfigFromJson(json));
+            QFAIL("accepted");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains(problem), e.what());
+        }
+    }
+
+    // flock() locks belong to an open file, so a second lock in this process is refused just as
+    // another process's would be.
+    void runFolderLockRefusesASecondWriter()
+    {
+        const auto folder = root() / "locked-run";
+        {
+            RunFolderLock first(folder);
+            QVERIFY(fs::is_directory(folder));
+            try {
+                RunFolderLock second(folder);
+                QFAIL("two writers held one run folder");
+            } catch (const InputError &e) {
+                const QString message = e.what();
+                QVERIFY2(message.contains("is in use by another process (PID " + QString::number(::getpid()) + ")"),
+                         qPrintable(message));
+            }
+        }
+        RunFolderLock again(folder); // released with its holder
+        again.releaseAndRemoveIfUnused();
+        QVERIFY(fs::exists(folder)); // it did not create the folder, so it keeps it
+
+        const auto fresh = root() / "refused-run";
+        RunFolderLock refused(fresh);
+        refused.releaseAndRemoveIfUnused(); // as when the run is refused before writing anything
+        QVERIFY(!fs::exists(fresh));
+    }
+
+    void staleTemporariesAreRemoved()
+    {
+        const auto folder = root() / "killed-run";
+        fs::create_directories(folder / "checkpoints");
+        for (const auto &file :
+             {folder / ".config.json.tmp123456", folder / "checkpoints" / ".step-00000010.safetensors.tmp42",
+              folder / "checkpoints" / "step-00000010.safetensors", folder / "notes.tmp1", folder / ".hidden.tmpx"})
+            upstep::test::writeBytes(file, "x");
+        removeStaleTemporaries(folder);
+        QVERIFY(!fs::exists(folder / ".config.json.tmp123456"));
+        QVERIFY(!fs::exists(folder / "checkpoints" / ".step-00000010.safetensors.tmp42"));
+        QVERIFY(fs::exists(folder / "checkpoints" / "step-00000010.safetensors"));
+        QVERIFY(fs::exists(folder / "notes.tmp1")); // not an atomic writer's name
+        QVERIFY(fs::exists(folder / ".hidden.tmpx"));
     }
 
     void configWriterRoundTrips()

@@ -21,6 +21,10 @@ struct ComputeDevice {
 /// The CPU first, then every CUDA device LibTorch can see.
 std::vector<ComputeDevice> listComputeDevices();
 
+/// The most torch threads accepted: 4 per hardware thread (at least 16). More only add
+/// contention, and a typo like 100000 would start that many threads.
+int maxUsefulThreads();
+
 /// Sets the intra-op thread count (0: all hardware threads); returns the count in effect.
 int setComputeThreads(int n);
 int computeThreads();

@@ -27,7 +27,13 @@ public:
     void write(const void *data, std::size_t size);
     void write(std::string_view text) { write(text.data(), text.size()); }
 
-    /// Flushes, syncs and renames the temporary file over the target. Throws IoError on failure.
+    /// Flushes and syncs the temporary file without moving it into place. After it, commit() only
+    /// renames, which does not fail for want of space: two files made ready this way can then be
+    /// put in place together. Throws IoError (and removes the temporary file) on failure.
+    void sync();
+
+    /// Syncs (unless sync() was called) and renames the temporary file over the target. Throws
+    /// IoError on failure.
     void commit();
 
     const std::filesystem::path &target() const { return m_target; }
@@ -38,6 +44,7 @@ private:
     std::filesystem::path m_target;
     std::filesystem::path m_temp;
     std::FILE *m_file = nullptr;
+    bool m_synced = false;
 };
 
 /// Writes a whole text file atomically.

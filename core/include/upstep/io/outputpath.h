@@ -1,0 +1,19 @@
+#pragma once
+// Checks an output path before the work that fills it starts, so that a typo in --out fails in
+// a second with a plain message, not after minutes of work with a filesystem error.
+//
+// Threading: pure functions over the filesystem.
+
+#include <filesystem>
+
+namespace upstep::core {
+
+/// `target` without trailing separators: "out/" names the folder "out" in ".", as the user meant.
+std::filesystem::path withoutTrailingSeparator(const std::filesystem::path &target);
+
+/// Throws IoError naming the path when `target` cannot be created or replaced as an output: it
+/// is the filesystem root, a part of its folder path is a file, or its nearest existing folder
+/// does not let this process create files (read-only, /proc, permissions).
+void checkOutputLocation(const std::filesystem::path &target);
+
+} // namespace upstep::core

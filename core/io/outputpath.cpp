@@ -1,0 +1,43 @@
+#include "upstep/io/outputpath.h"
+
+#include "upstep/common/error.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+namespace upstep::core {
+
+namespace fs = std::filesystem;
+
+fs::path withoutTrailingSeparator(const fs::path &target)
+{
+    auto text = target.string();
+    while (text.size() > 1 && text.back() == '/')
+        text.pop_back();
+    return text;
+}
+
+void checkOutputLocation(const fs::path &target)
+{
+    std::error_code ec;
+    const auto absolute = fs::absolute(withoutTrailingSeparator(target), ec).lexically_normal();
+    if (ec || absolute == absolute.root_path() || absolute.relative_path().empty())
+        throw IoError(target, "refusing to write into the filesystem root; name a folder or file under it");
+    // The nearest part of the path that exists must be a folder we can create files in.
+    auto existing = absolute.parent_path();
+    while (!existing.empty() && !fs::exists(existing, ec) && existing != existing.root_path())
+        existing = existing.parent_path();
+    if (!fs::is_directory(existing, ec))
+        throw IoError(target, existing.string() + " is a file, not a folder");
+    auto probe = (existing / ".upstep-write-test-XXXXXX").string();
+    const int fd = ::mkstemp(probe.data());
+    if (fd < 0)
+        throw IoError(target, "cannot create files in " + existing.string() + ": " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(probe.c_str());
+}
+
+} // namespace upstep::core
