@@ -123,10 +123,11 @@ void runAdapt(AdaptArgs &args)
     const auto summary = core::runAdaptation(config, args.out, args.resume, callbacks, control);
     progress.finish();
     std::cout << core::jsonText(core::summaryToJson(summary), 2) << "\n";
-    if (summary.status == core::RunStatus::Stopped)
+    if (summary.status == core::RunStatus::Stopped) {
         std::cerr << "stopped at step " << summary.steps << "; continue with: upstep adapt --out " << args.out
                   << " --resume\n";
-    else
+        throw core::Cancelled(); // exit 130, so that `adapt && export` does not go on with half a run
+    } else
         std::cerr << "adapter: " << summary.adapterFile.string() << "; export it with: upstep export --run " << args.out
                   << " --format peft --out ADAPTER_DIR\n";
     if (summary.status == core::RunStatus::Finished && !config.targetTest.empty()) {

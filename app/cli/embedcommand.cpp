@@ -30,10 +30,7 @@ void runEmbed(const EmbedArgs &args)
     TerminalProgress progress;
     const auto map = core::runEmbedding(args.job, progress.sink());
     progress.finish();
-    // The projector folder first: if it fails (a full disk), no new CSV claims a finished map.
-    if (!args.projector.empty())
-        map.writeProjector(args.projector);
-    map.writeCsv(args.out);
+    map.writeFiles(args.out, args.projector);
 
     const auto k = map.qualityNeighbours();
     std::cout << map.size() << " images, " << core::choiceName(args.job.method) << ": features " << map.featureSeconds() << " s, map "

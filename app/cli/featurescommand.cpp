@@ -78,18 +78,21 @@ void runFeatures(const FeaturesArgs &args)
     }
     // The features and their index are one result: the index is made ready first and put in
     // place only after the features are, so a full disk leaves the previous pair as it was.
-    core::AtomicFileWriter index(csvPath);
-    index.write(csv.str());
-    index.sync();
-    core::saveSafetensors(out,
-                          {{"features", result.features}, {"labels", torch::tensor(labels, torch::kInt64)}},
-                          {{core::kArchMetadataKey, core::archSpecToJson(spec)},
-                           {"upstep.weights", args.weights},
-                           {"upstep.data", args.data},
-                           {"upstep.precision", core::choiceName(core::precisionOf(dtype))},
-                           {"upstep.index", csvPath.filename().string()},
-                           {"format", "pt"}});
-    index.commit();
+    try {
+        core::AtomicFileWriter index(csvPath);
+        index.write(csv.str());
+        index.sync();
+        core::saveSafetensors(out, {{"features", result.features}, {"labels", torch::tensor(labels, torch::kInt64)}},
+                              {{core::kArchMetadataKey, core::archSpecToJson(spec)},
+                               {"upstep.weights", args.weights},
+                               {"upstep.data", args.data},
+                               {"upstep.precision", core::choiceName(core::precisionOf(dtype))},
+                               {"upstep.index", csvPath.filename().string()},
+                               {"format", "pt"}});
+        index.commit();
+    } catch (const core::IoError &e) {
+        throw core::withKeptState(e, core::keptState(out) + "; " + core::keptState(csvPath));
+    }
 
     auto skipped = folder.skipped;
     skipped.insert(skipped.end(), result.skipped.begin(), result.skipped.end());

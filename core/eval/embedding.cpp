@@ -180,7 +180,9 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
     return e;
 }
 
-void writeEmbeddingCsv(const Embedding &e, const fs::path &file)
+namespace {
+
+std::string embeddingCsvText(const Embedding &e)
 {
     std::ostringstream out;
     out.precision(7);
@@ -193,7 +195,27 @@ void writeEmbeddingCsv(const Embedding &e, const fs::path &file)
         out << csvField(e.images[i].path.string()) << "," << csvField(labelOf(e, i)) << "," << clusterOf(e, i) << ","
             << b[r][0] << "," << b[r][1] << "," << a[r][0] << "," << a[r][1] << "," << d[r] << "\n";
     }
-    writeFileAtomically(file, out.str());
+    return out.str();
+}
+
+} // namespace
+
+void writeEmbeddingCsv(const Embedding &e, const fs::path &file) { writeFileAtomically(file, embeddingCsvText(e)); }
+
+void writeEmbeddingFiles(const Embedding &e, const fs::path &csv, const fs::path &projector)
+{
+    try {
+        // The CSV is made ready first and put in place last, so that a failure anywhere (a full
+        // disk) leaves the previous CSV and projector folder as they were, as a matching pair.
+        AtomicFileWriter csvFile(csv);
+        csvFile.write(embeddingCsvText(e));
+        csvFile.sync();
+        if (!projector.empty())
+            writeProjector(e, projector);
+        csvFile.commit();
+    } catch (const IoError &error) {
+        throw withKeptState(error, keptState(csv) + (projector.empty() ? "" : "; " + keptState(projector)));
+    }
 }
 
 void writeProjector(const Embedding &e, const fs::path &target)

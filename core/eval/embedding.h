@@ -53,4 +53,9 @@ void writeEmbeddingCsv(const Embedding &embedding, const std::filesystem::path &
 /// and projector_config.pbtxt naming both tensors.
 void writeProjector(const Embedding &embedding, const std::filesystem::path &folder);
 
+/// The CSV and, unless `projector` is empty, the projector folder: both or neither (a failure
+/// leaves the previous pair and says so in the IoError).
+void writeEmbeddingFiles(const Embedding &embedding, const std::filesystem::path &csv,
+                         const std::filesystem::path &projector);
+
 } // namespace upstep::core

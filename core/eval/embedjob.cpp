@@ -100,6 +100,12 @@ void EmbeddingMap::writeCsv(const std::filesystem::path &file) const
         writeEmbeddingCsv(*m_embedding, file);
 }
 
+void EmbeddingMap::writeFiles(const std::filesystem::path &csv, const std::filesystem::path &projector) const
+{
+    if (m_embedding)
+        writeEmbeddingFiles(*m_embedding, csv, projector);
+}
+
 void EmbeddingMap::writeProjector(const std::filesystem::path &folder) const
 {
     if (m_embedding)

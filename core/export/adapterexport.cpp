@@ -189,13 +189,11 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
     return py.str();
 }
 
-ExportResult exportAdapter(const ExportRequest &given)
+namespace {
+
+// Builds, verifies and publishes the export of a checked request.
+ExportResult writeVerifiedExport(const ExportRequest &request)
 {
-    auto request = given;
-    request.out = withoutTrailingSeparator(given.out); // "out/" is the folder "out", not "out/" + ""
-    checkOutputLocation(request.out);
-    if (std::filesystem::exists(request.out) && !request.overwrite)
-        throw InputError(request.out.string() + " already exists; choose another folder or allow overwriting");
     auto reference = adaptedModel(request);
     const auto &spec = reference->spec();
     const auto inputs = checkInputs(spec, std::max(request.checkInputs, 1));
@@ -229,6 +227,22 @@ ExportResult exportAdapter(const ExportRequest &given)
     staging.publish(request.overwrite);
     result.folder = request.out;
     return result;
+}
+
+} // namespace
+
+ExportResult exportAdapter(const ExportRequest &given)
+{
+    auto request = given;
+    request.out = withoutTrailingSeparator(given.out); // "out/" is the folder "out", not "out/" + ""
+    checkOutputLocation(request.out);
+    if (std::filesystem::exists(request.out) && !request.overwrite)
+        throw InputError(request.out.string() + " already exists; choose another folder or allow overwriting");
+    try {
+        return writeVerifiedExport(request);
+    } catch (const IoError &e) { // a full disk: say that nothing was half-replaced
+        throw withKeptState(e, keptState(request.out));
+    }
 }
 
 } // namespace upstep::core

@@ -64,9 +64,12 @@ IdxArray readIdx(const fs::path &file)
             throw FormatError(file, "truncated IDX header");
         const auto dim = bigEndian(head);
         array.dims.push_back(dim);
-        total *= dim;
-        if (total > (std::uint64_t(1) << 34))
+        // Checked before multiplying: four 32-bit dimensions can wrap the product past 2^64
+        // (4 x 2^31 x 2^31 gave 0 bytes of data for 2^64 promised: found by fuzz/idx.cpp).
+        constexpr std::uint64_t kMaxBytes = std::uint64_t(1) << 34;
+        if (dim != 0 && total > kMaxBytes / dim)
             throw FormatError(file, "IDX dimensions are implausibly large");
+        total *= dim;
     }
     // Grow with the data actually read, so a lying header cannot force a huge allocation.
     std::array<unsigned char, 1 << 16> chunk{};
@@ -99,34 +102,15 @@ void writePng(const fs::path &file, const cv::Mat &image)
         throw IoError(file, std::string("cannot write PNG: ") + std::strerror(errno));
 }
 
-} // namespace
-
-IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const fs::path &outDir,
-                          const IdxImportOptions &options, const ProgressSink &progress, StopFlag stop)
+// Writes the PNGs into a staging folder and publishes it whole.
+IdxImportResult writeImportFolder(const IdxArray &pixels, const IdxArray &classes, std::int64_t count,
+                                  const fs::path &outDir, const IdxImportOptions &options, const ProgressSink &progress,
+                                  StopFlag stop)
 {
-    std::error_code ec;
-    if (fs::exists(outDir, ec) && !options.overwrite)
-        throw InputError(outDir.string() + ": already exists (choose another folder or allow overwriting)");
-
-    const auto pixels = readIdx(images);
-    const auto classes = readIdx(labels);
-    if (pixels.dims.size() != 3)
-        throw FormatError(images, "expected a 3-dimensional images file (magic 0x00000803: N x rows x cols)");
-    if (classes.dims.size() != 1)
-        throw FormatError(labels, "expected a 1-dimensional labels file (magic 0x00000801)");
-    if (classes.dims[0] != pixels.dims[0])
-        throw InputError(images.string() + " holds " + std::to_string(pixels.dims[0]) + " images but " +
-                         labels.string() + " holds " + std::to_string(classes.dims[0]) + " labels");
-
-    if (pixels.dims[0] == 0 || pixels.dims[1] == 0 || pixels.dims[2] == 0)
-        throw FormatError(images, "holds no pixels (" + std::to_string(pixels.dims[0]) + " images of " +
-                                      std::to_string(pixels.dims[1]) + " x " + std::to_string(pixels.dims[2]) + ")");
-    const auto count = options.limit > 0 ? std::min(options.limit, pixels.dims[0]) : pixels.dims[0];
     const int rows = static_cast<int>(pixels.dims[1]);
     const int cols = static_cast<int>(pixels.dims[2]);
     const std::size_t imageBytes = static_cast<std::size_t>(rows) * cols;
-
-    checkOutputLocation(outDir);
+    std::error_code ec;
     StagingFolder staging(outDir); // a failure or a kill leaves the previous folder, or none
     const auto &partial = staging.path();
     IdxImportResult result;
@@ -151,6 +135,38 @@ IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const 
     result.images = count;
     staging.publish(options.overwrite);
     return result;
+}
+
+} // namespace
+
+IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const fs::path &outDir,
+                          const IdxImportOptions &options, const ProgressSink &progress, StopFlag stop)
+{
+    std::error_code ec;
+    if (fs::exists(outDir, ec) && !options.overwrite)
+        throw InputError(outDir.string() + ": already exists (choose another folder or allow overwriting)");
+
+    const auto pixels = readIdx(images);
+    const auto classes = readIdx(labels);
+    if (pixels.dims.size() != 3)
+        throw FormatError(images, "expected a 3-dimensional images file (magic 0x00000803: N x rows x cols)");
+    if (classes.dims.size() != 1)
+        throw FormatError(labels, "expected a 1-dimensional labels file (magic 0x00000801)");
+    if (classes.dims[0] != pixels.dims[0])
+        throw InputError(images.string() + " holds " + std::to_string(pixels.dims[0]) + " images but " +
+                         labels.string() + " holds " + std::to_string(classes.dims[0]) + " labels");
+
+    if (pixels.dims[0] == 0 || pixels.dims[1] == 0 || pixels.dims[2] == 0)
+        throw FormatError(images, "holds no pixels (" + std::to_string(pixels.dims[0]) + " images of " +
+                                      std::to_string(pixels.dims[1]) + " x " + std::to_string(pixels.dims[2]) + ")");
+    const auto count = options.limit > 0 ? std::min(options.limit, pixels.dims[0]) : pixels.dims[0];
+
+    checkOutputLocation(outDir);
+    try {
+        return writeImportFolder(pixels, classes, count, outDir, options, progress, stop);
+    } catch (const IoError &e) { // a full disk: say that nothing was half-replaced
+        throw withKeptState(e, keptState(outDir));
+    }
 }
 
 } // namespace upstep::core

@@ -20,6 +20,21 @@ fs::path withoutTrailingSeparator(const fs::path &target)
     return text;
 }
 
+std::string keptState(const fs::path &target)
+{
+    std::error_code ec;
+    return fs::exists(target, ec) ? target.string() + " is unchanged" : "nothing was written under " + target.string();
+}
+
+IoError withKeptState(const IoError &error, const std::string &kept)
+{
+    std::string problem = error.what();
+    const auto prefix = error.file().string() + ": ";
+    if (problem.rfind(prefix, 0) == 0)
+        problem.erase(0, prefix.size());
+    return IoError(error.file(), problem + "; " + kept);
+}
+
 void checkOutputLocation(const fs::path &target)
 {
     std::error_code ec;

@@ -69,6 +69,7 @@ public:
     TrainSummary run();
 
 private:
+    TrainSummary runLogged();
     void note(const std::string &message) const
     {
         if (m_callbacks.log)
@@ -424,6 +425,18 @@ void AdaptationRun::writeOutputs(std::int64_t step)
 
 TrainSummary AdaptationRun::run()
 {
+    try {
+        return runLogged();
+    } catch (const IoError &e) { // a full disk: say what survived and how to go on
+        throw withKeptState(e, m_lastCheckpoint >= 0
+                                   ? "the run's checkpoint of step " + std::to_string(m_lastCheckpoint) +
+                                         " is kept; free space and continue with --resume"
+                                   : "the run has no checkpoint yet; free space and start it again");
+    }
+}
+
+TrainSummary AdaptationRun::runLogged()
+{
     std::filesystem::create_directories(m_paths.root);
     saveTrainConfig(m_config, m_paths.config());
     // A fresh run starts a fresh log; a resumed one continues the log restore() trimmed.
@@ -462,6 +475,11 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         if (stopRequested(m_control.stop)) {
             status = RunStatus::Stopped;
+            if (!m_pending.steps.empty()) { // the losses since the last record are not lost
+                checkFinite();
+                emit(record(step, lr));
+                m_pending.clear();
+            }
             break;
         }
         auto batch = m_loader->next();

@@ -6,6 +6,7 @@
 #include "io/safetensors.h"
 #include "models/adapterfile.h"
 #include "run/checkpoint.h"
+#include "run/metricslog.h"
 #include "run/runsnapshot.h"
 #include "upstep/run/trainconfig.h"
 #include "upstep/train/trainer.h"
@@ -188,9 +189,14 @@ private slots:
         const auto b = loadSafetensors(listCheckpoints(root() / "run-resumed" / "checkpoints").back()).tensors;
         for (const auto *name : {"center/mu", "offline/0", "head/fc3.weight"})
             QVERIFY2(torch::equal(a.at(name), b.at(name)), name);
-        // The metrics log continues without duplicate steps.
-        const auto lines = readLines(root() / "run-resumed" / "metrics.jsonl");
-        QCOMPARE(lines.size(), readLines(root() / "run-straight" / "metrics.jsonl").size());
+        // The metrics log continues without duplicate steps; the stop added a record of the steps
+        // since the last one (at step 5, between the records every 2 steps).
+        const auto straight = readMetricsLog(root() / "run-straight" / "metrics.jsonl");
+        const auto resumed = readMetricsLog(root() / "run-resumed" / "metrics.jsonl");
+        QCOMPARE(resumed.size(), straight.size() + 1);
+        for (std::size_t i = 1; i < resumed.size(); ++i)
+            QVERIFY(resumed[i].step > resumed[i - 1].step);
+        QVERIFY(std::any_of(resumed.begin(), resumed.end(), [](const auto &r) { return r.step == 5; }));
     }
 
     void pauseHoldsTheLoop()

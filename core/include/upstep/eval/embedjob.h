@@ -76,6 +76,8 @@ public:
 
     void writeCsv(const std::filesystem::path &file) const;       ///< writeEmbeddingCsv
     void writeProjector(const std::filesystem::path &folder) const; ///< writeProjector
+    /// The CSV and the projector folder (none when `projector` is empty), both or neither.
+    void writeFiles(const std::filesystem::path &csv, const std::filesystem::path &projector) const;
 
 private:
     std::shared_ptr<const Embedding> m_embedding;

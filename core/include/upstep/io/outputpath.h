@@ -5,6 +5,7 @@
 // Threading: pure functions over the filesystem.
 
 #include <filesystem>
+#include <string>
 
 namespace upstep::core {
 
@@ -15,5 +16,14 @@ std::filesystem::path withoutTrailingSeparator(const std::filesystem::path &targ
 /// is the filesystem root, a part of its folder path is a file, or its nearest existing folder
 /// does not let this process create files (read-only, /proc, permissions).
 void checkOutputLocation(const std::filesystem::path &target);
+
+class IoError;
+
+/// "TARGET is unchanged" when target exists, else "nothing was written under TARGET": what a
+/// failed atomic output (a full disk, say) left as it was.
+std::string keptState(const std::filesystem::path &target);
+
+/// The same error with `kept` appended, so the message says that the previous state survived.
+IoError withKeptState(const IoError &error, const std::string &kept);
 
 } // namespace upstep::core
