@@ -79,6 +79,7 @@ void runFeatures(const FeaturesArgs &args)
     // The features and their index are one result: the index is made ready first and put in
     // place only after the features are, so a full disk leaves the previous pair as it was.
     try {
+        core::makeParentFolder(out);
         core::AtomicFileWriter index(csvPath);
         index.write(csv.str());
         index.sync();

@@ -21,6 +21,7 @@ void runInit(const InitArgs &args)
     core::checkOutputLocation(args.out);
     torch::manual_seed(args.seed);
     auto model = core::createBackbone(spec);
+    core::makeParentFolder(args.out);
     core::saveBackbone(*model, args.out, {{"upstep.init", "random, seed " + std::to_string(args.seed)}});
     std::cout << "wrote randomly initialised " << spec.name << " (" << core::countParameters(*model).total
               << " parameters) to " << args.out << "\n";

@@ -70,6 +70,7 @@ void runScan(const ScanArgs &args)
         csv << "path,reason\n";
         for (const auto &s : skipped)
             csv << core::csvField(s.path.string()) << "," << core::csvField(s.reason) << "\n";
+        core::makeParentFolder(args.report);
         core::writeFileAtomically(args.report, csv.str());
     }
 }

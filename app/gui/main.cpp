@@ -12,6 +12,7 @@
 #include <QTabWidget>
 
 #include <functional>
+#include <stdexcept>
 
 int main(int argc, char **argv)
 {
@@ -41,7 +42,16 @@ int main(int argc, char **argv)
     parser.addOptions({session, start, threads, embed, embedImages});
     parser.process(app);
 
-    upstep::core::setComputeThreads(parser.value(threads).toInt());
+    bool numeric = false;
+    const int threadCount = parser.value(threads).toInt(&numeric);
+    try {
+        if (!numeric)
+            throw std::invalid_argument("not a number");
+        upstep::core::setComputeThreads(threadCount);
+    } catch (const std::exception &e) {
+        qCritical("--threads %s: %s", qPrintable(parser.value(threads)), e.what());
+        return 2;
+    }
     upstep::ui::MainWindow window;
     if (parser.isSet(session)) {
         // Checked here first: the window's message box would never show before main() returns.

@@ -1,6 +1,7 @@
 #include "data/imageloader.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/limits.h"
 #include "io/imagedecode.h"
 
 #include <ATen/Parallel.h>
@@ -30,8 +31,7 @@ std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t in
 ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
     : m_images(std::move(images)), m_config(std::move(config))
 {
-    // Upper bounds: a batch is allocated whole, and every worker is a thread.
-    constexpr int kMaxBatch = 16384, kMaxWorkers = 256, kMaxInputSize = 4096;
+    // Upper bounds (upstep/common/limits.h): a batch is allocated whole, every worker is a thread.
     if (m_config.batchSize < 1 || m_config.batchSize > kMaxBatch)
         throw InputError("batch size must lie in [1, " + std::to_string(kMaxBatch) + "], got " +
                          std::to_string(m_config.batchSize));

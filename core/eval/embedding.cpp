@@ -207,6 +207,7 @@ void writeEmbeddingFiles(const Embedding &e, const fs::path &csv, const fs::path
     try {
         // The CSV is made ready first and put in place last, so that a failure anywhere (a full
         // disk) leaves the previous CSV and projector folder as they were, as a matching pair.
+        makeParentFolder(csv);
         AtomicFileWriter csvFile(csv);
         csvFile.write(embeddingCsvText(e));
         csvFile.sync();

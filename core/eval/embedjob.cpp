@@ -2,6 +2,7 @@
 
 #include "eval/embedding.h"
 #include "upstep/common/error.h"
+#include "upstep/common/limits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,7 +32,7 @@ void validateEmbedJob(const EmbedJob &job)
         within(job.iterations, 1, 100000, "t-SNE iterations");
         within(job.exaggerationIterations, 0, job.iterations, "t-SNE early exaggeration iterations");
     }
-    within(static_cast<double>(job.batchSize), 1, 16384, "batch size");
+    within(static_cast<double>(job.batchSize), 1, kMaxBatch, "batch size");
     within(job.qualityNeighbours, 1, 1000, "quality neighbours");
     if (job.maxImages < 0)
         throw InputError("the image limit cannot be negative (0 maps every image)");

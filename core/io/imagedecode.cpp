@@ -86,15 +86,18 @@ void checkPngChunks(const std::vector<unsigned char> &b, const std::filesystem::
 void checkDeclaredSize(const std::vector<unsigned char> &bytes, const std::filesystem::path &file)
 {
     const auto declared = readDeclaredImageSize(bytes.data(), bytes.size());
-    if (!declared)
-        return; // OpenCV's own limit (2^30 pixels) still applies
+    if (!declared) // OpenCV also reads PAM, HDR, EXR, Sun raster, PFM and BigTIFF by content, unbounded
+        throw DecodeError(file, "not a PNG, JPEG, BMP, WebP, TIFF, PNM or JPEG 2000 image whose size can be read "
+                                "from its header (another format, or a damaged header)");
     if (declared->width <= 0 || declared->height <= 0)
         throw DecodeError(file, declared->format + " header declares an empty image (" +
                                     std::to_string(declared->width) + "x" + std::to_string(declared->height) + ")");
-    const auto pixels = declared->width * declared->height;
-    if (pixels > maxImagePixels())
+    // In floating point: each side may be a 32-bit number, and their product could overflow.
+    const double pixels = static_cast<double>(declared->width) * static_cast<double>(declared->height);
+    if (pixels > static_cast<double>(maxImagePixels()))
         throw DecodeError(file, declared->format + " header declares " + std::to_string(declared->width) + "x" +
-                                    std::to_string(declared->height) + " pixels (" + std::to_string(pixels / 1000000) +
+                                    std::to_string(declared->height) + " pixels (" +
+                                    std::to_string(static_cast<long long>(pixels / 1e6)) +
                                     " megapixels), over the limit of " + std::to_string(maxImagePixels() / 1000000) +
                                     " megapixels (set UPSTEP_MAX_IMAGE_PIXELS to raise it); not decoded");
 }

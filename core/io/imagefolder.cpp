@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,13 +68,14 @@ std::string whyNotImageContent(const fs::path &file)
     return got < 4 ? "too short to be an image" : "content is not a known image format (corrupt or misnamed)";
 }
 
-// The device and inode of a folder (after following links), which names it uniquely.
-std::pair<dev_t, ino_t> folderIdentity(const fs::path &folder)
+// The device and inode of a folder (after following links), which names it uniquely; nullopt
+// when it cannot be read (the listing then reports it).
+std::optional<std::pair<dev_t, ino_t>> folderIdentity(const fs::path &folder)
 {
     struct stat st {};
     if (::stat(folder.c_str(), &st) != 0)
-        return {0, 0};
-    return {st.st_dev, st.st_ino};
+        return std::nullopt;
+    return std::pair{st.st_dev, st.st_ino};
 }
 
 } // namespace
@@ -120,7 +122,9 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
     fs::recursive_directory_iterator it(root, opts, ec);
     if (ec)
         throw IoError(root, "cannot list: " + ec.message());
-    std::set<std::pair<dev_t, ino_t>> visited{folderIdentity(root)};
+    std::set<std::pair<dev_t, ino_t>> visited;
+    if (const auto identity = folderIdentity(root))
+        visited.insert(*identity);
     std::int64_t seen = 0;
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec)
@@ -137,7 +141,8 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         if (entry.is_directory(ec)) {
             // Following links can reach a folder twice (a link to a parent, or two links to
             // one folder): each folder is listed once, so no image is counted twice.
-            if (!visited.insert(folderIdentity(entry.path())).second) {
+            const auto identity = folderIdentity(entry.path());
+            if (identity && !visited.insert(*identity).second) {
                 it.disable_recursion_pending();
                 result.skipped.push_back({entry.path(), "folder already scanned (a link back into the tree)"});
             }

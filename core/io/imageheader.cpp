@@ -59,8 +59,10 @@ std::optional<DeclaredImageSize> jpeg(const Bytes &b)
         return std::nullopt;
     std::size_t i = 2;
     while (b.has(i, 4)) {
-        if (b.at(i) != 0xFF)
-            return std::nullopt;
+        if (b.at(i) != 0xFF) { // stray bytes before a marker, which libjpeg skips with a warning
+            ++i;
+            continue;
+        }
         const auto marker = b.at(i + 1);
         if (marker == 0xFF) { // fill byte
             ++i;
@@ -171,7 +173,7 @@ std::optional<DeclaredImageSize> pnm(const Bytes &b)
             v = v * 10 + (b.at(i++) - '0');
             ++digits;
         }
-        if (digits == 0)
+        if (digits == 0 || i >= b.size() || !std::isspace(b.at(i))) // a number must end before the data
             return std::nullopt;
         n = v;
     }

@@ -18,9 +18,10 @@ struct DeclaredImageSize {
     std::string format; ///< "PNG", "JPEG", ... for messages
 };
 
-/// The width and height in the header of a PNG, JPEG, BMP, GIF, WebP, TIFF (first page),
-/// PNM/PAM or JPEG 2000 file; nullopt when the format is not one of those or the header is too
-/// short or malformed to say (the decoder then gives the error).
+/// The width and height in the header of a PNG, JPEG, BMP, GIF, WebP, TIFF (first page), PNM
+/// (P1 to P6) or JPEG 2000 file; nullopt when the format is not one of those or the header is too
+/// short or malformed to say. The decoder refuses such files: a size it cannot check in advance
+/// is a size it cannot bound.
 std::optional<DeclaredImageSize> readDeclaredImageSize(const unsigned char *data, std::size_t size);
 
 /// The most pixels one image may declare before it is refused: UPSTEP_MAX_IMAGE_PIXELS when set

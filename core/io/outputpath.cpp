@@ -20,6 +20,17 @@ fs::path withoutTrailingSeparator(const fs::path &target)
     return text;
 }
 
+void makeParentFolder(const fs::path &target)
+{
+    const auto folder = withoutTrailingSeparator(target).parent_path();
+    std::error_code ec;
+    if (folder.empty() || fs::is_directory(folder, ec))
+        return;
+    fs::create_directories(folder, ec);
+    if (ec)
+        throw IoError(folder, "cannot create the output folder: " + ec.message());
+}
+
 std::string keptState(const fs::path &target)
 {
     std::error_code ec;
@@ -41,8 +52,9 @@ void checkOutputLocation(const fs::path &target)
     const auto absolute = fs::absolute(withoutTrailingSeparator(target), ec).lexically_normal();
     if (ec || absolute == absolute.root_path() || absolute.relative_path().empty())
         throw IoError(target, "refusing to write into the filesystem root; name a folder or file under it");
-    // The nearest part of the path that exists must be a folder we can create files in.
-    auto existing = absolute.parent_path();
+    // The nearest part of the path that exists must be a folder we can create files in: the
+    // target itself when it is an existing folder written in place (a run folder on --resume).
+    auto existing = fs::is_directory(absolute, ec) ? absolute : absolute.parent_path();
     while (!existing.empty() && !fs::exists(existing, ec) && existing != existing.root_path())
         existing = existing.parent_path();
     if (!fs::is_directory(existing, ec))

@@ -1,6 +1,7 @@
 #include "io/stagingfolder.h"
 
 #include "upstep/common/error.h"
+#include "upstep/io/outputpath.h"
 
 #include <cerrno>
 #include <csignal>
@@ -18,7 +19,9 @@ fs::path sibling(const fs::path &target, const char *tag, pid_t pid)
     return target.parent_path() / (target.filename().string() + tag + std::to_string(pid));
 }
 
-// Removes NAME.partial-PID and NAME.old-PID siblings whose process no longer runs.
+// Removes NAME.partial-PID and NAME.old-PID siblings whose process no longer runs. An .old-PID
+// folder while NAME itself is missing is the previous output of a writer killed between moving
+// it aside and putting the new one in place: it is moved back instead.
 void removeStaleSiblings(const fs::path &target)
 {
     const auto name = target.filename().string();
@@ -34,7 +37,11 @@ void removeStaleSiblings(const fs::path &target)
             if (pidText.size() > 9 || pidText.find_first_not_of("0123456789") != std::string::npos)
                 continue;
             const auto pid = static_cast<pid_t>(std::stol(pidText));
-            if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+            if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+                continue;
+            if (tag == ".old-" && !fs::exists(target, ec))
+                fs::rename(entry.path(), target, ec);
+            else
                 fs::remove_all(entry.path(), ec);
         }
     }
@@ -43,9 +50,9 @@ void removeStaleSiblings(const fs::path &target)
 } // namespace
 
 StagingFolder::StagingFolder(const fs::path &target)
-    : m_target(target), m_path(sibling(target, ".partial-", ::getpid()))
+    : m_target(withoutTrailingSeparator(target)), m_path(sibling(m_target, ".partial-", ::getpid()))
 {
-    removeStaleSiblings(target);
+    removeStaleSiblings(m_target);
     std::error_code ec;
     fs::remove_all(m_path, ec);
     fs::create_directories(m_path, ec);

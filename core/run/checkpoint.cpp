@@ -94,7 +94,8 @@ std::vector<std::filesystem::path> listCheckpoints(const std::filesystem::path &
     for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
         std::smatch match;
         const auto name = entry.path().filename().string();
-        if (entry.is_regular_file() && std::regex_match(name, match, kCheckpointName))
+        // Over 18 digits is no step number this program writes (and would overflow stoll).
+        if (entry.is_regular_file(ec) && std::regex_match(name, match, kCheckpointName) && match[1].length() <= 18)
             found.emplace_back(std::stoll(match[1].str()), entry.path());
     }
     std::sort(found.begin(), found.end());

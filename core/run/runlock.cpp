@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace upstep::core {
@@ -49,20 +50,33 @@ RunFolderLock::RunFolderLock(const fs::path &folder) : m_folder(folder)
         throw IoError(m_folder, "exists and is not a folder");
     }
     const auto file = m_folder / kFileName;
-    m_fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (m_fd < 0) {
-        const std::string why = std::strerror(errno);
-        releaseAndRemoveIfUnused();
-        throw IoError(file, "cannot create the run folder's lock file: " + why);
+    // A refused run removes the lock file it created (releaseAndRemoveIfUnused); a lock taken on
+    // that unlinked file would guard nothing, so the lock must be on the file now at the path.
+    for (int attempt = 0; m_fd < 0 && attempt < 8; ++attempt) {
+        m_fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (m_fd < 0) {
+            const std::string why = std::strerror(errno);
+            releaseAndRemoveIfUnused();
+            throw IoError(file, "cannot create the run folder's lock file: " + why);
+        }
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+            const auto holder = readHolder(m_fd);
+            ::close(m_fd);
+            m_fd = -1;
+            throw InputError("the run folder " + m_folder.string() + " is in use by another process" +
+                             (holder.empty() ? std::string() : " (PID " + holder + ")") +
+                             "; wait for it to finish or stop it, or choose another run folder");
+        }
+        struct stat held {
+        }, named{};
+        if (::fstat(m_fd, &held) != 0 || ::stat(file.c_str(), &named) != 0 || held.st_ino != named.st_ino ||
+            held.st_dev != named.st_dev) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
     }
-    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-        const auto holder = readHolder(m_fd);
-        ::close(m_fd);
-        m_fd = -1;
-        throw InputError("the run folder " + m_folder.string() + " is in use by another process" +
-                         (holder.empty() ? std::string() : " (PID " + holder + ")") +
-                         "; wait for it to finish or stop it, or choose another run folder");
-    }
+    if (m_fd < 0)
+        throw IoError(file, "the lock file keeps being replaced; is another program removing it?");
     const auto pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(m_fd, 0) != 0 || ::pwrite(m_fd, pid.data(), pid.size(), 0) < 0) {
         // The PID is only for messages; the lock itself is held.

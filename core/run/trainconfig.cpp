@@ -181,6 +181,10 @@ void validateTrainConfig(const TrainConfig &c)
         if constexpr (std::is_floating_point_v<std::decay_t<decltype(value)>>)
             require(std::isfinite(value), std::string(key) + " must be a finite number");
     });
+    for (const auto *path : {&c.weights, &c.target, &c.sourceProbe, &c.targetTest})
+        require(isValidUtf8(*path), "the path " + *path +
+                                        " is not valid UTF-8, so config.json cannot store it for --resume; "
+                                        "rename the file or folder");
     require(!c.weights.empty(), "no base weights given");
     require(!c.target.empty(), "no target folder given");
     require(c.steps >= 0 && c.epochs >= 0, "steps and epochs cannot be negative");
@@ -204,7 +208,8 @@ void validateTrainConfig(const TrainConfig &c)
                 " (the scores of one batch of 64 against them alone would take " +
                 std::to_string(static_cast<long long>(64.0 * 2 * c.prototypes * 4 / 1e6)) + " MB)");
     require(c.sinkhornEpsilon > 0 && c.sinkhornIterations >= 1, "Sinkhorn needs epsilon > 0 and one iteration");
-    require(c.sinkhornIterations <= 1000, "sinkhorn_iterations must be at most 1000 (3 is the default)");
+    require(c.sinkhornIterations <= kMaxSinkhornIterations,
+            "sinkhorn_iterations must be at most " + std::to_string(kMaxSinkhornIterations) + " (3 is the default)");
     require(c.temperature > 0, "temperature must be positive");
     require(c.emaMomentum >= 0 && c.emaMomentum <= 1, "EMA momentum must lie in [0, 1]");
     require(c.cvrLambda >= 0, "CVR lambda cannot be negative");
@@ -222,8 +227,8 @@ void validateTrainConfig(const TrainConfig &c)
     require(c.threads >= 0 && c.threads <= maxUsefulThreads(),
             "threads must lie in [0, " + std::to_string(maxUsefulThreads()) + "] (4 per core; 0 leaves it alone)");
     require(c.workers >= 1 && c.workers <= kMaxWorkers, "workers must lie in [1, " + std::to_string(kMaxWorkers) + "]");
-    require(c.checkpointEvery >= 0 && c.keepCheckpoints >= 1 && c.keepCheckpoints <= 1000,
-            "checkpoint_every >= 0 and keep_checkpoints in [1, 1000]");
+    require(c.checkpointEvery >= 0 && c.keepCheckpoints >= 1 && c.keepCheckpoints <= kMaxKeptCheckpoints,
+            "checkpoint_every >= 0 and keep_checkpoints in [1, " + std::to_string(kMaxKeptCheckpoints) + "]");
 }
 
 } // namespace upstep::core

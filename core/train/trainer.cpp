@@ -430,8 +430,9 @@ TrainSummary AdaptationRun::run()
     } catch (const IoError &e) { // a full disk: say what survived and how to go on
         throw withKeptState(e, m_lastCheckpoint >= 0
                                    ? "the run's checkpoint of step " + std::to_string(m_lastCheckpoint) +
-                                         " is kept; free space and continue with --resume"
-                                   : "the run has no checkpoint yet; free space and start it again");
+                                         " is kept; fix the cause (a full disk?) and continue with --resume"
+                                   : "the run has no checkpoint yet; fix the cause (a full disk?) and start it "
+                                     "again");
     }
 }
 

@@ -218,9 +218,11 @@ private slots:
         QVERIFY(declared.has_value());
         QCOMPARE(declared->width, 123);
         QCOMPARE(declared->height, 77);
-        // Every prefix of the file is answered without reading past it (the fuzzer checks more).
-        for (std::size_t n = 0; n < std::min<std::size_t>(bytes.size(), 64); ++n)
-            readDeclaredImageSize(bytes.data(), n);
+        // A prefix of the file gives no size or the right one, never a size read from past its end.
+        for (std::size_t n = 0; n < std::min<std::size_t>(bytes.size(), 64); ++n) {
+            const auto prefix = readDeclaredImageSize(bytes.data(), n);
+            QVERIFY(!prefix || (prefix->width == 123 && prefix->height == 77));
+        }
     }
 
     // A PNG that declares 30000 x 30000 pixels is refused from its header, before OpenCV would
@@ -259,6 +261,25 @@ private slots:
             loaded += batch->indices.size();
         QCOMPARE(loaded, 4u);
         QCOMPARE(loader.failureCount(), 1u);
+    }
+
+    // Sides whose product overflows 64 bits, and formats whose size cannot be read first, are
+    // refused too; neither reaches OpenCV.
+    void unboundedImagesAreRefused()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        upstep::test::writeBytes(root / "huge.pgm", "P5\n999999999999 999999999999\n255\n" + std::string(64, '\0'));
+        upstep::test::writeBytes(root / "pam.png", "P7\nWIDTH 30000\nHEIGHT 30000\nDEPTH 1\nMAXVAL 255\nENDHDR\n");
+        for (const auto &[name, problem] : {std::pair{"huge.pgm", "999999999999x999999999999 pixels"},
+                                            std::pair{"pam.png", "whose size can be read from its header"}}) {
+            try {
+                decodeImageFile(root / name);
+                QFAIL(name);
+            } catch (const DecodeError &e) {
+                QVERIFY2(QString(e.what()).contains(problem), e.what());
+            }
+        }
     }
 
     // A link back into the tree (a -> .) lists each folder once, so no image is counted twice.

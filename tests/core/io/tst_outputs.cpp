@@ -103,7 +103,8 @@ private slots:
         const auto dead = std::to_string(finishedPid());
         const auto alive = std::to_string(::getppid());
         fs::create_directories(root() / ("peft.partial-" + dead));
-        fs::create_directories(root() / ("peft.old-" + dead));
+        fs::create_directories(root() / ("peft.old-" + dead)); // with peft present: a leftover
+        fs::create_directories(root() / "peft");
         fs::create_directories(root() / ("peft.partial-" + alive)); // a live writer's: kept
         fs::create_directories(root() / "peft.partial-notapid");
         StagingFolder staging(target);
@@ -111,6 +112,14 @@ private slots:
         QVERIFY(!fs::exists(root() / ("peft.old-" + dead)));
         QVERIFY(fs::exists(root() / ("peft.partial-" + alive)));
         QVERIFY(fs::exists(root() / "peft.partial-notapid"));
+
+        // Killed between moving the previous output aside and putting the new one in place: the
+        // previous output is the only copy, and it is moved back.
+        fs::create_directories(root() / ("merged.old-" + dead));
+        upstep::test::writeBytes(root() / ("merged.old-" + dead) / "model.safetensors", "previous");
+        StagingFolder again(root() / "merged/"); // a trailing slash names the same folder
+        QCOMPARE(upstep::test::readBytes(root() / "merged" / "model.safetensors"), std::string("previous"));
+        QCOMPARE(again.path(), root() / ("merged.partial-" + std::to_string(::getpid())));
     }
 
     // sync() then commit(): the first file waits, ready, until the second is in place.

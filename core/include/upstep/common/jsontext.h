@@ -15,4 +15,8 @@ namespace upstep::core {
 /// Compact with indent < 0, else indented by that many spaces (no trailing newline).
 std::string jsonText(const nlohmann::json &json, int indent = -1);
 
+/// True when text is valid UTF-8, so that JSON stores it unchanged. Settings that must survive a
+/// round trip through a JSON file (a run's paths in config.json) are checked with it.
+bool isValidUtf8(const std::string &text);
+
 } // namespace upstep::core

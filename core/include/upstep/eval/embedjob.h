@@ -91,7 +91,7 @@ private:
 
 /// Throws InputError for unusable input, FormatError for damaged files, Cancelled on stop.
 /// Checks the job's numbers before any work: perplexity in [1, 1000] (it sets 3 x perplexity
-/// neighbours per point), iterations in [1, 100000], batch size in [1, 16384], quality
+/// neighbours per point), iterations in [1, 100000], batch size in [1, kMaxBatch], quality
 /// neighbours in [1, 1000]. Throws InputError naming the setting and its allowed range.
 void validateEmbedJob(const EmbedJob &job);
 

@@ -17,6 +17,11 @@ std::filesystem::path withoutTrailingSeparator(const std::filesystem::path &targ
 /// does not let this process create files (read-only, /proc, permissions).
 void checkOutputLocation(const std::filesystem::path &target);
 
+/// Makes the folder that will hold the output file `target`, when missing (`--out new/x.csv`).
+/// Call it when the result is ready to be written, so a refused command leaves no folder.
+/// Throws IoError naming the folder.
+void makeParentFolder(const std::filesystem::path &target);
+
 class IoError;
 
 /// "TARGET is unchanged" when target exists, else "nothing was written under TARGET": what a

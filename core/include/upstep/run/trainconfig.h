@@ -6,6 +6,7 @@
 // Threading: a plain value type.
 
 #include "upstep/common/choices.h"
+#include "upstep/common/limits.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -84,15 +85,8 @@ TrainConfig trainConfigFromJson(const nlohmann::json &json);
 TrainConfig loadTrainConfig(const std::string &file);
 /// The one writer of config.json and session files: trainConfigToJson(config), atomically.
 void saveTrainConfig(const TrainConfig &config, const std::filesystem::path &file);
-/// Upper bounds, so that an absurd value is refused with its cost before anything is allocated.
-inline constexpr std::int64_t kMaxSteps = 100'000'000;
-inline constexpr double kMaxEpochs = 1'000'000;
-inline constexpr int kMaxBatch = 16384;
-inline constexpr int kMaxPrototypes = 1 << 20;
-inline constexpr int kMaxProbeImages = 100'000;
-inline constexpr int kMaxWorkers = 256;
-
-/// Checks ranges and names; throws InputError with the field and the allowed values.
+/// Checks ranges (upstep/common/limits.h) and names; throws InputError with the field and the
+/// allowed values.
 void validateTrainConfig(const TrainConfig &config);
 
 } // namespace upstep::core
