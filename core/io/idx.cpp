@@ -159,6 +159,9 @@ IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const 
     if (pixels.dims[0] == 0 || pixels.dims[1] == 0 || pixels.dims[2] == 0)
         throw FormatError(images, "holds no pixels (" + std::to_string(pixels.dims[0]) + " images of " +
                                       std::to_string(pixels.dims[1]) + " x " + std::to_string(pixels.dims[2]) + ")");
+    if (pixels.dims[1] > 65535 || pixels.dims[2] > 65535) // PNG sides, and the int casts below
+        throw FormatError(images, "images of " + std::to_string(pixels.dims[1]) + " x " +
+                                      std::to_string(pixels.dims[2]) + " pixels are over the 65535-pixel side limit");
     const auto count = options.limit > 0 ? std::min(options.limit, pixels.dims[0]) : pixels.dims[0];
 
     checkOutputLocation(outDir);
