@@ -13,10 +13,40 @@
 
 #include <functional>
 #include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// QGuiApplication takes "-session ID" and "--session ID" for X11 session management and removes
+/// both words from argv before our parser sees them, so the documented `--session FILE` would open
+/// an empty window. Joining the pair into "--session=FILE" (which Qt leaves alone) keeps both spellings
+/// working. The strings live as long as the returned vector, which must outlive QApplication.
+std::vector<std::string> joinSessionArgument(int argc, char **argv)
+{
+    std::vector<std::string> args(argv, argv + argc);
+    for (std::size_t i = 1; i + 1 < args.size(); ++i) {
+        if (args[i] == "--session" || args[i] == "-session") {
+            args[i] = "--session=" + args[i + 1];
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        } else if (args[i] == "--") {
+            break;
+        }
+    }
+    return args;
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
-    QApplication app(argc, argv);
+    auto args = joinSessionArgument(argc, argv);
+    std::vector<char *> pointers;
+    for (auto &arg : args)
+        pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    int joinedArgc = static_cast<int>(args.size());
+    QApplication app(joinedArgc, pointers.data());
     QApplication::setApplicationName(QStringLiteral("UpStep Workbench"));
     QApplication::setOrganizationName(QStringLiteral("UpStep"));
     QApplication::setApplicationVersion(QStringLiteral(UPSTEP_VERSION));

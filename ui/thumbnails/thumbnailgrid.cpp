@@ -4,6 +4,7 @@
 
 #include <QFileInfo>
 #include <QPixmap>
+#include <QShowEvent>
 
 namespace upstep::ui {
 
@@ -73,5 +74,14 @@ ThumbnailGrid::ThumbnailGrid(QWidget *parent)
 }
 
 void ThumbnailGrid::setPaths(QStringList paths) { m_model->setPaths(std::move(paths)); }
+
+void ThumbnailGrid::showEvent(QShowEvent *event)
+{
+    QListView::showEvent(event);
+    // A model reset while the grid sat in a hidden tab is laid out against the hidden viewport's
+    // size, and in icon mode nothing lays it out again until a resize: every cell stayed blank
+    // on the first visit of the Images tab. Lay out again for the size the grid is shown at.
+    scheduleDelayedItemsLayout();
+}
 
 } // namespace upstep::ui

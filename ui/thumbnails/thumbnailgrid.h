@@ -40,6 +40,9 @@ public:
     void setPaths(QStringList paths);
     ImageListModel *imageModel() const { return m_model; }
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     ThumbnailCache *m_cache;
     ImageListModel *m_model;

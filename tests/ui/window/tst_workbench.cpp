@@ -29,6 +29,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -221,6 +222,27 @@ private slots:
         QVERIFY(checked.wait(30000));
         QCOMPARE(checked.last().at(0).toBool(), true);
         QVERIFY(panel.summary()->parameters > 0);
+    }
+
+    void thumbnailsShowOnFirstVisitOfTheImagesTab()
+    {
+        // The grid lives in a tab that is hidden while the folder is scanned; its first visit must
+        // paint thumbnails without a resize of the window (issue 13).
+        ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.loadConfig(tinySession(10));
+        waitUntilReady(window);
+        auto *grid = window.setup()->target()->grid();
+        QVERIFY(!grid->isVisible());
+        window.tabs()->setCurrentWidget(grid);
+        QVERIFY(grid->isVisible());
+        // Fashion-MNIST thumbnails are grey levels: a grid that paints them has many distinct greys.
+        QTRY_VERIFY_WITH_TIMEOUT(colourCount(grid->viewport()->grab().toImage()) > 20, 20000);
+        const auto first = grid->visualRect(grid->model()->index(0, 0));
+        QVERIFY2(first.isValid() && grid->viewport()->rect().contains(first.center()),
+                 "the first thumbnail is not laid out inside the visible grid");
     }
 
     void readyOnceInputsAreChecked()
