@@ -179,6 +179,13 @@ TrainConfig AdaptationRun::withAbsolutePaths(TrainConfig config)
 
 void AdaptationRun::prepareData()
 {
+    // Checked before any training: a test folder without classes would otherwise fail only at
+    // the evaluation after the run.
+    for (const auto &[key, folder] :
+         {std::pair{"target_test", &m_config.targetTest}, {"source_probe", &m_config.sourceProbe}})
+        if (!folder->empty() && std::filesystem::is_directory(*folder) && !hasClassSubfolders(*folder))
+            throw InputError(std::string(key) + " " + *folder +
+                             " has no class sub-folders: a labeled folder holds one sub-folder of images per class");
     stage("scanning the target folder");
     m_target = scanImageFolder(m_config.target, {}, m_callbacks.progress, m_control.stop);
     if (!m_target.skipped.empty())

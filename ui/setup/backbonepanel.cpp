@@ -2,24 +2,40 @@
 
 #include "tasks/backgroundtask.h"
 #include "widgets/pathfield.h"
+#include "widgets/statusline.h"
 
-#include <QLabel>
+#include <QFileInfo>
 #include <QVBoxLayout>
 
 namespace upstep::ui {
 
+namespace {
+
+/// What the user reads when a file cannot be used as a backbone; the core's technical message
+/// stays one click away. A file that is no safetensors at all is said to be so in words, not as
+/// "header length 8099007406611439651 exceeds the limit".
+QString plainBackboneError(const TaskError &error)
+{
+    if (error.kind == core::ErrorKind::Format)
+        return BackbonePanel::tr("This file is not model weights UpStep can read. Choose a .safetensors file of a ViT "
+                                 "or ResNet (as timm and torchvision save them).");
+    if (error.kind == core::ErrorKind::Input)
+        return BackbonePanel::tr("UpStep cannot adapt this model: %1")
+            .arg(error.details.section(QStringLiteral(": "), 1, -1).section(QLatin1Char('\n'), 0, 0));
+    return error.message;
+}
+
+} // namespace
+
 BackbonePanel::BackbonePanel(QWidget *parent)
-    : QWidget(parent),
-      m_path(new PathField(PathField::Kind::File, QStringLiteral("recent/backbones"),
-                           tr("Model weights (*.safetensors);;All files (*)"), this)),
-      m_info(new QLabel(this))
+    : QWidget(parent), m_path(new PathField(PathField::Kind::File, QStringLiteral("recent/backbones"),
+                                            tr("Model weights (*.safetensors);;All files (*)"), this)),
+      m_info(new StatusLine(this))
 {
     m_path->setPlaceholder(tr("Pretrained weights (.safetensors: timm or torchvision)"));
     m_path->setToolTip(tr("A ViT or ResNet trained on ImageNet, as a .safetensors file from timm or torchvision. "
                           "The architecture is detected from the tensors."));
-    m_info->setWordWrap(true);
-    m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_info->setText(tr("No backbone chosen"));
+    m_info->showPlain(tr("No backbone chosen"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_path);
@@ -31,7 +47,7 @@ QString BackbonePanel::file() const { return m_path->path(); }
 
 bool BackbonePanel::isChecking() const { return m_check && m_check->isRunning(); }
 
-QString BackbonePanel::statusText() const { return m_info->text(); }
+QString BackbonePanel::statusText() const { return m_info->message(); }
 
 void BackbonePanel::setFile(const QString &file, const QString &archOverride)
 {
@@ -49,12 +65,18 @@ void BackbonePanel::check(const QString &file)
         m_check->deleteLater();
     }
     m_summary.reset();
-    if (file.isEmpty()) {
-        m_info->setText(tr("No backbone chosen"));
+    const QFileInfo info(file);
+    if (file.isEmpty() || !info.isFile()) {
+        if (file.isEmpty())
+            m_info->showPlain(tr("No backbone chosen"));
+        else
+            m_info->showError(info.isDir() ? tr("This is a folder: choose the weights file inside it.")
+                                           : tr("File not found."),
+                              file);
         emit checked(false);
         return;
     }
-    m_info->setText(tr("Reading %1...").arg(file.section(QLatin1Char('/'), -1)));
+    m_info->showPlain(tr("Reading %1...").arg(info.fileName()));
     const auto path = file.toStdString();
     const auto arch = m_arch.toStdString();
     m_check = new BackgroundTask(tr("Reading the backbone"), [path, arch](const core::ProgressSink &, core::StopFlag) {
@@ -64,20 +86,19 @@ void BackbonePanel::check(const QString &file)
         const auto s = result.value<core::BackboneSummary>();
         m_summary = s;
         const auto name = s.spec.name.empty() ? QString::fromStdString(s.description) : QString::fromStdString(s.spec.name);
-        m_info->setText(tr("<b>%1</b><br>%2 M parameters, %3-dimensional features, %4<br><small>%5</small>")
-                            .arg(name.toHtmlEscaped())
-                            .arg(s.parameters / 1e6, 0, 'f', 2)
-                            .arg(s.featureDim)
-                            .arg(s.spec.numClasses > 0 ? tr("%1-class head").arg(s.spec.numClasses) : tr("no head"))
-                            .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped()));
+        m_info->showRich(tr("<b>%1</b><br>%2 M parameters, %3-dimensional features, %4<br><small>%5</small>")
+                             .arg(name.toHtmlEscaped())
+                             .arg(s.parameters / 1e6, 0, 'f', 2)
+                             .arg(s.featureDim)
+                             .arg(s.spec.numClasses > 0 ? tr("%1-class head").arg(s.spec.numClasses) : tr("no head"))
+                             .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped()));
         m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
                                                   s.detectedFrom + ")"));
         m_path->remember(file);
     });
     connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
-        m_info->setText(QStringLiteral("<span style='color:#c62828'>%1</span>")
-                            .arg(tr("Not a supported model. %1").arg(error.details).toHtmlEscaped()));
-        m_info->setToolTip(error.details);
+        if (error.kind != core::ErrorKind::Cancelled)
+            m_info->showError(plainBackboneError(error), error.details);
     });
     connect(m_check, &BackgroundTask::finished, this, [this, task = m_check.data()] {
         if (task == m_check)

@@ -12,12 +12,11 @@
 
 #include <optional>
 
-class QLabel;
-
 namespace upstep::ui {
 
 class BackgroundTask;
 class PathField;
+class StatusLine;
 
 class BackbonePanel : public QWidget {
     Q_OBJECT
@@ -38,7 +37,7 @@ private:
     void check(const QString &file);
 
     PathField *m_path;
-    QLabel *m_info;
+    StatusLine *m_info;
     QString m_arch;
     QPointer<BackgroundTask> m_check;
     std::optional<core::BackboneSummary> m_summary;

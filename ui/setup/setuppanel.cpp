@@ -2,11 +2,12 @@
 
 #include "setup/backbonepanel.h"
 #include "setup/hyperparameterform.h"
-#include "widgets/pathfield.h"
+#include "setup/labeledfolderfield.h"
 #include "setup/targetfolderpanel.h"
 
 #include <QLabel>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
 namespace upstep::ui {
@@ -24,9 +25,9 @@ QLabel *heading(const QString &text, QWidget *parent)
 
 SetupPanel::SetupPanel(QWidget *parent)
     : QWidget(parent), m_backbone(new BackbonePanel), m_target(new TargetFolderPanel),
-      m_targetTest(new PathField(PathField::Kind::Folder, QStringLiteral("recent/targetTests"))),
-      m_sourceProbe(new PathField(PathField::Kind::Folder, QStringLiteral("recent/sourceProbes"))),
-      m_settings(new HyperparameterForm)
+      m_targetTest(new LabeledFolderField(tr("target test folder"), QStringLiteral("recent/targetTests"))),
+      m_sourceProbe(new LabeledFolderField(tr("source folder"), QStringLiteral("recent/sourceProbes"))),
+      m_settings(new HyperparameterForm), m_content(new QWidget), m_inputs(new QWidget), m_lockNote(new QLabel)
 {
     m_targetTest->setPlaceholder(tr("Labeled target test folder (optional)"));
     m_targetTest->setToolTip(tr("One sub-folder per class. When the run ends, base, adapted and ensemble features are "
@@ -35,21 +36,29 @@ SetupPanel::SetupPanel(QWidget *parent)
     m_sourceProbe->setToolTip(tr("Images of the model's original domain, one sub-folder per class: their accuracy "
                                  "through the base model's head is plotted live as forgetting."));
 
-    auto *content = new QWidget;
-    auto *layout = new QVBoxLayout(content);
-    layout->addWidget(heading(tr("Backbone"), content));
-    layout->addWidget(m_backbone);
-    layout->addWidget(heading(tr("Target images"), content));
-    layout->addWidget(m_target);
-    layout->addWidget(heading(tr("Evaluation (optional)"), content));
-    layout->addWidget(m_targetTest);
-    layout->addWidget(m_sourceProbe);
-    layout->addWidget(heading(tr("Settings"), content));
-    layout->addWidget(m_settings);
+    m_lockNote->setWordWrap(true);
+    m_lockNote->setText(tr("A run is active: its settings are fixed (Resume keeps them too). Stop it to change "
+                           "them for the next run."));
+    m_lockNote->setStyleSheet(QStringLiteral("background: palette(alternate-base); padding: 6px;"));
+    m_lockNote->setVisible(false);
+    auto *inputs = new QVBoxLayout(m_inputs);
+    inputs->setContentsMargins(0, 0, 0, 0);
+    inputs->addWidget(heading(tr("Backbone"), m_inputs));
+    inputs->addWidget(m_backbone);
+    inputs->addWidget(heading(tr("Target images"), m_inputs));
+    inputs->addWidget(m_target);
+    inputs->addWidget(heading(tr("Evaluation (optional)"), m_inputs));
+    inputs->addWidget(m_targetTest);
+    inputs->addWidget(m_sourceProbe);
+    inputs->addWidget(heading(tr("Settings"), m_inputs));
+    inputs->addWidget(m_settings);
+    auto *layout = new QVBoxLayout(m_content);
+    layout->addWidget(m_lockNote);
+    layout->addWidget(m_inputs);
     layout->addStretch();
 
     auto *scroll = new QScrollArea(this);
-    scroll->setWidget(content);
+    scroll->setWidget(m_content);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -60,8 +69,8 @@ SetupPanel::SetupPanel(QWidget *parent)
     connect(m_backbone, &BackbonePanel::checked, this, &SetupPanel::changed);
     connect(m_target, &TargetFolderPanel::scanStarted, this, &SetupPanel::changed);
     connect(m_target, &TargetFolderPanel::scanFinished, this, &SetupPanel::changed);
-    connect(m_targetTest, &PathField::pathChanged, this, &SetupPanel::changed);
-    connect(m_sourceProbe, &PathField::pathChanged, this, &SetupPanel::changed);
+    connect(m_targetTest, &LabeledFolderField::changed, this, &SetupPanel::changed);
+    connect(m_sourceProbe, &LabeledFolderField::changed, this, &SetupPanel::changed);
     connect(m_settings, &HyperparameterForm::changed, this, &SetupPanel::changed);
 }
 
@@ -99,9 +108,30 @@ QString SetupPanel::missing() const
         return tr("Scanning the target folder...");
     if (!m_target->isUsable())
         return tr("The target folder has no usable images");
+    for (const auto *field : {m_targetTest, m_sourceProbe})
+        if (!field->problem().isEmpty())
+            return field->problem();
     return {};
 }
 
-bool SetupPanel::isBusy() const { return m_backbone->isChecking() || m_target->isScanning(); }
+bool SetupPanel::isBusy() const
+{
+    return m_backbone->isChecking() || m_target->isScanning() || m_targetTest->isChecking() ||
+           m_sourceProbe->isChecking();
+}
+
+void SetupPanel::setLocked(bool locked)
+{
+    m_locked = locked;
+    m_inputs->setEnabled(!locked);
+    m_lockNote->setVisible(locked);
+}
+
+QSize SetupPanel::minimumSizeHint() const
+{
+    const auto *scroll = findChild<QScrollArea *>();
+    const int bar = scroll ? scroll->verticalScrollBar()->sizeHint().width() : 0;
+    return {m_content->minimumSizeHint().width() + bar, QWidget::minimumSizeHint().height()};
+}
 
 } // namespace upstep::ui

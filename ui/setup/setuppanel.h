@@ -8,11 +8,13 @@
 
 #include <QWidget>
 
+class QLabel;
+
 namespace upstep::ui {
 
 class BackbonePanel;
 class HyperparameterForm;
-class PathField;
+class LabeledFolderField;
 class TargetFolderPanel;
 
 class SetupPanel : public QWidget {
@@ -29,8 +31,14 @@ public:
     BackbonePanel *backbone() const { return m_backbone; }
     TargetFolderPanel *target() const { return m_target; }
     HyperparameterForm *settings() const { return m_settings; }
-    PathField *targetTest() const { return m_targetTest; }
-    PathField *sourceProbe() const { return m_sourceProbe; }
+    LabeledFolderField *targetTest() const { return m_targetTest; }
+    LabeledFolderField *sourceProbe() const { return m_sourceProbe; }
+    /// Locks the inputs while a run is active (a changed rank would not apply to it, nor to its
+    /// resume), with a line that says so; unlocks them again.
+    void setLocked(bool locked);
+    bool isLocked() const { return m_locked; }
+    /// Wide enough for the inputs and a vertical scroll bar: buttons are never cut off.
+    QSize minimumSizeHint() const override;
 
 signals:
     void changed(); ///< any input or its check changed
@@ -38,9 +46,13 @@ signals:
 private:
     BackbonePanel *m_backbone;
     TargetFolderPanel *m_target;
-    PathField *m_targetTest;
-    PathField *m_sourceProbe;
+    LabeledFolderField *m_targetTest;
+    LabeledFolderField *m_sourceProbe;
     HyperparameterForm *m_settings;
+    QWidget *m_content;
+    QWidget *m_inputs;
+    QLabel *m_lockNote;
+    bool m_locked = false;
 };
 
 } // namespace upstep::ui

@@ -1,11 +1,14 @@
 #include "setup/targetfolderpanel.h"
 
 #include "tasks/backgroundtask.h"
+#include "setup/labeledfolderfield.h"
 #include "widgets/pathfield.h"
+#include "widgets/statusline.h"
 #include "thumbnails/thumbnailgrid.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -17,11 +20,11 @@ namespace upstep::ui {
 
 TargetFolderPanel::TargetFolderPanel(QWidget *parent)
     : QWidget(parent), m_path(new PathField(PathField::Kind::Folder, QStringLiteral("recent/targets"), {}, this)),
-      m_status(new QLabel(this)), m_unreadableButton(new QPushButton(this)), m_grid(new ThumbnailGrid(this))
+      m_status(new StatusLine(this)), m_unreadableButton(new QPushButton(this)), m_grid(new ThumbnailGrid(this))
 {
     m_path->setPlaceholder(tr("Folder of unlabeled images (or drop one here)"));
     m_path->setToolTip(tr("Images of your domain; sub-folders are scanned too. No labels needed."));
-    m_status->setText(tr("No folder chosen"));
+    m_status->showPlain(tr("No folder chosen"));
     m_unreadableButton->setFlat(true);
     m_unreadableButton->setVisible(false);
     m_unreadableButton->setToolTip(tr("Files that will not be used, with the reason for each"));
@@ -44,7 +47,7 @@ void TargetFolderPanel::setFolder(const QString &folder) { m_path->setPath(folde
 
 bool TargetFolderPanel::isScanning() const { return m_scan && m_scan->isRunning(); }
 
-QString TargetFolderPanel::statusText() const { return m_status->text(); }
+QString TargetFolderPanel::statusText() const { return m_status->message(); }
 
 void TargetFolderPanel::startScan(const QString &folder)
 {
@@ -58,11 +61,18 @@ void TargetFolderPanel::startScan(const QString &folder)
     m_grid->setPaths({});
     m_unreadableButton->setVisible(false);
     if (folder.isEmpty()) {
-        m_status->setText(tr("No folder chosen"));
+        m_status->showPlain(tr("No folder chosen"));
         emit scanFinished(false);
         return;
     }
-    m_status->setText(tr("Scanning..."));
+    if (!QFileInfo(folder).isDir()) {
+        m_status->showError(QFileInfo::exists(folder) ? tr("This is a file: choose the folder that holds the images.")
+                                                      : tr("Folder not found."),
+                            folder);
+        emit scanFinished(false);
+        return;
+    }
+    m_status->showPlain(tr("Scanning..."));
     const auto root = folder.toStdString();
     m_scan = new BackgroundTask(tr("Scanning %1").arg(folder), [root](const core::ProgressSink &progress, core::StopFlag stop) {
         core::ScanOptions options;
@@ -71,9 +81,9 @@ void TargetFolderPanel::startScan(const QString &folder)
     }, this);
     const QLocale locale;
     connect(m_scan, &BackgroundTask::progressed, this, [this, locale](const core::Progress &p) {
-        m_status->setText(tr("Scanning... %1 files").arg(locale.toString(static_cast<qlonglong>(p.done))));
+        m_status->showPlain(tr("Scanning... %1 files").arg(locale.toString(static_cast<qlonglong>(p.done))));
     });
-    connect(m_scan, &BackgroundTask::succeeded, this, [this, folder, locale](const QVariant &result) {
+    connect(m_scan, &BackgroundTask::succeeded, this, [this, folder](const QVariant &result) {
         const auto scanned = result.value<core::ImageFolder>();
         QStringList paths;
         paths.reserve(static_cast<qsizetype>(scanned.images.size()));
@@ -83,7 +93,7 @@ void TargetFolderPanel::startScan(const QString &folder)
         m_unreadable = scanned.skipped;
         m_usable = m_imageCount > 0;
         m_grid->setPaths(std::move(paths));
-        m_status->setText(tr("%1 images").arg(locale.toString(m_imageCount)));
+        m_status->showPlain(classSummary(scanned));
         if (!m_unreadable.empty()) {
             m_unreadableButton->setText(tr("%n unreadable (show)", nullptr, static_cast<int>(m_unreadable.size())));
             m_unreadableButton->setVisible(true);
@@ -91,8 +101,14 @@ void TargetFolderPanel::startScan(const QString &folder)
         m_path->remember(folder);
     });
     connect(m_scan, &BackgroundTask::failed, this, [this](const TaskError &error) {
-        if (error.kind != core::ErrorKind::Cancelled)
-            m_status->setText(QStringLiteral("<span style='color:#c62828'>%1</span>").arg(error.message.toHtmlEscaped()));
+        if (error.kind == core::ErrorKind::Cancelled)
+            return;
+        m_status->showError(
+            error.kind == core::ErrorKind::Input
+                ? tr("No images found in this folder or its sub-folders (looked for JPEG, PNG, BMP, WebP, "
+                     "TIFF and PGM/PPM files).")
+                : tr("The folder cannot be read: %1").arg(error.details.section(QStringLiteral(": "), 1, -1)),
+            error.details);
     });
     connect(m_scan, &BackgroundTask::finished, this, [this, task = m_scan.data()] {
         if (task == m_scan)

@@ -11,13 +11,13 @@
 #include <QPointer>
 #include <QWidget>
 
-class QLabel;
 class QPushButton;
 
 namespace upstep::ui {
 
 class BackgroundTask;
 class PathField;
+class StatusLine;
 class ThumbnailGrid;
 
 class TargetFolderPanel : public QWidget {
@@ -43,7 +43,7 @@ private:
     void showUnreadable();
 
     PathField *m_path;
-    QLabel *m_status;
+    StatusLine *m_status;
     QPushButton *m_unreadableButton;
     ThumbnailGrid *m_grid;
     QPointer<BackgroundTask> m_scan;

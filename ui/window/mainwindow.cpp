@@ -38,6 +38,8 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <vector>
 
@@ -107,7 +109,6 @@ QWidget *MainWindow::buildCentralWidget()
     m_resultCard->setVisible(false);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
-    m_setup->setMinimumWidth(300);
     splitter->addWidget(m_setup);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 3);
@@ -124,8 +125,14 @@ QWidget *MainWindow::buildCentralWidget()
 
 void MainWindow::connectMenus()
 {
-    connect(m_menus, &MainMenus::backboneChosen, this, [this](const QString &file) { m_setup->backbone()->setFile(file); });
-    connect(m_menus, &MainMenus::targetFolderChosen, m_setup->target(), &TargetFolderPanel::setFolder);
+    connect(m_menus, &MainMenus::backboneChosen, this, [this](const QString &file) {
+        if (!refuseWhileRunning())
+            m_setup->backbone()->setFile(file);
+    });
+    connect(m_menus, &MainMenus::targetFolderChosen, this, [this](const QString &folder) {
+        if (!refuseWhileRunning())
+            m_setup->target()->setFolder(folder);
+    });
     connect(m_menus, &MainMenus::sessionChosen, this, &MainWindow::openSession);
     connect(m_menus, &MainMenus::saveSessionRequested, this, &MainWindow::saveSessionWithDialog);
     connect(m_menus, &MainMenus::quitRequested, this, &QWidget::close);
@@ -156,6 +163,7 @@ void MainWindow::connectPanels()
     connect(m_comparison, &RunComparison::overlayRequested, m_curves, &CurvesPanel::setOverlay);
     connect(m_setup, &SetupPanel::changed, this, [this] {
         m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
+        updateModified();
         updateControls();
         updateEmbeddingSource();
     });
@@ -212,15 +220,39 @@ void MainWindow::connectSession()
 
 void MainWindow::loadConfig(const core::TrainConfig &config, const QString &sessionFile)
 {
-    m_sessionFile = sessionFile;
-    setWindowTitle(sessionFile.isEmpty() ? tr("UpStep Workbench")
-                                         : tr("%1 - UpStep Workbench").arg(QFileInfo(sessionFile).fileName()));
     m_setup->setConfig(config);
+    markSaved(sessionFile);
     updateControls();
+}
+
+void MainWindow::markSaved(const QString &sessionFile)
+{
+    m_sessionFile = sessionFile;
+    m_savedConfig = QString::fromStdString(core::trainConfigToJson(m_setup->config()).dump());
+    // "[*]" is where Qt shows the unsaved-changes mark.
+    setWindowTitle(sessionFile.isEmpty() ? tr("UpStep Workbench[*]")
+                                         : tr("%1[*] - UpStep Workbench").arg(QFileInfo(sessionFile).fileName()));
+    setWindowModified(false);
+}
+
+void MainWindow::updateModified()
+{
+    setWindowModified(QString::fromStdString(core::trainConfigToJson(m_setup->config()).dump()) != m_savedConfig);
+}
+
+bool MainWindow::refuseWhileRunning()
+{
+    if (!m_session->isActive())
+        return false;
+    const auto why = tr("A run is active: stop it before changing the session.");
+    showError({why, why});
+    return true;
 }
 
 bool MainWindow::openSession(const QString &file)
 {
+    if (refuseWhileRunning())
+        return false;
     try {
         loadConfig(loadSession(file), file);
     } catch (...) {
@@ -240,8 +272,7 @@ bool MainWindow::saveSessionTo(const QString &file)
         showError(currentTaskError(tr("Saving the session")));
         return false;
     }
-    m_sessionFile = file;
-    setWindowTitle(tr("%1 - UpStep Workbench").arg(QFileInfo(file).fileName()));
+    markSaved(file);
     appendLog(tr("saved session %1").arg(file));
     return true;
 }
@@ -398,6 +429,8 @@ void MainWindow::startExport(bool merged, const QString &out, bool overwrite)
 void MainWindow::setState(AppState state)
 {
     m_state = state;
+    m_setup->setLocked(state == AppState::Training || state == AppState::Paused || state == AppState::Stopping ||
+                       state == AppState::Evaluating);
     updateControls();
 }
 
@@ -446,6 +479,12 @@ void MainWindow::showError(const TaskError &error)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // m_closeWhenIdle: the second close, once the stopped run's checkpoint is on disk; both
+    // questions were answered the first time.
+    if (!m_closeWhenIdle && !askToSaveChanges()) {
+        event->ignore();
+        return;
+    }
     if (m_session->isActive()) {
         if (!m_closeWhenIdle &&
             QMessageBox::question(this, tr("Stop the run?"),
@@ -463,8 +502,24 @@ void MainWindow::closeEvent(QCloseEvent *event)
     event->accept();
 }
 
+bool MainWindow::askToSaveChanges()
+{
+    if (!isWindowModified())
+        return true;
+    const auto answer =
+        QMessageBox::question(this, tr("Save the session?"),
+                              tr("The session has changes that are not saved. Save them before quitting?"),
+                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save)
+        saveSessionWithDialog(false);
+    // Still modified after Save: the file dialog was cancelled or the save failed (and said why).
+    return answer == QMessageBox::Discard || (answer == QMessageBox::Save && !isWindowModified());
+}
+
 void MainWindow::openPath(const QString &path)
 {
+    if (refuseWhileRunning())
+        return;
     const QFileInfo info(path);
     if (info.isDir())
         m_setup->target()->setFolder(path);

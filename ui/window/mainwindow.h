@@ -100,6 +100,10 @@ private:
     void onTrainingFinished(const core::TrainSummary &summary);
     void onSessionFinished();
     void updateEmbeddingSource();
+    void markSaved(const QString &sessionFile); ///< the form as it is now is the session on disk
+    void updateModified();                      ///< the title's unsaved-changes mark
+    bool refuseWhileRunning();                  ///< true (with a message) while a run is active
+    bool askToSaveChanges();                    ///< false when the user cancels quitting
 
     SetupPanel *m_setup;
     CurvesPanel *m_curves;
@@ -116,6 +120,7 @@ private:
 
     AppState m_state = AppState::Idle;
     QString m_sessionFile;
+    QString m_savedConfig; ///< the session as last opened or saved (JSON), for the unsaved mark
     QString m_lastRunDir; ///< the run shown in the curves and the result card
     std::optional<core::TrainSummary> m_summary;
     std::optional<core::EvalReport> m_evaluation;

@@ -8,6 +8,7 @@
 #include "monitor/curvespanel.h"
 #include "monitor/liveplot.h"
 #include "setup/hyperparameterform.h"
+#include "setup/labeledfolderfield.h"
 #include "window/mainwindow.h"
 #include "models/adapterfile.h"
 #include "models/backboneloader.h"
@@ -24,6 +25,7 @@
 
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -40,6 +42,15 @@
 
 using namespace upstep;
 namespace fs = std::filesystem;
+
+// The longest the GUI thread may wait during a run. Sanitizer builds (scripts/sanitize) run
+// 2-3x (ASan) to 5-15x (TSan) slower on every thread, the GUI thread's own work included, so
+// their limit is the release limit times five; the release build keeps the 50 ms promise.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr qint64 kStallLimitMs = 250;
+#else
+constexpr qint64 kStallLimitMs = 50;
+#endif
 
 class TestWorkbench : public QObject {
     Q_OBJECT
@@ -217,7 +228,13 @@ private slots:
         panel.setFile(path("not-a-model.safetensors"));
         QVERIFY(checked.wait(30000));
         QCOMPARE(checked.last().at(0).toBool(), false);
-        QVERIFY(panel.statusText().contains(QStringLiteral("Not a supported model")));
+        // Plain words first; the parser's "header length ... exceeds the limit" only under Details.
+        QVERIFY2(panel.statusText().startsWith(QStringLiteral("This file is not model weights")),
+                 qPrintable(panel.statusText()));
+        QVERIFY(!panel.statusText().contains(QStringLiteral("header length")));
+        panel.setFile(path("no-such-model.safetensors")); // answered at once, without a background check
+        QCOMPARE(checked.last().at(0).toBool(), false);
+        QCOMPARE(panel.statusText(), QStringLiteral("File not found."));
         panel.setFile(path("tiny.safetensors"));
         QVERIFY(checked.wait(30000));
         QCOMPARE(checked.last().at(0).toBool(), true);
@@ -243,6 +260,83 @@ private slots:
         const auto first = grid->visualRect(grid->model()->index(0, 0));
         QVERIFY2(first.isValid() && grid->viewport()->rect().contains(first.center()),
                  "the first thumbnail is not laid out inside the visible grid");
+    }
+
+    void setupPanelChecksBeforeStart()
+    {
+        ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        window.loadConfig(tinySession(10));
+        waitUntilReady(window);
+        auto *setup = window.setup();
+        const int narrow = setup->minimumSizeHint().width();
+
+        // A labeled folder is summarised under its field...
+        QTRY_VERIFY_WITH_TIMEOUT(setup->targetTest()->statusText().contains(QStringLiteral("10 classes")), 30000);
+        QVERIFY2(setup->targetTest()->statusText().contains(QStringLiteral("60 images")),
+                 qPrintable(setup->targetTest()->statusText()));
+        // ...and one without class sub-folders is refused when chosen, not after a run trained.
+        const auto flat = root() / "flat";
+        fs::create_directories(flat);
+        for (const auto &entry : fs::recursive_directory_iterator(root() / "test"))
+            if (entry.is_regular_file() && entry.path().extension() == ".png")
+                fs::copy_file(entry.path(), flat / entry.path().filename(), fs::copy_options::skip_existing);
+        setup->targetTest()->setPath(QString::fromStdString(flat.string()));
+        QTRY_VERIFY_WITH_TIMEOUT(setup->missing().contains(QStringLiteral("no class sub-folders")), 30000);
+        QTRY_VERIFY(!window.controls()->startButton()->isEnabled());
+        setup->targetTest()->setPath(path("test"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.controls()->startButton()->isEnabled(), 30000);
+
+        // A long error wraps under its field instead of widening the panel past its buttons.
+        const auto longPath = path(std::string(300, 'x'));
+        setup->target()->setFolder(longPath);
+        QTRY_VERIFY(setup->target()->statusText() == QStringLiteral("Folder not found."));
+        QVERIFY2(setup->minimumSizeHint().width() <= narrow,
+                 qPrintable(QStringLiteral("%1 > %2").arg(setup->minimumSizeHint().width()).arg(narrow)));
+        QVERIFY(setup->width() < 600);
+        setup->target()->setFolder(path("target"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.controls()->startButton()->isEnabled(), 30000);
+    }
+
+    void settingsLockDuringARunAndUnsavedChangesAreMarked()
+    {
+        ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        window.loadConfig(tinySession(400));
+        waitUntilReady(window);
+        QVERIFY(!window.isWindowModified());
+        auto *rank = window.setup()->settings()->findChild<QSpinBox *>(QStringLiteral("loraRank"));
+        QVERIFY(rank);
+        rank->setValue(rank->value() + 1);
+        emit rank->editingFinished();           // as when the field loses focus
+        QTRY_VERIFY(window.isWindowModified()); // the title shows the unsaved mark
+
+        // Quitting with unsaved changes asks first; Cancel keeps the window.
+        bool asked = false;
+        QTimer::singleShot(200, this, [&asked] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                asked = true;
+                box->button(QMessageBox::Cancel)->click();
+            }
+        });
+        QVERIFY(!window.close());
+        QVERIFY(asked);
+        QVERIFY(window.isVisible());
+
+        QVERIFY(window.saveSessionTo(path("locked-session.json")));
+        QVERIFY(!window.isWindowModified());
+
+        QSignalSpy finished(&window, &ui::MainWindow::runFinished);
+        window.startRun();
+        QVERIFY(window.setup()->isLocked());
+        QVERIFY(!rank->isEnabled()); // a changed rank would not apply to this run or its resume
+        QVERIFY(!window.openSession(path("locked-session.json"))); // nor would a whole other session
+        window.stopRun();
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!window.setup()->isLocked());
+        QVERIFY(rank->isEnabled());
     }
 
     void readyOnceInputsAreChecked()
@@ -309,7 +403,7 @@ private slots:
         qInfo("GUI thread: longest gap between 10 ms probe ticks while training: %lld ms (%s); mean replot of the "
               "slowest plot %.1f ms, %d redraws for %d records",
               worstGap, qPrintable(worstWhen), replot, window.curves()->redrawCount(), window.curves()->recordCount());
-        QVERIFY2(worstGap < 50, qPrintable(QStringLiteral("GUI thread stalled for %1 ms").arg(worstGap)));
+        QVERIFY2(worstGap < kStallLimitMs, qPrintable(QStringLiteral("GUI thread stalled for %1 ms").arg(worstGap)));
 
         QCOMPARE(window.state(), ui::AppState::Idle);
         QVERIFY(window.resultCard()->isVisible());

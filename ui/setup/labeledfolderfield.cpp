@@ -1,0 +1,127 @@
+#include "setup/labeledfolderfield.h"
+
+#include "tasks/backgroundtask.h"
+#include "widgets/pathfield.h"
+#include "widgets/statusline.h"
+
+#include <QFileInfo>
+#include <QLocale>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace upstep::ui {
+
+QString classSummary(const core::ImageFolder &folder)
+{
+    const QLocale locale;
+    std::vector<qlonglong> perClass(folder.classNames.size(), 0);
+    for (const auto &image : folder.images)
+        if (image.label >= 0 && static_cast<std::size_t>(image.label) < perClass.size())
+            ++perClass[static_cast<std::size_t>(image.label)];
+    const auto images = static_cast<qlonglong>(folder.images.size());
+    const auto text = images == 1 ? QObject::tr("1 image") : QObject::tr("%1 images").arg(locale.toString(images));
+    if (perClass.empty())
+        return text;
+    const auto [smallest, largest] = std::minmax_element(perClass.begin(), perClass.end());
+    const auto classes = QObject::tr("%n classes", nullptr, static_cast<int>(perClass.size()));
+    const auto balance =
+        *largest - *smallest <= *largest / 10
+            ? QObject::tr("about %1 per class").arg(locale.toString(images / static_cast<qlonglong>(perClass.size())))
+            : QObject::tr("%1 to %2 per class").arg(locale.toString(*smallest), locale.toString(*largest));
+    return QStringLiteral("%1 · %2 · %3").arg(classes, text, balance);
+}
+
+LabeledFolderField::LabeledFolderField(QString what, const QString &recentKey, QWidget *parent)
+    : QWidget(parent), m_what(std::move(what)), m_path(new PathField(PathField::Kind::Folder, recentKey, {}, this)),
+      m_status(new StatusLine(this))
+{
+    m_status->setVisible(false);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(m_path);
+    layout->addWidget(m_status);
+    connect(m_path, &PathField::pathChanged, this, &LabeledFolderField::check);
+}
+
+QString LabeledFolderField::path() const { return m_path->path(); }
+
+void LabeledFolderField::setPath(const QString &path) { m_path->setPath(path); }
+
+void LabeledFolderField::setPlaceholder(const QString &text) { m_path->setPlaceholder(text); }
+
+bool LabeledFolderField::isChecking() const { return m_check && m_check->isRunning(); }
+
+QString LabeledFolderField::statusText() const { return m_status->message(); }
+
+void LabeledFolderField::check(const QString &folder)
+{
+    if (m_check) {
+        m_check->cancel();
+        m_check->deleteLater();
+    }
+    m_problem.clear();
+    m_status->setVisible(!folder.isEmpty());
+    if (folder.isEmpty()) {
+        emit changed();
+        return;
+    }
+    if (!QFileInfo(folder).isDir()) {
+        m_problem = QFileInfo::exists(folder) ? tr("The %1 is a file, not a folder.").arg(m_what)
+                                              : tr("The %1 does not exist.").arg(m_what);
+        m_status->showError(m_problem, folder);
+        emit changed();
+        return;
+    }
+    m_problem = tr("The %1 is being checked.").arg(m_what);
+    m_status->showPlain(tr("Checking..."));
+    const auto root = folder.toStdString();
+    m_check = new BackgroundTask(
+        tr("Checking the %1").arg(m_what),
+        [root](const core::ProgressSink &progress, core::StopFlag stop) {
+            if (!core::hasClassSubfolders(root))
+                return QVariant(); // told apart below: no classes at all
+            core::ScanOptions options;
+            options.withLabels = true;
+            options.checkSignatures = true;
+            return QVariant::fromValue(core::scanImageFolder(root, options, progress, stop));
+        },
+        this);
+    connect(m_check, &BackgroundTask::succeeded, this, [this, folder](const QVariant &result) {
+        if (!result.isValid()) {
+            m_problem = tr("The %1 has no class sub-folders. A labeled folder holds one sub-folder per class, "
+                           "named after it (for example test/cat/*.jpg, test/dog/*.jpg).")
+                            .arg(m_what);
+            m_status->showError(m_problem, folder);
+            return;
+        }
+        const auto scanned = result.value<core::ImageFolder>();
+        std::vector<bool> used(scanned.classNames.size(), false);
+        for (const auto &image : scanned.images)
+            used[static_cast<std::size_t>(image.label)] = true;
+        if (std::count(used.begin(), used.end(), true) < 2) {
+            m_problem =
+                tr("The %1 has images in only one class folder; scoring needs at least two classes.").arg(m_what);
+            m_status->showError(m_problem, folder);
+            return;
+        }
+        m_problem.clear();
+        m_status->showPlain(classSummary(scanned));
+        m_path->remember(folder);
+    });
+    connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
+        if (error.kind == core::ErrorKind::Cancelled)
+            return;
+        m_problem = tr("The %1 cannot be used: no images inside its class sub-folders.").arg(m_what);
+        m_status->showError(m_problem, error.details);
+    });
+    connect(m_check, &BackgroundTask::finished, this, [this, task = m_check.data()] {
+        if (task == m_check)
+            emit changed();
+    });
+    emit changed();
+    m_check->start();
+}
+
+} // namespace upstep::ui
