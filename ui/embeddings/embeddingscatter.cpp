@@ -107,18 +107,34 @@ void EmbeddingScatter::fitView()
     update();
 }
 
+QRectF EmbeddingScatter::shownView() const { return equalAspect(m_view, plotArea(size())); }
+
+QRectF EmbeddingScatter::equalAspect(const QRectF &view, const QRect &area)
+{
+    // One data unit is as many pixels across as up: distances in a map mean the same in every
+    // direction whatever the panel's shape. The requested view is widened in one direction, about
+    // its centre, to the plot area's aspect ratio.
+    if (area.width() <= 0 || area.height() <= 0 || view.width() <= 0 || view.height() <= 0)
+        return view;
+    const double unitsPerPixel = std::max(view.width() / area.width(), view.height() / area.height());
+    const double w = unitsPerPixel * area.width(), h = unitsPerPixel * area.height();
+    return {view.center().x() - w / 2, view.center().y() - h / 2, w, h};
+}
+
 QPointF EmbeddingScatter::toWidget(float x, float y) const
 {
     const QRect area = plotArea(size());
-    return {area.left() + (x - m_view.left()) / m_view.width() * area.width(),
-            area.bottom() - (y - m_view.top()) / m_view.height() * area.height()};
+    const QRectF v = shownView();
+    return {area.left() + (x - v.left()) / v.width() * area.width(),
+            area.bottom() - (y - v.top()) / v.height() * area.height()};
 }
 
 QPointF EmbeddingScatter::toData(const QPointF &widget) const
 {
     const QRect area = plotArea(size());
-    return {m_view.left() + (widget.x() - area.left()) / area.width() * m_view.width(),
-            m_view.top() + (area.bottom() - widget.y()) / area.height() * m_view.height()};
+    const QRectF v = shownView();
+    return {v.left() + (widget.x() - area.left()) / area.width() * v.width(),
+            v.top() + (area.bottom() - widget.y()) / area.height() * v.height()};
 }
 
 QPointF EmbeddingScatter::widgetPosition(int index) const
@@ -341,8 +357,9 @@ void EmbeddingScatter::mouseMoveEvent(QMouseEvent *event)
     }
     const QRect area = plotArea(size());
     const QPointF delta = position - m_pressPosition;
-    userChangedView(m_pressView.translated(-delta.x() / area.width() * m_pressView.width(),
-                                           delta.y() / area.height() * m_pressView.height()));
+    const QRectF shown = equalAspect(m_pressView, area); // data units per pixel, the same both ways
+    userChangedView(
+        m_pressView.translated(-delta.x() / area.width() * shown.width(), delta.y() / area.height() * shown.height()));
 }
 
 void EmbeddingScatter::mouseReleaseEvent(QMouseEvent *event)

@@ -40,7 +40,11 @@ public:
     void clear();
 
     int pointCount() const { return static_cast<int>(m_positions.size() / 2); }
-    QRectF view() const { return m_view; }
+    QRectF view() const { return m_view; } ///< the requested view (shared by linked maps)
+    /// The view as drawn: the requested one widened to the plot area's aspect ratio, so a data
+    /// unit spans as many pixels across as up.
+    QRectF shownView() const;
+    static QRectF equalAspect(const QRectF &view, const QRect &area);
     void setView(const QRectF &view); ///< does not emit viewChanged
     void fitView();
     /// The point nearest to a widget position within radius pixels, or -1.

@@ -176,8 +176,10 @@ void EmbeddingsPanel::updateComputeButton()
                                                   : tr("Map base and adapted"));
     m_compute->setEnabled(ready && !isComputing());
     m_compute->setToolTip(ready ? tr("Images: %1\nAdapter: %2")
-                                      .arg(m_source.data, m_source.adapter.isEmpty() ? tr("none yet (base model alone)")
-                                                                                     : m_source.adapter)
+                                      .arg(m_source.data, !m_source.adapter.isEmpty() ? m_source.adapter
+                                                          : !m_source.noAdapterReason.isEmpty()
+                                                              ? m_source.noAdapterReason
+                                                              : tr("none yet (base model alone)"))
                                 : tr("Choose a backbone and a target folder first"));
 }
 
@@ -281,9 +283,13 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
         setStatus(tr("Features %1 s, map %2 s%3")
                       .arg(m_map.featureSeconds(), 0, 'f', 1)
                       .arg(m_map.projectionSeconds(), 0, 'f', 1)
-                      .arg(m_map.adapterStep() >= 0 ? tr("; adapter: the run's checkpoint at step %1").arg(m_map.adapterStep())
-                           : m_map.hasAdapter()     ? tr("; adapter: %1").arg(QFileInfo(m_source.adapter).fileName())
-                                                    : tr("; base model alone (no adapter yet)")));
+                      .arg(m_map.adapterStep() >= 0 ? tr("; adapter: run %1, its checkpoint at step %2")
+                                                          .arg(QFileInfo(m_source.adapter).fileName())
+                                                          .arg(m_map.adapterStep())
+                           : m_map.hasAdapter() ? tr("; adapter: %1").arg(QFileInfo(m_source.adapter).fileName())
+                           : m_source.noAdapterReason.isEmpty()
+                               ? tr("; base model alone (no adapter yet)")
+                               : tr("; base model alone: %1").arg(m_source.noAdapterReason)));
     }
     m_baseView->setTitle(m_map.hasAdapter() ? tr("Base model") : tr("Base model (no adapter yet)"));
     updateComputeButton();

@@ -37,6 +37,8 @@ class ThumbnailCache;
 struct EmbeddingSource {
     QString weights, arch, data;
     QString adapter; ///< run folder, PEFT folder or adapter file; empty: the base model alone
+    /// Without an adapter: why (for example "the run has no checkpoint yet (first at step 100)").
+    QString noAdapterReason;
     bool operator==(const EmbeddingSource &) const = default;
 };
 

@@ -27,6 +27,7 @@ struct CurvesPanel::Monitor {
     QColor color;
     LivePlot::Axis axis;
     double (*value)(const core::MetricsRecord &);
+    LivePlot::Style style = LivePlot::Style::Dense;
 };
 
 const std::vector<CurvesPanel::Monitor> &CurvesPanel::monitors()
@@ -39,9 +40,9 @@ const std::vector<CurvesPanel::Monitor> &CurvesPanel::monitors()
         {kLossPlot, "CVR", palette::kAnchor, A::Right, [](const R &r) { return r.cvrLoss; }},
         {kForgettingPlot, "feature drift", palette::kDrift, A::Left, [](const R &r) { return r.featureDrift; }},
         {kForgettingPlot, "center drift", palette::kCenter, A::Left, [](const R &r) { return r.centerDrift; }},
-        {kForgettingPlot, "center norm", palette::kBase, A::Left, [](const R &r) { return r.muNorm; }},
+        // Measured every source_probe_every steps: raw, with a marker per measurement.
         {kForgettingPlot, "source top-1 %", palette::kSource, A::Right,
-         [](const R &r) { return 100 * r.sourceProbeTop1; }},
+         [](const R &r) { return 100 * r.sourceProbeTop1; }, LivePlot::Style::Sparse},
         // Rates are undefined before the first iteration, so step 0 has no point.
         {kThroughputPlot, "images/s", palette::kAdapted, A::Left,
          [](const R &r) { return r.step > 0 ? r.imagesPerSecond : R::kUnset; }},
@@ -49,6 +50,8 @@ const std::vector<CurvesPanel::Monitor> &CurvesPanel::monitors()
          [](const R &r) { return r.step > 0 ? 100 * r.skippedFraction : R::kUnset; }},
         {kClusterPlot, "entropy", palette::kCluster, A::Left, [](const R &r) { return r.clusterEntropy; }},
         {kClusterPlot, "maximum (log K)", palette::kBase, A::Left, [](const R &r) { return r.maxEntropy; }},
+        // The center's norm is near 1 while drifts are near 0: on one axis the drift was flat.
+        {kClusterPlot, "center norm", palette::kAnchor, A::Right, [](const R &r) { return r.muNorm; }},
     };
     return table;
 }
@@ -56,11 +59,15 @@ const std::vector<CurvesPanel::Monitor> &CurvesPanel::monitors()
 CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent), m_redrawTimer(new QTimer(this))
 {
     m_plots = {new LivePlot(tr("Loss"), tr("loss"), tr("CVR term"), this),
-               new LivePlot(tr("Forgetting"), tr("drift (1 - cos) / norm"), tr("source top-1 (%)"), this),
+               new LivePlot(tr("Forgetting"), tr("drift (1 - cos)"), tr("source top-1 (%)"), this),
                new LivePlot(tr("Throughput"), tr("images / s"), tr("skipped (%)"), this),
-               new LivePlot(tr("Cluster usage"), tr("entropy (nats)"), QString(), this)};
+               new LivePlot(tr("Cluster usage"), tr("entropy (nats)"), tr("center norm ||mu||"), this)};
     for (const auto &m : monitors())
-        m_seriesOfMonitor.push_back(m_plots[m.plot]->addSeries(tr(m.name), m.color, m.axis));
+        m_seriesOfMonitor.push_back(m_plots[m.plot]->addSeries(tr(m.name), m.color, m.axis, false, m.style));
+    // Accuracy in points: a fit never spans less than 5, so noise of 0.35 points stays small.
+    m_plots[kForgettingPlot]->setMinimumSpan(LivePlot::Axis::Right, 5);
+    for (auto *plot : m_plots)
+        plot->setEmptyText(tr("No run yet: curves appear here when a run starts"));
 
     auto *controls = new QHBoxLayout;
     auto *smoothingLabel = new QLabel(tr("Smoothing"), this);
@@ -134,7 +141,7 @@ void CurvesPanel::setOverlay(const QString &label, const std::vector<core::Metri
             }
             auto *plot = m_plots[monitor.plot];
             const auto series = plot->addSeries(QStringLiteral("%1 (%2)").arg(tr(monitor.name), label), monitor.color,
-                                                monitor.axis, true);
+                                                monitor.axis, true, monitor.style);
             plot->setSeriesData(series, x, y);
         }
     }
@@ -169,8 +176,15 @@ void CurvesPanel::scheduleRedraw()
 void CurvesPanel::redraw()
 {
     ++m_redraws;
-    for (auto *plot : m_plots)
+    QCPRange steps(0, 0);
+    for (auto *plot : m_plots) {
         plot->refresh();
+        const auto range = plot->stepRange();
+        steps = QCPRange(std::min(steps.lower, range.lower), std::max(steps.upper, range.upper));
+    }
+    // One step range for all plots: a monitor that starts later (rates, the source probe) lines up.
+    for (auto *plot : m_plots)
+        plot->setSharedStepRange(steps);
 }
 
 } // namespace upstep::ui

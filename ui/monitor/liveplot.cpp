@@ -8,6 +8,7 @@
 #include <QMouseEvent>
 #include <QToolTip>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -82,7 +83,7 @@ LivePlot::LivePlot(const QString &title, const QString &leftLabel, const QString
     });
 }
 
-int LivePlot::addSeries(const QString &name, const QColor &color, Axis axis, bool overlay)
+int LivePlot::addSeries(const QString &name, const QColor &color, Axis axis, bool overlay, Style style)
 {
     auto *graph = addGraph(xAxis, axis == Axis::Left ? yAxis : yAxis2);
     QPen pen(color, overlay ? 1.2 : 1.8);
@@ -94,10 +95,59 @@ int LivePlot::addSeries(const QString &name, const QColor &color, Axis axis, boo
     }
     graph->setPen(pen);
     graph->setName(name);
+    if (style == Style::Sparse)
+        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, pen.color(), pen.color(), 5));
     if (overlay)
         graph->removeFromLegend();
-    m_series.push_back({name, graph, {}, {}, overlay, true});
+    m_series.push_back({name, graph, {}, {}, overlay, true, style});
     return static_cast<int>(m_series.size()) - 1;
+}
+
+void LivePlot::setMinimumSpan(Axis axis, double span) { m_minimumSpan[axis == Axis::Left ? 0 : 1] = span; }
+
+QCPRange LivePlot::stepRange() const
+{
+    QCPRange range(0, 0);
+    bool any = false;
+    for (const auto &s : m_series) {
+        if (s.x.isEmpty())
+            continue;
+        range = any ? QCPRange(std::min(range.lower, s.x.front()), std::max(range.upper, s.x.back()))
+                    : QCPRange(s.x.front(), s.x.back());
+        any = true;
+    }
+    return range;
+}
+
+void LivePlot::setSharedStepRange(const QCPRange &range)
+{
+    if (m_userZoomed || range.size() <= 0 || xAxis->range() == range)
+        return;
+    xAxis->setRange(range);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool LivePlot::isEmpty() const
+{
+    return std::all_of(m_series.begin(), m_series.end(), [](const Series &s) { return s.x.isEmpty(); });
+}
+
+void LivePlot::setEmptyText(const QString &text)
+{
+    if (!m_emptyText) {
+        m_emptyText = new QCPItemText(this);
+        m_emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
+        m_emptyText->position->setCoords(0.5, 0.5);
+        m_emptyText->setColor(palette().color(QPalette::PlaceholderText));
+    }
+    m_emptyText->setText(text);
+    updateEmptyText();
+}
+
+void LivePlot::updateEmptyText()
+{
+    if (m_emptyText)
+        m_emptyText->setVisible(isEmpty());
 }
 
 void LivePlot::appendPoint(int series, double x, double y)
@@ -183,12 +233,17 @@ void LivePlot::refresh()
     for (auto &s : m_series) {
         if (!s.dirty)
             continue;
-        s.graph->setData(s.x, smoothed(s.y), true);
+        s.graph->setData(s.x, s.style == Style::Sparse ? s.y : smoothed(s.y), true);
+        // One point draws no line: give it a marker until a second point arrives.
+        if (s.style == Style::Dense)
+            s.graph->setScatterStyle(s.x.size() == 1 ? QCPScatterStyle(QCPScatterStyle::ssDisc, 6)
+                                                     : QCPScatterStyle(QCPScatterStyle::ssNone));
         s.dirty = false;
         changed = true;
     }
     if (!changed)
         return;
+    updateEmptyText();
     if (!m_userZoomed)
         fitAxes();
     replot(QCustomPlot::rpQueuedReplot);
@@ -199,11 +254,17 @@ void LivePlot::fitAxes()
     rescaleAxes(true);
     // A constant series (the skipped share under the alternate gate) would otherwise get an axis
     // spanning its last-digit rounding noise.
-    for (auto *axis : {yAxis, yAxis2}) {
+    for (int a = 0; a < 2; ++a) {
+        auto *axis = a == 0 ? yAxis : yAxis2;
+        if (axis->scaleType() != QCPAxis::stLinear)
+            continue;
         const auto range = axis->range();
         const double magnitude = std::max({std::abs(range.lower), std::abs(range.upper), 1e-12});
-        if (range.size() < 1e-5 * magnitude && axis->scaleType() == QCPAxis::stLinear) {
-            const double pad = std::max(0.05 * magnitude, 1e-9);
+        const double span = std::max({range.size(), m_minimumSpan[a], 1e-5 * magnitude});
+        if (range.size() < span) {
+            const double pad = range.size() < 1e-5 * magnitude && m_minimumSpan[a] <= 0
+                                   ? std::max(0.05 * magnitude, 1e-9)
+                                   : span / 2;
             axis->setRange(range.center() - pad, range.center() + pad);
         }
     }

@@ -9,13 +9,37 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace upstep::ui {
 
 namespace {
 
-enum Figure { kGain, kForgetting, kSkipped, kTrainable, kTime, kFigureCount };
+enum Figure { kGain, kForgetting, kSkipped, kAdapterShare, kTime, kFigureCount };
+
+/// Training seconds over every segment of a run: elapsedSeconds restarts at each resume, so a
+/// drop marks a new segment and each segment adds its last value.
+double trainingSeconds(const std::vector<core::MetricsRecord> &metrics, double lastSegment)
+{
+    double total = 0, previous = 0;
+    for (const auto &r : metrics) {
+        if (r.elapsedSeconds < previous)
+            total += previous;
+        previous = r.elapsedSeconds;
+    }
+    return total + std::max(previous, lastSegment);
+}
+
+QString clock(double seconds)
+{
+    const auto s = static_cast<qint64>(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1:%2:%3")
+                           .arg(s / 3600)
+                           .arg(s / 60 % 60, 2, 10, QLatin1Char('0'))
+                           .arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
 
 QString points(double fraction)
 {
@@ -38,7 +62,8 @@ ResultCard::ResultCard(QWidget *parent)
     setFrameShape(QFrame::StyledPanel);
     m_title->setStyleSheet(QStringLiteral("font-weight: bold;"));
     auto *figures = new QGridLayout;
-    m_figureTitles = {tr("Target gain (kNN)"), tr("Forgetting"), tr("Back-prop skipped"), tr("Trainable"), tr("Time")};
+    m_figureTitles = {tr("Target gain (kNN)"), tr("Forgetting"), tr("Back-prop skipped"), tr("Adapter share"),
+                      tr("Total time")};
     for (int i = 0; i < kFigureCount; ++i) {
         auto *title = new QLabel(m_figureTitles[static_cast<std::size_t>(i)], this);
         auto *value = new QLabel(QStringLiteral("–"), this);
@@ -98,17 +123,20 @@ void ResultCard::setFigure(int index, const QString &value, const QString &note,
     noteLabel->setText(note);
 }
 
-void ResultCard::showResult(const QString &runName, const core::TrainSummary &s,
-                            const std::optional<core::EvalReport> &evaluation,
-                            const std::vector<core::MetricsRecord> &metrics)
+void ResultCard::showResult(const Result &result)
 {
-    m_title->setText(tr("Run %1: %2, %3 of %4 steps").arg(runName, choiceText(s.status)).arg(s.steps).arg(s.totalSteps));
+    const auto &s = result.summary;
+    const auto &evaluation = result.evaluation;
+    const auto &metrics = result.metrics;
+    m_title->setText(
+        tr("Run %1: %2, %3 of %4 steps").arg(result.runName, choiceText(s.status)).arg(s.steps).arg(s.totalSteps));
 
     const double gain = evaluation ? core::targetGain(*evaluation) : std::nan("");
     setFigure(kGain, points(gain),
-              evaluation ? tr("adapted %1 % vs base %2 %").arg(percent(evaluation->adapted ? evaluation->adapted->knnTop1 : NAN),
-                                                                percent(evaluation->base.knnTop1))
-                         : tr("give a labeled target test folder"),
+              evaluation ? tr("adapted %1 % vs base %2 %")
+                               .arg(percent(evaluation->adapted ? evaluation->adapted->knnTop1 : NAN),
+                                    percent(evaluation->base.knnTop1))
+                         : result.noEvaluation,
               std::isfinite(gain) ? (gain >= 0 ? palette::kGood : palette::kBad) : QColor());
 
     double forgetting = evaluation ? core::forgetting(*evaluation) : std::nan("");
@@ -132,14 +160,31 @@ void ResultCard::showResult(const QString &runName, const core::TrainSummary &s,
     const auto iterations = s.keptSteps + s.skippedSteps;
     setFigure(kSkipped, iterations > 0 ? QStringLiteral("%1 %").arg(100.0 * s.skippedSteps / iterations, 0, 'f', 0) : QStringLiteral("–"),
               tr("%1 of %2 iterations forward-only").arg(s.skippedSteps).arg(iterations));
-    setFigure(kTrainable,
-              s.totalParameters > 0 ? QStringLiteral("%1 %").arg(100.0 * s.adapterParameters / s.totalParameters, 0, 'f', 2)
+    // The adapter (LoRA) is what an export holds; training also updates the projection head,
+    // which the trainable share counts (summary.json's trainable_parameters).
+    const auto share = [&s](std::int64_t part) {
+        return 100.0 * static_cast<double>(part) / static_cast<double>(s.totalParameters);
+    };
+    setFigure(kAdapterShare,
+              s.totalParameters > 0 ? QStringLiteral("%1 %").arg(share(s.adapterParameters), 0, 'f', 2)
                                     : QStringLiteral("–"),
-              tr("%L1 adapter parameters of %L2").arg(s.adapterParameters).arg(s.totalParameters));
-    const auto seconds = static_cast<qint64>(s.wallSeconds + 0.5);
-    setFigure(kTime, QStringLiteral("%1:%2").arg(seconds / 60).arg(seconds % 60, 2, 10, QLatin1Char('0')),
-              tr("%1 img/s, %2 on %3").arg(s.imagesPerSecond, 0, 'f', 0).arg(QString::fromStdString(s.precision),
-                                                                                 QString::fromStdString(s.device)));
+              s.totalParameters > 0 ? tr("%L1 LoRA parameters of %L2; trainable with the projection head: %3 %")
+                                          .arg(s.adapterParameters)
+                                          .arg(s.totalParameters)
+                                          .arg(share(s.trainableParameters), 0, 'f', 1)
+                                    : QString());
+    const double training = trainingSeconds(metrics, s.wallSeconds);
+    const bool resumed = std::adjacent_find(metrics.begin(), metrics.end(), [](const auto &a, const auto &b) {
+                             return b.elapsedSeconds < a.elapsedSeconds;
+                         }) != metrics.end();
+    auto timeNote = tr("training %1%2").arg(clock(training), resumed ? tr(" (over resumed segments)") : QString());
+    const double evaluationSeconds = evaluation ? result.evaluationSeconds : 0;
+    if (evaluationSeconds > 0)
+        timeNote += tr(", evaluation %1").arg(clock(evaluationSeconds));
+    timeNote += tr("; %1 img/s, %2 on %3")
+                    .arg(s.imagesPerSecond, 0, 'f', 0)
+                    .arg(QString::fromStdString(s.precision), QString::fromStdString(s.device));
+    setFigure(kTime, clock(training + evaluationSeconds), timeNote);
 
     if (evaluation) {
         const auto row = [](const QString &name, const QColor &color, const core::ProbeScores &p) {

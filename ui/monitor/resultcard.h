@@ -1,6 +1,6 @@
 #pragma once
 // Shown when a run ends: the big numbers a user tunes for (target gain, forgetting, skipped
-// back-propagation, trainable share, wall time), the accuracy table when labels were given, and
+// back-propagation, adapter share, total time), the accuracy table when labels were given, and
 // the export buttons beside them.
 //
 // Threading: GUI thread only.
@@ -26,8 +26,18 @@ class ResultCard : public QFrame {
 public:
     explicit ResultCard(QWidget *parent = nullptr);
 
-    void showResult(const QString &runName, const core::TrainSummary &summary,
-                    const std::optional<core::EvalReport> &evaluation, const std::vector<core::MetricsRecord> &metrics);
+    /// What the card shows of one run. metrics: the whole run's records, earlier segments of a
+    /// resumed run included (their training time counts); evaluationSeconds: the evaluation after
+    /// training (0 when none); noEvaluation: why there is no evaluation, when there is none.
+    struct Result {
+        QString runName;
+        core::TrainSummary summary;
+        std::optional<core::EvalReport> evaluation;
+        std::vector<core::MetricsRecord> metrics;
+        double evaluationSeconds = 0;
+        QString noEvaluation;
+    };
+    void showResult(const Result &result);
     void clear();
     /// The figure labels' texts by title, for tests and screenshots.
     QString figure(const QString &title) const;

@@ -4,7 +4,6 @@
 
 #include <QFileInfo>
 #include <QPixmap>
-#include <QShowEvent>
 
 namespace upstep::ui {
 
@@ -38,6 +37,11 @@ QVariant ImageListModel::data(const QModelIndex &index, int role) const
             return {}; // painted empty until ready() arrives
         return QPixmap::fromImage(image);
     }
+    case Qt::SizeHintRole:
+        // Every cell is its full size before its thumbnail is decoded. The view measures one
+        // cell for all (uniform sizes); measured without a picture, cells were 0 pixels wide and
+        // the grid stayed blank until a resize laid it out again.
+        return m_cellSize;
     case Qt::ToolTipRole:
         return path;
     case Qt::UserRole:
@@ -68,20 +72,12 @@ ThumbnailGrid::ThumbnailGrid(QWidget *parent)
     setBatchSize(2000);
     setIconSize(QSize(56, 56));
     setGridSize(QSize(62, 62));
+    m_model->setCellSize(iconSize());
     setSpacing(0);
     setSelectionMode(QAbstractItemView::NoSelection);
     setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
 }
 
 void ThumbnailGrid::setPaths(QStringList paths) { m_model->setPaths(std::move(paths)); }
-
-void ThumbnailGrid::showEvent(QShowEvent *event)
-{
-    QListView::showEvent(event);
-    // A model reset while the grid sat in a hidden tab is laid out against the hidden viewport's
-    // size, and in icon mode nothing lays it out again until a resize: every cell stayed blank
-    // on the first visit of the Images tab. Lay out again for the size the grid is shown at.
-    scheduleDelayedItemsLayout();
-}
 
 } // namespace upstep::ui

@@ -8,6 +8,7 @@
 #include <QAbstractListModel>
 #include <QHash>
 #include <QListView>
+#include <QSize>
 #include <QStringList>
 
 namespace upstep::ui {
@@ -21,6 +22,7 @@ public:
 
     void setPaths(QStringList paths);
     const QStringList &paths() const { return m_paths; }
+    void setCellSize(const QSize &size) { m_cellSize = size; } ///< every cell's size hint
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
 
@@ -30,6 +32,7 @@ private:
     ThumbnailCache *m_cache;
     QStringList m_paths;
     QHash<QString, int> m_rowOfPath;
+    QSize m_cellSize;
 };
 
 class ThumbnailGrid : public QListView {
@@ -39,9 +42,6 @@ public:
 
     void setPaths(QStringList paths);
     ImageListModel *imageModel() const { return m_model; }
-
-protected:
-    void showEvent(QShowEvent *event) override;
 
 private:
     ThumbnailCache *m_cache;

@@ -10,6 +10,7 @@
 #include "setup/hyperparameterform.h"
 #include "window/mainmenus.h"
 #include "monitor/resultcard.h"
+#include "setup/labeledfolderfield.h"
 #include "monitor/runcomparison.h"
 #include "monitor/runcontrolbar.h"
 #include "window/runlister.h"
@@ -59,7 +60,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_export(new ExportController(this))
 {
     registerCoreTypes();
-    setWindowTitle(tr("UpStep Workbench"));
+    setWindowTitle(tr("UpStep Workbench[*]"));
     m_setup->setObjectName(QStringLiteral("setupPanel"));
     m_curves->setObjectName(QStringLiteral("curvesPanel"));
     m_comparison->setObjectName(QStringLiteral("runComparison"));
@@ -205,11 +206,14 @@ void MainWindow::connectSession()
         m_curves->addRecord(r);
         if (r.imagesPerSecond > 0)
             m_controls->setImagesPerSecond(r.imagesPerSecond);
+        if (m_tabs->currentWidget() == m_embeddings) // a first checkpoint may have been written
+            updateEmbeddingSource();
     });
     connect(m_session, &TrainingSession::logLine, this, &MainWindow::appendLog);
     connect(m_session, &TrainingSession::trainingFinished, this, &MainWindow::onTrainingFinished);
     connect(m_session, &TrainingSession::evaluated, this, [this](const core::EvalReport &report) {
         m_evaluation = report;
+        m_evaluationSeconds = m_evaluationClock.isValid() ? m_evaluationClock.elapsed() / 1000.0 : 0;
         appendLog(tr("evaluation: base kNN %1 %, adapted %2 %")
                       .arg(100 * report.base.knnTop1, 0, 'f', 2)
                       .arg(report.adapted ? 100 * report.adapted->knnTop1 : NAN, 0, 'f', 2));
@@ -315,9 +319,23 @@ void MainWindow::updateEmbeddingSource()
     source.weights = QString::fromStdString(config.weights);
     source.arch = QString::fromStdString(config.arch);
     source.data = QString::fromStdString(config.target);
-    // The run shown in the curves, once it exists: its newest checkpoint is the current adapter.
-    if (!m_lastRunDir.isEmpty() && QFileInfo(m_lastRunDir).isDir())
-        source.adapter = m_lastRunDir;
+    // The run shown in the curves, once it has a checkpoint or an adapter: its newest checkpoint
+    // is the current adapter. Before that the map is of the base model alone, and says why.
+    if (!m_lastRunDir.isEmpty() && QFileInfo(m_lastRunDir).isDir()) {
+        const core::RunPaths paths(m_lastRunDir.toStdString());
+        std::error_code ec;
+        const bool hasCheckpoint = std::filesystem::exists(paths.adapter(), ec) ||
+                                   !std::filesystem::is_empty(paths.checkpoints(), ec);
+        if (hasCheckpoint && !ec)
+            source.adapter = m_lastRunDir;
+        else
+            source.noAdapterReason = config.checkpointEvery > 0
+                                         ? tr("run %1 has no checkpoint yet (the first is written at step %2)")
+                                               .arg(QFileInfo(m_lastRunDir).fileName())
+                                               .arg(config.checkpointEvery)
+                                         : tr("run %1 has no checkpoint yet (one is written when it stops or ends)")
+                                               .arg(QFileInfo(m_lastRunDir).fileName());
+    }
     m_embeddings->setSource(source);
 }
 
@@ -364,6 +382,7 @@ void MainWindow::stopRun() { m_session->stop(); }
 void MainWindow::onTrainingFinished(const core::TrainSummary &summary)
 {
     m_summary = summary;
+    m_evaluationClock.start(); // the evaluation, when there is one, follows at once
     appendLog(tr("run %1: %2 of %3 steps, %4 back-propagated, %5 s")
                   .arg(choiceText(summary.status))
                   .arg(summary.steps)
@@ -378,13 +397,25 @@ void MainWindow::onSessionFinished()
 {
     if (m_state != AppState::Failed)
         setState(AppState::Idle);
+    m_setup->setLocked(false); // also after a failure: the next run may change anything
     if (m_summary) {
-        std::vector<core::MetricsRecord> metrics;
+        ResultCard::Result result;
+        result.runName = QFileInfo(m_lastRunDir).fileName();
+        result.summary = *m_summary;
+        result.evaluation = m_evaluation;
+        result.evaluationSeconds = m_evaluation ? m_evaluationSeconds : 0;
+        bool hadTestFolder = !m_setup->targetTest()->path().isEmpty();
         try {
-            metrics = core::loadRunRecord(m_lastRunDir.toStdString()).metrics;
+            auto record = core::loadRunRecord(m_lastRunDir.toStdString()); // every segment's metrics
+            result.metrics = std::move(record.metrics);
+            hadTestFolder = !record.config.targetTest.empty();
         } catch (const std::exception &) {
         }
-        m_resultCard->showResult(QFileInfo(m_lastRunDir).fileName(), *m_summary, m_evaluation, metrics);
+        result.noEvaluation = m_summary->status == core::RunStatus::Stopped
+                                  ? tr("stopped before its end: Resume finishes the run and evaluates it")
+                              : !hadTestFolder ? tr("give a labeled target test folder")
+                                               : tr("the evaluation did not finish (see the Log tab)");
+        m_resultCard->showResult(result);
         m_resultCard->setVisible(true);
     }
     refreshRuns();
@@ -463,7 +494,8 @@ void MainWindow::appendLog(const QString &line)
 
 void MainWindow::showError(const TaskError &error)
 {
-    if (m_session->isActive() || m_state == AppState::Training)
+    // A run stopped before its first checkpoint ends with Cancelled: stopped, not failed.
+    if (error.kind != core::ErrorKind::Cancelled && (m_session->isActive() || m_state == AppState::Training))
         m_state = AppState::Failed;
     appendLog(tr("error: %1 [%2]").arg(error.message, error.details));
     if (m_state == AppState::Failed)

@@ -11,6 +11,7 @@
 #include "tasks/coretypes.h"
 #include "upstep/run/trainconfig.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 #include <optional>
@@ -124,6 +125,8 @@ private:
     QString m_lastRunDir; ///< the run shown in the curves and the result card
     std::optional<core::TrainSummary> m_summary;
     std::optional<core::EvalReport> m_evaluation;
+    QElapsedTimer m_evaluationClock; ///< from the end of training to the evaluation's result
+    double m_evaluationSeconds = 0;
     bool m_closeWhenIdle = false;
     bool m_ready = false;
 };

@@ -252,6 +252,28 @@ private slots:
         qInfo("20k points with arrows: draw %.1f ms, hit test %.1f us (not asserted)", drawMs, hitUs);
     }
 
+    void mapsKeepAnEqualAspectRatio()
+    {
+        // A unit square's corners: in a wide panel and in a tall one, one data unit spans the same
+        // pixels across as up (the map was stretched to the panel's shape before).
+        const std::vector<float> square{0, 0, 1, 0, 0, 1, 1, 1};
+        for (const QSize size : {QSize(900, 300), QSize(300, 900)}) {
+            ui::EmbeddingScatter scatter;
+            scatter.resize(size);
+            scatter.setPoints(square, std::vector<QRgb>(4, 0xff1e88e5));
+            const auto origin = scatter.widgetPosition(0);
+            const double across = QLineF(origin, scatter.widgetPosition(1)).length();
+            const double up = QLineF(origin, scatter.widgetPosition(2)).length();
+            QVERIFY2(std::abs(across - up) < 0.5, qPrintable(QStringLiteral("%1 vs %2 px").arg(across).arg(up)));
+            QVERIFY(across > 50); // and the square still fills the short side
+            // Every point stays inside the widget, and the round trip through data space is exact.
+            for (int i = 0; i < 4; ++i) {
+                QVERIFY(scatter.rect().contains(scatter.widgetPosition(i).toPoint()));
+                QCOMPARE(scatter.pointAt(scatter.widgetPosition(i), 1), i);
+            }
+        }
+    }
+
 private:
     QTemporaryDir m_dir;
 };

@@ -3,6 +3,7 @@
 // window says once that it is ready to start, the GUI thread stays responsive while a run
 // trains, a screenshot during training is not blank, the result card fills in, and both export
 // buttons write folders core loads back.
+#include "embeddings/embeddingspanel.h"
 #include "setup/backbonepanel.h"
 #include "upstep/common/hardware.h"
 #include "monitor/curvespanel.h"
@@ -256,7 +257,17 @@ private slots:
         window.tabs()->setCurrentWidget(grid);
         QVERIFY(grid->isVisible());
         // Fashion-MNIST thumbnails are grey levels: a grid that paints them has many distinct greys.
-        QTRY_VERIFY_WITH_TIMEOUT(colourCount(grid->viewport()->grab().toImage()) > 20, 20000);
+        const auto state = [grid] {
+            return QStringLiteral("%1 rows, first cell %2,%3 %4x%5, viewport %6x%7")
+                .arg(grid->model()->rowCount())
+                .arg(grid->visualRect(grid->model()->index(0, 0)).x())
+                .arg(grid->visualRect(grid->model()->index(0, 0)).y())
+                .arg(grid->visualRect(grid->model()->index(0, 0)).width())
+                .arg(grid->visualRect(grid->model()->index(0, 0)).height())
+                .arg(grid->viewport()->width())
+                .arg(grid->viewport()->height());
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(colourCount(grid->viewport()->grab().toImage()) > 20, qPrintable(state()), 20000);
         const auto first = grid->visualRect(grid->model()->index(0, 0));
         QVERIFY2(first.isValid() && grid->viewport()->rect().contains(first.center()),
                  "the first thumbnail is not laid out inside the visible grid");
@@ -461,6 +472,12 @@ private slots:
         QVERIFY(shot.save(shotFile));
         QVERIFY(QImage(shotFile).size() == shot.size());
         QVERIFY2(colourCount(shot) > 40, "the window grab looks blank");
+        // Before the first checkpoint the map is of the base model, and says why (it failed with
+        // "neither a run folder nor a PEFT adapter folder").
+        window.tabs()->setCurrentWidget(window.embeddings());
+        QVERIFY(window.embeddings()->source().adapter.isEmpty());
+        QVERIFY2(window.embeddings()->source().noAdapterReason.contains(QStringLiteral("no checkpoint yet")),
+                 qPrintable(window.embeddings()->source().noAdapterReason));
         window.stopRun();
         QVERIFY(finished.wait(60000));
     }

@@ -1,0 +1,163 @@
+// The Curves tab and the result card drawn from hand-made records (no training): sparse series
+// raw with markers, a minimum span on the accuracy axis, a visible one-point series, the center
+// norm on its own axis, one step range for all plots, an empty-state text; the card's total time
+// over resumed segments plus evaluation, its adapter and trainable shares, and why a run has no
+// evaluation.
+#include "monitor/curvespanel.h"
+#include "monitor/liveplot.h"
+#include "monitor/resultcard.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace upstep;
+
+namespace {
+
+/// The plot holding a series of that name, and the series' index in it.
+std::pair<ui::LivePlot *, int> findSeries(const ui::CurvesPanel &panel, const QString &name)
+{
+    for (auto *plot : panel.plots())
+        for (int i = 0; i < plot->seriesCount(); ++i)
+            if (plot->seriesName(i) == name)
+                return {plot, i};
+    return {nullptr, -1};
+}
+
+core::MetricsRecord record(std::int64_t step, double elapsed)
+{
+    core::MetricsRecord r;
+    r.step = step;
+    r.totalSteps = 400;
+    r.loss = 5.0 - 0.001 * static_cast<double>(step) + 0.3 * std::sin(static_cast<double>(step));
+    r.clusterLoss = r.loss;
+    r.muNorm = 0.9;
+    r.centerDrift = 0.001 * static_cast<double>(step) / 400;
+    r.featureDrift = 0.01 * static_cast<double>(step) / 400;
+    r.elapsedSeconds = elapsed;
+    return r;
+}
+
+} // namespace
+
+class TestMonitor : public QObject {
+    Q_OBJECT
+
+private slots:
+    void emptyPlotsSayWhy()
+    {
+        ui::CurvesPanel panel;
+        for (auto *plot : panel.plots())
+            QVERIFY(plot->isEmpty());
+        panel.addRecord(record(0, 0));
+        panel.fitAll();
+        QVERIFY(!panel.plots().front()->isEmpty());
+    }
+
+    void sparseSeriesAreRawWithMarkersAndAccuracyHasAMinimumSpan()
+    {
+        ui::CurvesPanel panel;
+        panel.resize(900, 600);
+        panel.show();
+        // The source probe every 50 steps, moving by 0.35 points in all.
+        const double probe[] = {0.9100, 0.9080, 0.9065};
+        for (std::int64_t step = 0; step <= 100; step += 2) {
+            auto r = record(step, static_cast<double>(step));
+            if (step % 50 == 0)
+                r.sourceProbeTop1 = probe[step / 50];
+            panel.addRecord(r);
+        }
+        QTRY_VERIFY(panel.redrawCount() > 0);
+        const auto [plot, series] = findSeries(panel, QStringLiteral("source top-1 %"));
+        QVERIFY(plot);
+        auto *graph = plot->graph(series);
+        QCOMPARE(graph->data()->size(), 3);
+        // Drawn as measured: the smoothed curve ended above the last value (90.85 against 90.65).
+        QCOMPARE(graph->data()->at(2)->value, 100 * probe[2]);
+        QVERIFY(graph->scatterStyle().shape() != QCPScatterStyle::ssNone);
+        QVERIFY2(plot->yAxis2->range().size() >= 5 - 1e-9, qPrintable(QString::number(plot->yAxis2->range().size())));
+        // Dense series are still smoothed.
+        const auto [lossPlot, loss] = findSeries(panel, QStringLiteral("total"));
+        QVERIFY(lossPlot->graph(loss)->data()->at(10)->value != lossPlot->seriesY(loss).at(10));
+    }
+
+    void onePointIsVisibleAndStepsAreShared()
+    {
+        ui::CurvesPanel panel;
+        panel.resize(900, 600);
+        panel.show();
+        panel.addRecord(record(0, 0)); // images/s starts at step 2: one point of it at first
+        auto r = record(2, 1);
+        r.imagesPerSecond = 100;
+        panel.addRecord(r);
+        QTRY_VERIFY(panel.redrawCount() > 0);
+        const auto [plot, series] = findSeries(panel, QStringLiteral("images/s"));
+        QCOMPARE(plot->graph(series)->data()->size(), 1);
+        QVERIFY(plot->graph(series)->scatterStyle().shape() != QCPScatterStyle::ssNone);
+        for (std::int64_t step = 4; step <= 40; step += 2) {
+            auto more = record(step, static_cast<double>(step));
+            more.imagesPerSecond = 100;
+            panel.addRecord(more);
+        }
+        const int before = panel.redrawCount();
+        QTRY_VERIFY(panel.redrawCount() > before);
+        QCOMPARE(plot->graph(series)->scatterStyle().shape(), QCPScatterStyle::ssNone);
+        // Every plot shows the same steps, the rate plot (which starts at step 2) included.
+        for (auto *p : panel.plots())
+            QCOMPARE(p->xAxis->range(), panel.plots().front()->xAxis->range());
+    }
+
+    void centerNormHasItsOwnAxis()
+    {
+        ui::CurvesPanel panel;
+        const auto [normPlot, norm] = findSeries(panel, QStringLiteral("center norm"));
+        const auto [driftPlot, drift] = findSeries(panel, QStringLiteral("center drift"));
+        QVERIFY(normPlot && driftPlot);
+        QVERIFY(normPlot->graph(norm)->valueAxis() != driftPlot->graph(drift)->valueAxis());
+    }
+
+    void resultCardCountsEverySegmentAndNamesShares()
+    {
+        ui::ResultCard card;
+        ui::ResultCard::Result result;
+        result.runName = QStringLiteral("run-1");
+        result.summary.status = core::RunStatus::Finished;
+        result.summary.steps = result.summary.totalSteps = 300;
+        result.summary.adapterParameters = 36864;
+        result.summary.trainableParameters = 1'550'000;
+        result.summary.totalParameters = 4'250'000;
+        result.summary.wallSeconds = 50; // the last segment only
+        // Three segments: 0-100 s, then a resume 0-70 s, then 0-50 s.
+        for (double t : {0.0, 50.0, 100.0, 0.0, 70.0, 0.0, 50.0})
+            result.metrics.push_back(record(0, t));
+        result.evaluationSeconds = 30;
+        core::EvalReport report;
+        report.base.knnTop1 = 0.70;
+        report.adapted = core::ProbeScores{};
+        report.adapted->knnTop1 = 0.73;
+        result.evaluation = report;
+        card.showResult(result);
+        QCOMPARE(card.figure(QStringLiteral("Total time")), QStringLiteral("4:10")); // 220 s + 30 s
+        QCOMPARE(card.figure(QStringLiteral("Adapter share")), QStringLiteral("0.87 %"));
+        QVERIFY(card.findChildren<QLabel *>().size() > 0);
+        bool trainableNamed = false;
+        for (const auto *label : card.findChildren<QLabel *>())
+            trainableNamed |= label->text().contains(QStringLiteral("trainable with the projection head: 36.5 %"));
+        QVERIFY(trainableNamed);
+
+        // A stopped run is not told to give a test folder it had.
+        result.summary.status = core::RunStatus::Stopped;
+        result.evaluation.reset();
+        result.noEvaluation = QStringLiteral("stopped before its end: Resume finishes the run and evaluates it");
+        card.showResult(result);
+        bool toldWhy = false;
+        for (const auto *label : card.findChildren<QLabel *>())
+            toldWhy |= label->text() == result.noEvaluation;
+        QVERIFY(toldWhy);
+        QCOMPARE(card.figure(QStringLiteral("Total time")), QStringLiteral("3:40")); // no evaluation time
+    }
+};
+
+QTEST_MAIN(TestMonitor)
+#include "tst_monitor.moc"
