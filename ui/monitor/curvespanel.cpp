@@ -128,20 +128,22 @@ void CurvesPanel::addRecord(const core::MetricsRecord &record)
     scheduleRedraw();
 }
 
-void CurvesPanel::setOverlay(const QString &label, const std::vector<core::MetricsRecord> &records)
+void CurvesPanel::setOverlays(const std::vector<CurveOverlay> &overlays)
 {
     for (auto *plot : m_plots)
         plot->removeOverlays();
-    if (!records.empty()) {
+    m_overlayCount = static_cast<int>(overlays.size());
+    for (const auto &overlay : overlays) {
         for (const auto &monitor : monitors()) {
             QVector<double> x, y;
-            for (const auto &r : records) {
+            for (const auto &r : overlay.records) {
                 x.push_back(static_cast<double>(r.step));
                 y.push_back(monitor.value(r));
             }
             auto *plot = m_plots[monitor.plot];
-            const auto series = plot->addSeries(QStringLiteral("%1 (%2)").arg(tr(monitor.name), label), monitor.color,
-                                                monitor.axis, true, monitor.style);
+            const auto series = plot->addSeries(QStringLiteral("%1 (%2)").arg(tr(monitor.name), overlay.label),
+                                                monitor.color, monitor.axis, true, monitor.style);
+            plot->setSeriesDash(series, overlay.dash);
             plot->setSeriesData(series, x, y);
         }
     }

@@ -18,6 +18,13 @@ class QTimer;
 
 namespace upstep::ui {
 
+/// An earlier run's curves drawn behind the current ones.
+struct CurveOverlay {
+    QString label;                    ///< the run's name, in the hover read-out
+    Qt::PenStyle dash = Qt::DashLine; ///< tells overlaid runs apart
+    std::vector<core::MetricsRecord> records;
+};
+
 class CurvesPanel : public QWidget {
     Q_OBJECT
 public:
@@ -25,8 +32,10 @@ public:
 
     void clear();
     void addRecord(const core::MetricsRecord &record);
-    /// Draws an earlier run's curves dashed behind the current ones; empty records remove them.
-    void setOverlay(const QString &label, const std::vector<core::MetricsRecord> &records);
+    /// Draws earlier runs' curves behind the current ones, each with its dash pattern; an empty
+    /// list removes them.
+    void setOverlays(const std::vector<CurveOverlay> &overlays);
+    int overlayCount() const { return m_overlayCount; }
 
     const std::vector<LivePlot *> &plots() const { return m_plots; }
     int recordCount() const { return static_cast<int>(m_records.size()); }
@@ -47,6 +56,7 @@ private:
     std::vector<core::MetricsRecord> m_records;
     QTimer *m_redrawTimer;
     int m_redraws = 0;
+    int m_overlayCount = 0;
 };
 
 } // namespace upstep::ui

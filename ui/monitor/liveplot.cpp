@@ -103,6 +103,14 @@ int LivePlot::addSeries(const QString &name, const QColor &color, Axis axis, boo
     return static_cast<int>(m_series.size()) - 1;
 }
 
+void LivePlot::setSeriesDash(int series, Qt::PenStyle dash)
+{
+    auto *graph = m_series[static_cast<std::size_t>(series)].graph;
+    auto pen = graph->pen();
+    pen.setStyle(dash);
+    graph->setPen(pen);
+}
+
 void LivePlot::setMinimumSpan(Axis axis, double span) { m_minimumSpan[axis == Axis::Left ? 0 : 1] = span; }
 
 QCPRange LivePlot::stepRange() const

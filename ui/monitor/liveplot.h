@@ -34,6 +34,7 @@ public:
     /// their own. Sparse series are drawn raw with markers.
     int addSeries(const QString &name, const QColor &color, Axis axis = Axis::Left, bool overlay = false,
                   Style style = Style::Dense);
+    void setSeriesDash(int series, Qt::PenStyle dash);
     /// The smallest span an automatic fit gives this axis (0: none).
     void setMinimumSpan(Axis axis, double span);
     /// The steps the data covers (an empty range when there is none).

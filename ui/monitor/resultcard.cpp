@@ -1,6 +1,7 @@
 #include "monitor/resultcard.h"
 #include "widgets/choicebox.h"
 
+#include "monitor/runfigures.h"
 #include "widgets/palette.h"
 #include "upstep/run/runrecord.h"
 
@@ -17,29 +18,6 @@ namespace upstep::ui {
 namespace {
 
 enum Figure { kGain, kForgetting, kSkipped, kAdapterShare, kTime, kFigureCount };
-
-/// Training seconds over every segment of a run: elapsedSeconds restarts at each resume, so a
-/// drop marks a new segment and each segment adds its last value.
-double trainingSeconds(const std::vector<core::MetricsRecord> &metrics, double lastSegment)
-{
-    double total = 0, previous = 0;
-    for (const auto &r : metrics) {
-        if (r.elapsedSeconds < previous)
-            total += previous;
-        previous = r.elapsedSeconds;
-    }
-    return total + std::max(previous, lastSegment);
-}
-
-QString clock(double seconds)
-{
-    const auto s = static_cast<qint64>(seconds + 0.5);
-    return s >= 3600 ? QStringLiteral("%1:%2:%3")
-                           .arg(s / 3600)
-                           .arg(s / 60 % 60, 2, 10, QLatin1Char('0'))
-                           .arg(s % 60, 2, 10, QLatin1Char('0'))
-                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
 
 QString points(double fraction)
 {
@@ -174,17 +152,16 @@ void ResultCard::showResult(const Result &result)
                                           .arg(share(s.trainableParameters), 0, 'f', 1)
                                     : QString());
     const double training = trainingSeconds(metrics, s.wallSeconds);
-    const bool resumed = std::adjacent_find(metrics.begin(), metrics.end(), [](const auto &a, const auto &b) {
-                             return b.elapsedSeconds < a.elapsedSeconds;
-                         }) != metrics.end();
-    auto timeNote = tr("training %1%2").arg(clock(training), resumed ? tr(" (over resumed segments)") : QString());
+    auto timeNote = tr("training %1%2")
+                        .arg(clockText(training),
+                             hasResumedSegments(metrics) ? tr(" (over resumed segments)") : QString());
     const double evaluationSeconds = evaluation ? result.evaluationSeconds : 0;
     if (evaluationSeconds > 0)
-        timeNote += tr(", evaluation %1").arg(clock(evaluationSeconds));
+        timeNote += tr(", evaluation %1").arg(clockText(evaluationSeconds));
     timeNote += tr("; %1 img/s, %2 on %3")
                     .arg(s.imagesPerSecond, 0, 'f', 0)
                     .arg(QString::fromStdString(s.precision), QString::fromStdString(s.device));
-    setFigure(kTime, clock(training + evaluationSeconds), timeNote);
+    setFigure(kTime, clockText(training + evaluationSeconds), timeNote);
 
     if (evaluation) {
         const auto row = [](const QString &name, const QColor &color, const core::ProbeScores &p) {

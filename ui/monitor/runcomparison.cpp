@@ -1,22 +1,103 @@
 #include "monitor/runcomparison.h"
-#include "widgets/choicebox.h"
 
+#include "monitor/runfigures.h"
+#include "monitor/runnotes.h"
+#include "widgets/choicebox.h"
 #include "widgets/palette.h"
 
-#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
+#include <QPainter>
+#include <QPushButton>
+#include <QTableWidget>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cmath>
 
 namespace upstep::ui {
 
-RunComparison::RunComparison(QWidget *parent)
-    : QWidget(parent), m_overlay(new QComboBox(this)), m_scatter(new QCustomPlot(this)), m_note(new QLabel(this))
+namespace {
+
+constexpr Qt::PenStyle kDashes[] = {Qt::DashLine, Qt::DotLine, Qt::DashDotLine, Qt::DashDotDotLine};
+
+Qt::PenStyle dashOfSelection(int index) { return kDashes[index % 4]; }
+
+/// A short line in that dash pattern: the legend of an overlaid run, in its table row.
+QIcon dashIcon(Qt::PenStyle dash, const QColor &color)
 {
-    m_overlay->setToolTip(tr("Draw an earlier run's curves dashed behind the current ones"));
-    m_overlay->addItem(tr("No overlay"));
+    QPixmap pixmap(28, 12);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setPen(QPen(color, 2, dash));
+    painter.drawLine(1, 6, 27, 6);
+    return QIcon(pixmap);
+}
+
+QString pointsText(double fraction)
+{
+    return std::isfinite(fraction) ? QStringLiteral("%1%2").arg(fraction >= 0 ? "+" : "").arg(100 * fraction, 0, 'f', 2)
+                                   : QString();
+}
+
+double linearGain(const core::EvalReport &report)
+{
+    return report.adapted ? report.adapted->linearTop1 - report.base.linearTop1 : std::nan("");
+}
+
+QString settingsText(const core::TrainConfig &c)
+{
+    const auto budget = c.steps > 0 ? QObject::tr("%1 steps").arg(c.steps) : QObject::tr("%1 epochs").arg(c.epochs);
+    return QStringLiteral("r%1 · λ %2 · %3 · lr %4 · %5")
+        .arg(c.loraRank)
+        .arg(c.cvrLambda)
+        .arg(QString::fromStdString(core::choiceName(c.gate)))
+        .arg(c.learningRate)
+        .arg(budget);
+}
+
+/// A number cell that sorts by value.
+QTableWidgetItem *numberItem(double value, const QString &text)
+{
+    auto *item = new QTableWidgetItem(text);
+    item->setData(Qt::UserRole, value);
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
+} // namespace
+
+RunComparison::RunComparison(QWidget *parent)
+    : QWidget(parent), m_table(new QTableWidget(this)), m_show(new QPushButton(tr("Show"), this)),
+      m_copy(new QPushButton(tr("Copy settings"), this)), m_scatter(new QCustomPlot(this)), m_note(new QLabel(this))
+{
+    m_table->setColumnCount(kColumnCount);
+    m_table->setHorizontalHeaderLabels({tr("Run"), tr("Status"), tr("Settings"), tr("Gain (kNN)"), tr("Forgetting"),
+                                        tr("Linear gain"), tr("Time"), tr("Differs from the form"), tr("Notes")});
+    m_table->horizontalHeaderItem(kGain)->setToolTip(tr("Target kNN accuracy, adapted minus base, in points"));
+    m_table->horizontalHeaderItem(kForgetting)
+        ->setToolTip(tr("Drop of the source accuracy, in points (lower is better)"));
+    m_table->horizontalHeaderItem(kName)->setToolTip(tr("Double-click to rename; the line is the run's overlay"));
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::SelectedClicked);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    m_table->setToolTip(tr("Select runs to overlay their curves; double-click (or Show) to see a run's curves and "
+                           "result; F2 renames or edits notes"));
+
+    m_show->setToolTip(tr("Show the selected run's curves and result card; exports then export it"));
+    m_copy->setToolTip(tr("Put the selected run's settings into the form, for the next run"));
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_show);
+    buttons->addWidget(m_copy);
+    buttons->addStretch();
+
     const auto pal = palette();
     m_scatter->setBackground(pal.color(QPalette::Base));
     m_scatter->setAntialiasedElements(QCP::aeAll);
@@ -27,64 +108,261 @@ RunComparison::RunComparison(QWidget *parent)
         axis->setTickLabelColor(pal.color(QPalette::WindowText));
         axis->setBasePen(QPen(pal.color(QPalette::WindowText)));
     }
-    m_scatter->setMinimumSize(240, 180);
+    m_scatter->setMinimumSize(240, 160);
+    m_scatter->setInteraction(QCP::iSelectPlottables);
+    m_scatter->setToolTip(tr("Click a run to show it"));
     m_note->setWordWrap(true);
     m_note->setStyleSheet(QStringLiteral("color: palette(mid);"));
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    auto *title = new QLabel(tr("<b>Runs of this session</b>"), this);
-    layout->addWidget(title);
-    layout->addWidget(m_overlay);
+    layout->addWidget(new QLabel(tr("<b>Runs of this session</b>"), this));
+    layout->addWidget(m_table, 2);
+    layout->addLayout(buttons);
     layout->addWidget(m_scatter, 1);
     layout->addWidget(m_note);
-    connect(m_overlay, &QComboBox::currentIndexChanged, this, [this](int index) {
-        if (index <= 0 || index > static_cast<int>(m_runs.size())) {
-            emit overlayRequested(QString(), {});
-            return;
-        }
-        const auto &run = m_runs[static_cast<std::size_t>(index - 1)];
-        emit overlayRequested(QString::fromStdString(run.dir.filename().string()), run.metrics);
+
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
+        emitOverlays();
+        const bool one = m_table->selectionModel()->selectedRows().size() == 1;
+        m_show->setEnabled(one);
+        m_copy->setEnabled(one);
     });
+    connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row, int column) {
+        if (column != kName && column != kNotes)
+            showRun(row);
+    });
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
+        if (!m_filling && (item->column() == kName || item->column() == kNotes))
+            saveNotes(item->row());
+    });
+    connect(m_show, &QPushButton::clicked, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        if (rows.size() == 1)
+            showRun(rows.front().row());
+    });
+    connect(m_copy, &QPushButton::clicked, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        if (rows.size() == 1)
+            emit copySettingsRequested(run(rows.front().row()).config);
+    });
+    connect(m_scatter, &QCustomPlot::plottableClick, this,
+            [this](QCPAbstractPlottable *, int dataIndex, QMouseEvent *) {
+                const int row = rowOfScatterPoint(dataIndex);
+                if (row >= 0) {
+                    m_table->selectRow(row);
+                    showRun(row);
+                }
+            });
+    m_show->setEnabled(false);
+    m_copy->setEnabled(false);
+    drawScatter();
 }
 
 void RunComparison::setRuns(std::vector<core::RunRecord> runs, const QString &current)
 {
+    // Keep the selection (the overlays) across a new listing, by folder.
+    QStringList selected;
+    for (const auto &index : m_table->selectionModel()->selectedRows())
+        selected << QString::fromStdString(run(index.row()).dir.string());
     m_runs = std::move(runs);
+    m_current = current;
+    fillTable();
     {
-        const QSignalBlocker block(m_overlay);
-        m_overlay->clear();
-        m_overlay->addItem(tr("No overlay"));
-        for (const auto &run : m_runs)
-            m_overlay->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(run.dir.filename().string()),
-                                                             choiceText(run.status())));
+        const QSignalBlocker block(m_table);
+        for (int row = 0; row < runCount(); ++row)
+            if (selected.contains(QString::fromStdString(run(row).dir.string())))
+                m_table->selectRow(row);
     }
+    emitOverlays();
+    drawScatter();
+}
+
+void RunComparison::setCurrent(const QString &current)
+{
+    auto runs = m_runs;
+    setRuns(std::move(runs), current);
+}
+
+void RunComparison::setFormConfig(const core::TrainConfig &config)
+{
+    m_form = config;
+    const QSignalBlocker block(m_table);
+    m_filling = true;
+    for (int row = 0; row < runCount() && row < m_table->rowCount(); ++row) {
+        const auto text = differences(run(row).config);
+        auto *item = new QTableWidgetItem(text.isEmpty() ? tr("same as the form") : text);
+        item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+        item->setToolTip(text);
+        if (!text.isEmpty())
+            item->setForeground(palette::kEnsemble);
+        m_table->setItem(row, kDiffers, item);
+    }
+    m_filling = false;
+}
+
+QString RunComparison::differences(const core::TrainConfig &runConfig) const
+{
+    // Every setting, by its config.json key; the paths are the session's, not a setting.
+    const auto run = core::trainConfigToJson(runConfig), form = core::trainConfigToJson(m_form);
+    QStringList parts;
+    for (const auto &[key, value] : run.items()) {
+        if (key == "weights" || key == "target" || key == "target_test" || key == "source_probe" || key == "arch")
+            continue;
+        const auto other = form.find(key);
+        if (other == form.end() || *other != value)
+            parts << tr("%1 %2 (form %3)")
+                         .arg(QString::fromStdString(key), QString::fromStdString(value.dump()),
+                              other == form.end() ? QStringLiteral("-") : QString::fromStdString(other->dump()));
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+void RunComparison::fillTable()
+{
+    const QSignalBlocker block(m_table);
+    m_filling = true;
+    m_table->setSortingEnabled(false);
+    m_table->clearContents();
+    m_table->setRowCount(runCount());
+    for (int row = 0; row < runCount(); ++row) {
+        const auto &r = run(row);
+        const auto folder = QString::fromStdString(r.dir.filename().string());
+        const auto notes = loadRunNotes(QString::fromStdString(r.dir.string()));
+        auto *name = new QTableWidgetItem(notes.name.isEmpty() ? folder : notes.name);
+        name->setToolTip(QString::fromStdString(r.dir.string()));
+        if (QString::fromStdString(r.dir.string()) == m_current) {
+            auto font = name->font();
+            font.setBold(true);
+            name->setFont(font);
+            name->setToolTip(tr("%1 (shown in the curves)").arg(name->toolTip()));
+        }
+        m_table->setItem(row, kName, name);
+        auto readOnly = [](QTableWidgetItem *item) {
+            item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+            return item;
+        };
+        m_table->setItem(row, kStatus, readOnly(new QTableWidgetItem(choiceText(r.status()))));
+        m_table->setItem(row, kSettings, readOnly(new QTableWidgetItem(settingsText(r.config))));
+        const double gain = r.evaluation ? core::targetGain(*r.evaluation) : std::nan("");
+        const double forgot = r.evaluation ? core::forgetting(*r.evaluation) : std::nan("");
+        const double linear = r.evaluation ? linearGain(*r.evaluation) : std::nan("");
+        m_table->setItem(row, kGain, readOnly(numberItem(gain, pointsText(gain))));
+        m_table->setItem(row, kForgetting, readOnly(numberItem(forgot, pointsText(forgot))));
+        m_table->setItem(row, kLinearGain, readOnly(numberItem(linear, pointsText(linear))));
+        const double seconds = trainingSeconds(r.metrics, r.summary ? r.summary->wallSeconds : 0);
+        m_table->setItem(row, kTime, readOnly(numberItem(seconds, r.metrics.empty() ? QString() : clockText(seconds))));
+        m_table->setItem(row, kNotes, new QTableWidgetItem(notes.notes));
+    }
+    m_filling = false;
+    m_table->resizeColumnsToContents();
+    m_table->setColumnWidth(kDiffers, std::min(m_table->columnWidth(kDiffers), 260));
+    setFormConfig(m_form);
+}
+
+void RunComparison::saveNotes(int row)
+{
+    const auto dir = QString::fromStdString(run(row).dir.string());
+    RunNotes notes;
+    notes.name = m_table->item(row, kName)->text().trimmed();
+    if (notes.name == QString::fromStdString(run(row).dir.filename().string()))
+        notes.name.clear();
+    notes.notes = m_table->item(row, kNotes) ? m_table->item(row, kNotes)->text() : QString();
+    try {
+        saveRunNotes(dir, notes);
+    } catch (const std::exception &e) {
+        m_note->setText(tr("Could not save the notes of %1: %2").arg(dir, QString::fromUtf8(e.what())));
+    }
+    drawScatter(); // its labels are the names
+}
+
+void RunComparison::emitOverlays()
+{
+    std::vector<CurveOverlay> overlays;
+    int index = 0;
+    const QSignalBlocker block(m_table);
+    m_filling = true;
+    for (int row = 0; row < m_table->rowCount(); ++row) {
+        auto *name = m_table->item(row, kName);
+        if (!name)
+            continue;
+        if (!m_table->selectionModel()->isRowSelected(row, {})) {
+            name->setIcon({});
+            continue;
+        }
+        const auto dash = dashOfSelection(index++);
+        name->setIcon(dashIcon(dash, palette().color(QPalette::WindowText)));
+        overlays.push_back({name->text(), dash, run(row).metrics});
+    }
+    m_filling = false;
+    emit overlaysRequested(overlays);
+}
+
+void RunComparison::showRun(int row)
+{
+    if (row >= 0 && row < runCount())
+        emit runShown(run(row));
+}
+
+int RunComparison::rowOfScatterPoint(int dataIndex) const
+{
+    return dataIndex >= 0 && dataIndex < static_cast<int>(m_rowOfPoint.size())
+               ? m_rowOfPoint[static_cast<std::size_t>(dataIndex)]
+               : -1;
+}
+
+void RunComparison::drawScatter()
+{
     m_scatter->clearGraphs();
     m_scatter->clearItems();
-    QVector<double> x, y, currentX, currentY;
-    for (const auto &run : m_runs) {
-        if (!run.evaluation)
+    m_rowOfPoint.clear();
+    // Graph 0: every evaluated run, clickable, in the accent colour; the run shown in the curves
+    // gets a ring on top (graph 1), so the colour never depends on which run is shown.
+    struct Point {
+        double x, y;
+        int row;
+    };
+    std::vector<Point> evaluated;
+    QVector<double> currentX, currentY;
+    for (int row = 0; row < runCount(); ++row) {
+        const auto &r = run(row);
+        if (!r.evaluation)
             continue;
-        const double gain = 100 * core::targetGain(*run.evaluation), forgot = 100 * core::forgetting(*run.evaluation);
+        const double gain = 100 * core::targetGain(*r.evaluation), forgot = 100 * core::forgetting(*r.evaluation);
         if (!std::isfinite(gain) || !std::isfinite(forgot))
             continue;
-        const bool isCurrent = QString::fromStdString(run.dir.string()) == current;
-        (isCurrent ? currentX : x).push_back(forgot);
-        (isCurrent ? currentY : y).push_back(gain);
+        evaluated.push_back({forgot, gain, row});
+        if (QString::fromStdString(r.dir.string()) == m_current) {
+            currentX.push_back(forgot);
+            currentY.push_back(gain);
+        }
         auto *label = new QCPItemText(m_scatter);
         label->position->setCoords(forgot, gain);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setText(QStringLiteral(" r%1 λ%2").arg(run.config.loraRank).arg(run.config.cvrLambda));
+        label->setText(QStringLiteral(" ") +
+                       (m_table->item(row, kName) ? m_table->item(row, kName)->text() : QString()));
         label->setColor(palette().color(QPalette::WindowText));
+        label->setSelectable(false);
     }
-    const auto addPoints = [this](const QVector<double> &px, const QVector<double> &py, const QColor &color) {
-        auto *graph = m_scatter->addGraph();
-        graph->setLineStyle(QCPGraph::lsNone);
-        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 9));
-        graph->setData(px, py);
-    };
-    addPoints(x, y, palette::kBase);
-    addPoints(currentX, currentY, palette::kAdapted);
-    m_points = x.size() + currentX.size();
+    // QCPGraph keeps its data sorted by x and reports clicks by that index: sort the same way.
+    std::sort(evaluated.begin(), evaluated.end(), [](const Point &a, const Point &b) { return a.x < b.x; });
+    QVector<double> x, y;
+    for (const auto &point : evaluated) {
+        x.push_back(point.x);
+        y.push_back(point.y);
+        m_rowOfPoint.push_back(point.row);
+    }
+    auto *points = m_scatter->addGraph();
+    points->setLineStyle(QCPGraph::lsNone);
+    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::kAdapted, palette::kAdapted, 9));
+    points->setData(x, y, true);
+    auto *ring = m_scatter->addGraph();
+    ring->setLineStyle(QCPGraph::lsNone);
+    ring->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::WindowText), 2), Qt::NoBrush, 15));
+    ring->setData(currentX, currentY);
+    ring->setSelectable(QCP::stNone);
+    m_points = static_cast<int>(x.size());
     m_scatter->rescaleAxes();
     for (auto *axis : {m_scatter->xAxis, m_scatter->yAxis}) {
         const auto range = axis->range();
@@ -92,8 +370,10 @@ void RunComparison::setRuns(std::vector<core::RunRecord> runs, const QString &cu
         axis->setRange(range.lower - pad, range.upper + pad);
     }
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
-    m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting.")
-                                 : tr("Runs evaluated with a labeled target test folder and a source folder appear here."));
+    m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. Click a point to show "
+                                      "its run.")
+                                 : tr("Runs evaluated with a labeled target test folder and a source folder appear in "
+                                      "the scatter."));
 }
 
 } // namespace upstep::ui

@@ -1,10 +1,18 @@
 #pragma once
-// Earlier runs of the session side by side: a scatter of each evaluated run's target gain (y)
-// against its forgetting (x), the trade-off a user tunes, and a picker that overlays one run's
-// curves on the live ones.
+// The runs of the session side by side, as experiment trackers show them: a table (name and notes
+// editable, status, key settings, target gain, forgetting, linear gain, total training time, and
+// how each run's settings differ from the form) and under it a scatter of each evaluated run's
+// gain against its forgetting, the trade-off a user tunes.
+//   - selecting rows overlays their curves on the Curves tab, each run with its own dash pattern,
+//     which the table's first column shows (the legend);
+//   - double-clicking a row, "Show", or clicking its scatter point shows that run: its curves,
+//     result card and export;
+//   - "Copy settings" puts a run's settings into the form for the next run.
+// Names and notes live in RUN/notes.json (RunNotes).
 //
 // Threading: GUI thread only.
 
+#include "monitor/curvespanel.h"
 #include "tasks/coretypes.h"
 #include "upstep/run/runrecord.h"
 
@@ -12,30 +20,59 @@
 
 #include <vector>
 
-class QComboBox;
 class QCustomPlot;
 class QLabel;
+class QPushButton;
+class QTableWidget;
 
 namespace upstep::ui {
 
 class RunComparison : public QWidget {
     Q_OBJECT
 public:
+    enum Column { kName, kStatus, kSettings, kGain, kForgetting, kLinearGain, kTime, kDiffers, kNotes, kColumnCount };
+
     explicit RunComparison(QWidget *parent = nullptr);
 
-    /// runs: newest first; current: the folder of the run being shown, highlighted.
+    /// runs: newest first; current: the folder of the run shown in the curves, marked.
     void setRuns(std::vector<core::RunRecord> runs, const QString &current);
+    /// Marks another run as the one shown in the curves.
+    void setCurrent(const QString &current);
+    /// The form's settings, which the "Differs" column compares each run with.
+    void setFormConfig(const core::TrainConfig &config);
+    int runCount() const { return static_cast<int>(m_runs.size()); }
+    const core::RunRecord &run(int row) const { return m_runs[static_cast<std::size_t>(row)]; }
     int scatterPointCount() const { return m_points; }
+    QTableWidget *table() const { return m_table; }
+    QCustomPlot *scatter() const { return m_scatter; }
+    /// Shows the run in that row (as a double-click does).
+    void showRun(int row);
+    /// The row of the run drawn at that scatter point (graph 0 holds one point per evaluated run).
+    int rowOfScatterPoint(int dataIndex) const;
 
 signals:
-    void overlayRequested(const QString &label, const std::vector<core::MetricsRecord> &metrics);
+    void overlaysRequested(const std::vector<upstep::ui::CurveOverlay> &overlays);
+    void runShown(const upstep::core::RunRecord &run);
+    void copySettingsRequested(const upstep::core::TrainConfig &config);
 
 private:
+    void fillTable();
+    void drawScatter();
+    void emitOverlays();
+    void saveNotes(int row);
+    QString differences(const core::TrainConfig &run) const;
+
     std::vector<core::RunRecord> m_runs;
-    QComboBox *m_overlay;
+    QString m_current;
+    core::TrainConfig m_form;
+    QTableWidget *m_table;
+    QPushButton *m_show;
+    QPushButton *m_copy;
     QCustomPlot *m_scatter;
     QLabel *m_note;
+    std::vector<int> m_rowOfPoint; ///< scatter point -> table row
     int m_points = 0;
+    bool m_filling = false; ///< itemChanged during fillTable is not an edit
 };
 
 } // namespace upstep::ui

@@ -161,9 +161,15 @@ void MainWindow::connectPanels()
     connect(m_controls->exportAdapterButton(), &QPushButton::clicked, this, [this] { exportWithDialog(false); });
     connect(m_controls->exportMergedButton(), &QPushButton::clicked, this, [this] { exportWithDialog(true); });
     connect(m_resultCard, &ResultCard::exportRequested, this, &MainWindow::exportWithDialog);
-    connect(m_comparison, &RunComparison::overlayRequested, m_curves, &CurvesPanel::setOverlay);
+    connect(m_comparison, &RunComparison::overlaysRequested, m_curves, &CurvesPanel::setOverlays);
+    connect(m_comparison, &RunComparison::runShown, this, &MainWindow::showRun);
+    connect(m_comparison, &RunComparison::copySettingsRequested, this, [this](const core::TrainConfig &config) {
+        if (!refuseWhileRunning())
+            m_setup->setConfig(config);
+    });
     connect(m_setup, &SetupPanel::changed, this, [this] {
         m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
+        m_comparison->setFormConfig(m_setup->config());
         updateModified();
         updateControls();
         updateEmbeddingSource();
@@ -428,7 +434,46 @@ void MainWindow::refreshRuns() { m_runs->refresh(m_setup->config()); }
 
 void MainWindow::onRunsListed()
 {
-    // The lister has adopted its newest run as m_lastRunDir when no run was shown yet.
+    // The lister has adopted its newest run as m_lastRunDir when no run was shown yet. A
+    // reopened session brings that run's curves and result card back.
+    if (m_curves->recordCount() == 0 && !m_session->isActive() && m_resultCard->isHidden())
+        for (int row = 0; row < m_comparison->runCount(); ++row)
+            if (QString::fromStdString(m_comparison->run(row).dir.string()) == m_lastRunDir) {
+                showRun(m_comparison->run(row));
+                break;
+            }
+    updateControls();
+    updateEmbeddingSource();
+}
+
+void MainWindow::showRun(const core::RunRecord &run)
+{
+    if (m_session->isActive()) {
+        statusBar()->showMessage(tr("The curves show the active run; select runs to overlay them instead."), 8000);
+        return;
+    }
+    m_lastRunDir = QString::fromStdString(run.dir.string());
+    m_curves->clear();
+    for (const auto &r : run.metrics)
+        m_curves->addRecord(r);
+    if (run.summary) {
+        ResultCard::Result result;
+        result.runName = QFileInfo(m_lastRunDir).fileName();
+        result.summary = *run.summary;
+        result.evaluation = run.evaluation;
+        result.evaluationSeconds = run.evaluation ? run.evaluation->seconds : 0;
+        result.metrics = run.metrics;
+        result.noEvaluation = run.summary->status == core::RunStatus::Stopped
+                                  ? tr("stopped before its end: Resume finishes the run and evaluates it")
+                              : run.config.targetTest.empty()
+                                  ? tr("give a labeled target test folder")
+                                  : tr("not evaluated (upstep eval --adapter RUN scores it)");
+        m_resultCard->showResult(result);
+        m_resultCard->setVisible(true);
+    } else {
+        m_resultCard->clear();
+    }
+    m_comparison->setCurrent(m_lastRunDir);
     updateControls();
     updateEmbeddingSource();
 }

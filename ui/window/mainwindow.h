@@ -47,6 +47,8 @@ public:
     void resumeRun(); ///< continues a paused run, or the newest stopped run of this session
     void stopRun();
     void startExport(bool merged, const QString &out, bool overwrite);
+    /// Shows an earlier run: its curves, result card, and it becomes what Export exports.
+    void showRun(const core::RunRecord &run);
     /// A dropped or opened path, by kind: a folder becomes the target, a .json a session, any
     /// other file the backbone.
     void openPath(const QString &path);

@@ -6,6 +6,7 @@
 #include "monitor/curvespanel.h"
 #include "monitor/liveplot.h"
 #include "monitor/resultcard.h"
+#include "monitor/runcomparison.h"
 
 #include <QtTest>
 
@@ -115,6 +116,42 @@ private slots:
         const auto [driftPlot, drift] = findSeries(panel, QStringLiteral("center drift"));
         QVERIFY(normPlot && driftPlot);
         QVERIFY(normPlot->graph(norm)->valueAxis() != driftPlot->graph(drift)->valueAxis());
+    }
+
+    void scatterPointsShowTheirRun()
+    {
+        // Three evaluated runs listed newest first; the scatter sorts its points by forgetting,
+        // and a click on a point shows that point's run, not the one at the same list index.
+        std::vector<core::RunRecord> runs;
+        const double forgot[] = {0.05, 0.01, 0.03};
+        for (int i = 0; i < 3; ++i) {
+            core::RunRecord run;
+            run.dir = std::filesystem::path("/nonexistent/run-" + std::to_string(i));
+            core::EvalReport report;
+            report.base.knnTop1 = 0.5;
+            report.adapted = core::ProbeScores{};
+            report.adapted->knnTop1 = 0.5 + 0.01 * (i + 1);
+            report.source = core::SourceScores{};
+            report.source->headTop1Base = 0.9;
+            report.source->headTop1Adapted = 0.9 - forgot[i];
+            run.evaluation = report;
+            runs.push_back(run);
+        }
+        ui::RunComparison comparison;
+        comparison.resize(500, 600);
+        comparison.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&comparison));
+        comparison.setRuns(runs, QString());
+        QCOMPARE(comparison.scatterPointCount(), 3);
+        QCOMPARE(comparison.rowOfScatterPoint(0), 1); // the least forgetting, drawn leftmost
+        QCOMPARE(comparison.rowOfScatterPoint(2), 0);
+        comparison.scatter()->replot();
+        QSignalSpy shown(&comparison, &ui::RunComparison::runShown);
+        auto *graph = comparison.scatter()->graph(0);
+        const auto at = graph->coordsToPixels(100 * forgot[2], 100 * 0.03).toPoint();
+        QTest::mouseClick(comparison.scatter(), Qt::LeftButton, {}, at);
+        QCOMPARE(shown.count(), 1);
+        QCOMPARE(shown.at(0).at(0).value<core::RunRecord>().dir, runs[2].dir);
     }
 
     void resultCardCountsEverySegmentAndNamesShares()

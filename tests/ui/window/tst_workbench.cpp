@@ -14,6 +14,7 @@
 #include "models/adapterfile.h"
 #include "models/backboneloader.h"
 #include "monitor/resultcard.h"
+#include "monitor/runcomparison.h"
 #include "monitor/runcontrolbar.h"
 #include "window/sessionfiles.h"
 #include "setup/setuppanel.h"
@@ -453,6 +454,75 @@ private slots:
         QVERIFY(exported.wait(60000));
         QVERIFY(!exported.last().at(0).toBool());
         QVERIFY(fs::exists(root() / "export-peft" / "adapter_model.safetensors"));
+    }
+
+    void runsTableComparesRunsAndReopens()
+    {
+        // The session's earlier runs (the tests above trained some): reopening brings the newest
+        // back, rows overlay their curves, a row shows its run, names persist, settings compare.
+        {
+            ui::MainWindow first; // a second finished run beside the evaluated one above
+            first.loadConfig(tinySession(10));
+            waitUntilReady(first);
+            QSignalSpy finished(&first, &ui::MainWindow::runFinished);
+            first.startRun();
+            QVERIFY(finished.wait(120000));
+        }
+        ui::MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        window.loadConfig(tinySession(60));
+        waitUntilReady(window);
+        auto *runs = window.comparison();
+        QVERIFY2(runs->runCount() >= 2, qPrintable(QString::number(runs->runCount())));
+        QVERIFY(window.curves()->recordCount() > 0); // the newest run's curves came back
+        QVERIFY(window.resultCard()->isVisible());   // and its result card
+
+        auto *table = runs->table();
+        table->clearSelection();
+        table->selectRow(0);
+        table->setSelectionMode(QAbstractItemView::MultiSelection);
+        table->selectRow(1);
+        QCOMPARE(window.curves()->overlayCount(), 2);
+        QVERIFY(!table->item(0, ui::RunComparison::kName)->icon().isNull()); // the overlay's legend
+        table->clearSelection();
+        QCOMPARE(window.curves()->overlayCount(), 0);
+
+        // Showing the evaluated run makes it the one exported, with its own card.
+        int evaluated = -1;
+        for (int row = 0; row < runs->runCount(); ++row)
+            if (runs->run(row).evaluation)
+                evaluated = row;
+        QVERIFY(evaluated >= 0);
+        runs->showRun(evaluated);
+        QCOMPARE(window.lastRunDir(), QString::fromStdString(runs->run(evaluated).dir.string()));
+        QVERIFY(window.resultCard()->figure(QStringLiteral("Target gain (kNN)")).endsWith(QStringLiteral("pts")));
+
+        // A name typed in the table is kept in the run folder and shown again after a new listing.
+        auto *name = table->item(evaluated, ui::RunComparison::kName);
+        name->setText(QStringLiteral("baseline"));
+        QVERIFY(fs::exists(runs->run(evaluated).dir / "notes.json"));
+        ui::MainWindow reopened;
+        reopened.loadConfig(tinySession(60));
+        waitUntilReady(reopened);
+        bool named = false;
+        for (int row = 0; row < reopened.comparison()->runCount(); ++row)
+            named |= reopened.comparison()->table()->item(row, ui::RunComparison::kName)->text() ==
+                     QStringLiteral("baseline");
+        QVERIFY(named);
+
+        // The form's rank differs from the run's: the table says so; copying its settings undoes it.
+        auto *rank = window.setup()->settings()->findChild<QSpinBox *>(QStringLiteral("loraRank"));
+        rank->setValue(5);
+        emit rank->editingFinished();
+        const auto differs = table->item(evaluated, ui::RunComparison::kDiffers)->text();
+        QVERIFY2(differs.contains(QStringLiteral("lora_rank 8 (form 5)")), qPrintable(differs));
+        table->clearSelection();
+        table->selectRow(evaluated);
+        for (auto *button : runs->findChildren<QPushButton *>())
+            if (button->text() == QStringLiteral("Copy settings"))
+                button->click();
+        QCOMPARE(window.setup()->config().loraRank, 8);
     }
 
     void screenshotDuringTraining()
