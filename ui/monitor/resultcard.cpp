@@ -75,9 +75,14 @@ ResultCard::ResultCard(QWidget *parent)
     clear();
 }
 
-void ResultCard::clear()
+void ResultCard::clear(const QString &message)
 {
-    m_title->setText(tr("No result yet: results appear here when a run ends."));
+    m_hasResult = false;
+    m_title->setText(message.isEmpty() ? tr("Start here: 1. choose a backbone, 2. choose a folder of target images "
+                                            "(left), 3. press Start. Results appear here when a run ends. "
+                                            "(Help > Open the demo session sets all three.)")
+                                       : message);
+    m_title->setWordWrap(true);
     for (int i = 0; i < kFigureCount; ++i)
         setFigure(i, QStringLiteral("–"), QString());
     m_table->clear();
@@ -181,6 +186,7 @@ void ResultCard::showResult(const Result &result)
     }
     m_exportAdapter->setEnabled(true);
     m_exportMerged->setEnabled(true);
+    m_hasResult = true;
 }
 
 } // namespace upstep::ui

@@ -38,7 +38,10 @@ public:
         QString noEvaluation;
     };
     void showResult(const Result &result);
-    void clear();
+    /// No result: message, or the first-run guidance when empty. The card keeps its place (the
+    /// tabs under it never jump when a result arrives).
+    void clear(const QString &message = {});
+    bool hasResult() const { return m_hasResult; }
     /// The figure labels' texts by title, for tests and screenshots.
     QString figure(const QString &title) const;
 
@@ -53,6 +56,7 @@ private:
     std::vector<QString> m_figureTitles;
     QLabel *m_table;
     QPushButton *m_exportAdapter, *m_exportMerged;
+    bool m_hasResult = false;
 };
 
 } // namespace upstep::ui

@@ -41,6 +41,10 @@ RunControlBar::RunControlBar(QWidget *parent)
     m_progress->setTextVisible(true);
     m_progress->setFormat(QString());
     m_state->setMinimumWidth(110);
+    // Long stage texts and hints must neither widen the window nor change the bar's height.
+    m_progress->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_progress->setMinimumWidth(160);
+    m_detail->setMinimumWidth(90);
     m_state->setStyleSheet(QStringLiteral("font-weight: bold;"));
     m_rate->setMinimumWidth(90);
 
@@ -56,6 +60,7 @@ RunControlBar::RunControlBar(QWidget *parent)
     layout->addSpacing(8);
     layout->addWidget(m_exportAdapter);
     layout->addWidget(m_exportMerged);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     setState(AppState::Idle, false, false, false);
 }
 
@@ -75,8 +80,17 @@ void RunControlBar::setState(AppState state, bool canStart, bool canResume, bool
                                                  : QString();
     m_state->setStyleSheet(QStringLiteral("font-weight: bold;") + (color.isEmpty() ? QString() : " color: " + color + ";"));
     if (!busy) {
+        // What the bar said about the last task is over: "scanning 8/8 100 %" must not stay
+        // under a failure. Idle states get their hint from the window right after this.
         m_rate->clear();
         m_stage.clear();
+        m_detail->clear();
+        m_progress->setValue(0);
+        m_progress->setFormat(state == AppState::Failed ? tr("Failed: the Log tab says why") : QString());
+    } else if (state == AppState::Paused) {
+        // The ETA would freeze; it starts again from the next progress after resuming.
+        m_stage.clear();
+        m_detail->setText(tr("paused"));
     }
 }
 
@@ -99,8 +113,12 @@ void RunControlBar::showProgress(const core::Progress &p)
     const QLocale locale;
     if (p.total <= 0) {
         m_progress->setValue(0);
-        m_progress->setFormat(QStringLiteral("%1: %2 %3").arg(QString::fromStdString(p.stage), locale.toString(static_cast<qlonglong>(p.done)),
-                                                                QString::fromStdString(p.unit)));
+        // Nothing counted yet: the stage alone ("measuring the base model...", not "...: 0 steps").
+        m_progress->setFormat(p.done <= 0 ? QString::fromStdString(p.stage)
+                                          : QStringLiteral("%1: %2 %3")
+                                                .arg(QString::fromStdString(p.stage),
+                                                     locale.toString(static_cast<qlonglong>(p.done)),
+                                                     QString::fromStdString(p.unit)));
         m_detail->clear();
         return;
     }

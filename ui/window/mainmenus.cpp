@@ -1,6 +1,12 @@
 #include "window/mainmenus.h"
 
+#include "window/sessionfiles.h"
+
 #include <QAction>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileInfo>
+#include <QUrl>
 #include <QApplication>
 #include <QFileDialog>
 #include <QLabel>
@@ -95,6 +101,32 @@ void MainMenus::buildViewMenu()
 void MainMenus::buildHelpMenu()
 {
     auto *help = m_window->menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("Open the &demo session"), this, [this] {
+        if (const auto demo = demoSession()) {
+            emit demoSessionRequested(*demo);
+            return;
+        }
+        QMessageBox::information(
+            m_window, tr("The demo session"),
+            tr("The demo's files are not here yet. In a terminal, <code>upstep demo</code> downloads "
+               "MNIST and Fashion-MNIST, trains the small base model and prepares the folders "
+               "(a few minutes); then open this again."));
+    });
+    help->addSeparator();
+    // The guides, from the installed documentation (or the source tree of a development build).
+    const std::pair<const char *, const char *> guides[] = {{QT_TR_NOOP("&Getting started"), "README.md"},
+                                                            {QT_TR_NOOP("The &workbench"), "WORKBENCH.md"},
+                                                            {QT_TR_NOOP("&Training settings"), "TRAINING.md"},
+                                                            {QT_TR_NOOP("&Embedding maps"), "EMBEDDINGS.md"},
+                                                            {QT_TR_NOOP("&Bad input and limits"), "ROBUSTNESS.md"}};
+    for (const auto &[title, file] : guides) {
+        const auto path = documentationFile(QString::fromLatin1(file));
+        auto *action = help->addAction(tr(title), this,
+                                       [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(path)); });
+        action->setEnabled(!path.isEmpty());
+        action->setToolTip(path.isEmpty() ? tr("The documentation is not installed") : path);
+    }
+    help->addSeparator();
     help->addAction(tr("&About UpStep Workbench"), this, [this] {
         QMessageBox::about(m_window, tr("About UpStep Workbench"),
                            tr("<b>UpStep Workbench %1</b><p>Adapts a pretrained vision backbone to your unlabeled "
@@ -102,6 +134,18 @@ void MainMenus::buildHelpMenu()
                               "and a gate that skips back-propagation on half the iterations.</p>")
                                .arg(QApplication::applicationVersion()));
     });
+}
+
+QString MainMenus::documentationFile(const QString &name)
+{
+    // Installed: PREFIX/share/doc/upstep (README.md and the guides side by side). A build tree:
+    // the sources it was configured from.
+    const QStringList folders{QDir(QApplication::applicationDirPath()).filePath(QStringLiteral("../share/doc/upstep")),
+                              QStringLiteral(UPSTEP_SOURCE_DIR "/docs"), QStringLiteral(UPSTEP_SOURCE_DIR)};
+    for (const auto &folder : folders)
+        if (const QFileInfo info(QDir(folder).filePath(name)); info.isFile())
+            return info.canonicalFilePath();
+    return {};
 }
 
 void MainMenus::rememberSession(const QString &file)

@@ -8,6 +8,8 @@
 //
 // Threading: GUI thread only.
 
+#include "upstep/run/trainconfig.h"
+
 #include <QObject>
 
 class QLabel;
@@ -45,6 +47,12 @@ signals:
     void fitCurvesRequested();                    ///< View > Fit curves (Ctrl+0)
     void embeddingsTabRequested();                ///< View > Embeddings
     void logTabRequested();                       ///< View > Log
+    void demoSessionRequested(const upstep::core::TrainConfig &config); ///< Help > Open the demo session
+
+public:
+    /// A guide (README.md, WORKBENCH.md, ...) in the installed documentation or the source tree;
+    /// empty when neither has it.
+    static QString documentationFile(const QString &name);
 
 private:
     void buildFileMenu();

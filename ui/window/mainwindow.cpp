@@ -107,7 +107,6 @@ QWidget *MainWindow::buildCentralWidget()
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_resultCard);
     rightLayout->addWidget(m_tabs, 1);
-    m_resultCard->setVisible(false);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(m_setup);
@@ -150,6 +149,10 @@ void MainWindow::connectMenus()
     connect(m_menus, &MainMenus::fitCurvesRequested, m_curves, &CurvesPanel::fitAll);
     connect(m_menus, &MainMenus::embeddingsTabRequested, this, [this] { m_tabs->setCurrentWidget(m_embeddings); });
     connect(m_menus, &MainMenus::logTabRequested, this, [this] { m_tabs->setCurrentWidget(m_log); });
+    connect(m_menus, &MainMenus::demoSessionRequested, this, [this](const core::TrainConfig &demo) {
+        if (!refuseWhileRunning() && askToSaveChanges())
+            loadConfig(demo);
+    });
 }
 
 void MainWindow::connectPanels()
@@ -351,7 +354,7 @@ void MainWindow::startJob(const core::TrainConfig &config, const QString &runDir
     updateEmbeddingSource();
     m_summary.reset();
     m_evaluation.reset();
-    m_resultCard->setVisible(false);
+    m_resultCard->clear(tr("Run %1: results appear here when it ends.").arg(QFileInfo(runDir).fileName()));
     m_tabs->setCurrentIndex(0);
     appendLog(tr("%1 %2").arg(resume ? tr("resuming") : tr("starting"), runDir));
     TrainingJob job;
@@ -422,7 +425,6 @@ void MainWindow::onSessionFinished()
                               : !hadTestFolder ? tr("give a labeled target test folder")
                                                : tr("the evaluation did not finish (see the Log tab)");
         m_resultCard->showResult(result);
-        m_resultCard->setVisible(true);
     }
     refreshRuns();
     emit runFinished();
@@ -436,7 +438,7 @@ void MainWindow::onRunsListed()
 {
     // The lister has adopted its newest run as m_lastRunDir when no run was shown yet. A
     // reopened session brings that run's curves and result card back.
-    if (m_curves->recordCount() == 0 && !m_session->isActive() && m_resultCard->isHidden())
+    if (m_curves->recordCount() == 0 && !m_session->isActive() && !m_resultCard->hasResult())
         for (int row = 0; row < m_comparison->runCount(); ++row)
             if (QString::fromStdString(m_comparison->run(row).dir.string()) == m_lastRunDir) {
                 showRun(m_comparison->run(row));
@@ -469,9 +471,9 @@ void MainWindow::showRun(const core::RunRecord &run)
                                   ? tr("give a labeled target test folder")
                                   : tr("not evaluated (upstep eval --adapter RUN scores it)");
         m_resultCard->showResult(result);
-        m_resultCard->setVisible(true);
     } else {
-        m_resultCard->clear();
+        m_resultCard->clear(tr("Run %1 has no result yet (it did not stop cleanly, or is running elsewhere).")
+                                .arg(QFileInfo(m_lastRunDir).fileName()));
     }
     m_comparison->setCurrent(m_lastRunDir);
     updateControls();

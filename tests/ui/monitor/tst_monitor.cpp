@@ -7,6 +7,9 @@
 #include "monitor/liveplot.h"
 #include "monitor/resultcard.h"
 #include "monitor/runcomparison.h"
+#include "monitor/runcontrolbar.h"
+
+#include <QProgressBar>
 
 #include <QtTest>
 
@@ -152,6 +155,50 @@ private slots:
         QTest::mouseClick(comparison.scatter(), Qt::LeftButton, {}, at);
         QCOMPARE(shown.count(), 1);
         QCOMPARE(shown.at(0).at(0).value<core::RunRecord>().dir, runs[2].dir);
+    }
+
+    void controlBarNeverShowsStaleStatus()
+    {
+        ui::RunControlBar bar;
+        auto *progress = bar.findChild<QProgressBar *>();
+        QVERIFY(progress);
+        const int height = bar.sizeHint().height();
+        core::Progress p;
+        p.stage = "measuring the base model";
+        p.unit = "steps";
+        bar.setState(ui::AppState::Training, true, false, false);
+        bar.showProgress(p);
+        QCOMPARE(progress->format(), QStringLiteral("measuring the base model")); // not ": 0 steps"
+        p.stage = "scanning";
+        p.done = p.total = 8;
+        bar.showProgress(p);
+        QVERIFY(progress->format().contains(QStringLiteral("100 %")));
+        bar.setState(ui::AppState::Failed, true, false, false);
+        QVERIFY2(!progress->format().contains(QStringLiteral("100 %")), qPrintable(progress->format()));
+        // A pause says so instead of freezing the ETA.
+        bar.setState(ui::AppState::Training, true, false, false);
+        bar.showProgress(p);
+        bar.setState(ui::AppState::Paused, true, false, false);
+        bool paused = false;
+        for (const auto *label : bar.findChildren<QLabel *>())
+            paused |= label->text() == QStringLiteral("paused");
+        QVERIFY(paused);
+        // A long hint changes neither the bar's height nor its minimum width.
+        const int minimumWidth = bar.minimumSizeHint().width();
+        bar.setState(ui::AppState::Idle, true, false, false);
+        bar.setHint(QString(400, QLatin1Char('x')));
+        QCOMPARE(bar.sizeHint().height(), height);
+        QCOMPARE(bar.minimumSizeHint().width(), minimumWidth);
+    }
+
+    void resultCardKeepsItsPlaceAndGuidesFirstRuns()
+    {
+        ui::ResultCard card;
+        QVERIFY(!card.hasResult());
+        bool guided = false;
+        for (const auto *label : card.findChildren<QLabel *>())
+            guided |= label->text().startsWith(QStringLiteral("Start here"));
+        QVERIFY(guided);
     }
 
     void resultCardCountsEverySegmentAndNamesShares()

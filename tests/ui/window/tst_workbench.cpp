@@ -394,7 +394,7 @@ private slots:
                 worstWhen = QStringLiteral("%1, %2 records, result card %3")
                                 .arg(ui::appStateName(window.state()))
                                 .arg(window.curves()->recordCount())
-                                .arg(window.resultCard()->isVisible() ? "shown" : "hidden");
+                                .arg(window.resultCard()->hasResult() ? "shown" : "empty");
             }
         });
         QSignalSpy finished(&window, &ui::MainWindow::runFinished);
@@ -418,7 +418,7 @@ private slots:
         QVERIFY2(worstGap < kStallLimitMs, qPrintable(QStringLiteral("GUI thread stalled for %1 ms").arg(worstGap)));
 
         QCOMPARE(window.state(), ui::AppState::Idle);
-        QVERIFY(window.resultCard()->isVisible());
+        QVERIFY(window.resultCard()->hasResult());
         QVERIFY(window.resultCard()->figure(QStringLiteral("Target gain (kNN)")).endsWith(QStringLiteral("pts")));
         QCOMPARE(window.resultCard()->figure(QStringLiteral("Back-prop skipped")), QStringLiteral("50 %"));
         const auto run = fs::path(window.lastRunDir().toStdString());
@@ -476,7 +476,7 @@ private slots:
         auto *runs = window.comparison();
         QVERIFY2(runs->runCount() >= 2, qPrintable(QString::number(runs->runCount())));
         QVERIFY(window.curves()->recordCount() > 0); // the newest run's curves came back
-        QVERIFY(window.resultCard()->isVisible());   // and its result card
+        QVERIFY(window.resultCard()->hasResult());   // and its result card
 
         auto *table = runs->table();
         table->clearSelection();
