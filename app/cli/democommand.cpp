@@ -63,8 +63,13 @@ void importSplit(const fs::path &data, const fs::path &folders, const std::strin
     if (fs::exists(out))
         return;
     const auto dir = data / set;
-    core::importIdx(findIdx(dir, prefix + "-images-idx3-ubyte"), findIdx(dir, prefix + "-labels-idx1-ubyte"), out, {},
-                    progress.sink());
+    // Fashion-MNIST's folders carry its class names, so maps and tables say "Sneaker", not "7".
+    // MNIST keeps its digits (they are the names) and its order matches the base model's head.
+    core::IdxImportOptions options;
+    if (set == "fashion-mnist")
+        options.classNames = core::knownIdxClassNames(set);
+    core::importIdx(findIdx(dir, prefix + "-images-idx3-ubyte"), findIdx(dir, prefix + "-labels-idx1-ubyte"), out,
+                    options, progress.sink());
     progress.finish();
 }
 

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -121,7 +122,7 @@ IdxImportResult writeImportFolder(const IdxArray &pixels, const IdxArray &classe
         const int label = classes.data[static_cast<std::size_t>(i)];
         if (static_cast<std::size_t>(label) >= result.perClass.size())
             result.perClass.resize(static_cast<std::size_t>(label) + 1, 0);
-        const auto folder = partial / std::to_string(label);
+        const auto folder = partial / classFolderName(label, options.classNames);
         if (result.perClass[static_cast<std::size_t>(label)]++ == 0 && !fs::create_directory(folder, ec) && ec)
             throw IoError(folder, "cannot create folder: " + ec.message());
         char name[32];
@@ -138,6 +139,30 @@ IdxImportResult writeImportFolder(const IdxArray &pixels, const IdxArray &classe
 }
 
 } // namespace
+
+std::string classFolderName(int label, const std::vector<std::string> &classNames)
+{
+    if (classNames.empty())
+        return std::to_string(label);
+    const auto digits = std::to_string(classNames.size() - 1).size();
+    auto number = std::to_string(label);
+    number.insert(0, digits > number.size() ? digits - number.size() : 0, '0');
+    std::string name = classNames[static_cast<std::size_t>(label)];
+    for (auto &c : name)
+        if (c == '/' || c == '\\' || std::isspace(static_cast<unsigned char>(c)))
+            c = '-';
+    return number + "-" + name;
+}
+
+std::vector<std::string> knownIdxClassNames(const std::string &dataset)
+{
+    if (dataset == "fashion-mnist")
+        return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    if (dataset == "mnist")
+        return {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    return {};
+}
 
 IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const fs::path &outDir,
                           const IdxImportOptions &options, const ProgressSink &progress, StopFlag stop)
@@ -163,6 +188,12 @@ IdxImportResult importIdx(const fs::path &images, const fs::path &labels, const 
         throw FormatError(images, "images of " + std::to_string(pixels.dims[1]) + " x " +
                                       std::to_string(pixels.dims[2]) + " pixels are over the 65535-pixel side limit");
     const auto count = options.limit > 0 ? std::min(options.limit, pixels.dims[0]) : pixels.dims[0];
+    if (!options.classNames.empty())
+        for (std::int64_t i = 0; i < count; ++i)
+            if (const int label = classes.data[static_cast<std::size_t>(i)];
+                static_cast<std::size_t>(label) >= options.classNames.size())
+                throw InputError(labels.string() + ": label " + std::to_string(label) + " has no class name (" +
+                                 std::to_string(options.classNames.size()) + " names given)");
 
     checkOutputLocation(outDir);
     try {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace upstep::core {
@@ -26,7 +27,18 @@ IdxArray readIdx(const std::filesystem::path &file);
 struct IdxImportOptions {
     std::int64_t limit = 0; ///< import at most this many images; 0 for all
     bool overwrite = false; ///< replace an existing output folder
+    /// Class names by label. Given, each class folder is "<label>-<name>" (the label first, so
+    /// folders sort in label order and a source probe still matches the base model's head, e.g.
+    /// "0-T-shirt-top"); empty, the folder is the label number alone.
+    std::vector<std::string> classNames;
 };
+
+/// The class folder importIdx writes for a label: the number, or "<label>-<name>" with '/' and
+/// white space in the name turned into '-'. Labels are padded to the digits of the name count.
+std::string classFolderName(int label, const std::vector<std::string> &classNames);
+
+/// Built-in class names of a known IDX data set ("fashion-mnist", "mnist"); empty when unknown.
+std::vector<std::string> knownIdxClassNames(const std::string &dataset);
 
 struct IdxImportResult {
     std::int64_t images = 0;

@@ -82,6 +82,36 @@ private slots:
         QCOMPARE(scanImageFolder(out).images.size(), 5u);
     }
 
+    void importNamesClassFolders()
+    {
+        // Built-in names: folders sort in label order and say what the class is.
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "named";
+        const auto fashion = upstep::test::dataPath("fashion-mnist");
+        const auto images = fashion / "t10k-images-idx3-ubyte.gz";
+        const auto labels = fashion / "t10k-labels-idx1-ubyte.gz";
+        IdxImportOptions options;
+        options.limit = 200;
+        options.classNames = knownIdxClassNames("fashion-mnist");
+        QCOMPARE(options.classNames.size(), std::size_t{10});
+        importIdx(images, labels, out, options);
+        const auto folder = scanImageFolder(out, {true});
+        QCOMPARE(folder.classNames.front(), std::string("0-T-shirt-top"));
+        QCOMPARE(folder.classNames.back(), std::string("9-Ankle-boot"));
+        // Labels keep their numbers: the first image's folder is its label's.
+        const int first = readIdx(labels).data[0];
+        QVERIFY(fs::exists(out / classFolderName(first, options.classNames) / "000.png"));
+
+        // Eleven names pad the label to two digits; a label without a name is refused up front.
+        std::vector<std::string> eleven(11, "x y");
+        QCOMPARE(classFolderName(3, eleven), std::string("03-x-y"));
+        options.classNames.resize(5);
+        QVERIFY_THROWS_EXCEPTION(InputError,
+                                 importIdx(images, labels, fs::path(dir.path().toStdString()) / "short", options));
+        QVERIFY(!fs::exists(fs::path(dir.path().toStdString()) / "short"));
+        QCOMPARE(classFolderName(7, {}), std::string("7"));
+    }
+
     void malformed_data()
     {
         QTest::addColumn<QByteArray>("bytes");
