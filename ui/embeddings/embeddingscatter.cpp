@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <limits>
 
 namespace upstep::ui {
@@ -59,6 +60,13 @@ void EmbeddingScatter::setColours(std::vector<QRgb> colours)
 {
     m_colours = std::move(colours);
     m_colours.resize(m_positions.size() / 2, palette::kAdapted.rgb());
+    m_layerDirty = true;
+    update();
+}
+
+void EmbeddingScatter::setArrowSubset(QVector<int> indices)
+{
+    m_arrowSubset = std::move(indices);
     m_layerDirty = true;
     update();
 }
@@ -233,18 +241,25 @@ void EmbeddingScatter::renderLayer()
     painter.setClipRect(area);
     if (!m_origins.empty()) {
         // Arrows first, faint, so the points stay readable on top of 20k lines.
+        // Only the chosen images' arrows when a subset is set (a selection, the most moved).
+        QVector<int> shown = m_arrowSubset;
+        if (shown.isEmpty()) {
+            shown.resize(n);
+            std::iota(shown.begin(), shown.end(), 0);
+        }
         QVector<QLineF> lines;
-        lines.reserve(n);
-        for (int i = 0; i < n; ++i)
-            lines.push_back({toWidget(m_origins[2 * i], m_origins[2 * i + 1]), widgetPosition(i)});
+        lines.reserve(shown.size());
+        for (const int i : shown)
+            if (i >= 0 && i < n)
+                lines.push_back({toWidget(m_origins[2 * i], m_origins[2 * i + 1]), widgetPosition(i)});
         QColor arrow = palette().text().color();
-        arrow.setAlpha(n > 5000 ? 40 : 90);
+        arrow.setAlpha(lines.size() > 5000 ? 40 : 90);
         painter.setPen(QPen(arrow, 0));
         painter.drawLines(lines);
         QColor origin = palette::kBase;
         origin.setAlpha(120);
-        for (int i = 0; i < n; ++i)
-            painter.fillRect(QRectF(toWidget(m_origins[2 * i], m_origins[2 * i + 1]) - QPointF(1, 1), QSizeF(2, 2)), origin);
+        for (const auto &line : lines)
+            painter.fillRect(QRectF(line.p1() - QPointF(1, 1), QSizeF(2, 2)), origin);
     }
     painter.end();
 

@@ -32,6 +32,12 @@ public:
     /// Origins of displacement arrows (same layout as positions); empty: no arrows. Arrows are
     /// drawn from each origin to its point, with the origins as faint dots.
     void setArrowOrigins(std::vector<float> origins);
+    /// Draws only these images' arrows; empty: every image's.
+    void setArrowSubset(QVector<int> indices);
+    int arrowCount() const
+    {
+        return m_origins.empty() ? 0 : m_arrowSubset.isEmpty() ? pointCount() : static_cast<int>(m_arrowSubset.size());
+    }
     /// The picked point (ringed) and the points marked with it (neighbours or a selection).
     void setMarks(int current, QVector<int> marked);
     /// The image hovered in another view, ringed here too so it can be found in both maps; -1: none.
@@ -81,6 +87,7 @@ private:
 
     QString m_title;
     std::vector<float> m_positions, m_origins;
+    QVector<int> m_arrowSubset;
     std::vector<QRgb> m_colours;
     QRectF m_bounds, m_view;
     int m_current = -1, m_hover = -1, m_echo = -1;

@@ -4,6 +4,8 @@
 #include "tasks/backgroundtask.h"
 #include "embeddings/embeddinginspector.h"
 #include "embeddings/embeddingscatter.h"
+#include "embeddings/mapquery.h"
+#include "upstep/io/atomicfile.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
 
@@ -12,6 +14,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
@@ -35,11 +38,13 @@ QString swatch(const QColor &colour, const QString &text)
 
 EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
     : QWidget(parent), m_thumbnails(new ThumbnailCache(96, this)), m_method(new QComboBox), m_layout(new QComboBox),
-      m_colouring(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton), m_cancel(new QPushButton(tr("Cancel"))),
-      m_exportPng(new QPushButton(tr("Export PNG…"))), m_exportCsv(new QPushButton(tr("Export CSV…"))),
-      m_progress(new QProgressBar), m_status(new QLabel), m_legend(new QLabel), m_quality(new QLabel),
-      m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel), m_hoverText(new QLabel), m_views(new QStackedWidget), m_viewArea(new QWidget),
-      m_baseView(new EmbeddingScatter), m_adaptedView(new EmbeddingScatter), m_overlayView(new EmbeddingScatter),
+      m_colouring(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton),
+      m_cancel(new QPushButton(tr("Cancel"))), m_exportPng(new QPushButton(tr("Export PNG…"))),
+      m_exportCsv(new QPushButton(tr("Export CSV…"))), m_saveList(new QPushButton(tr("Save selection list…"))),
+      m_find(new QLineEdit), m_arrows(new QComboBox), m_progress(new QProgressBar), m_status(new QLabel),
+      m_legend(new QLabel), m_quality(new QLabel), m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel),
+      m_hoverText(new QLabel), m_views(new QStackedWidget), m_viewArea(new QWidget), m_baseView(new EmbeddingScatter),
+      m_adaptedView(new EmbeddingScatter), m_overlayView(new EmbeddingScatter),
       m_inspector(new EmbeddingInspector(m_thumbnails))
 {
     auto *sideBySide = new QSplitter(Qt::Horizontal);
@@ -121,6 +126,16 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_colouring->addItem(tr("Colour by label"));
     m_colouring->addItem(tr("Colour by cluster"));
     m_colouring->addItem(tr("Colour by displacement"));
+    m_find->setPlaceholderText(tr("Find: label:sneaker cluster:3 moved>0.5 or part of a file name"));
+    m_find->setToolTip(tr("Selects the images that match every word: label:NAME (class folder), cluster:N, "
+                          "moved>X or moved<X (displacement), or text in the path. Enter selects; empty clears."));
+    m_find->setClearButtonEnabled(true);
+    m_arrows->addItem(tr("Arrows: all images"));
+    m_arrows->addItem(tr("Arrows: %1 most moved").arg(kArrowMostMoved));
+    m_arrows->addItem(tr("Arrows: the selection"));
+    m_arrows->setToolTip(tr("Which displacement arrows the overlay draws (with a selection, the selection's)"));
+    m_saveList->setToolTip(tr("Write the selected images' paths, one per line (for scripts and other tools)"));
+    m_saveList->setEnabled(false);
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
@@ -132,6 +147,15 @@ QWidget *EmbeddingsPanel::buildToolRow()
     connect(m_layout, &QComboBox::currentIndexChanged, this,
             [this](int i) { setLayoutMode(i == 0 ? Layout::SideBySide : Layout::Overlay); });
     connect(m_colouring, &QComboBox::currentIndexChanged, this, [this](int) { recolour(); });
+    connect(m_arrows, &QComboBox::currentIndexChanged, this, [this](int) { updateArrows(); });
+    connect(m_find, &QLineEdit::returnPressed, this, [this] { find(m_find->text()); });
+    connect(m_saveList, &QPushButton::clicked, this, [this] {
+        const auto file = QFileDialog::getSaveFileName(this, tr("Save the selection's paths"),
+                                                       QStringLiteral("selection.txt"), tr("Text (*.txt)"));
+        QString error;
+        if (!file.isEmpty() && !saveSelectionList(file, &error))
+            setStatus(error, true);
+    });
     connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(true); });
     connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportWithDialog(false); });
 
@@ -145,10 +169,10 @@ QWidget *EmbeddingsPanel::buildToolRow()
         computeRow->addWidget(w);
     computeRow->addWidget(m_status, 1);
     auto *viewRow = new QHBoxLayout;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring, m_arrows})
         viewRow->addWidget(w);
-    viewRow->addStretch(1);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_exportPng, m_exportCsv})
+    viewRow->addWidget(m_find, 1);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_saveList, m_exportPng, m_exportCsv})
         viewRow->addWidget(w);
     rows->addLayout(computeRow);
     rows->addLayout(viewRow);
@@ -245,6 +269,9 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
     m_adaptedView->setPoints(m_map.hasAdapter() ? m_map.adaptedPositions() : std::vector<float>{}, {});
     m_overlayView->setPoints(m_map.adaptedPositions(), {});
     m_overlayView->setArrowOrigins(m_map.hasAdapter() ? m_map.basePositions() : std::vector<float>{});
+    m_selection.clear();
+    m_saveList->setEnabled(false);
+    updateArrows();
     m_adaptedView->setVisible(m_map.hasAdapter() || m_map.empty());
     m_adaptedView->setView(m_baseView->view()); // one scale for both halves from the start
     m_inspector->setMap(&m_map);
@@ -388,11 +415,52 @@ void EmbeddingsPanel::pick(int index)
 
 void EmbeddingsPanel::select(const QVector<int> &indices)
 {
+    m_selection = indices;
     m_inspector->showSelection(indices);
     for (auto *view : {m_baseView, m_adaptedView, m_overlayView})
         view->setMarks(-1, indices);
-    setStatus(tr("%n image(s) selected", nullptr, static_cast<int>(indices.size())));
+    m_saveList->setEnabled(!indices.isEmpty());
+    updateArrows();
+    // What the selection holds, by label and cluster: the histogram a user reads first.
+    setStatus(indices.isEmpty() ? tr("No selection") : tr("Selected: %1").arg(selectionSummary(m_map, indices)));
     emit selectionChanged(indices);
+}
+
+void EmbeddingsPanel::find(const QString &query)
+{
+    m_find->setText(query);
+    const auto result = findImages(m_map, query);
+    if (!result.error.isEmpty()) {
+        setStatus(tr("Find: %1").arg(result.error), true);
+        return;
+    }
+    select(result.matches);
+}
+
+void EmbeddingsPanel::updateArrows()
+{
+    const int mode = m_arrows->currentIndex();
+    QVector<int> subset;
+    if (mode == 1 || (mode == 2 && m_selection.isEmpty()))
+        subset = arrowImages(m_map, {}, kArrowMostMoved);
+    else if (mode == 2 || (mode == 0 && !m_selection.isEmpty()))
+        subset = m_selection;
+    m_overlayView->setArrowSubset(subset);
+}
+
+bool EmbeddingsPanel::saveSelectionList(const QString &file, QString *error) const
+{
+    std::string text;
+    for (const int i : m_selection)
+        text += m_map.paths()[static_cast<std::size_t>(i)] + "\n";
+    try {
+        core::writeFileAtomically(file.toStdString(), text);
+        return true;
+    } catch (const std::exception &e) {
+        if (error)
+            *error = tr("Could not write %1: %2").arg(file, QString::fromUtf8(e.what()));
+        return false;
+    }
 }
 
 QString EmbeddingsPanel::hoverText() const { return m_hoverCard->isVisible() ? m_hoverText->text() : QString(); }

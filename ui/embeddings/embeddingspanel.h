@@ -21,6 +21,7 @@
 class QComboBox;
 
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -66,6 +67,12 @@ public:
     void setColouring(Colouring colouring);
     void pick(int index);                       ///< -1 clears
     void select(const QVector<int> &indices);
+    QVector<int> selection() const { return m_selection; }
+    /// Selects the images matching a query (mapquery.h: label:, cluster:, moved>, moved<, path text).
+    void find(const QString &query);
+    /// Writes the selected images' paths, one per line, atomically.
+    bool saveSelectionList(const QString &file, QString *error = nullptr) const;
+    static constexpr int kArrowMostMoved = 200;
     int pickedIndex() const { return m_picked; }
 
     /// Writes the visible view (maps, legend and quality line) as PNG, atomically.
@@ -95,6 +102,7 @@ private:
     void showHover(int index, const QPoint &globalPosition);
     void exportWithDialog(bool png);
     void setStatus(const QString &text, bool error = false);
+    void updateArrows();
 
     ThumbnailCache *m_thumbnails;
     EmbeddingSource m_source;
@@ -104,7 +112,10 @@ private:
 
     QComboBox *m_method, *m_layout, *m_colouring;
     QSpinBox *m_maxImages;
-    QPushButton *m_compute, *m_cancel, *m_exportPng, *m_exportCsv;
+    QPushButton *m_compute, *m_cancel, *m_exportPng, *m_exportCsv, *m_saveList;
+    QLineEdit *m_find;
+    QComboBox *m_arrows;
+    QVector<int> m_selection;
     QProgressBar *m_progress;
     QLabel *m_status, *m_legend, *m_quality;
     QFrame *m_hoverCard;

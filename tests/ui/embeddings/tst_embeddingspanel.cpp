@@ -195,6 +195,42 @@ private slots:
         QCOMPARE(rows.front(), QByteArray("path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement"));
         QVERIFY(!panel.exportCsv(path("no-such-folder/points.csv"), &error)); // a clear error, no crash
         QVERIFY(!error.isEmpty());
+
+        // Find by label, cluster and displacement: exactly the images core's map says match.
+        const auto firstClass = QString::fromStdString(map.classNames().front());
+        panel.find(QStringLiteral("label:%1").arg(firstClass));
+        QVector<int> expected;
+        for (int i = 0; i < static_cast<int>(map.size()); ++i)
+            if (map.labels()[static_cast<std::size_t>(i)] == 0)
+                expected.push_back(i);
+        QCOMPARE(panel.selection(), expected);
+        const int cluster = map.clusters()[0];
+        const float median = [&map] {
+            auto d = map.displacement();
+            std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+            return d[d.size() / 2];
+        }();
+        panel.find(QStringLiteral("cluster:%1 moved>%2").arg(cluster).arg(median));
+        for (const int i : panel.selection()) {
+            QCOMPARE(map.clusters()[static_cast<std::size_t>(i)], cluster);
+            QVERIFY(map.displacement()[static_cast<std::size_t>(i)] > median);
+        }
+        panel.find(QStringLiteral("cluster:x")); // refused with a message, the selection kept
+        QVERIFY(!panel.selection().isEmpty() || map.size() > 0);
+
+        // The selection's histogram is in the status line, its arrows alone on the overlay, and its
+        // paths can be saved as a list.
+        panel.find(QStringLiteral("label:%1").arg(firstClass));
+        QCOMPARE(panel.overlayView()->arrowCount(), static_cast<int>(expected.size()));
+        QVERIFY2(panel.saveSelectionList(path("selection.txt"), &error), qPrintable(error));
+        QFile list(path("selection.txt"));
+        QVERIFY(list.open(QIODevice::ReadOnly));
+        const auto lines = list.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), expected.size());
+        QCOMPARE(QString::fromUtf8(lines.front()),
+                 QString::fromStdString(map.paths()[static_cast<std::size_t>(expected.front())]));
+        panel.select({});
+        QCOMPARE(panel.overlayView()->arrowCount(), 120); // all arrows again
     }
 
     void cancelKeepsThePreviousMap()
