@@ -18,15 +18,17 @@
 
 namespace {
 
-/// QGuiApplication takes "-session ID" and "--session ID" for X11 session management and removes
-/// both words from argv before our parser sees them, so the documented `--session FILE` would open
-/// an empty window. Joining the pair into "--session=FILE" (which Qt leaves alone) keeps both spellings
-/// working. The strings live as long as the returned vector, which must outlive QApplication.
+/// QGuiApplication takes "--session ID" (like "-session ID") for X11 session management and
+/// removes both words from argv before our parser sees them, so the documented `--session FILE`
+/// would open an empty window. Joining the pair into "--session=FILE" (which Qt leaves alone)
+/// keeps that spelling working. "-session ID", the form a session manager uses to restore the
+/// app, stays Qt's. The strings live as long as the returned vector, which must outlive
+/// QApplication.
 std::vector<std::string> joinSessionArgument(int argc, char **argv)
 {
     std::vector<std::string> args(argv, argv + argc);
     for (std::size_t i = 1; i + 1 < args.size(); ++i) {
-        if (args[i] == "--session" || args[i] == "-session") {
+        if (args[i] == "--session") {
             args[i] = "--session=" + args[i + 1];
             args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
         } else if (args[i] == "--") {

@@ -181,9 +181,17 @@ void AdaptationRun::prepareData()
 {
     // Checked before any training: a test folder without classes would otherwise fail only at
     // the evaluation after the run.
+    // A stray image beside the class folders is skipped by the scan, not a reason to refuse.
+    const auto hasSubfolder = [](const std::string &root) {
+        std::error_code ec;
+        for (const auto &entry : std::filesystem::directory_iterator(root, ec))
+            if (entry.is_directory(ec) && !entry.path().filename().string().starts_with('.'))
+                return true;
+        return false;
+    };
     for (const auto &[key, folder] :
          {std::pair{"target_test", &m_config.targetTest}, {"source_probe", &m_config.sourceProbe}})
-        if (!folder->empty() && std::filesystem::is_directory(*folder) && !hasClassSubfolders(*folder))
+        if (!folder->empty() && std::filesystem::is_directory(*folder) && !hasSubfolder(*folder))
             throw InputError(std::string(key) + " " + *folder +
                              " has no class sub-folders: a labeled folder holds one sub-folder of images per class");
     stage("scanning the target folder");

@@ -64,6 +64,16 @@ void EmbeddingScatter::setColours(std::vector<QRgb> colours)
     update();
 }
 
+int EmbeddingScatter::arrowCount() const
+{
+    if (m_origins.empty())
+        return 0;
+    if (m_arrowSubset.isEmpty())
+        return pointCount();
+    return static_cast<int>(std::count_if(m_arrowSubset.begin(), m_arrowSubset.end(),
+                                          [this](int i) { return i >= 0 && i < pointCount(); }));
+}
+
 void EmbeddingScatter::setArrowSubset(QVector<int> indices)
 {
     m_arrowSubset = std::move(indices);

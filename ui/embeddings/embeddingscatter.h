@@ -32,12 +32,10 @@ public:
     /// Origins of displacement arrows (same layout as positions); empty: no arrows. Arrows are
     /// drawn from each origin to its point, with the origins as faint dots.
     void setArrowOrigins(std::vector<float> origins);
-    /// Draws only these images' arrows; empty: every image's.
+    /// Draws only these images' arrows; empty: every image's ({-1}: none).
     void setArrowSubset(QVector<int> indices);
-    int arrowCount() const
-    {
-        return m_origins.empty() ? 0 : m_arrowSubset.isEmpty() ? pointCount() : static_cast<int>(m_arrowSubset.size());
-    }
+    /// Arrows drawn: every image's when no subset is set; indices outside the map draw nothing.
+    int arrowCount() const;
     /// The picked point (ringed) and the points marked with it (neighbours or a selection).
     void setMarks(int current, QVector<int> marked);
     /// The image hovered in another view, ringed here too so it can be found in both maps; -1: none.

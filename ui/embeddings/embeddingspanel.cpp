@@ -133,7 +133,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_arrows->addItem(tr("Arrows: all images"));
     m_arrows->addItem(tr("Arrows: %1 most moved").arg(kArrowMostMoved));
     m_arrows->addItem(tr("Arrows: the selection"));
-    m_arrows->setToolTip(tr("Which displacement arrows the overlay draws (with a selection, the selection's)"));
+    m_arrows->setToolTip(tr("Which displacement arrows the overlay draws: every image's, the most moved images', or "
+                            "the selected images' (none until something is selected)"));
     m_saveList->setToolTip(tr("Write the selected images' paths, one per line (for scripts and other tools)"));
     m_saveList->setEnabled(false);
     m_cancel->setEnabled(false);
@@ -435,17 +436,23 @@ void EmbeddingsPanel::find(const QString &query)
         return;
     }
     select(result.matches);
+    if (result.matches.isEmpty() && !query.trimmed().isEmpty())
+        setStatus(tr("Find: no image matches \"%1\"").arg(query.trimmed()), true);
 }
+
+void EmbeddingsPanel::setArrowMode(ArrowMode mode) { m_arrows->setCurrentIndex(static_cast<int>(mode)); }
 
 void EmbeddingsPanel::updateArrows()
 {
-    const int mode = m_arrows->currentIndex();
-    QVector<int> subset;
-    if (mode == 1 || (mode == 2 && m_selection.isEmpty()))
-        subset = arrowImages(m_map, {}, kArrowMostMoved);
-    else if (mode == 2 || (mode == 0 && !m_selection.isEmpty()))
-        subset = m_selection;
-    m_overlayView->setArrowSubset(subset);
+    // Each choice does what it says: every image, the most moved, or the selection (none drawn
+    // while nothing is selected, and the status says so).
+    switch (static_cast<ArrowMode>(m_arrows->currentIndex())) {
+    case ArrowMode::All: m_overlayView->setArrowSubset({}); break;
+    case ArrowMode::MostMoved: m_overlayView->setArrowSubset(arrowImages(m_map, {}, kArrowMostMoved)); break;
+    case ArrowMode::Selection:
+        m_overlayView->setArrowSubset(m_selection.isEmpty() ? QVector<int>{-1} : m_selection);
+        break;
+    }
 }
 
 bool EmbeddingsPanel::saveSelectionList(const QString &file, QString *error) const

@@ -73,6 +73,8 @@ public:
     /// Writes the selected images' paths, one per line, atomically.
     bool saveSelectionList(const QString &file, QString *error = nullptr) const;
     static constexpr int kArrowMostMoved = 200;
+    enum class ArrowMode { All, MostMoved, Selection }; ///< in the order of the Arrows choice
+    void setArrowMode(ArrowMode mode);
     int pickedIndex() const { return m_picked; }
 
     /// Writes the visible view (maps, legend and quality line) as PNG, atomically.

@@ -193,7 +193,8 @@ void LivePlot::removeOverlays()
             ++it;
         }
     }
-    m_userZoomed = false;
+    // Drawn without them at once (refresh() replots only for changed data); the user's zoom stays.
+    replot(QCustomPlot::rpQueuedReplot);
 }
 
 void LivePlot::setSmoothing(double weight)

@@ -7,6 +7,7 @@
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelection>
 #include <QLabel>
 #include <QPainter>
 #include <QPushButton>
@@ -124,9 +125,7 @@ RunComparison::RunComparison(QWidget *parent)
 
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
         emitOverlays();
-        const bool one = m_table->selectionModel()->selectedRows().size() == 1;
-        m_show->setEnabled(one);
-        m_copy->setEnabled(one);
+        updateButtons();
     });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row, int column) {
         if (column != kName && column != kNotes)
@@ -169,13 +168,24 @@ void RunComparison::setRuns(std::vector<core::RunRecord> runs, const QString &cu
     m_current = current;
     fillTable();
     {
+        // One selection for all kept rows: selectRow() would replace the selection each time.
         const QSignalBlocker block(m_table);
+        QItemSelection keep;
         for (int row = 0; row < runCount(); ++row)
             if (selected.contains(QString::fromStdString(run(row).dir.string())))
-                m_table->selectRow(row);
+                keep.select(m_table->model()->index(row, 0), m_table->model()->index(row, kColumnCount - 1));
+        m_table->selectionModel()->select(keep, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     }
+    updateButtons();
     emitOverlays();
     drawScatter();
+}
+
+void RunComparison::updateButtons()
+{
+    const bool one = m_table->selectionModel()->selectedRows().size() == 1;
+    m_show->setEnabled(one);
+    m_copy->setEnabled(one);
 }
 
 void RunComparison::setCurrent(const QString &current)
@@ -268,12 +278,24 @@ void RunComparison::saveNotes(int row)
     if (notes.name == QString::fromStdString(run(row).dir.filename().string()))
         notes.name.clear();
     notes.notes = m_table->item(row, kNotes) ? m_table->item(row, kNotes)->text() : QString();
+    QString failure;
     try {
         saveRunNotes(dir, notes);
     } catch (const std::exception &e) {
-        m_note->setText(tr("Could not save the notes of %1: %2").arg(dir, QString::fromUtf8(e.what())));
+        failure = tr("Could not save the name and notes of %1: %2").arg(dir, QString::fromUtf8(e.what()));
     }
     drawScatter(); // its labels are the names
+    if (!failure.isEmpty()) {
+        // Said after the scatter's own note, and the cells show what is on disk again.
+        m_note->setText(
+            QStringLiteral("<span style='color:%1'>%2</span>").arg(palette::kBad.name(), failure.toHtmlEscaped()));
+        const auto kept = loadRunNotes(dir);
+        const QSignalBlocker block(m_table);
+        m_table->item(row, kName)
+            ->setText(kept.name.isEmpty() ? QString::fromStdString(run(row).dir.filename().string()) : kept.name);
+        if (auto *cell = m_table->item(row, kNotes))
+            cell->setText(kept.notes);
+    }
 }
 
 void RunComparison::emitOverlays()
@@ -286,7 +308,9 @@ void RunComparison::emitOverlays()
         auto *name = m_table->item(row, kName);
         if (!name)
             continue;
-        if (!m_table->selectionModel()->isRowSelected(row, {})) {
+        // The run shown in the curves is drawn solid already: never also as its own overlay.
+        const bool shown = QString::fromStdString(run(row).dir.string()) == m_current;
+        if (!m_table->selectionModel()->isRowSelected(row, {}) || shown) {
             name->setIcon({});
             continue;
         }

@@ -59,6 +59,7 @@ private:
     void fillTable();
     void drawScatter();
     void emitOverlays();
+    void updateButtons(); ///< Show and Copy settings need exactly one selected run
     void saveNotes(int row);
     QString differences(const core::TrainConfig &run) const;
 

@@ -9,8 +9,25 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <filesystem>
 
 namespace upstep::ui {
+
+namespace {
+
+/// A labeled folder needs class sub-folders; a stray image beside them is skipped by the scan,
+/// not a reason to refuse the folder (core::hasClassSubfolders is stricter: it decides whether a
+/// folder is labeled at all).
+bool hasSubfolder(const std::string &root)
+{
+    std::error_code ec;
+    for (const auto &entry : std::filesystem::directory_iterator(root, ec))
+        if (entry.is_directory(ec) && !entry.path().filename().string().starts_with('.'))
+            return true;
+    return false;
+}
+
+} // namespace
 
 QString classSummary(const core::ImageFolder &folder)
 {
@@ -80,7 +97,7 @@ void LabeledFolderField::check(const QString &folder)
     m_check = new BackgroundTask(
         tr("Checking the %1").arg(m_what),
         [root](const core::ProgressSink &progress, core::StopFlag stop) {
-            if (!core::hasClassSubfolders(root))
+            if (!hasSubfolder(root))
                 return QVariant(); // told apart below: no classes at all
             core::ScanOptions options;
             options.withLabels = true;
@@ -88,7 +105,10 @@ void LabeledFolderField::check(const QString &folder)
             return QVariant::fromValue(core::scanImageFolder(root, options, progress, stop));
         },
         this);
-    connect(m_check, &BackgroundTask::succeeded, this, [this, folder](const QVariant &result) {
+    const auto *task = m_check.data();
+    connect(m_check, &BackgroundTask::succeeded, this, [this, folder, task](const QVariant &result) {
+        if (task != m_check) // a newer folder was chosen meanwhile
+            return;
         if (!result.isValid()) {
             m_problem = tr("The %1 has no class sub-folders. A labeled folder holds one sub-folder per class, "
                            "named after it (for example test/cat/*.jpg, test/dog/*.jpg).")
@@ -110,13 +130,16 @@ void LabeledFolderField::check(const QString &folder)
         m_status->showPlain(classSummary(scanned));
         m_path->remember(folder);
     });
-    connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
-        if (error.kind == core::ErrorKind::Cancelled)
+    connect(m_check, &BackgroundTask::failed, this, [this, task](const TaskError &error) {
+        if (error.kind == core::ErrorKind::Cancelled || task != m_check)
             return;
-        m_problem = tr("The %1 cannot be used: no images inside its class sub-folders.").arg(m_what);
+        m_problem =
+            error.kind == core::ErrorKind::Input
+                ? tr("The %1 cannot be used: no images inside its class sub-folders.").arg(m_what)
+                : tr("The %1 cannot be read: %2").arg(m_what, error.details.section(QStringLiteral(": "), 1, -1));
         m_status->showError(m_problem, error.details);
     });
-    connect(m_check, &BackgroundTask::finished, this, [this, task = m_check.data()] {
+    connect(m_check, &BackgroundTask::finished, this, [this, task] {
         if (task == m_check)
             emit changed();
     });

@@ -85,6 +85,7 @@ MainWindow::MainWindow(QWidget *parent)
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1360, 860);
     m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
+    markSaved({}); // an empty window has nothing unsaved
     updateControls();
 }
 
@@ -167,16 +168,21 @@ void MainWindow::connectPanels()
     connect(m_comparison, &RunComparison::overlaysRequested, m_curves, &CurvesPanel::setOverlays);
     connect(m_comparison, &RunComparison::runShown, this, &MainWindow::showRun);
     connect(m_comparison, &RunComparison::copySettingsRequested, this, [this](const core::TrainConfig &config) {
-        if (!refuseWhileRunning())
-            m_setup->setConfig(config);
+        if (refuseWhileRunning())
+            return;
+        // The run's settings, the session's own paths: copying settings must not rescan or
+        // switch the backbone and folders.
+        auto copied = config;
+        const auto form = m_setup->config();
+        copied.weights = form.weights;
+        copied.arch = form.arch;
+        copied.target = form.target;
+        copied.targetTest = form.targetTest;
+        copied.sourceProbe = form.sourceProbe;
+        m_setup->setConfig(copied);
+        onSetupChanged(); // the form emits nothing when only values moved
     });
-    connect(m_setup, &SetupPanel::changed, this, [this] {
-        m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
-        m_comparison->setFormConfig(m_setup->config());
-        updateModified();
-        updateControls();
-        updateEmbeddingSource();
-    });
+    connect(m_setup, &SetupPanel::changed, this, &MainWindow::onSetupChanged);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateEmbeddingSource);
     connect(m_embeddings, &EmbeddingsPanel::computeFailed, this,
             [this](const QString &message) { appendLog(tr("embedding map: %1").arg(message)); });
@@ -222,12 +228,18 @@ void MainWindow::connectSession()
     connect(m_session, &TrainingSession::trainingFinished, this, &MainWindow::onTrainingFinished);
     connect(m_session, &TrainingSession::evaluated, this, [this](const core::EvalReport &report) {
         m_evaluation = report;
-        m_evaluationSeconds = m_evaluationClock.isValid() ? m_evaluationClock.elapsed() / 1000.0 : 0;
         appendLog(tr("evaluation: base kNN %1 %, adapted %2 %")
                       .arg(100 * report.base.knnTop1, 0, 'f', 2)
                       .arg(report.adapted ? 100 * report.adapted->knnTop1 : NAN, 0, 'f', 2));
     });
-    connect(m_session, &TrainingSession::failed, this, &MainWindow::showError);
+    connect(m_session, &TrainingSession::failed, this, [this](const TaskError &error) {
+        // Only the run's own failure fails it; a stop before the first checkpoint ends with
+        // Cancelled (stopped, not failed).
+        if (error.kind != core::ErrorKind::Cancelled)
+            m_state = AppState::Failed;
+        showError(error);
+        updateControls();
+    });
     connect(m_session, &TrainingSession::finished, this, &MainWindow::onSessionFinished);
 }
 
@@ -235,7 +247,18 @@ void MainWindow::loadConfig(const core::TrainConfig &config, const QString &sess
 {
     m_setup->setConfig(config);
     markSaved(sessionFile);
+    onSetupChanged();
+}
+
+void MainWindow::onSetupChanged()
+{
+    m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
+    m_comparison->setFormConfig(m_setup->config());
+    updateModified();
     updateControls();
+    updateEmbeddingSource();
+    // A labeled folder's check may end after the run listing: ready() must still come.
+    emitReadyOnce();
 }
 
 void MainWindow::markSaved(const QString &sessionFile)
@@ -257,14 +280,13 @@ bool MainWindow::refuseWhileRunning()
 {
     if (!m_session->isActive())
         return false;
-    const auto why = tr("A run is active: stop it before changing the session.");
-    showError({why, why});
+    tellUser(tr("A run is active: stop it before changing the session."));
     return true;
 }
 
 bool MainWindow::openSession(const QString &file)
 {
-    if (refuseWhileRunning())
+    if (refuseWhileRunning() || !askToSaveChanges())
         return false;
     try {
         loadConfig(loadSession(file), file);
@@ -391,7 +413,6 @@ void MainWindow::stopRun() { m_session->stop(); }
 void MainWindow::onTrainingFinished(const core::TrainSummary &summary)
 {
     m_summary = summary;
-    m_evaluationClock.start(); // the evaluation, when there is one, follows at once
     appendLog(tr("run %1: %2 of %3 steps, %4 back-propagated, %5 s")
                   .arg(choiceText(summary.status))
                   .arg(summary.steps)
@@ -412,7 +433,7 @@ void MainWindow::onSessionFinished()
         result.runName = QFileInfo(m_lastRunDir).fileName();
         result.summary = *m_summary;
         result.evaluation = m_evaluation;
-        result.evaluationSeconds = m_evaluation ? m_evaluationSeconds : 0;
+        result.evaluationSeconds = m_evaluation ? m_evaluation->seconds : 0; // as a reopened run shows it
         bool hadTestFolder = !m_setup->targetTest()->path().isEmpty();
         try {
             auto record = core::loadRunRecord(m_lastRunDir.toStdString()); // every segment's metrics
@@ -495,7 +516,7 @@ void MainWindow::startExport(bool merged, const QString &out, bool overwrite)
     if (m_export->isExporting() || m_session->isActive() || m_lastRunDir.isEmpty()) {
         const auto why = m_lastRunDir.isEmpty() ? tr("There is no run to export yet.")
                                                 : tr("Wait for the current run or export to finish.");
-        showError({why, why});
+        tellUser(why);
         emit exportFinished(false, why);
         return;
     }
@@ -539,14 +560,21 @@ void MainWindow::appendLog(const QString &line)
     m_log->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line);
 }
 
+void MainWindow::tellUser(const QString &message)
+{
+    appendLog(message);
+    statusBar()->showMessage(message, 10000);
+    emit errorShown(message);
+    auto *box = new QMessageBox(QMessageBox::Information, tr("UpStep Workbench"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
 void MainWindow::showError(const TaskError &error)
 {
-    // A run stopped before its first checkpoint ends with Cancelled: stopped, not failed.
-    if (error.kind != core::ErrorKind::Cancelled && (m_session->isActive() || m_state == AppState::Training))
-        m_state = AppState::Failed;
+    // Says what went wrong; never changes the run's state (a refused action during a run leaves
+    // the run as it is, with Pause and Stop working).
     appendLog(tr("error: %1 [%2]").arg(error.message, error.details));
-    if (m_state == AppState::Failed)
-        updateControls();
     emit errorShown(error.message);
     if (error.kind == core::ErrorKind::Cancelled)
         return;
@@ -583,12 +611,13 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 bool MainWindow::askToSaveChanges()
 {
+    updateModified(); // a spin box edited but not left yet has not said so
     if (!isWindowModified())
         return true;
-    const auto answer =
-        QMessageBox::question(this, tr("Save the session?"),
-                              tr("The session has changes that are not saved. Save them before quitting?"),
-                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    const auto answer = QMessageBox::question(this, tr("Save the session?"),
+                                              tr("The session has changes that are not saved. Save them first?"),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                              QMessageBox::Save);
     if (answer == QMessageBox::Save)
         saveSessionWithDialog(false);
     // Still modified after Save: the file dialog was cancelled or the save failed (and said why).

@@ -11,7 +11,6 @@
 #include "tasks/coretypes.h"
 #include "upstep/run/trainconfig.h"
 
-#include <QElapsedTimer>
 #include <QMainWindow>
 
 #include <optional>
@@ -106,7 +105,9 @@ private:
     void markSaved(const QString &sessionFile); ///< the form as it is now is the session on disk
     void updateModified();                      ///< the title's unsaved-changes mark
     bool refuseWhileRunning();                  ///< true (with a message) while a run is active
-    bool askToSaveChanges();                    ///< false when the user cancels quitting
+    bool askToSaveChanges();                    ///< false when the user cancels (quitting, opening another)
+    void onSetupChanged();                      ///< any input, its check or the form changed
+    void tellUser(const QString &message);      ///< a refusal or a notice: logged and shown, state unchanged
 
     SetupPanel *m_setup;
     CurvesPanel *m_curves;
@@ -127,8 +128,6 @@ private:
     QString m_lastRunDir; ///< the run shown in the curves and the result card
     std::optional<core::TrainSummary> m_summary;
     std::optional<core::EvalReport> m_evaluation;
-    QElapsedTimer m_evaluationClock; ///< from the end of training to the evaluation's result
-    double m_evaluationSeconds = 0;
     bool m_closeWhenIdle = false;
     bool m_ready = false;
 };

@@ -45,7 +45,8 @@ private slots:
         QVERIFY(m_dir.isValid());
         const auto fashion = upstep::test::dataPath("fashion-mnist");
         const auto root = fs::path(m_dir.path().toStdString()) / "fashion";
-        importIdx(fashion / "t10k-images-idx3-ubyte.gz", fashion / "t10k-labels-idx1-ubyte.gz", root, {200, false});
+        importIdx(fashion / "t10k-images-idx3-ubyte.gz", fashion / "t10k-labels-idx1-ubyte.gz", root,
+                  {.limit = 200, .overwrite = false});
         m_images = scanImageFolder(root, {true}).images;
         QCOMPARE(m_images.size(), 200u);
     }

@@ -59,7 +59,7 @@ private slots:
         const auto fashion = upstep::test::dataPath("fashion-mnist");
         const auto images = fashion / "t10k-images-idx3-ubyte.gz";
         const auto labels = fashion / "t10k-labels-idx1-ubyte.gz";
-        const auto result = importIdx(images, labels, out, {120, false});
+        const auto result = importIdx(images, labels, out, {.limit = 120, .overwrite = false});
         QCOMPARE(result.images, 120);
 
         const auto folder = scanImageFolder(out, {true});
@@ -77,8 +77,8 @@ private slots:
                      static_cast<int>(raw.data[static_cast<std::size_t>(i)]));
 
         // An existing folder is refused unless overwriting is asked for.
-        QVERIFY_THROWS_EXCEPTION(InputError, importIdx(images, labels, out, {5, false}));
-        QCOMPARE(importIdx(images, labels, out, {5, true}).images, 5);
+        QVERIFY_THROWS_EXCEPTION(InputError, importIdx(images, labels, out, {.limit = 5, .overwrite = false}));
+        QCOMPARE(importIdx(images, labels, out, {.limit = 5, .overwrite = true}).images, 5);
         QCOMPARE(scanImageFolder(out).images.size(), 5u);
     }
 

@@ -33,7 +33,7 @@ class TestEmbeddingsPanel : public QObject {
 
     ui::EmbeddingSource source(const QString &adapter = {}) const
     {
-        return {path("tiny.safetensors"), {}, path("images"), adapter};
+        return {path("tiny.safetensors"), {}, path("images"), adapter, {}};
     }
 
     /// Computes through the panel's own background task, as the button does.
@@ -210,17 +210,27 @@ private slots:
             std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
             return d[d.size() / 2];
         }();
-        panel.find(QStringLiteral("cluster:%1 moved>%2").arg(cluster).arg(median));
+        const double limit = median - 1e-6; // at least half the images moved more
+        panel.find(QStringLiteral("moved>%1 cluster:%2").arg(limit, 0, 'g', 17).arg(cluster));
         for (const int i : panel.selection()) {
             QCOMPARE(map.clusters()[static_cast<std::size_t>(i)], cluster);
-            QVERIFY(map.displacement()[static_cast<std::size_t>(i)] > median);
+            QVERIFY(map.displacement()[static_cast<std::size_t>(i)] > limit);
         }
+        panel.find(QStringLiteral("moved>%1").arg(limit, 0, 'g', 17));
+        QVERIFY(panel.selection().size() >= static_cast<int>(map.size()) / 2);
+        panel.find(QStringLiteral("cluster:%1").arg(cluster));
+        QVERIFY(panel.selection().contains(0)); // image 0 is in its own cluster
+        const auto kept = panel.selection();
+        QSignalSpy changed(&panel, &ui::EmbeddingsPanel::selectionChanged);
         panel.find(QStringLiteral("cluster:x")); // refused with a message, the selection kept
-        QVERIFY(!panel.selection().isEmpty() || map.size() > 0);
+        QCOMPARE(changed.count(), 0);
+        QCOMPARE(panel.selection(), kept);
 
         // The selection's histogram is in the status line, its arrows alone on the overlay, and its
         // paths can be saved as a list.
         panel.find(QStringLiteral("label:%1").arg(firstClass));
+        QCOMPARE(panel.overlayView()->arrowCount(), 120); // "all images" means all
+        panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::Selection);
         QCOMPARE(panel.overlayView()->arrowCount(), static_cast<int>(expected.size()));
         QVERIFY2(panel.saveSelectionList(path("selection.txt"), &error), qPrintable(error));
         QFile list(path("selection.txt"));
@@ -230,7 +240,11 @@ private slots:
         QCOMPARE(QString::fromUtf8(lines.front()),
                  QString::fromStdString(map.paths()[static_cast<std::size_t>(expected.front())]));
         panel.select({});
-        QCOMPARE(panel.overlayView()->arrowCount(), 120); // all arrows again
+        QCOMPARE(panel.overlayView()->arrowCount(), 0); // the selection's: none
+        panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::MostMoved);
+        QCOMPARE(panel.overlayView()->arrowCount(), std::min(120, ui::EmbeddingsPanel::kArrowMostMoved));
+        panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::All);
+        QCOMPARE(panel.overlayView()->arrowCount(), 120);
     }
 
     void cancelKeepsThePreviousMap()
@@ -251,7 +265,7 @@ private slots:
     void badSourceIsAClearError()
     {
         ui::EmbeddingsPanel panel;
-        panel.setSource({path("tiny.safetensors"), {}, path("no-such-folder"), {}});
+        panel.setSource({path("tiny.safetensors"), {}, path("no-such-folder"), {}, {}});
         QSignalSpy failed(&panel, &ui::EmbeddingsPanel::computeFailed);
         panel.compute();
         QVERIFY(failed.wait(30000));
