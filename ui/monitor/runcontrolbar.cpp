@@ -1,5 +1,7 @@
 #include "monitor/runcontrolbar.h"
 
+#include "monitor/runfigures.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -8,17 +10,6 @@
 #include <QStyle>
 
 namespace upstep::ui {
-
-namespace {
-
-QString clock(double seconds)
-{
-    const auto s = static_cast<qint64>(seconds + 0.5);
-    return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
-                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
-
-} // namespace
 
 RunControlBar::RunControlBar(QWidget *parent)
     : QWidget(parent), m_start(new QPushButton(tr("Start"), this)), m_pause(new QPushButton(tr("Pause"), this)),
@@ -131,7 +122,8 @@ void RunControlBar::showProgress(const core::Progress &p)
     const auto doneHere = p.done - m_stageFirstDone;
     const double seconds = m_stageClock.elapsed() / 1000.0;
     if (doneHere > 0 && seconds > 1)
-        m_detail->setText(tr("ETA %1").arg(clock(seconds / static_cast<double>(doneHere) * static_cast<double>(p.total - p.done))));
+        m_detail->setText(tr("ETA %1").arg(
+            clockText(seconds / static_cast<double>(doneHere) * static_cast<double>(p.total - p.done))));
     else
         m_detail->setText(tr("ETA -"));
 }
