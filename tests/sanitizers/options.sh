@@ -27,6 +27,8 @@ tsan_options=(
   halt_on_error=0                    # keep going: collect every distinct report of a run
   second_deadlock_stack=1            # both stacks of a lock-order inversion
   history_size=4                     # longer per-thread history, fewer "failed to restore the stack"
+  ignore_noninstrumented_modules=1   # what Debian's Qt, OpenBLAS and LibTorch do inside themselves is
+                                     #   invisible to TSan (not built with it); judge only our code
   "suppressions=$UPSTEP_SANITIZERS_DIR/tsan.supp"
 )
 # exitcode stays TSan's default 66: a report that no suppression explains fails the test.

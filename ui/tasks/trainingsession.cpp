@@ -6,17 +6,15 @@
 
 namespace upstep::ui {
 
-TrainingSession::TrainingSession(QObject *parent) : QObject(parent), m_thread(new QThread(this))
-{
-    m_thread->setObjectName(QStringLiteral("upstep-training"));
-    m_thread->start();
-}
+TrainingSession::TrainingSession(QObject *parent) : QObject(parent) {}
 
 TrainingSession::~TrainingSession()
 {
     m_stop.store(true);
-    m_thread->quit();
-    m_thread->wait();
+    // The worker sees m_stop, writes its checkpoint and ends its thread. A finished run's thread
+    // may still be winding down while the next one runs, so wait for every one of them.
+    for (auto *thread : findChildren<QThread *>(Qt::FindDirectChildrenOnly))
+        thread->wait();
 }
 
 bool TrainingSession::start(const TrainingJob &job)
@@ -25,8 +23,13 @@ bool TrainingSession::start(const TrainingJob &job)
         return false;
     m_stop.store(false);
     m_pause.store(false);
+    // A thread per run, started after the worker is built: pthread_create then orders everything the
+    // GUI thread wrote into the job before everything the worker reads, which ThreadSanitizer can
+    // see (it cannot see the ordering of Qt's event queue; docs/ROBUSTNESS.md "Sanitizers").
+    auto *thread = new QThread(this);
+    thread->setObjectName(QStringLiteral("upstep-training"));
     auto *worker = new TrainingWorker(job, &m_stop, &m_pause);
-    worker->moveToThread(m_thread);
+    worker->moveToThread(thread);
     m_runDir = job.runDir;
     connect(worker, &TrainingWorker::progressed, this, &TrainingSession::progressed);
     connect(worker, &TrainingWorker::metricsReady, this, &TrainingSession::metricsReady);
@@ -35,13 +38,16 @@ bool TrainingSession::start(const TrainingJob &job)
     connect(worker, &TrainingWorker::evaluationStarted, this, [this] { setState(State::Evaluating); });
     connect(worker, &TrainingWorker::evaluated, this, &TrainingSession::evaluated);
     connect(worker, &TrainingWorker::failed, this, &TrainingSession::failed);
-    connect(worker, &TrainingWorker::finished, worker, &QObject::deleteLater);
+    connect(thread, &QThread::started, worker, &TrainingWorker::run);
+    connect(worker, &TrainingWorker::finished, thread, &QThread::quit);
+    connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
     connect(worker, &TrainingWorker::finished, this, [this] {
         setState(State::Idle);
         emit finished();
     });
     setState(State::Training);
-    QMetaObject::invokeMethod(worker, &TrainingWorker::run, Qt::QueuedConnection);
+    thread->start();
     return true;
 }
 

@@ -1,18 +1,16 @@
 #pragma once
-// Owns the training thread of the workbench: one long-lived QThread, and one TrainingWorker per
-// run moved onto it. The GUI drives it with start/pause/resume/stop and reads its state; the
-// worker's signals are forwarded unchanged.
+// Owns the workbench's training threads: one QThread and one TrainingWorker per run, both deleted
+// when the run's thread ends. The GUI drives it with start/pause/resume/stop and reads its state;
+// the worker's signals are forwarded unchanged.
 //
 // Threading: GUI thread only. The destructor asks a running worker to stop (it writes a
-// checkpoint), then quits and waits for the thread, so closing never kills a run mid-write.
+// checkpoint) and waits for its thread, so closing never kills a run mid-write.
 
 #include "tasks/trainingworker.h"
 
 #include <QObject>
 
 #include <atomic>
-
-class QThread;
 
 namespace upstep::ui {
 
@@ -51,7 +49,6 @@ signals:
 private:
     void setState(State state);
 
-    QThread *m_thread;
     std::atomic<bool> m_stop{false};  ///< read by the worker, set here
     std::atomic<bool> m_pause{false};
     State m_state = State::Idle;
