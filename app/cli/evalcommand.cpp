@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 namespace upstep::cli {
@@ -25,7 +27,42 @@ struct EvalArgs {
     bool noLinear = false;
 };
 
-std::string percent(double value) { return std::isfinite(value) ? std::to_string(100 * value).substr(0, 5) : "-"; }
+std::string percent(double value)
+{
+    if (!std::isfinite(value))
+        return "-";
+    char text[16];
+    std::snprintf(text, sizeof text, "%.2f", 100 * value);
+    return text;
+}
+
+std::string signedPoints(double value)
+{
+    if (!std::isfinite(value))
+        return "-";
+    char text[16];
+    std::snprintf(text, sizeof text, "%+.1f", 100 * value);
+    return text;
+}
+
+/// One row per class: images, base and adapted top-1 %, and the change in points (after minus
+/// before for a gain, before minus after for a drop).
+void printClassTable(const std::vector<core::ClassScores> &classes, const char *changeName, bool changeIsDrop)
+{
+    std::size_t width = 5;
+    for (const auto &c : classes)
+        width = std::max(width, c.name.size());
+    const auto pad = [](const std::string &text, std::size_t n) {
+        return text + std::string(n > text.size() ? n - text.size() : 0, ' ');
+    };
+    std::cout << "  " << pad("class", width) << "  images  base   adapted  " << changeName << "\n";
+    for (const auto &c : classes) {
+        const double change = changeIsDrop ? c.base - c.adapted : c.adapted - c.base;
+        std::cout << "  " << pad(c.name, width) << "  " << pad(std::to_string(c.images), 6) << "  "
+                  << pad(percent(c.base), 5) << "  " << pad(percent(c.adapted), 7) << "  " << signedPoints(change)
+                  << "\n";
+    }
+}
 
 void runEval(EvalArgs &args)
 {
@@ -69,6 +106,15 @@ void printEvalTable(const core::EvalReport &r)
         std::cout << "Source (" << r.source->images << " images), top-1 %: base head on base features "
                   << percent(r.source->headTop1Base) << ", on adapted features " << percent(r.source->headTop1Adapted)
                   << "; kNN " << percent(r.source->knnTop1Base) << " -> " << percent(r.source->knnTop1Adapted) << "\n";
+    }
+    if (!r.perClass.empty()) {
+        std::cout << "Target by class, kNN top-1 % (gain in points)\n";
+        printClassTable(r.perClass, "gain", false);
+    }
+    if (r.source && !r.source->perClass.empty()) {
+        std::cout << "Source by class, " << (r.source->perClassFromHead ? "base head" : "kNN")
+                  << " top-1 % (drop in points: forgetting)\n";
+        printClassTable(r.source->perClass, "drop", true);
     }
 }
 

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <optional>
 #include <random>
 
 namespace upstep::core {
@@ -97,32 +98,74 @@ Features featuresOf(BackboneImpl &model, const std::vector<ImageEntry> &images, 
     return {result.features, torch::tensor(labels, torch::kInt64)};
 }
 
-ProbeScores probe(const torch::Tensor &train, const torch::Tensor &trainLabels, const torch::Tensor &test,
+/// The scores, and the kNN's prediction for every test row (for the per-class table).
+struct ProbeResult {
+    ProbeScores scores;
+    torch::Tensor knnPredictions;
+};
+
+ProbeResult probe(const torch::Tensor &train, const torch::Tensor &trainLabels, const torch::Tensor &test,
                   const torch::Tensor &testLabels, const ResolvedEvalJob &request)
 {
-    ProbeScores scores;
-    scores.knnTop1 = knnClassify(train, trainLabels, test, testLabels, request.knn).top1;
+    ProbeResult result;
+    auto knn = knnClassify(train, trainLabels, test, testLabels, request.knn);
+    result.scores.knnTop1 = knn.top1;
+    result.knnPredictions = std::move(knn.predictions);
     if (request.linearProbe)
-        scores.linearTop1 = linearProbe(normalized(train), trainLabels, normalized(test), testLabels, request.linear).top1;
-    return scores;
+        result.scores.linearTop1 =
+            linearProbe(normalized(train), trainLabels, normalized(test), testLabels, request.linear).top1;
+    return result;
 }
 
-double headTop1(BackboneImpl &model, const Features &f, const ResolvedEvalJob &request)
+/// Predictions with the labels they are scored against.
+struct Scored {
+    torch::Tensor predictions, labels;
+    double top1() const { return top1Accuracy(predictions, labels); }
+};
+
+Scored headPredictions(BackboneImpl &model, const Features &f, const ResolvedEvalJob &request)
 {
     compat::InferenceGuard inference;
     const auto logits = model.headForward(f.values.to(request.features.device, request.features.dtype));
-    return top1Accuracy(logits.argmax(1).to(torch::kCPU), f.labels);
+    return {logits.argmax(1).to(torch::kCPU), f.labels};
 }
 
-double splitKnn(const Features &f, const ResolvedEvalJob &request)
+/// kNN within one folder: a seeded half is the memory, the other half is scored.
+Scored splitKnn(const Features &f, const ResolvedEvalJob &request)
 {
     const auto n = f.values.size(0);
     auto generator = at::make_generator<at::CPUGeneratorImpl>(sampleSeed(request.seed, -4, 0));
     const auto order = at::randperm(n, generator);
     const auto memory = order.slice(0, 0, n / 2), queries = order.slice(0, n / 2);
-    return knnClassify(f.values.index_select(0, memory), f.labels.index_select(0, memory),
-                       f.values.index_select(0, queries), f.labels.index_select(0, queries), request.knn)
-        .top1;
+    const auto queryLabels = f.labels.index_select(0, queries);
+    auto knn = knnClassify(f.values.index_select(0, memory), f.labels.index_select(0, memory),
+                           f.values.index_select(0, queries), queryLabels, request.knn);
+    return {std::move(knn.predictions), queryLabels};
+}
+
+/// Top-1 by class of base (and adapted, when defined) predictions of the same labeled rows.
+std::vector<ClassScores> perClassTop1(const std::vector<std::string> &names, const torch::Tensor &labels,
+                                      const torch::Tensor &base, const torch::Tensor &adapted)
+{
+    std::vector<ClassScores> classes;
+    for (std::size_t c = 0; c < names.size(); ++c) {
+        const auto label = static_cast<std::int64_t>(c);
+        const auto rows = labels.eq(label);
+        const auto images = rows.sum().item<std::int64_t>();
+        if (images == 0)
+            continue; // a class the seeded subset left out has no score
+        const auto top1 = [&](const torch::Tensor &predictions) {
+            return predictions.masked_select(rows).eq(label).sum().item<double>() / static_cast<double>(images);
+        };
+        ClassScores scores;
+        scores.name = names[c];
+        scores.images = images;
+        scores.base = top1(base);
+        if (adapted.defined())
+            scores.adapted = top1(adapted);
+        classes.push_back(std::move(scores));
+    }
+    return classes;
 }
 
 } // namespace
@@ -166,18 +209,24 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
     report.testImages = baseTest.values.size(0);
     if (report.trainImages == 0 || report.testImages == 0)
         throw InputError("no readable images in the train or test folder");
-    report.base = probe(baseTrain.values, baseTrain.labels, baseTest.values, baseTest.labels, request);
+    const auto baseProbe = probe(baseTrain.values, baseTrain.labels, baseTest.values, baseTest.labels, request);
+    report.base = baseProbe.scores;
+    torch::Tensor adaptedKnnPredictions;
     if (adapted) {
         adapted->eval();
         const auto adaptedTrain = featuresOf(*adapted, train, request, "adapted features (train)", progress, stop);
         const auto adaptedTest = featuresOf(*adapted, test, request, "adapted features (test)", progress, stop);
         if (adaptedTrain.values.size(0) != baseTrain.values.size(0) || adaptedTest.values.size(0) != baseTest.values.size(0))
             throw Error("the base and adapted passes decoded different images; is the folder changing?");
-        report.adapted = probe(adaptedTrain.values, adaptedTrain.labels, adaptedTest.values, adaptedTest.labels, request);
+        auto adaptedProbe = probe(adaptedTrain.values, adaptedTrain.labels, adaptedTest.values, adaptedTest.labels,
+                                  request);
+        report.adapted = adaptedProbe.scores;
+        adaptedKnnPredictions = std::move(adaptedProbe.knnPredictions);
         const auto ensembleTrain = torch::cat({normalized(baseTrain.values), normalized(adaptedTrain.values)}, 1);
         const auto ensembleTest = torch::cat({normalized(baseTest.values), normalized(adaptedTest.values)}, 1);
-        report.ensemble = probe(ensembleTrain, baseTrain.labels, ensembleTest, baseTest.labels, request);
+        report.ensemble = probe(ensembleTrain, baseTrain.labels, ensembleTest, baseTest.labels, request).scores;
     }
+    report.perClass = perClassTop1(report.classes, baseTest.labels, baseProbe.knnPredictions, adaptedKnnPredictions);
     if (sourceFolder) {
         const auto images = seededSubset(sourceFolder->images, request.maxSource, request.seed, 3);
         SourceScores source;
@@ -185,15 +234,28 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
         source.images = baseSource.values.size(0);
         if (source.images < 2)
             throw InputError(request.sourceTest.string() + ": fewer than two readable images");
-        if (base->hasHead())
-            source.headTop1Base = headTop1(*base, baseSource, request);
-        source.knnTop1Base = splitKnn(baseSource, request);
+        const auto knnBase = splitKnn(baseSource, request);
+        source.knnTop1Base = knnBase.top1();
+        std::optional<Scored> headBase, headAdapted, knnAdapted;
+        if (base->hasHead()) {
+            headBase = headPredictions(*base, baseSource, request);
+            source.headTop1Base = headBase->top1();
+        }
         if (adapted) {
             const auto adaptedSource = featuresOf(*adapted, images, request, "adapted features (source)", progress, stop);
-            if (adapted->hasHead())
-                source.headTop1Adapted = headTop1(*adapted, adaptedSource, request);
-            source.knnTop1Adapted = splitKnn(adaptedSource, request);
+            if (adapted->hasHead()) {
+                headAdapted = headPredictions(*adapted, adaptedSource, request);
+                source.headTop1Adapted = headAdapted->top1();
+            }
+            knnAdapted = splitKnn(adaptedSource, request);
+            source.knnTop1Adapted = knnAdapted->top1();
         }
+        // By class, with the measure the forgetting figure uses: the head's where there is one.
+        source.perClassFromHead = headBase.has_value();
+        const auto &byClassBase = headBase ? *headBase : knnBase;
+        const auto &byClassAdapted = headBase ? headAdapted : knnAdapted;
+        source.perClass = perClassTop1(sourceFolder->classNames, byClassBase.labels, byClassBase.predictions,
+                                       byClassAdapted ? byClassAdapted->predictions : torch::Tensor());
         report.source = source;
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

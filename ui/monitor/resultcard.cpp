@@ -1,4 +1,6 @@
 #include "monitor/resultcard.h"
+
+#include "monitor/classresults.h"
 #include "widgets/choicebox.h"
 
 #include "monitor/runfigures.h"
@@ -34,6 +36,7 @@ QString percent(double fraction)
 
 ResultCard::ResultCard(QWidget *parent)
     : QFrame(parent), m_title(new QLabel(this)), m_table(new QLabel(this)),
+      m_byClass(new QPushButton(tr("By class..."), this)),
       m_exportAdapter(new QPushButton(tr("Export adapter..."), this)),
       m_exportMerged(new QPushButton(tr("Export merged weights..."), this))
 {
@@ -58,6 +61,8 @@ ResultCard::ResultCard(QWidget *parent)
         m_figures.emplace_back(value, note);
     }
     auto *buttons = new QVBoxLayout;
+    m_byClass->setToolTip(tr("Gain and forgetting for each class"));
+    buttons->addWidget(m_byClass);
     buttons->addWidget(m_exportAdapter);
     buttons->addWidget(m_exportMerged);
     buttons->addStretch();
@@ -70,6 +75,7 @@ ResultCard::ResultCard(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
     layout->addLayout(row);
+    connect(m_byClass, &QPushButton::clicked, this, &ResultCard::showClassResults);
     connect(m_exportAdapter, &QPushButton::clicked, this, [this] { emit exportRequested(false); });
     connect(m_exportMerged, &QPushButton::clicked, this, [this] { emit exportRequested(true); });
     clear();
@@ -86,8 +92,24 @@ void ResultCard::clear(const QString &message)
     for (int i = 0; i < kFigureCount; ++i)
         setFigure(i, QStringLiteral("–"), QString());
     m_table->clear();
+    m_evaluation.reset();
+    m_byClass->setEnabled(false);
+    if (m_classResults)
+        m_classResults->hide();
     m_exportAdapter->setEnabled(false);
     m_exportMerged->setEnabled(false);
+}
+
+ClassResultsDialog *ResultCard::showClassResults()
+{
+    if (!m_evaluation || !hasClassResults(*m_evaluation))
+        return nullptr;
+    if (!m_classResults)
+        m_classResults = new ClassResultsDialog(this);
+    m_classResults->showReport(m_runName, *m_evaluation);
+    m_classResults->show();
+    m_classResults->raise();
+    return m_classResults;
 }
 
 QString ResultCard::figure(const QString &title) const
@@ -104,6 +126,21 @@ void ResultCard::setFigure(int index, const QString &value, const QString &note,
     valueLabel->setText(value);
     valueLabel->setStyleSheet(color.isValid() ? QStringLiteral("color: %1;").arg(color.name()) : QString());
     noteLabel->setText(note);
+}
+
+ResultCard::Result ResultCard::resultOfRun(const core::RunRecord &run, const QString &notEvaluated)
+{
+    Result result;
+    result.runName = QString::fromStdString(run.dir.filename().string());
+    result.summary = run.summary.value();
+    result.evaluation = run.evaluation;
+    result.evaluationSeconds = run.evaluation ? run.evaluation->seconds : 0;
+    result.metrics = run.metrics;
+    result.noEvaluation = result.summary.status == core::RunStatus::Stopped
+                              ? tr("stopped before its end: Resume finishes the run and evaluates it")
+                          : run.config.targetTest.empty() ? tr("give a labeled target test folder")
+                                                          : notEvaluated;
+    return result;
 }
 
 void ResultCard::showResult(const Result &result)
@@ -183,6 +220,15 @@ void ResultCard::showResult(const Result &result)
         m_table->setText(html);
     } else {
         m_table->clear();
+    }
+    m_evaluation = evaluation;
+    m_runName = result.runName;
+    m_byClass->setEnabled(evaluation && hasClassResults(*evaluation));
+    if (m_classResults && m_classResults->isVisible()) {
+        if (m_byClass->isEnabled())
+            m_classResults->showReport(m_runName, *m_evaluation); // follows the run shown
+        else
+            m_classResults->hide();
     }
     m_exportAdapter->setEnabled(true);
     m_exportMerged->setEnabled(true);

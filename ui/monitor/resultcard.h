@@ -1,13 +1,15 @@
 #pragma once
 // Shown when a run ends: the big numbers a user tunes for (target gain, forgetting, skipped
-// back-propagation, adapter share, total time), the accuracy table when labels were given, and
-// the export buttons beside them.
+// back-propagation, adapter share, total time), the accuracy table when labels were given, a
+// "By class..." button that opens the per-class gain and forgetting tables, and the export
+// buttons beside them.
 //
 // Threading: GUI thread only.
 
 #include "tasks/coretypes.h"
 #include "upstep/run/evalreport.h"
 #include "upstep/run/metricsrecord.h"
+#include "upstep/run/runrecord.h"
 #include "upstep/run/trainsummary.h"
 
 #include <QFrame>
@@ -18,6 +20,10 @@
 class QGridLayout;
 class QLabel;
 class QPushButton;
+
+namespace upstep::ui {
+class ClassResultsDialog;
+}
 
 namespace upstep::ui {
 
@@ -37,6 +43,9 @@ public:
         double evaluationSeconds = 0;
         QString noEvaluation;
     };
+    /// What the card shows of run, which must have a summary; notEvaluated: why a run that
+    /// finished with a labeled test folder has no evaluation.
+    static Result resultOfRun(const core::RunRecord &run, const QString &notEvaluated);
     void showResult(const Result &result);
     /// No result: message, or the first-run guidance when empty. The card keeps its place (the
     /// tabs under it never jump when a result arrives).
@@ -44,6 +53,8 @@ public:
     bool hasResult() const { return m_hasResult; }
     /// The figure labels' texts by title, for tests and screenshots.
     QString figure(const QString &title) const;
+    /// Opens (or raises) the per-class tables of the result shown; null when it has none.
+    ClassResultsDialog *showClassResults();
 
 signals:
     void exportRequested(bool merged);
@@ -55,7 +66,10 @@ private:
     std::vector<std::pair<QLabel *, QLabel *>> m_figures; ///< value, note
     std::vector<QString> m_figureTitles;
     QLabel *m_table;
-    QPushButton *m_exportAdapter, *m_exportMerged;
+    QPushButton *m_byClass, *m_exportAdapter, *m_exportMerged;
+    ClassResultsDialog *m_classResults = nullptr; ///< made on first use
+    std::optional<core::EvalReport> m_evaluation; ///< of the result shown
+    QString m_runName;
     bool m_hasResult = false;
 };
 

@@ -130,6 +130,36 @@ private slots:
         QCOMPARE(json["test_images"].get<int>(), 100);
         QCOMPARE(json["classes"].size(), std::size_t{10});
 
+        // By class: every scored image in one row, and the rows' image-weighted mean is the overall
+        // score, because both come from the same predictions.
+        const auto weightedMean = [](const nlohmann::json &rows, const char *key, std::int64_t &images) {
+            double sum = 0;
+            images = 0;
+            for (const auto &row : rows) {
+                images += row["images"].get<std::int64_t>();
+                sum += row["images"].get<double>() * row[key].get<double>();
+            }
+            return images ? sum / static_cast<double>(images) : -1.0;
+        };
+        std::int64_t images = 0;
+        QCOMPARE(json["per_class"].size(), std::size_t{10});
+        QVERIFY(std::abs(weightedMean(json["per_class"], "knn_top1_base", images) -
+                         json["base"]["knn_top1"].get<double>()) < 1e-9);
+        QCOMPARE(images, std::int64_t{100});
+        QVERIFY(std::abs(weightedMean(json["per_class"], "knn_top1_adapted", images) -
+                         json["adapted"]["knn_top1"].get<double>()) < 1e-9);
+        const auto &first = json["per_class"][0];
+        QCOMPARE(first["class"].get<std::string>(), json["classes"][0].get<std::string>());
+        QVERIFY(std::abs(first["gain"].get<double>() -
+                         (first["knn_top1_adapted"].get<double>() - first["knn_top1_base"].get<double>())) < 1e-12);
+        const auto &source = json["source"];
+        QCOMPARE(source["per_class_measure"].get<std::string>(), std::string("head_top1"));
+        QVERIFY(std::abs(weightedMean(source["per_class"], "top1_base", images) -
+                         source["head_top1_base"].get<double>()) < 1e-9);
+        QCOMPARE(images, source["images"].get<std::int64_t>());
+        QVERIFY(std::abs(weightedMean(source["per_class"], "top1_adapted", images) -
+                         source["head_top1_adapted"].get<double>()) < 1e-9);
+
         // The report reads back as it was written (the workbench compares runs from eval.json).
         QCOMPARE(evalReportToJson(evalReportFromJson(json)), json);
 
