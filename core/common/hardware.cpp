@@ -2,12 +2,22 @@
 
 #include "common/runtime.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <thread>
 
 namespace upstep::core {
 
 int maxUsefulThreads() { return std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())); }
+
+std::int64_t peakResidentBytes()
+{
+    rusage usage{};
+    if (getrusage(RUSAGE_SELF, &usage) != 0)
+        return 0;
+    return static_cast<std::int64_t>(usage.ru_maxrss) * 1024; // Linux reports kilobytes
+}
 
 std::vector<ComputeDevice> listComputeDevices()
 {

@@ -95,6 +95,15 @@ bool hasClassSubfolders(const fs::path &root)
     return folders;
 }
 
+bool hasAnySubfolder(const fs::path &root)
+{
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec))
+        if (entry.is_directory(ec) && !entry.path().filename().string().starts_with('.'))
+            return true;
+    return false;
+}
+
 ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, const ProgressSink &progress,
                             StopFlag stop)
 {

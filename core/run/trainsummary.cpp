@@ -18,16 +18,17 @@ nlohmann::json summaryToJson(const TrainSummary &s)
             {"total_steps", s.totalSteps},
             {"kept_steps", s.keptSteps},
             {"skipped_steps", s.skippedSteps},
-            {"backprop_fraction", s.keptSteps + s.skippedSteps > 0
-                                      ? static_cast<double>(s.keptSteps) / static_cast<double>(s.keptSteps + s.skippedSteps)
-                                      : 0.0},
+            {"backprop_fraction",
+             s.keptSteps + s.skippedSteps > 0
+                 ? static_cast<double>(s.keptSteps) / static_cast<double>(s.keptSteps + s.skippedSteps)
+                 : 0.0},
             {"resumed_from", s.resumedFrom},
             {"trainable_parameters", s.trainableParameters},
             {"total_parameters", s.totalParameters},
             {"adapter_parameters", s.adapterParameters},
-            {"trainable_fraction", s.totalParameters ? static_cast<double>(s.trainableParameters) /
-                                                           static_cast<double>(s.totalParameters)
-                                                     : 0.0},
+            {"trainable_fraction",
+             s.totalParameters ? static_cast<double>(s.trainableParameters) / static_cast<double>(s.totalParameters)
+                               : 0.0},
             {"target_images", s.targetImages},
             {"unreadable_images", s.unreadableImages},
             {"wall_s", s.wallSeconds},
@@ -37,6 +38,7 @@ nlohmann::json summaryToJson(const TrainSummary &s)
             {"precision", s.precision},
             {"device", s.device},
             {"threads", s.threads},
+            {"peak_resident_bytes", s.peakResidentBytes},
             {"adapter", s.adapterFile.string()}};
 }
 
@@ -66,6 +68,7 @@ TrainSummary summaryFromJson(const nlohmann::json &j)
     s.precision = j.value("precision", std::string());
     s.device = j.value("device", std::string());
     s.threads = j.value("threads", 0);
+    s.peakResidentBytes = j.value("peak_resident_bytes", std::int64_t{0});
     s.adapterFile = j.value("adapter", std::string());
     return s;
 }

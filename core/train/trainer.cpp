@@ -1,6 +1,7 @@
 #include "upstep/train/trainer.h"
 
 #include "common/runtime.h"
+#include "upstep/common/hardware.h"
 #include "common/torchcompat.h"
 #include "data/fixedsample.h"
 #include "data/imageloader.h"
@@ -181,17 +182,9 @@ void AdaptationRun::prepareData()
 {
     // Checked before any training: a test folder without classes would otherwise fail only at
     // the evaluation after the run.
-    // A stray image beside the class folders is skipped by the scan, not a reason to refuse.
-    const auto hasSubfolder = [](const std::string &root) {
-        std::error_code ec;
-        for (const auto &entry : std::filesystem::directory_iterator(root, ec))
-            if (entry.is_directory(ec) && !entry.path().filename().string().starts_with('.'))
-                return true;
-        return false;
-    };
     for (const auto &[key, folder] :
          {std::pair{"target_test", &m_config.targetTest}, {"source_probe", &m_config.sourceProbe}})
-        if (!folder->empty() && std::filesystem::is_directory(*folder) && !hasSubfolder(*folder))
+        if (!folder->empty() && std::filesystem::is_directory(*folder) && !hasAnySubfolder(*folder))
             throw InputError(std::string(key) + " " + *folder +
                              " has no class sub-folders: a labeled folder holds one sub-folder of images per class");
     stage("scanning the target folder");
@@ -541,6 +534,7 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     s.precision = choiceName(precisionOf(m_dtype));
     s.device = m_device.str();
     s.threads = torch::get_num_threads();
+    s.peakResidentBytes = peakResidentBytes();
     s.adapterFile = m_paths.adapter();
     writeTrainSummary(s, m_paths.summary());
     return s;

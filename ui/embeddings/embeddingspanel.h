@@ -12,6 +12,7 @@
 //
 // Threading: GUI thread only; the computation runs on the task's thread and comes back queued.
 
+#include "embeddings/embeddingsource.h"
 #include "upstep/eval/embedjob.h"
 
 #include <QFrame>
@@ -33,15 +34,6 @@ class BackgroundTask;
 class EmbeddingInspector;
 class EmbeddingScatter;
 class ThumbnailCache;
-
-/// What the tab maps: a base model, optionally a run folder (or adapter), and an image folder.
-struct EmbeddingSource {
-    QString weights, arch, data;
-    QString adapter; ///< run folder, PEFT folder or adapter file; empty: the base model alone
-    /// Without an adapter: why (for example "the run has no checkpoint yet (first at step 100)").
-    QString noAdapterReason;
-    bool operator==(const EmbeddingSource &) const = default;
-};
 
 class EmbeddingsPanel : public QWidget {
     Q_OBJECT

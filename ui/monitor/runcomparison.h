@@ -42,6 +42,7 @@ public:
     void setFormConfig(const core::TrainConfig &config);
     int runCount() const { return static_cast<int>(m_runs.size()); }
     const core::RunRecord &run(int row) const { return m_runs[static_cast<std::size_t>(row)]; }
+    const std::vector<core::RunRecord> &runs() const { return m_runs; } ///< newest first
     int scatterPointCount() const { return m_points; }
     QTableWidget *table() const { return m_table; }
     QCustomPlot *scatter() const { return m_scatter; }

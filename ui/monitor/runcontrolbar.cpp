@@ -89,6 +89,7 @@ void RunControlBar::setHint(const QString &hint)
 {
     m_progress->setValue(0);
     m_progress->setFormat(hint);
+    m_progress->setToolTip(hint); // the whole text where the bar cuts it
     m_detail->clear();
 }
 

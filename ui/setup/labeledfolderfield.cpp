@@ -1,6 +1,7 @@
 #include "setup/labeledfolderfield.h"
 
 #include "tasks/backgroundtask.h"
+#include "upstep/io/imagefolder.h"
 #include "widgets/pathfield.h"
 #include "widgets/statusline.h"
 
@@ -9,25 +10,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <filesystem>
 
 namespace upstep::ui {
-
-namespace {
-
-/// A labeled folder needs class sub-folders; a stray image beside them is skipped by the scan,
-/// not a reason to refuse the folder (core::hasClassSubfolders is stricter: it decides whether a
-/// folder is labeled at all).
-bool hasSubfolder(const std::string &root)
-{
-    std::error_code ec;
-    for (const auto &entry : std::filesystem::directory_iterator(root, ec))
-        if (entry.is_directory(ec) && !entry.path().filename().string().starts_with('.'))
-            return true;
-    return false;
-}
-
-} // namespace
 
 QString classSummary(const core::ImageFolder &folder)
 {
@@ -97,7 +81,7 @@ void LabeledFolderField::check(const QString &folder)
     m_check = new BackgroundTask(
         tr("Checking the %1").arg(m_what),
         [root](const core::ProgressSink &progress, core::StopFlag stop) {
-            if (!hasSubfolder(root))
+            if (!core::hasAnySubfolder(root))
                 return QVariant(); // told apart below: no classes at all
             core::ScanOptions options;
             options.withLabels = true;

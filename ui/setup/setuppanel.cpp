@@ -94,6 +94,8 @@ void SetupPanel::setConfig(const core::TrainConfig &c)
     m_sourceProbe->setPath(QString::fromStdString(c.sourceProbe));
 }
 
+void SetupPanel::copySettings(const core::TrainConfig &run) { m_settings->setConfig(run); }
+
 QString SetupPanel::missing() const
 {
     if (m_backbone->file().isEmpty())

@@ -24,6 +24,9 @@ public:
 
     core::TrainConfig config() const;
     void setConfig(const core::TrainConfig &config);
+    /// Takes run's settings (the form below the folders) and keeps the session's backbone and
+    /// folders: copying a run's settings must not rescan or switch them. Emits nothing.
+    void copySettings(const core::TrainConfig &run);
     /// Empty when a session can start, else what is missing, in words.
     QString missing() const;
     bool isBusy() const; ///< a scan or a backbone check is running

@@ -13,6 +13,7 @@
 #include "setup/labeledfolderfield.h"
 #include "monitor/runcomparison.h"
 #include "monitor/runcontrolbar.h"
+#include "monitor/runestimate.h"
 #include "window/runlister.h"
 #include "window/sessionfiles.h"
 #include "setup/setuppanel.h"
@@ -42,7 +43,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <vector>
 
 namespace upstep::ui {
 
@@ -170,16 +170,7 @@ void MainWindow::connectPanels()
     connect(m_comparison, &RunComparison::copySettingsRequested, this, [this](const core::TrainConfig &config) {
         if (refuseWhileRunning())
             return;
-        // The run's settings, the session's own paths: copying settings must not rescan or
-        // switch the backbone and folders.
-        auto copied = config;
-        const auto form = m_setup->config();
-        copied.weights = form.weights;
-        copied.arch = form.arch;
-        copied.target = form.target;
-        copied.targetTest = form.targetTest;
-        copied.sourceProbe = form.sourceProbe;
-        m_setup->setConfig(copied);
+        m_setup->copySettings(config);
         onSetupChanged(); // the form emits nothing when only values moved
     });
     connect(m_setup, &SetupPanel::changed, this, &MainWindow::onSetupChanged);
@@ -345,29 +336,7 @@ bool MainWindow::isListingRuns() const { return m_runs->isListing(); }
 
 void MainWindow::updateEmbeddingSource()
 {
-    const auto config = m_setup->config();
-    EmbeddingSource source;
-    source.weights = QString::fromStdString(config.weights);
-    source.arch = QString::fromStdString(config.arch);
-    source.data = QString::fromStdString(config.target);
-    // The run shown in the curves, once it has a checkpoint or an adapter: its newest checkpoint
-    // is the current adapter. Before that the map is of the base model alone, and says why.
-    if (!m_lastRunDir.isEmpty() && QFileInfo(m_lastRunDir).isDir()) {
-        const core::RunPaths paths(m_lastRunDir.toStdString());
-        std::error_code ec;
-        const bool hasCheckpoint = std::filesystem::exists(paths.adapter(), ec) ||
-                                   !std::filesystem::is_empty(paths.checkpoints(), ec);
-        if (hasCheckpoint && !ec)
-            source.adapter = m_lastRunDir;
-        else
-            source.noAdapterReason = config.checkpointEvery > 0
-                                         ? tr("run %1 has no checkpoint yet (the first is written at step %2)")
-                                               .arg(QFileInfo(m_lastRunDir).fileName())
-                                               .arg(config.checkpointEvery)
-                                         : tr("run %1 has no checkpoint yet (one is written when it stops or ends)")
-                                               .arg(QFileInfo(m_lastRunDir).fileName());
-    }
-    m_embeddings->setSource(source);
+    m_embeddings->setSource(embeddingSourceOf(m_setup->config(), m_lastRunDir));
 }
 
 void MainWindow::startJob(const core::TrainConfig &config, const QString &runDir, bool resume)
@@ -429,23 +398,16 @@ void MainWindow::onSessionFinished()
         setState(AppState::Idle);
     m_setup->setLocked(false); // also after a failure: the next run may change anything
     if (m_summary) {
-        ResultCard::Result result;
-        result.runName = QFileInfo(m_lastRunDir).fileName();
-        result.summary = *m_summary;
-        result.evaluation = m_evaluation;
-        result.evaluationSeconds = m_evaluation ? m_evaluation->seconds : 0; // as a reopened run shows it
-        bool hadTestFolder = !m_setup->targetTest()->path().isEmpty();
+        core::RunRecord run;
         try {
-            auto record = core::loadRunRecord(m_lastRunDir.toStdString()); // every segment's metrics
-            result.metrics = std::move(record.metrics);
-            hadTestFolder = !record.config.targetTest.empty();
+            run = core::loadRunRecord(m_lastRunDir.toStdString()); // every segment's metrics
         } catch (const std::exception &) {
+            run.dir = m_lastRunDir.toStdString();
+            run.config = m_setup->config();
         }
-        result.noEvaluation = m_summary->status == core::RunStatus::Stopped
-                                  ? tr("stopped before its end: Resume finishes the run and evaluates it")
-                              : !hadTestFolder ? tr("give a labeled target test folder")
-                                               : tr("the evaluation did not finish (see the Log tab)");
-        m_resultCard->showResult(result);
+        run.summary = m_summary; // what this session just saw is authoritative
+        run.evaluation = m_evaluation;
+        m_resultCard->showResult(ResultCard::resultOfRun(run, tr("the evaluation did not finish (see the Log tab)")));
     }
     refreshRuns();
     emit runFinished();
@@ -480,18 +442,8 @@ void MainWindow::showRun(const core::RunRecord &run)
     for (const auto &r : run.metrics)
         m_curves->addRecord(r);
     if (run.summary) {
-        ResultCard::Result result;
-        result.runName = QFileInfo(m_lastRunDir).fileName();
-        result.summary = *run.summary;
-        result.evaluation = run.evaluation;
-        result.evaluationSeconds = run.evaluation ? run.evaluation->seconds : 0;
-        result.metrics = run.metrics;
-        result.noEvaluation = run.summary->status == core::RunStatus::Stopped
-                                  ? tr("stopped before its end: Resume finishes the run and evaluates it")
-                              : run.config.targetTest.empty()
-                                  ? tr("give a labeled target test folder")
-                                  : tr("not evaluated (upstep eval --adapter RUN scores it)");
-        m_resultCard->showResult(result);
+        m_resultCard->showResult(
+            ResultCard::resultOfRun(run, tr("not evaluated (upstep eval --adapter RUN scores it)")));
     } else {
         m_resultCard->clear(tr("Run %1 has no result yet (it did not stop cleanly, or is running elsewhere).")
                                 .arg(QFileInfo(m_lastRunDir).fileName()));
@@ -547,10 +499,10 @@ void MainWindow::updateControls()
     m_menus->setSessionActions(m_controls->startButton()->isEnabled(), m_controls->resumeButton()->isEnabled(),
                                m_controls->stopButton()->isEnabled(), m_controls->exportAdapterButton()->isEnabled());
     if (shown == AppState::Idle || shown == AppState::Checking)
-        m_controls->setHint(canStart ? (resumable.isEmpty()
-                                            ? tr("Ready: press Start")
-                                            : tr("Ready: Start a new run, or Resume %1").arg(QFileInfo(resumable).fileName()))
-                                     : missing);
+        m_controls->setHint(
+            canStart ? startHint(QFileInfo(resumable).fileName(),
+                                 estimateRun(m_setup->config(), m_setup->target()->imageCount(), m_comparison->runs()))
+                     : missing);
 }
 
 QString MainWindow::logText() const { return m_log->toPlainText(); }
@@ -639,8 +591,8 @@ void MainWindow::openPath(const QString &path)
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
-    const auto *mime = event->mimeData();
-    if (mime->hasUrls() && mime->urls().first().isLocalFile() && !m_session->isActive())
+    if (const auto *mime = event->mimeData();
+        mime->hasUrls() && mime->urls().first().isLocalFile() && !m_session->isActive())
         event->acceptProposedAction();
 }
 

@@ -2,14 +2,19 @@
 // raw with markers, a minimum span on the accuracy axis, a visible one-point series, the center
 // norm on its own axis, one step range for all plots, an empty-state text; the card's total time
 // over resumed segments plus evaluation, its adapter and trainable shares, and why a run has no
-// evaluation.
+// evaluation; its per-class tables, sorted by number and coloured by good or bad; the estimate
+// before Start from the newest comparable run.
+#include "monitor/classresults.h"
 #include "monitor/curvespanel.h"
 #include "monitor/liveplot.h"
 #include "monitor/resultcard.h"
 #include "monitor/runcomparison.h"
 #include "monitor/runcontrolbar.h"
+#include "monitor/runestimate.h"
+#include "widgets/palette.h"
 
 #include <QProgressBar>
+#include <QTableWidget>
 
 #include <QtTest>
 
@@ -240,6 +245,104 @@ private slots:
             toldWhy |= label->text() == result.noEvaluation;
         QVERIFY(toldWhy);
         QCOMPARE(card.figure(QStringLiteral("Total time")), QStringLiteral("3:40")); // no evaluation time
+    }
+
+    void resultCardOpensPerClassTables()
+    {
+        ui::ResultCard card;
+        ui::ResultCard::Result result;
+        result.runName = QStringLiteral("run-2");
+        result.summary.status = core::RunStatus::Finished;
+        core::EvalReport report;
+        report.base.knnTop1 = 0.5;
+        report.adapted = core::ProbeScores{};
+        report.adapted->knnTop1 = 0.6;
+        report.testImages = 30;
+        result.evaluation = report;
+        card.showResult(result);
+        QVERIFY(!card.showClassResults()); // an eval.json written before per-class scores existed
+
+        report.perClass = {{"Sneaker", 10, 0.9, 0.7}, {"Shirt", 20, 0.3, 0.6}};
+        report.source = core::SourceScores{};
+        report.source->images = 40;
+        report.source->perClassFromHead = true;
+        report.source->perClass = {{"7", 40, 0.95, 0.90}};
+        result.evaluation = report;
+        card.showResult(result);
+        auto *dialog = card.showClassResults();
+        QVERIFY(dialog);
+        auto *target = dialog->targetTable();
+        QCOMPARE(target->rowCount(), 2);
+        target->sortItems(4, Qt::DescendingOrder); // by gain, largest first: numbers, not text
+        QCOMPARE(target->item(0, 0)->text(), QStringLiteral("Shirt"));
+        QCOMPARE(target->item(0, 4)->text(), QStringLiteral("+30.0"));
+        QCOMPARE(target->item(1, 4)->text(), QStringLiteral("-20.0"));
+        QCOMPARE(target->item(0, 4)->foreground().color(), ui::palette::kGood);
+        QCOMPARE(target->item(1, 4)->foreground().color(), ui::palette::kBad);
+        auto *source = dialog->sourceTable();
+        QCOMPARE(source->rowCount(), 1);
+        QCOMPARE(source->item(0, 4)->text(), QStringLiteral("+5.0")); // a drop of 5 points: forgetting
+        QCOMPARE(source->item(0, 4)->foreground().color(), ui::palette::kBad);
+
+        // Showing another run's result follows it; clearing the card closes the tables.
+        report.perClass.pop_back();
+        result.evaluation = report;
+        card.showResult(result);
+        QCOMPARE(target->rowCount(), 1);
+        card.clear();
+        QVERIFY(!dialog->isVisible());
+    }
+
+    void estimateComesFromTheNewestComparableRun()
+    {
+        core::TrainConfig form;
+        form.weights = "base.safetensors";
+        form.target = "target";
+        form.targetTest = "test";
+        form.steps = 200;
+        form.batchSize = 32;
+        std::vector<core::RunRecord> runs;
+        QVERIFY(!ui::estimateRun(form, 1000, runs));
+        QVERIFY(ui::startHint({}, std::nullopt).contains(QStringLiteral("the first run measures")));
+
+        core::RunRecord otherBatch; // newest, but a step of it costs something else
+        otherBatch.dir = "/runs/run-3";
+        otherBatch.config = form;
+        otherBatch.config.batchSize = 64;
+        otherBatch.summary = core::TrainSummary{};
+        otherBatch.summary->steps = 100;
+        otherBatch.summary->wallSeconds = 100;
+        core::RunRecord resumed; // another budget and seed: the same cost per step
+        resumed.dir = "/runs/run-2";
+        resumed.config = form;
+        resumed.config.steps = 150;
+        resumed.config.seed = 9;
+        resumed.summary = core::TrainSummary{};
+        resumed.summary->steps = 150;
+        resumed.summary->resumedFrom = 100; // its wall time covers the last 50 steps only
+        resumed.summary->wallSeconds = 25;
+        resumed.summary->peakResidentBytes = std::int64_t{2} << 30;
+        resumed.evaluation = core::EvalReport{};
+        resumed.evaluation->seconds = 12;
+        runs = {otherBatch, resumed};
+
+        auto estimate = ui::estimateRun(form, 1000, runs);
+        QVERIFY(estimate);
+        QCOMPARE(estimate->basedOn, QStringLiteral("run-2"));
+        QCOMPARE(estimate->trainingSeconds, 100.0); // 200 steps at 0.5 s
+        QCOMPARE(estimate->evaluationSeconds, 12.0);
+        QCOMPARE(ui::estimateText(*estimate),
+                 QStringLiteral("about 1:40 training + 0:12 evaluation, 2.0 GiB peak memory (measured on run-2)"));
+        QVERIFY(ui::startHint(QStringLiteral("run-1"), estimate)
+                    .startsWith(QStringLiteral("Ready: Start a new run, or Resume run-1 · about")));
+
+        form.steps = 0; // 2 epochs of 1,000 images in batches of 32: 62 steps
+        form.epochs = 2;
+        QCOMPARE(ui::estimateRun(form, 1000, runs)->trainingSeconds, 31.0);
+        form.targetTest.clear(); // no evaluation next time
+        QCOMPARE(ui::estimateRun(form, 1000, runs)->evaluationSeconds, -1.0);
+        form.loraRank = 16; // nothing comparable
+        QVERIFY(!ui::estimateRun(form, 1000, runs));
     }
 };
 

@@ -8,6 +8,7 @@
 
 #include "upstep/common/choices.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct ComputeDevice {
     std::string name;        ///< what TrainConfig::device accepts: "cpu", "cuda:0", ...
     std::string description; ///< for a menu, e.g. "CPU (2 threads, fast bf16)"
 };
+
+/// The process's peak resident memory so far, in bytes (0 where the system does not say).
+std::int64_t peakResidentBytes();
 
 /// The CPU first, then every CUDA device LibTorch can see.
 std::vector<ComputeDevice> listComputeDevices();

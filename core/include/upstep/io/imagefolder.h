@@ -47,6 +47,11 @@ bool hasImageExtension(const std::filesystem::path &path);
 /// its own.
 bool hasClassSubfolders(const std::filesystem::path &root);
 
+/// True when root has at least one visible sub-folder: what a labeled folder (train, test,
+/// source) must have. Laxer than hasClassSubfolders: a stray image beside the class folders is
+/// skipped by the scan, not a reason to refuse the folder.
+bool hasAnySubfolder(const std::filesystem::path &root);
+
 /// Scans root. Throws IoError when root is missing or not a folder, InputError when it holds no
 /// image file, Cancelled when stop is set.
 ImageFolder scanImageFolder(const std::filesystem::path &root, const ScanOptions &options = {},

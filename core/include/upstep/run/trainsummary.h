@@ -32,6 +32,10 @@ struct TrainSummary {
     double skippedIterationSeconds = 0; ///< mean wall time of a skipped (forward-only) one
     std::string precision, device;
     int threads = 0;
+    /// The process's peak resident memory when the loop ended: the run's host memory for the
+    /// command line; an upper bound in the workbench, whose process also holds the GUI and
+    /// earlier runs. 0 when unknown (summaries written before it was recorded).
+    std::int64_t peakResidentBytes = 0;
     std::filesystem::path adapterFile;
 
     // A diverged run records only these (and its status): the loop never reached its end.

@@ -1,0 +1,80 @@
+#include "monitor/runestimate.h"
+
+#include "monitor/runfigures.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace upstep::ui {
+
+namespace {
+
+/// The settings a step's cost depends on, as one comparable value.
+auto costKey(const core::TrainConfig &c)
+{
+    return std::tie(c.weights, c.arch, c.target, c.batchSize, c.loraRank, c.loraTargets, c.prototypes,
+                    c.sinkhornIterations, c.offline, c.gate, c.gateQuantile, c.smallCrops, c.sourceProbe,
+                    c.sourceProbeEvery, c.sourceProbeImages, c.probeImages, c.logEvery, c.precision, c.device,
+                    c.threads, c.workers, c.checkpointEvery);
+}
+
+std::int64_t plannedSteps(const core::TrainConfig &form, std::int64_t targetImages)
+{
+    if (form.steps > 0)
+        return form.steps;
+    const auto batchesPerEpoch = std::max<std::int64_t>(1, targetImages / std::max(1, form.batchSize));
+    return static_cast<std::int64_t>(std::ceil(form.epochs * static_cast<double>(batchesPerEpoch)));
+}
+
+QString tr(const char *text) { return QCoreApplication::translate("RunEstimate", text); }
+
+} // namespace
+
+bool sameCostPerStep(const core::TrainConfig &a, const core::TrainConfig &b) { return costKey(a) == costKey(b); }
+
+std::optional<RunEstimate> estimateRun(const core::TrainConfig &form, std::int64_t targetImages,
+                                       const std::vector<core::RunRecord> &runs)
+{
+    // runs are newest first (RunComparison's order): the first comparable one is the newest.
+    for (const auto &run : runs) {
+        if (!run.summary || !sameCostPerStep(form, run.config))
+            continue;
+        const auto &s = *run.summary;
+        // wallSeconds covers only the last segment of a resumed run: the steps since its resume.
+        const auto segmentSteps = s.steps - std::max<std::int64_t>(s.resumedFrom, 0);
+        if (segmentSteps <= 0 || s.wallSeconds <= 0)
+            continue;
+        RunEstimate estimate;
+        estimate.basedOn = QString::fromStdString(run.dir.filename().string());
+        estimate.trainingSeconds = s.wallSeconds / static_cast<double>(segmentSteps) *
+                                   static_cast<double>(plannedSteps(form, targetImages));
+        if (!form.targetTest.empty() && run.evaluation && run.config.targetTest == form.targetTest)
+            estimate.evaluationSeconds = run.evaluation->seconds;
+        estimate.peakResidentBytes = s.peakResidentBytes;
+        return estimate;
+    }
+    return std::nullopt;
+}
+
+QString estimateText(const RunEstimate &estimate)
+{
+    auto text = tr("about %1 training").arg(clockText(estimate.trainingSeconds));
+    if (estimate.evaluationSeconds >= 0)
+        text += tr(" + %1 evaluation").arg(clockText(estimate.evaluationSeconds));
+    if (estimate.peakResidentBytes > 0)
+        text += tr(", %1 GiB peak memory").arg(static_cast<double>(estimate.peakResidentBytes) / (1 << 30), 0, 'f', 1);
+    return text + tr(" (measured on %1)").arg(estimate.basedOn);
+}
+
+QString startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate)
+{
+    const auto ready = resumableRun.isEmpty() ? tr("Ready: press Start")
+                                              : tr("Ready: Start a new run, or Resume %1").arg(resumableRun);
+    return ready + QStringLiteral(" · ") +
+           (estimate ? estimateText(*estimate) : tr("no time estimate yet: the first run measures its speed"));
+}
+
+} // namespace upstep::ui
