@@ -1,7 +1,7 @@
 #include "commands.h"
 
 #include "upstep/common/error.h"
-#include "data/imageloader.h"
+#include "upstep/data/decodecheck.h"
 #include "upstep/io/atomicfile.h"
 #include "io/csvfield.h"
 #include "upstep/io/imagefolder.h"
@@ -9,7 +9,6 @@
 #include "upstep/io/outputpath.h"
 #include "terminalprogress.h"
 
-#include <chrono>
 #include <iostream>
 #include <sstream>
 
@@ -34,23 +33,16 @@ void runScan(const ScanArgs &args)
     const auto folder = scanWithProgress(args.data, args.labels, progress);
 
     // Decode everything through the loader, exactly as training and feature extraction will.
-    core::LoaderConfig config;
-    config.batchSize = args.batch;
-    config.workers = args.workers;
-    config.preprocessing.inputSize = args.size;
-    core::ImageLoader loader(folder.images, config);
-    const auto start = std::chrono::steady_clock::now();
-    loader.startEpoch(0);
-    std::int64_t decoded = 0;
-    const auto total = static_cast<std::int64_t>(folder.images.size());
-    while (auto batch = loader.next()) {
-        decoded += static_cast<std::int64_t>(batch->indices.size());
-        progress.update({"decoding", decoded + static_cast<std::int64_t>(loader.failureCount()), total, "images"});
-    }
+    core::DecodeCheckOptions options;
+    options.batchSize = args.batch;
+    options.workers = args.workers;
+    options.inputSize = args.size;
+    const auto check = core::decodeEveryImage(folder.images, options, progress.sink());
     progress.finish();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-    const auto failed = loader.failures();
+    const auto decoded = check.readable;
+    const auto total = static_cast<std::int64_t>(folder.images.size());
+    const double seconds = check.seconds;
+    const auto &failed = check.failed;
     if (decoded == 0)
         throw core::InputError(args.data + ": none of the " + std::to_string(total) + " image files could be decoded" +
                                (failed.empty()

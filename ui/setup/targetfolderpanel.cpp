@@ -5,6 +5,7 @@
 #include "widgets/pathfield.h"
 #include "widgets/statusline.h"
 #include "thumbnails/thumbnailgrid.h"
+#include "upstep/data/decodecheck.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -16,11 +17,18 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <filesystem>
+#include <set>
+
+// Only this panel passes a DecodeCheck through a BackgroundTask's QVariant.
+Q_DECLARE_METATYPE(upstep::core::DecodeCheck)
+
 namespace upstep::ui {
 
 TargetFolderPanel::TargetFolderPanel(QWidget *parent)
     : QWidget(parent), m_path(new PathField(PathField::Kind::Folder, QStringLiteral("recent/targets"), {}, this)),
-      m_status(new StatusLine(this)), m_unreadableButton(new QPushButton(this)), m_grid(new ThumbnailGrid(this))
+      m_status(new StatusLine(this)), m_unreadableButton(new QPushButton(this)),
+      m_checkButton(new QPushButton(tr("Check every image"), this)), m_grid(new ThumbnailGrid(this))
 {
     m_path->setPlaceholder(tr("Folder of unlabeled images (or drop one here)"));
     m_path->setToolTip(tr("Images of your domain; sub-folders are scanned too. No labels needed."));
@@ -28,6 +36,10 @@ TargetFolderPanel::TargetFolderPanel(QWidget *parent)
     m_unreadableButton->setFlat(true);
     m_unreadableButton->setVisible(false);
     m_unreadableButton->setToolTip(tr("Files that will not be used, with the reason for each"));
+    m_checkButton->setFlat(true);
+    m_checkButton->setVisible(false);
+    m_checkButton->setToolTip(tr("Decode every image now, as training will, and list the ones that fail (a "
+                                 "truncated or damaged file); the same check as `upstep scan`"));
     m_grid->setMinimumHeight(130);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -35,10 +47,12 @@ TargetFolderPanel::TargetFolderPanel(QWidget *parent)
     auto *row = new QHBoxLayout;
     row->addWidget(m_status, 1);
     row->addWidget(m_unreadableButton);
+    row->addWidget(m_checkButton);
     layout->addLayout(row);
     layout->addWidget(m_grid, 1);
     connect(m_path, &PathField::pathChanged, this, &TargetFolderPanel::startScan);
     connect(m_unreadableButton, &QPushButton::clicked, this, &TargetFolderPanel::showUnreadable);
+    connect(m_checkButton, &QPushButton::clicked, this, &TargetFolderPanel::checkImages);
 }
 
 QString TargetFolderPanel::folder() const { return m_path->path(); }
@@ -47,19 +61,24 @@ void TargetFolderPanel::setFolder(const QString &folder) { m_path->setPath(folde
 
 bool TargetFolderPanel::isScanning() const { return m_scan && m_scan->isRunning(); }
 
+bool TargetFolderPanel::isChecking() const { return m_check && m_check->isRunning(); }
+
 QString TargetFolderPanel::statusText() const { return m_status->message(); }
 
 void TargetFolderPanel::startScan(const QString &folder)
 {
-    if (m_scan) {
-        m_scan->cancel();
-        m_scan->deleteLater();
-    }
+    for (auto *task : {m_scan.data(), m_check.data()})
+        if (task) {
+            task->cancel();
+            task->deleteLater();
+        }
     m_usable = false;
     m_imageCount = 0;
     m_unreadable.clear();
+    m_scanned = {};
     m_grid->setPaths({});
     m_unreadableButton->setVisible(false);
+    m_checkButton->setVisible(false);
     if (folder.isEmpty()) {
         m_status->showPlain(tr("No folder chosen"));
         emit scanFinished(false);
@@ -84,20 +103,11 @@ void TargetFolderPanel::startScan(const QString &folder)
         m_status->showPlain(tr("Scanning... %1 files").arg(locale.toString(static_cast<qlonglong>(p.done))));
     });
     connect(m_scan, &BackgroundTask::succeeded, this, [this, folder](const QVariant &result) {
-        const auto scanned = result.value<core::ImageFolder>();
-        QStringList paths;
-        paths.reserve(static_cast<qsizetype>(scanned.images.size()));
-        for (const auto &image : scanned.images)
-            paths.push_back(QString::fromStdString(image.path.string()));
-        m_imageCount = paths.size();
-        m_unreadable = scanned.skipped;
-        m_usable = m_imageCount > 0;
-        m_grid->setPaths(std::move(paths));
-        m_status->showPlain(classSummary(scanned));
-        if (!m_unreadable.empty()) {
-            m_unreadableButton->setText(tr("%n unreadable (show)", nullptr, static_cast<int>(m_unreadable.size())));
-            m_unreadableButton->setVisible(true);
-        }
+        m_scanned = result.value<core::ImageFolder>();
+        m_unreadable = m_scanned.skipped;
+        showScanned();
+        m_checkButton->setText(tr("Check every image"));
+        m_checkButton->setVisible(m_usable);
         m_path->remember(folder);
     });
     connect(m_scan, &BackgroundTask::failed, this, [this](const TaskError &error) {
@@ -118,6 +128,60 @@ void TargetFolderPanel::startScan(const QString &folder)
     m_scan->start();
 }
 
+void TargetFolderPanel::showScanned()
+{
+    QStringList paths;
+    paths.reserve(static_cast<qsizetype>(m_scanned.images.size()));
+    for (const auto &image : m_scanned.images)
+        paths.push_back(QString::fromStdString(image.path.string()));
+    m_imageCount = paths.size();
+    m_usable = m_imageCount > 0;
+    m_grid->setPaths(std::move(paths));
+    m_status->showPlain(classSummary(m_scanned));
+    m_unreadableButton->setText(tr("%n unreadable (show)", nullptr, static_cast<int>(m_unreadable.size())));
+    m_unreadableButton->setVisible(!m_unreadable.empty());
+}
+
+void TargetFolderPanel::checkImages()
+{
+    if (isScanning() || isChecking() || m_scanned.images.empty())
+        return;
+    m_checkButton->setEnabled(false);
+    m_check = new BackgroundTask(
+        tr("Checking the images"),
+        [images = m_scanned.images](const core::ProgressSink &progress, core::StopFlag stop) {
+            return QVariant::fromValue(core::decodeEveryImage(images, {}, progress, stop));
+        },
+        this);
+    connect(m_check, &BackgroundTask::progressed, this, [this](const core::Progress &p) {
+        m_checkButton->setText(tr("Checking... %1 %").arg(p.total > 0 ? 100 * p.done / p.total : 0));
+    });
+    connect(m_check, &BackgroundTask::succeeded, this, [this](const QVariant &result) {
+        const auto check = result.value<core::DecodeCheck>();
+        const std::set<std::filesystem::path> failed = [&] {
+            std::set<std::filesystem::path> paths;
+            for (const auto &f : check.failed)
+                paths.insert(f.path);
+            return paths;
+        }();
+        std::erase_if(m_scanned.images, [&](const core::ImageEntry &image) { return failed.count(image.path) > 0; });
+        m_unreadable.insert(m_unreadable.end(), check.failed.begin(), check.failed.end());
+        showScanned();
+        m_checkButton->setText(check.failed.empty() ? tr("All decode") : tr("Checked"));
+    });
+    connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
+        if (error.kind != core::ErrorKind::Cancelled)
+            m_checkButton->setText(tr("Check failed: %1").arg(error.message));
+    });
+    connect(m_check, &BackgroundTask::finished, this, [this, task = m_check.data()] {
+        if (task != m_check)
+            return;
+        m_checkButton->setEnabled(true);
+        emit checkFinished(m_usable);
+    });
+    m_check->start();
+}
+
 void TargetFolderPanel::showUnreadable()
 {
     QDialog dialog(this);
@@ -134,7 +198,8 @@ void TargetFolderPanel::showUnreadable()
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     auto *layout = new QVBoxLayout(&dialog);
     layout->addWidget(new QLabel(tr("Other file types, empty files and files whose content is not an image are "
-                                    "skipped. Corrupt images found while training are listed in the log."),
+                                    "skipped, and so are images that fail to decode: \"Check every image\" finds "
+                                    "those now, or training lists them in the log."),
                                  &dialog));
     layout->addWidget(list);
     layout->addWidget(buttons);

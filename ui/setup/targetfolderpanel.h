@@ -1,8 +1,10 @@
 #pragma once
 // The target images of a session: a folder (chosen, typed or dropped), scanned in the
 // background with a live count, shown as a lazily loaded thumbnail grid (grid(), which the
-// window places in its Images tab), with the files that cannot be used and why. A new folder
-// cancels the scan of the previous one.
+// window places in its Images tab), with the files that cannot be used and why. The scan reads
+// names and first bytes only; "Check every image" then decodes each file as training will (the
+// same check as `upstep scan`) and moves the ones that fail to the unreadable list. A new folder
+// cancels the scan or check of the previous one.
 //
 // Threading: GUI thread only; the scan runs in a BackgroundTask.
 
@@ -28,6 +30,9 @@ public:
     QString folder() const;
     void setFolder(const QString &folder);
     bool isScanning() const;
+    /// Decodes every image of the last scan in the background; checkFinished() when done.
+    void checkImages();
+    bool isChecking() const;
     bool isUsable() const { return m_usable; } ///< the last scan found images
     qint64 imageCount() const { return m_imageCount; }
     const std::vector<core::SkippedFile> &unreadable() const { return m_unreadable; }
@@ -37,16 +42,19 @@ public:
 signals:
     void scanStarted();
     void scanFinished(bool usable);
+    void checkFinished(bool usable);
 
 private:
     void startScan(const QString &folder);
     void showUnreadable();
+    void showScanned(); ///< the count line, unreadable button and grid for m_scanned
 
     PathField *m_path;
     StatusLine *m_status;
-    QPushButton *m_unreadableButton;
+    QPushButton *m_unreadableButton, *m_checkButton;
     ThumbnailGrid *m_grid;
-    QPointer<BackgroundTask> m_scan;
+    QPointer<BackgroundTask> m_scan, m_check;
+    core::ImageFolder m_scanned; ///< the last scan, less the files a check found undecodable
     bool m_usable = false;
     qint64 m_imageCount = 0;
     std::vector<core::SkippedFile> m_unreadable;

@@ -229,6 +229,23 @@ private slots:
         QVERIFY(reasons.count("garbage.png: content is not a known image format (corrupt or misnamed)"));
         QVERIFY(panel.statusText().contains(QStringLiteral("5 images")));
         QCOMPARE(panel.grid()->model()->rowCount(), 5);
+
+        // A truncated PNG passes the scan (its signature is right) and fails only when decoded:
+        // "Check every image" finds it, as `upstep scan` does.
+        const auto whole = test::readBytes(folder / "ok-0.png");
+        test::writeBytes(folder / "truncated.png", whole.substr(0, whole.size() / 2));
+        panel.setFolder({});
+        panel.setFolder(QString::fromStdString(folder.string()));
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(panel.imageCount(), qint64{6});
+        QSignalSpy checked(&panel, &ui::TargetFolderPanel::checkFinished);
+        panel.checkImages();
+        QVERIFY(checked.wait(30000));
+        QCOMPARE(panel.imageCount(), qint64{5});
+        QCOMPARE(panel.unreadable().size(), std::size_t{4});
+        QCOMPARE(panel.unreadable().back().path.filename().string(), std::string("truncated.png"));
+        QVERIFY(panel.statusText().contains(QStringLiteral("5 images")));
+        QCOMPARE(panel.grid()->model()->rowCount(), 5);
     }
 
     void backboneCheckRejectsNonModel()

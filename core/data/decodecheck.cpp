@@ -1,0 +1,34 @@
+#include "upstep/data/decodecheck.h"
+
+#include "data/imageloader.h"
+#include "upstep/common/error.h"
+
+#include <chrono>
+
+namespace upstep::core {
+
+DecodeCheck decodeEveryImage(const std::vector<ImageEntry> &images, const DecodeCheckOptions &options,
+                             const ProgressSink &progress, StopFlag stop)
+{
+    LoaderConfig config;
+    config.batchSize = options.batchSize;
+    config.workers = options.workers;
+    config.preprocessing.inputSize = options.inputSize;
+    ImageLoader loader(images, config);
+    const auto start = std::chrono::steady_clock::now();
+    loader.startEpoch(0);
+    DecodeCheck check;
+    const auto total = static_cast<std::int64_t>(images.size());
+    while (auto batch = loader.next()) {
+        if (stopRequested(stop))
+            throw Cancelled();
+        check.readable += static_cast<std::int64_t>(batch->indices.size());
+        if (progress)
+            progress({"decoding", check.readable + static_cast<std::int64_t>(loader.failureCount()), total, "images"});
+    }
+    check.failed = loader.failures();
+    check.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return check;
+}
+
+} // namespace upstep::core
