@@ -27,23 +27,18 @@ struct EvalArgs {
     bool noLinear = false;
 };
 
-std::string percent(double value)
+/// 100 * value in printf's format ("%.2f", "%+.1f"), or "-" when value is not a number.
+std::string asPercent(double value, const char *format)
 {
     if (!std::isfinite(value))
         return "-";
     char text[16];
-    std::snprintf(text, sizeof text, "%.2f", 100 * value);
+    std::snprintf(text, sizeof text, format, 100 * value);
     return text;
 }
 
-std::string signedPoints(double value)
-{
-    if (!std::isfinite(value))
-        return "-";
-    char text[16];
-    std::snprintf(text, sizeof text, "%+.1f", 100 * value);
-    return text;
-}
+std::string percent(double value) { return asPercent(value, "%.2f"); }
+std::string signedPoints(double value) { return asPercent(value, "%+.1f"); }
 
 /// One row per class: images, base and adapted top-1 %, and the change in points (after minus
 /// before for a gain, before minus after for a drop).
