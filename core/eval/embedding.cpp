@@ -90,7 +90,64 @@ struct ResolvedEmbedJob : EmbedJob {
     TsneConfig tsne;
 };
 
+/// The models a map compares: the base, and the adapted one when the job names an adapter
+/// (a run folder's newest checkpoint, with its clustering head).
+struct MapModels {
+    BackbonePtr base, adapted;
+    RunSnapshot run;
+    std::vector<BackboneImpl *> pointers() const
+    {
+        std::vector<BackboneImpl *> models{base.get()};
+        if (adapted)
+            models.push_back(adapted.get());
+        return models;
+    }
+};
+
+MapModels loadMapModels(const ResolvedEmbedJob &request)
+{
+    MapModels models;
+    models.base = loadBackbone(request.weights, request.arch).model;
+    if (isRunFolder(request.adapter)) {
+        models.run = loadRunSnapshot(request.adapter, request.weights, request.arch);
+        models.adapted = models.run.model;
+    } else if (!request.adapter.empty()) {
+        models.adapted = loadBackbone(request.weights, request.arch).model;
+        applyAdapter(*models.adapted, loadAdapterOrRun(request.adapter));
+    }
+    return models;
+}
+
 } // namespace
+
+ImageNeighbours neighboursOfImage(const Embedding &embedding, const std::filesystem::path &image, int k)
+{
+    const ResolvedEmbedJob request(embedding.job);
+    auto models = loadMapModels(request);
+    if (models.run.model && models.run.step != embedding.adapterStep)
+        throw InputError("the run has written a newer checkpoint (step " + std::to_string(models.run.step) +
+                         ") than the map shows (step " + std::to_string(embedding.adapterStep) +
+                         "): refresh the map first, so both sides use the same adapter");
+    const auto features = extractFeaturesOfModels(models.pointers(), {ImageEntry{image, -1}}, request.features);
+    if (features.images.empty())
+        throw InputError(image.string() + ": cannot be used as an image" +
+                         (features.skipped.empty() ? std::string() : " (" + features.skipped.front().reason + ")"));
+    torch::InferenceMode inference;
+    const auto nearest = [&](const torch::Tensor &mapFeatures, const torch::Tensor &query) {
+        const auto distances = (mapFeatures - query).norm(2, 1);
+        const auto count = std::min<std::int64_t>(k, distances.size(0));
+        const auto [values, indices] = distances.topk(count, 0, false, true);
+        std::vector<std::pair<std::int64_t, float>> result;
+        for (std::int64_t i = 0; i < count; ++i)
+            result.emplace_back(indices[i].item<std::int64_t>(), values[i].item<float>());
+        return result;
+    };
+    ImageNeighbours result;
+    result.base = nearest(embedding.baseFeatures, features.features.front());
+    if (models.adapted)
+        result.adapted = nearest(embedding.adaptedFeatures, features.features.back());
+    return result;
+}
 
 Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, StopFlag stop)
 {
@@ -107,22 +164,12 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
         std::sort(images.begin(), images.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
     }
 
-    auto base = loadBackbone(request.weights, request.arch).model;
-    BackbonePtr adapted;
-    RunSnapshot run;
-    if (isRunFolder(request.adapter)) {
-        run = loadRunSnapshot(request.adapter, request.weights, request.arch);
-        adapted = run.model;
-    } else if (!request.adapter.empty()) {
-        adapted = loadBackbone(request.weights, request.arch).model;
-        applyAdapter(*adapted, loadAdapterOrRun(request.adapter));
-    }
-    std::vector<BackboneImpl *> models{base.get()};
-    if (adapted)
-        models.push_back(adapted.get());
+    auto models = loadMapModels(request);
     auto start = Clock::now();
-    auto features = extractFeaturesOfModels(models, images, request.features, progress, stop);
+    auto features = extractFeaturesOfModels(models.pointers(), images, request.features, progress, stop);
+    auto &run = models.run;
     Embedding e;
+    e.job = job;
     e.featureSeconds = secondsSince(start);
     e.images = std::move(features.images);
     e.classNames = folder.classNames;

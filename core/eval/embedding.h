@@ -25,6 +25,7 @@
 namespace upstep::core {
 
 struct Embedding {
+    EmbedJob job; ///< what was mapped, so another image can go through the same models
     std::vector<ImageEntry> images;
     std::vector<std::string> classNames; ///< empty without labels
     torch::Tensor baseFeatures, adaptedFeatures; ///< [N, D]
@@ -40,6 +41,15 @@ struct Embedding {
     /// Indices of the n images that moved most, largest first.
     std::vector<std::int64_t> mostMoved(std::int64_t n) const;
 };
+
+/// The k images of the map nearest to image (a file outside it, or in it) in the base and the
+/// adapted feature space, nearest first, as (index, Euclidean distance). The image goes through
+/// the map's own models and preprocessing. Throws InputError for an image that does not decode
+/// and when a run folder has moved on to a newer checkpoint than the map shows.
+struct ImageNeighbours {
+    std::vector<std::pair<std::int64_t, float>> base, adapted; ///< adapted: empty without an adapter
+};
+ImageNeighbours neighboursOfImage(const Embedding &embedding, const std::filesystem::path &image, int k);
 
 /// The maps of job (upstep/eval/embedjob.h) with the features they came from. Throws like runEmbedding().
 Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr);

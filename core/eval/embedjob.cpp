@@ -90,6 +90,20 @@ std::vector<MapNeighbour> EmbeddingMap::neighbours(std::int64_t index, int k, bo
     return result;
 }
 
+EmbeddingMap::ImageQuery EmbeddingMap::neighboursOfImage(const std::filesystem::path &image, int k) const
+{
+    if (!m_embedding)
+        throw InputError("there is no map to compare the image with yet");
+    const auto found = core::neighboursOfImage(*m_embedding, image, k);
+    const auto convert = [](const std::vector<std::pair<std::int64_t, float>> &list) {
+        std::vector<MapNeighbour> result;
+        for (const auto &[index, distance] : list)
+            result.push_back({index, distance});
+        return result;
+    };
+    return {convert(found.base), convert(found.adapted)};
+}
+
 std::vector<std::int64_t> EmbeddingMap::mostMoved(std::int64_t n) const
 {
     return m_embedding ? m_embedding->mostMoved(n) : std::vector<std::int64_t>{};

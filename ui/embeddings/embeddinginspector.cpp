@@ -54,7 +54,9 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
     for (auto *list : {m_base, m_adapted, m_mostMoved})
         connect(list, &ThumbnailList::imageActivated, this, &EmbeddingInspector::imageActivated);
     connect(m_cache, &ThumbnailCache::ready, this, [this](const QString &path) {
-        if (m_map && m_current >= 0 && path == QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)]))
+        if ((m_map && m_current >= 0 &&
+             path == QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)])) ||
+            (!m_triedPath.isEmpty() && path == m_triedPath))
             m_preview->setPixmap(ThumbnailCache::enlarged(m_cache->image(path), m_cache->side()));
     });
 }
@@ -88,24 +90,37 @@ void EmbeddingInspector::setMap(const core::EmbeddingMap *map)
     m_adaptedTitle->setEnabled(m_adapted->isEnabled());
 }
 
-QVector<int> EmbeddingInspector::fillNeighbours(ThumbnailList *list, int index, bool adaptedSpace)
+QVector<int> EmbeddingInspector::fillList(ThumbnailList *list, const std::vector<core::MapNeighbour> &neighbours)
 {
     QVector<int> indices;
     QList<ThumbnailList::Entry> entries;
-    if (m_map && index >= 0 && (!adaptedSpace || m_map->hasAdapter()))
-        for (const auto &n : m_map->neighbours(index, kNeighbours, adaptedSpace)) {
-            indices.push_back(static_cast<int>(n.index));
-            entries.push_back({static_cast<int>(n.index),
-                               QString::fromStdString(m_map->paths()[static_cast<std::size_t>(n.index)]),
-                               QString::number(n.distance, 'g', 3)});
-        }
+    for (const auto &n : neighbours) {
+        indices.push_back(static_cast<int>(n.index));
+        entries.push_back({static_cast<int>(n.index),
+                           QString::fromStdString(m_map->paths()[static_cast<std::size_t>(n.index)]),
+                           QString::number(n.distance, 'g', 3)});
+    }
     list->setEntries(entries);
     return indices;
+}
+
+QVector<int> EmbeddingInspector::fillNeighbours(ThumbnailList *list, int index, bool adaptedSpace)
+{
+    if (!m_map || index < 0 || (adaptedSpace && !m_map->hasAdapter()))
+        return fillList(list, {});
+    return fillList(list, m_map->neighbours(index, kNeighbours, adaptedSpace));
+}
+
+void EmbeddingInspector::showPreview(const QString &path, const QString &title)
+{
+    m_preview->setPixmap(ThumbnailCache::enlarged(m_cache->image(path), m_cache->side()));
+    m_details->setText(QStringLiteral("<b>%1</b><br>%2").arg(title.toHtmlEscaped(), path.toHtmlEscaped()));
 }
 
 void EmbeddingInspector::showImage(int index)
 {
     m_current = m_map && index >= 0 && index < m_map->size() ? index : -1;
+    m_triedPath.clear();
     m_baseNeighbours = fillNeighbours(m_base, m_current, false);
     m_adaptedNeighbours = fillNeighbours(m_adapted, m_current, true);
     if (m_current < 0) {
@@ -113,10 +128,19 @@ void EmbeddingInspector::showImage(int index)
         m_details->setText(tr("Click a point to see the image and its nearest neighbours."));
         return;
     }
-    const auto path = QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)]);
-    m_preview->setPixmap(ThumbnailCache::enlarged(m_cache->image(path), m_cache->side()));
-    m_details->setText(QStringLiteral("<b>%1</b><br>%2").arg(describe(*m_map, m_current).toHtmlEscaped(),
-                                                             path.toHtmlEscaped()));
+    showPreview(QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)]),
+                describe(*m_map, m_current));
+}
+
+void EmbeddingInspector::showTried(const QString &path, const core::EmbeddingMap::ImageQuery &query)
+{
+    if (!m_map)
+        return;
+    m_current = -1;
+    m_triedPath = path;
+    m_baseNeighbours = fillList(m_base, query.base);
+    m_adaptedNeighbours = fillList(m_adapted, query.adapted);
+    showPreview(path, tr("Tried: %1 (its nearest images in the map are below)").arg(QFileInfo(path).fileName()));
 }
 
 void EmbeddingInspector::showSelection(const QVector<int> &indices)

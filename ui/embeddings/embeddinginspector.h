@@ -1,7 +1,8 @@
 #pragma once
 // The side of the Embeddings tab: the picked image (thumbnail, path, label, cluster,
 // displacement) with its nearest neighbours in the base and in the adapted feature space side
-// by side, the "most moved" ranking, and the images of a lasso selection. Every thumbnail comes
+// by side, the "most moved" ranking, and the images of a lasso selection. An image the user tries
+// ("Try an image...") shows the same way, with its neighbours among the map's images. Every thumbnail comes
 // from one ThumbnailCache, decoded lazily; clicking an image in any list picks it.
 //
 // Threading: GUI thread only. Neighbour lookups run on the GUI thread: one image against the
@@ -34,6 +35,10 @@ public:
     /// Shows image index and its neighbours; -1 clears.
     void showImage(int index);
     void showSelection(const QVector<int> &indices);
+    /// Shows an image the user tried (any file, usually one outside the map) with its nearest
+    /// map images before and after adaptation, as neighboursOfImage() found them.
+    void showTried(const QString &path, const core::EmbeddingMap::ImageQuery &query);
+    QString triedPath() const { return m_triedPath; } ///< empty unless showTried() is what is shown
 
     QVector<int> baseNeighbours() const { return m_baseNeighbours; }
     QVector<int> adaptedNeighbours() const { return m_adaptedNeighbours; }
@@ -47,6 +52,8 @@ signals:
 
 private:
     QVector<int> fillNeighbours(ThumbnailList *list, int index, bool adaptedSpace);
+    QVector<int> fillList(ThumbnailList *list, const std::vector<core::MapNeighbour> &neighbours);
+    void showPreview(const QString &path, const QString &title);
 
     ThumbnailCache *m_cache;
     const core::EmbeddingMap *m_map = nullptr;
@@ -57,6 +64,7 @@ private:
     QTabWidget *m_lists;
     QVector<int> m_baseNeighbours, m_adaptedNeighbours;
     int m_current = -1;
+    QString m_triedPath;
 };
 
 } // namespace upstep::ui

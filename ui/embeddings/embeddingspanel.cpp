@@ -6,10 +6,14 @@
 #include "embeddings/embeddingscatter.h"
 #include "embeddings/mapquery.h"
 #include "upstep/io/atomicfile.h"
+#include "upstep/io/imagefolder.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
 
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -25,6 +29,9 @@
 
 #include <algorithm>
 
+// Only this panel passes an image query's result through a BackgroundTask's QVariant.
+Q_DECLARE_METATYPE(upstep::core::EmbeddingMap::ImageQuery)
+
 namespace upstep::ui {
 
 namespace {
@@ -39,14 +46,15 @@ QString swatch(const QColor &colour, const QString &text)
 EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
     : QWidget(parent), m_thumbnails(new ThumbnailCache(96, this)), m_method(new QComboBox), m_layout(new QComboBox),
       m_colouring(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton),
-      m_cancel(new QPushButton(tr("Cancel"))), m_exportPng(new QPushButton(tr("Export PNG…"))),
-      m_exportCsv(new QPushButton(tr("Export CSV…"))), m_saveList(new QPushButton(tr("Save selection list…"))),
-      m_find(new QLineEdit), m_arrows(new QComboBox), m_progress(new QProgressBar), m_status(new QLabel),
-      m_legend(new QLabel), m_quality(new QLabel), m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel),
-      m_hoverText(new QLabel), m_views(new QStackedWidget), m_viewArea(new QWidget), m_baseView(new EmbeddingScatter),
-      m_adaptedView(new EmbeddingScatter), m_overlayView(new EmbeddingScatter),
-      m_inspector(new EmbeddingInspector(m_thumbnails))
+      m_cancel(new QPushButton(tr("Cancel"))), m_tryImage(new QPushButton(tr("Try an image…"))),
+      m_exportPng(new QPushButton(tr("Export PNG…"))), m_exportCsv(new QPushButton(tr("Export CSV…"))),
+      m_saveList(new QPushButton(tr("Save selection list…"))), m_find(new QLineEdit), m_arrows(new QComboBox),
+      m_progress(new QProgressBar), m_status(new QLabel), m_legend(new QLabel), m_quality(new QLabel),
+      m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel), m_hoverText(new QLabel), m_views(new QStackedWidget),
+      m_viewArea(new QWidget), m_baseView(new EmbeddingScatter), m_adaptedView(new EmbeddingScatter),
+      m_overlayView(new EmbeddingScatter), m_inspector(new EmbeddingInspector(m_thumbnails))
 {
+    setAcceptDrops(true);
     auto *sideBySide = new QSplitter(Qt::Horizontal);
     sideBySide->addWidget(m_baseView);
     sideBySide->addWidget(m_adaptedView);
@@ -138,6 +146,9 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_saveList->setToolTip(tr("Write the selected images' paths, one per line (for scripts and other tools)"));
     m_saveList->setEnabled(false);
     m_cancel->setEnabled(false);
+    m_tryImage->setEnabled(false);
+    m_tryImage->setToolTip(tr("Pick any image (or drop one on this tab) and see its nearest images in the map before "
+                              "and after adaptation, side by side"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setMaximumWidth(220);
@@ -145,6 +156,13 @@ QWidget *EmbeddingsPanel::buildToolRow()
 
     connect(m_compute, &QPushButton::clicked, this, &EmbeddingsPanel::compute);
     connect(m_cancel, &QPushButton::clicked, this, &EmbeddingsPanel::cancel);
+    connect(m_tryImage, &QPushButton::clicked, this, [this] {
+        const auto file = QFileDialog::getOpenFileName(
+            this, tr("Try an image"), m_source.data,
+            tr("Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.pgm *.ppm);;All files (*)"));
+        if (!file.isEmpty())
+            tryImage(file);
+    });
     connect(m_layout, &QComboBox::currentIndexChanged, this,
             [this](int i) { setLayoutMode(i == 0 ? Layout::SideBySide : Layout::Overlay); });
     connect(m_colouring, &QComboBox::currentIndexChanged, this, [this](int) { recolour(); });
@@ -166,7 +184,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
     auto *rows = new QVBoxLayout(row);
     rows->setContentsMargins(0, 0, 0, 0);
     auto *computeRow = new QHBoxLayout;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_method, m_maxImages, m_compute, m_cancel, m_progress})
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_method, m_maxImages, m_compute, m_cancel, m_tryImage, m_progress})
         computeRow->addWidget(w);
     computeRow->addWidget(m_status, 1);
     auto *viewRow = new QHBoxLayout;
@@ -255,6 +274,67 @@ void EmbeddingsPanel::compute()
     updateComputeButton();
 }
 
+void EmbeddingsPanel::tryImage(const QString &path)
+{
+    if (m_map.empty() || m_trial) {
+        emit tried(false);
+        return;
+    }
+    m_tryImage->setEnabled(false);
+    setStatus(tr("Comparing %1 with the map…").arg(QFileInfo(path).fileName()));
+    // The task holds its own copy of the map (copies share the immutable features).
+    m_trial = new BackgroundTask(
+        tr("Trying %1").arg(path),
+        [map = m_map, file = path.toStdString()](const core::ProgressSink &, core::StopFlag) {
+            return QVariant::fromValue(map.neighboursOfImage(file, EmbeddingInspector::kNeighbours));
+        },
+        this);
+    connect(m_trial, &BackgroundTask::succeeded, this, [this, path](const QVariant &result) {
+        pick(-1);
+        m_inspector->showTried(path, result.value<core::EmbeddingMap::ImageQuery>());
+        setStatus(tr("%1: its nearest images in the map, before and after adaptation, are on the right.")
+                      .arg(QFileInfo(path).fileName()));
+        emit tried(true);
+    });
+    connect(m_trial, &BackgroundTask::failed, this, [this](const TaskError &error) {
+        setStatus(error.message, true);
+        emit tried(false);
+    });
+    connect(m_trial, &BackgroundTask::finished, this, [this, task = m_trial.data()] {
+        task->deleteLater();
+        m_trial.clear(); // the next image may be tried at once
+        m_tryImage->setEnabled(!m_map.empty());
+    });
+    m_trial->start();
+}
+
+namespace {
+
+/// The dropped file when it is one local image, else empty.
+QString droppedImage(const QMimeData *mime)
+{
+    if (!mime->hasUrls() || mime->urls().size() != 1 || !mime->urls().first().isLocalFile())
+        return {};
+    const auto file = mime->urls().first().toLocalFile();
+    return core::hasImageExtension(file.toStdString()) ? file : QString();
+}
+
+} // namespace
+
+void EmbeddingsPanel::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!m_map.empty() && !droppedImage(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+    else
+        event->ignore(); // folders, sessions and weights go to the window
+}
+
+void EmbeddingsPanel::dropEvent(QDropEvent *event)
+{
+    tryImage(droppedImage(event->mimeData()));
+    event->acceptProposedAction();
+}
+
 void EmbeddingsPanel::cancel()
 {
     if (m_task)
@@ -285,6 +365,7 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
     if (!m_map.hasAdapter())
         setLayoutMode(Layout::SideBySide);
     m_exportPng->setEnabled(!m_map.empty());
+    m_tryImage->setEnabled(!m_map.empty() && !m_trial);
     m_exportCsv->setEnabled(!m_map.empty());
     recolour();
 

@@ -51,6 +51,9 @@ public:
 
     void compute();
     void cancel();
+    /// Compares an image file with the map: its nearest map images before and after adaptation,
+    /// shown in the inspector (the models load in the background). tried() when done.
+    void tryImage(const QString &path);
     bool isComputing() const;
     void showMap(const core::EmbeddingMap &map);
     const core::EmbeddingMap &map() const { return m_map; }
@@ -87,6 +90,11 @@ signals:
     void hoveredImage(int index); ///< -1 when no point is under the cursor
     void picked(int index);
     void selectionChanged(const QVector<int> &indices);
+    void tried(bool ok);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override; ///< an image file: "Try an image"
+    void dropEvent(QDropEvent *event) override;
 
 private:
     QWidget *buildToolRow();
@@ -101,12 +109,12 @@ private:
     ThumbnailCache *m_thumbnails;
     EmbeddingSource m_source;
     core::EmbeddingMap m_map;
-    QPointer<BackgroundTask> m_task;
+    QPointer<BackgroundTask> m_task, m_trial;
     int m_picked = -1, m_hovered = -1;
 
     QComboBox *m_method, *m_layout, *m_colouring;
     QSpinBox *m_maxImages;
-    QPushButton *m_compute, *m_cancel, *m_exportPng, *m_exportCsv, *m_saveList;
+    QPushButton *m_compute, *m_cancel, *m_tryImage, *m_exportPng, *m_exportCsv, *m_saveList;
     QLineEdit *m_find;
     QComboBox *m_arrows;
     QVector<int> m_selection;

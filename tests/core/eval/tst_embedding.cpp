@@ -213,6 +213,25 @@ private slots:
         const auto secondComma = csv[1].find(',', csv[1].find(',') + 1); // the test paths hold no commas
         QCOMPARE(csv[1].substr(secondComma + 1, csv[1].find(',', secondComma + 1) - secondComma - 1),
                  std::to_string(map.clusters().front()));
+
+        // Another image against the map ("Try an image"): one of the map's own images finds itself
+        // first at distance ~0 in both spaces, so it went through the same models and preprocessing.
+        const auto image = fs::path(map.paths()[7]);
+        const auto query = map.neighboursOfImage(image, 4);
+        QCOMPARE(query.base.size(), std::size_t{4});
+        QCOMPARE(query.adapted.size(), std::size_t{4});
+        for (const auto *space : {&query.base, &query.adapted}) {
+            QCOMPARE(space->front().index, std::int64_t{7});
+            QVERIFY(space->front().distance < 1e-3f);
+            QVERIFY((*space)[1].distance >= space->front().distance);
+        }
+        upstep::test::writeBytes(root() / "broken.png", "\x89PNG\r\n\x1a\nnot really");
+        QVERIFY_THROWS_EXCEPTION(InputError, map.neighboursOfImage(root() / "broken.png", 4));
+        // The run moves on: the map must be refreshed before another image is compared with it.
+        auto more = config;
+        more.steps = 9;
+        runAdaptation(more, run, true);
+        QVERIFY_THROWS_EXCEPTION(InputError, map.neighboursOfImage(image, 4));
     }
 
 private:

@@ -20,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <filesystem>
+
 #include <random>
 
 using namespace upstep;
@@ -134,6 +136,27 @@ private slots:
             for (std::size_t i = 0; i < expected.size(); ++i)
                 QCOMPARE(shown[static_cast<qsizetype>(i)], static_cast<int>(expected[i].index));
         }
+
+        // "Try an image": a file outside the map, its nearest map images in both spaces, as core finds them.
+        std::string outside;
+        for (const auto &entry : std::filesystem::recursive_directory_iterator(root() / "target"))
+            if (entry.is_regular_file()) {
+                outside = entry.path().string();
+                break;
+            }
+        QSignalSpy tried(&panel, &ui::EmbeddingsPanel::tried);
+        panel.tryImage(QString::fromStdString(outside));
+        QVERIFY(tried.wait(60000));
+        QVERIFY(tried.last().at(0).toBool());
+        QCOMPARE(panel.inspector()->triedPath(), QString::fromStdString(outside));
+        const auto query = map.neighboursOfImage(outside, ui::EmbeddingInspector::kNeighbours);
+        QCOMPARE(panel.inspector()->baseNeighbours().size(), static_cast<qsizetype>(query.base.size()));
+        QCOMPARE(panel.inspector()->baseNeighbours().front(), static_cast<int>(query.base.front().index));
+        QCOMPARE(panel.inspector()->adaptedNeighbours().front(), static_cast<int>(query.adapted.front().index));
+        panel.tryImage(path("tiny.safetensors")); // not an image: said in the status, nothing else changes
+        QTRY_COMPARE_WITH_TIMEOUT(tried.size(), 2, 60000);
+        QVERIFY(!tried.last().at(0).toBool());
+        QCOMPARE(panel.inspector()->triedPath(), QString::fromStdString(outside));
 
         // Lasso (Shift+drag) around the middle of the adapted map: exactly the points inside.
         auto *adapted = panel.adaptedView();

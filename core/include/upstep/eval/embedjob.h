@@ -74,6 +74,16 @@ public:
     /// Indices of the n images that moved most, largest displacement first.
     std::vector<std::int64_t> mostMoved(std::int64_t n) const;
 
+    struct ImageQuery {
+        std::vector<MapNeighbour> base, adapted; ///< adapted: empty without an adapter
+    };
+    /// The k map images nearest to image, any image file (one from outside the map too), before
+    /// and after adaptation: the image goes through the map's own models and preprocessing. Loads
+    /// the models, so it takes as long as loading the backbone: call it off the GUI thread.
+    /// Throws InputError for an image that does not decode, or when the map's run has written a
+    /// newer checkpoint than the map shows (refresh the map first); FormatError for damaged weights.
+    ImageQuery neighboursOfImage(const std::filesystem::path &image, int k) const;
+
     void writeCsv(const std::filesystem::path &file) const;       ///< writeEmbeddingCsv
     void writeProjector(const std::filesystem::path &folder) const; ///< writeProjector
     /// The CSV and the projector folder (none when `projector` is empty), both or neither.
