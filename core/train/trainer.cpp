@@ -480,8 +480,13 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     RunStatus status = RunStatus::Finished;
     double lr = 0;
     while (step < m_totalSteps) {
-        while (m_control.pause && m_control.pause->load() && !stopRequested(m_control.stop))
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (m_control.pause && m_control.pause->load()) {
+            // A pause is not training time: the clock of elapsed_s, wall_s and img/s skips it.
+            const auto pausedAt = Clock::now();
+            while (m_control.pause->load() && !stopRequested(m_control.stop))
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            m_loopStart += Clock::now() - pausedAt;
+        }
         if (stopRequested(m_control.stop)) {
             status = RunStatus::Stopped;
             if (!m_pending.steps.empty()) { // the losses since the last record are not lost

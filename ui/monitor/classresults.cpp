@@ -62,7 +62,10 @@ void fill(QTableWidget *table, const std::vector<core::ClassScores> &classes, bo
     table->setRowCount(static_cast<int>(classes.size()));
     for (int row = 0; row < table->rowCount(); ++row) {
         const auto &c = classes[static_cast<std::size_t>(row)];
-        table->setItem(row, kClass, new QTableWidgetItem(QString::fromStdString(c.name)));
+        // Sorted by the class's place in the folder, not alphabetically ("10-..." after "9-...").
+        auto *name = new NumberItem(row, QString::fromStdString(c.name));
+        name->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+        table->setItem(row, kClass, name);
         table->setItem(row, kImages, new NumberItem(static_cast<double>(c.images), QString::number(c.images)));
         table->setItem(row, kBase, new NumberItem(c.base, percentText(c.base)));
         table->setItem(row, kAdapted, new NumberItem(c.adapted, percentText(c.adapted)));
@@ -75,6 +78,7 @@ void fill(QTableWidget *table, const std::vector<core::ClassScores> &classes, bo
             item->setForeground((change > 0) != changeIsDrop ? palette::kGood : palette::kBad);
         table->setItem(row, kChange, item);
     }
+    table->horizontalHeader()->setSortIndicator(kClass, Qt::AscendingOrder);
     table->setSortingEnabled(true);
 }
 
@@ -109,9 +113,11 @@ void ClassResultsDialog::showReport(const QString &runName, const core::EvalRepo
     fill(m_target, report.perClass, false);
     m_targetTitle->setText(report.perClass.empty()
                                ? tr("<b>Target</b>: no per-class scores (evaluated before they were recorded)")
-                               : tr("<b>Target gain by class</b>: kNN top-1 on %L1 labeled test images; a "
-                                    "positive gain means adaptation helped that class.")
-                                     .arg(report.testImages));
+                               : tr("<b>Target gain by class</b>: kNN top-1 on %L1 labeled test images, with %L2 "
+                                    "labeled images as the kNN memory; a positive gain means adaptation helped that "
+                                    "class.")
+                                     .arg(report.testImages)
+                                     .arg(report.trainImages));
     const auto *source = report.source ? &report.source->perClass : nullptr;
     fill(m_source, source ? *source : std::vector<core::ClassScores>{}, true);
     m_source->setVisible(source && !source->empty());

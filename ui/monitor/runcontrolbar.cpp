@@ -85,11 +85,11 @@ void RunControlBar::setState(AppState state, bool canStart, bool canResume, bool
     }
 }
 
-void RunControlBar::setHint(const QString &hint)
+void RunControlBar::setHint(const QString &hint, const QString &detail)
 {
     m_progress->setValue(0);
     m_progress->setFormat(hint);
-    m_progress->setToolTip(hint); // the whole text where the bar cuts it
+    m_progress->setToolTip(detail.isEmpty() ? hint : detail); // the whole text where the bar cuts it
     m_detail->clear();
 }
 

@@ -24,7 +24,8 @@ public:
 
     /// canStart: inputs are ready; canResume: a stopped run can continue; canExport: a run has an adapter.
     void setState(AppState state, bool canStart, bool canResume, bool canExport);
-    void setHint(const QString &hint); ///< why Start is disabled, or what happened last
+    /// Why Start is disabled, or that it is ready; detail: the bar's tooltip (default: the hint).
+    void setHint(const QString &hint, const QString &detail = {});
     void showProgress(const core::Progress &progress);
     void setImagesPerSecond(double value);
     QString stateText() const;

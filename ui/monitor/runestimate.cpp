@@ -69,12 +69,28 @@ QString estimateText(const RunEstimate &estimate)
     return text + tr(" (measured on %1)").arg(estimate.basedOn);
 }
 
-QString startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate)
+StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns)
 {
-    const auto ready = resumableRun.isEmpty() ? tr("Ready: press Start")
-                                              : tr("Ready: Start a new run, or Resume %1").arg(resumableRun);
-    return ready + QStringLiteral(" · ") +
-           (estimate ? estimateText(*estimate) : tr("no time estimate yet: the first run measures its speed"));
+    QString brief; // short enough for the bar beside Start at 1360 px, with a resumable run's name
+    if (estimate) {
+        brief = tr("about %1").arg(clockText(estimate->trainingSeconds + std::max(0.0, estimate->evaluationSeconds)));
+        if (estimate->peakResidentBytes > 0)
+            brief += tr(", %1 GiB").arg(static_cast<double>(estimate->peakResidentBytes) / (1 << 30), 0, 'f', 1);
+    }
+    StartHint hint;
+    if (resumableRun.isEmpty())
+        hint.text = estimate ? tr("Ready: press Start · %1").arg(brief) : tr("Ready: press Start");
+    else
+        hint.text = estimate ? tr("Ready: Start a new run (%1), or Resume %2").arg(brief, resumableRun)
+                             : tr("Ready: Start a new run, or Resume %1").arg(resumableRun);
+    hint.detail = estimate  ? tr("A new run: %1.").arg(estimateText(*estimate))
+                  : hasRuns ? tr("No estimate: no earlier run of this session has these settings; a run with them "
+                                 "measures its speed (the ETA appears after a few steps).")
+                            : tr("No estimate yet: the first run measures its speed (the ETA appears after a few "
+                                 "steps).");
+    if (estimate)
+        hint.detail += tr(" Measured, not modelled: that run's time per step times this run's steps.");
+    return hint;
 }
 
 } // namespace upstep::ui

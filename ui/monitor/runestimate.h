@@ -37,7 +37,11 @@ std::optional<RunEstimate> estimateRun(const core::TrainConfig &form, std::int64
 QString estimateText(const RunEstimate &estimate);
 
 /// What the bar beside Start says when a run can start: Start, or Resume resumableRun when not
-/// empty, and the estimate or why there is none.
-QString startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate);
+/// empty, with the estimate's total and memory (text), and the whole estimate or why there is
+/// none (detail, its tooltip). hasRuns: the session has earlier runs (none comparable).
+struct StartHint {
+    QString text, detail;
+};
+StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns);
 
 } // namespace upstep::ui

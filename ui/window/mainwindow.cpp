@@ -498,11 +498,12 @@ void MainWindow::updateControls()
     m_controls->setState(shown, canStart, !resumable.isEmpty(), canExport);
     m_menus->setSessionActions(m_controls->startButton()->isEnabled(), m_controls->resumeButton()->isEnabled(),
                                m_controls->stopButton()->isEnabled(), m_controls->exportAdapterButton()->isEnabled());
-    if (shown == AppState::Idle || shown == AppState::Checking)
-        m_controls->setHint(
-            canStart ? startHint(QFileInfo(resumable).fileName(),
-                                 estimateRun(m_setup->config(), m_setup->target()->imageCount(), m_comparison->runs()))
-                     : missing);
+    if (shown != AppState::Idle && shown != AppState::Checking)
+        return;
+    const auto hint = startHint(QFileInfo(resumable).fileName(),
+                                estimateRun(m_setup->config(), m_setup->target()->imageCount(), m_comparison->runs()),
+                                m_comparison->runCount() > 0);
+    m_controls->setHint(canStart ? hint.text : missing, canStart ? hint.detail : missing);
 }
 
 QString MainWindow::logText() const { return m_log->toPlainText(); }
@@ -538,20 +539,22 @@ void MainWindow::showError(const TaskError &error)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    // m_closeWhenIdle: the second close, once the stopped run's checkpoint is on disk; both
-    // questions were answered the first time.
-    if (!m_closeWhenIdle && !askToSaveChanges()) {
-        event->ignore();
-        return;
-    }
-    if (m_session->isActive()) {
-        if (!m_closeWhenIdle &&
+    // m_closeWhenIdle: the second close, once the stopped run's checkpoint is on disk; the
+    // questions were answered the first time. The run goes on while they are open.
+    if (!m_closeWhenIdle) {
+        if (m_session->isActive() &&
             QMessageBox::question(this, tr("Stop the run?"),
-                                  tr("A run is in progress. Stop it, write a checkpoint and quit? Resume continues it "
-                                     "next time.")) != QMessageBox::Yes) {
+                                  tr("A run is in progress. Stop it, write a checkpoint and quit? Resume continues "
+                                     "it next time.")) != QMessageBox::Yes) {
             event->ignore();
             return;
         }
+        if (!askToSaveChanges()) {
+            event->ignore();
+            return;
+        }
+    }
+    if (m_session->isActive()) { // checked again: the run may have ended while a question was open
         m_closeWhenIdle = true;
         m_session->stop();
         event->ignore(); // closes from onSessionFinished, once the checkpoint is on disk

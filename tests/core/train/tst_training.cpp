@@ -254,11 +254,11 @@ private slots:
             finished = true;
         });
         // Setup runs while paused; once the loop has started, no iteration may run. A tiny-model
-        // iteration takes milliseconds, so half a second would show several.
+        // iteration takes milliseconds, so two seconds would show many.
         for (int i = 0; i < 300 && !loopStarted && !finished; ++i)
             QTest::qWait(100);
         const bool started = loopStarted.load();
-        QTest::qWait(500);
+        QTest::qWait(2000);
         const auto whilePaused = lastStep.load();
         pause = false;
         worker.join();
@@ -268,6 +268,8 @@ private slots:
         QCOMPARE(whilePaused, std::int64_t{0});
         QCOMPARE(summary.status, RunStatus::Finished);
         QCOMPARE(summary.steps, std::int64_t{4});
+        // The pause is not training time: four tiny steps, not the 2 s the loop was held.
+        QVERIFY2(summary.wallSeconds < 2.0, std::to_string(summary.wallSeconds).c_str());
     }
 
     void resumeRefusesAnotherRun()

@@ -273,6 +273,7 @@ private slots:
         QVERIFY(dialog);
         auto *target = dialog->targetTable();
         QCOMPARE(target->rowCount(), 2);
+        QCOMPARE(target->item(0, 0)->text(), QStringLiteral("Sneaker")); // the folder's order first
         target->sortItems(4, Qt::DescendingOrder); // by gain, largest first: numbers, not text
         QCOMPARE(target->item(0, 0)->text(), QStringLiteral("Shirt"));
         QCOMPARE(target->item(0, 4)->text(), QStringLiteral("+30.0"));
@@ -303,7 +304,10 @@ private slots:
         form.batchSize = 32;
         std::vector<core::RunRecord> runs;
         QVERIFY(!ui::estimateRun(form, 1000, runs));
-        QVERIFY(ui::startHint({}, std::nullopt).contains(QStringLiteral("the first run measures")));
+        QCOMPARE(ui::startHint({}, std::nullopt, false).text, QStringLiteral("Ready: press Start"));
+        QVERIFY(ui::startHint({}, std::nullopt, false).detail.contains(QStringLiteral("the first run measures")));
+        QVERIFY(ui::startHint({}, std::nullopt, true)
+                    .detail.contains(QStringLiteral("no earlier run of this session has these settings")));
 
         core::RunRecord otherBatch; // newest, but a step of it costs something else
         otherBatch.dir = "/runs/run-3";
@@ -333,8 +337,9 @@ private slots:
         QCOMPARE(estimate->evaluationSeconds, 12.0);
         QCOMPARE(ui::estimateText(*estimate),
                  QStringLiteral("about 1:40 training + 0:12 evaluation, 2.0 GiB peak memory (measured on run-2)"));
-        QVERIFY(ui::startHint(QStringLiteral("run-1"), estimate)
-                    .startsWith(QStringLiteral("Ready: Start a new run, or Resume run-1 · about")));
+        const auto hint = ui::startHint(QStringLiteral("run-1"), estimate, true);
+        QCOMPARE(hint.text, QStringLiteral("Ready: Start a new run (about 1:52, 2.0 GiB), or Resume run-1"));
+        QVERIFY(hint.detail.contains(ui::estimateText(*estimate)));
 
         form.steps = 0; // 2 epochs of 1,000 images in batches of 32: 62 steps
         form.epochs = 2;
