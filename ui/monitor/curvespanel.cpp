@@ -67,7 +67,7 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent), m_redrawTimer(new Q
     // Accuracy in points: a fit never spans less than 5, so noise of 0.35 points stays small.
     m_plots[kForgettingPlot]->setMinimumSpan(LivePlot::Axis::Right, 5);
     for (auto *plot : m_plots)
-        plot->setEmptyText(tr("No run yet: curves appear here when a run starts"));
+        plot->setEmptyText(tr("No curves yet: they appear with a run's first record"));
 
     auto *controls = new QHBoxLayout;
     auto *smoothingLabel = new QLabel(tr("Smoothing"), this);
@@ -115,6 +115,8 @@ void CurvesPanel::clear()
     m_records.clear();
     for (std::size_t m = 0; m < monitors().size(); ++m)
         m_plots[monitors()[m].plot]->clearSeries(m_seriesOfMonitor[m]);
+    for (auto *plot : m_plots)
+        plot->fit(); // another run: follow its data again, whatever the last one was zoomed to
     scheduleRedraw();
 }
 

@@ -77,8 +77,11 @@ LivePlot::LivePlot(const QString &title, const QString &leftLabel, const QString
         styleAxis(yAxis2, pal);
         yAxis2->grid()->setVisible(false);
     }
-    connect(xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, [this] {
-        if (underMouse())
+    // Only the user's own gestures keep the view from following the data: a wheel turn or a drag.
+    // (A range the panel sets while the pointer happens to rest on this plot is not one.)
+    connect(this, &QCustomPlot::mouseWheel, this, [this] { m_userZoomed = true; });
+    connect(this, &QCustomPlot::mouseMove, this, [this](QMouseEvent *event) {
+        if (event->buttons() & Qt::LeftButton)
             m_userZoomed = true;
     });
 }

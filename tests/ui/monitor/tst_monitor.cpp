@@ -13,7 +13,9 @@
 #include "monitor/runestimate.h"
 #include "widgets/palette.h"
 
+#include <QApplication>
 #include <QProgressBar>
+#include <QWheelEvent>
 #include <QTableWidget>
 
 #include <QtTest>
@@ -245,6 +247,36 @@ private slots:
             toldWhy |= label->text() == result.noEvaluation;
         QVERIFY(toldWhy);
         QCOMPARE(card.figure(QStringLiteral("Total time")), QStringLiteral("3:40")); // no evaluation time
+    }
+
+    void plotsFollowTheDataAndEachRunIsFitted()
+    {
+        // The plots follow new data; a wheel zoom stops that for the run shown, and the next run
+        // (clear) is fitted again, so its curves are never left outside a stale view.
+        ui::CurvesPanel panel;
+        panel.resize(900, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        auto *loss = panel.plots().front();
+        panel.addRecord(record(0, 0));
+        panel.addRecord(record(10, 1));
+        QTRY_VERIFY(loss->yAxis->range().upper > 4);
+        auto high = record(20, 2);
+        high.loss = high.clusterLoss = 50;
+        panel.addRecord(high);
+        QTRY_VERIFY(loss->yAxis->range().upper > 20); // the smoothed curve rises to about 28
+
+        const QPointF centre = loss->rect().center();
+        QWheelEvent wheel(centre, loss->mapToGlobal(centre), {}, {0, 120}, Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(loss, &wheel);
+        panel.clear();
+        for (std::int64_t step : {0, 10, 20}) {
+            auto r = record(step, 0);
+            r.loss = r.clusterLoss = 500;
+            panel.addRecord(r);
+        }
+        QTRY_VERIFY(loss->yAxis->range().contains(500));
     }
 
     void resultCardOpensPerClassTables()
