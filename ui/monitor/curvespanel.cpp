@@ -66,6 +66,10 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent), m_redrawTimer(new Q
         m_seriesOfMonitor.push_back(m_plots[m.plot]->addSeries(tr(m.name), m.color, m.axis, false, m.style));
     // Accuracy in points: a fit never spans less than 5, so noise of 0.35 points stays small.
     m_plots[kForgettingPlot]->setMinimumSpan(LivePlot::Axis::Right, 5);
+    // Likewise the skipped share (a 49.9-50 % axis made a constant look like a dive) and the
+    // entropy (its fifth decimal is noise): a fit spans at least 10 points and 0.1 nats.
+    m_plots[kThroughputPlot]->setMinimumSpan(LivePlot::Axis::Right, 10);
+    m_plots[kClusterPlot]->setMinimumSpan(LivePlot::Axis::Left, 0.1);
     for (auto *plot : m_plots)
         plot->setEmptyText(tr("No curves yet: they appear with a run's first record"));
 

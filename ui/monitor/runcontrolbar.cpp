@@ -2,6 +2,7 @@
 
 #include "monitor/runfigures.h"
 
+#include <QApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -59,10 +60,19 @@ void RunControlBar::setState(AppState state, bool canStart, bool canResume, bool
 {
     const bool running = state == AppState::Training || state == AppState::Paused || state == AppState::Evaluating;
     const bool busy = running || state == AppState::Stopping || state == AppState::Exporting;
+    const bool hadFocus = m_start->hasFocus() || m_pause->hasFocus() || m_resume->hasFocus();
     m_start->setEnabled(!busy && canStart);
     m_pause->setEnabled(state == AppState::Training);
     m_resume->setEnabled(state == AppState::Paused || (!busy && canStart && canResume));
     m_stop->setEnabled(running);
+    // Space presses the focused button: when Start, Pause or Resume had the focus and was just
+    // disabled, Qt would pass it on to Stop. It goes to the button that took its place instead.
+    if (const auto *now = QApplication::focusWidget(); hadFocus && (!now || now == m_stop || !now->isEnabled()))
+        for (auto *button : {m_pause, m_resume, m_start})
+            if (button->isEnabled()) {
+                button->setFocus(Qt::OtherFocusReason);
+                break;
+            }
     m_exportAdapter->setEnabled(!busy && canExport);
     m_exportMerged->setEnabled(!busy && canExport);
     m_state->setText(appStateName(state));

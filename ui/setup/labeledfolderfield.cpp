@@ -6,6 +6,7 @@
 #include "widgets/statusline.h"
 
 #include <QFileInfo>
+#include <QLabel>
 #include <QLocale>
 #include <QVBoxLayout>
 
@@ -38,9 +39,15 @@ LabeledFolderField::LabeledFolderField(QString what, const QString &recentKey, Q
       m_status(new StatusLine(this))
 {
     m_status->setVisible(false);
+    // A caption, since the placeholder that names the field disappears once a folder is chosen.
+    auto caption = m_what;
+    if (!caption.isEmpty())
+        caption[0] = caption[0].toUpper();
+    auto *title = new QLabel(caption, this);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
+    layout->addWidget(title);
     layout->addWidget(m_path);
     layout->addWidget(m_status);
     connect(m_path, &PathField::pathChanged, this, &LabeledFolderField::check);

@@ -279,6 +279,22 @@ private slots:
         QTRY_VERIFY(loss->yAxis->range().contains(500));
     }
 
+    void pausingNeverLeavesTheFocusOnStop()
+    {
+        // Space presses the focused button: after Pause the focus must be on Resume, not Stop.
+        ui::RunControlBar bar;
+        bar.show();
+        QApplication::setActiveWindow(&bar);
+        QVERIFY(QTest::qWaitForWindowActive(&bar));
+        bar.setState(ui::AppState::Training, true, false, false);
+        bar.pauseButton()->setFocus();
+        QTRY_VERIFY(bar.pauseButton()->hasFocus());
+        bar.setState(ui::AppState::Paused, true, false, false);
+        QVERIFY(bar.resumeButton()->hasFocus());
+        bar.setState(ui::AppState::Training, true, false, false);
+        QVERIFY(bar.pauseButton()->hasFocus());
+    }
+
     void resultCardOpensPerClassTables()
     {
         ui::ResultCard card;
