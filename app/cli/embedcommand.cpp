@@ -65,6 +65,9 @@ void addEmbedCommand(CLI::App &app)
     cmd->add_option("--weights", args->job.weights, "Base model weights (.safetensors)")->required()->check(CLI::ExistingFile);
     cmd->add_option("--adapter", args->job.adapter, "Run folder (its newest checkpoint, also while it runs; adds clusters), PEFT adapter folder or adapter .safetensors")
         ->check(CLI::ExistingPath);
+    cmd->add_option("--checkpoint-step", args->job.checkpointStep,
+                    "With a run folder: map its checkpoint at this step instead of the newest (-1)")
+        ->capture_default_str();
     cmd->add_option("--arch", args->job.arch, "Override architecture detection");
     cmd->add_option("--data", args->job.data, "Image folder (class sub-folders give labels)")
         ->required()

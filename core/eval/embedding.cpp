@@ -109,7 +109,7 @@ MapModels loadMapModels(const ResolvedEmbedJob &request)
     MapModels models;
     models.base = loadBackbone(request.weights, request.arch).model;
     if (isRunFolder(request.adapter)) {
-        models.run = loadRunSnapshot(request.adapter, request.weights, request.arch);
+        models.run = loadRunSnapshot(request.adapter, request.weights, request.arch, request.checkpointStep);
         models.adapted = models.run.model;
     } else if (!request.adapter.empty()) {
         models.adapted = loadBackbone(request.weights, request.arch).model;

@@ -1,6 +1,7 @@
 #include "run/checkpoint.h"
 
 #include "upstep/common/error.h"
+#include "upstep/run/runpaths.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -105,15 +106,20 @@ std::vector<std::filesystem::path> listCheckpoints(const std::filesystem::path &
     return out;
 }
 
+std::string checkpointFileName(std::int64_t step)
+{
+    char name[64];
+    std::snprintf(name, sizeof name, "step-%08lld.safetensors", static_cast<long long>(step));
+    return name;
+}
+
 std::filesystem::path saveCheckpoint(const std::filesystem::path &dir, const Checkpoint &checkpoint, int keep)
 {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec)
         throw IoError(dir, "cannot create the checkpoint folder: " + ec.message());
-    char name[64];
-    std::snprintf(name, sizeof name, "step-%08lld.safetensors", static_cast<long long>(checkpoint.step));
-    const auto file = dir / name;
+    const auto file = dir / checkpointFileName(checkpoint.step);
     auto metadata = checkpoint.metadata;
     metadata["upstep.step"] = std::to_string(checkpoint.step);
     saveSafetensors(file, toTensors(checkpoint), metadata);
@@ -123,15 +129,14 @@ std::filesystem::path saveCheckpoint(const std::filesystem::path &dir, const Che
     return file;
 }
 
-std::optional<Checkpoint> loadLatestCheckpoint(const std::filesystem::path &dir)
+namespace {
+
+Checkpoint loadCheckpointFile(const std::filesystem::path &path)
 {
-    const auto all = listCheckpoints(dir);
-    if (all.empty())
-        return std::nullopt;
-    auto file = loadSafetensors(all.back());
+    auto file = loadSafetensors(path);
     const auto it = file.metadata.find("upstep.step");
     if (it == file.metadata.end())
-        throw FormatError(all.back(), "not an upstep checkpoint (no upstep.step in its metadata)");
+        throw FormatError(path, "not an upstep checkpoint (no upstep.step in its metadata)");
     std::size_t used = 0;
     long long step = -1;
     try {
@@ -139,12 +144,42 @@ std::optional<Checkpoint> loadLatestCheckpoint(const std::filesystem::path &dir)
     } catch (const std::exception &) {
     }
     if (step < 0 || used != it->second.size())
-        throw FormatError(all.back(), "upstep.step '" + it->second + "' is not a step number");
-    requireFinite(all.back(), file.tensors);
-    auto checkpoint = fromTensors(std::move(file.tensors), all.back());
+        throw FormatError(path, "upstep.step '" + it->second + "' is not a step number");
+    requireFinite(path, file.tensors);
+    auto checkpoint = fromTensors(std::move(file.tensors), path);
     checkpoint.step = step;
     checkpoint.metadata = std::move(file.metadata);
     return checkpoint;
+}
+
+} // namespace
+
+std::optional<Checkpoint> loadLatestCheckpoint(const std::filesystem::path &dir)
+{
+    const auto all = listCheckpoints(dir);
+    if (all.empty())
+        return std::nullopt;
+    return loadCheckpointFile(all.back());
+}
+
+std::optional<Checkpoint> loadCheckpointAtStep(const std::filesystem::path &dir, std::int64_t step)
+{
+    if (step < 0)
+        return loadLatestCheckpoint(dir);
+    for (const auto &file : listCheckpoints(dir))
+        if (file.filename() == checkpointFileName(step))
+            return loadCheckpointFile(file);
+    return std::nullopt;
+}
+
+std::vector<std::int64_t> checkpointSteps(const std::filesystem::path &runDir)
+{
+    std::vector<std::int64_t> steps;
+    for (const auto &file : listCheckpoints(RunPaths(runDir).checkpoints())) {
+        const auto name = file.stem().string(); // step-NNNNNNNN
+        steps.push_back(std::stoll(name.substr(name.find('-') + 1)));
+    }
+    return steps;
 }
 
 void restoreParameters(torch::nn::Module &module, const TensorMap &values, const std::filesystem::path &where)

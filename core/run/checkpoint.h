@@ -32,6 +32,9 @@ struct Checkpoint {
     Metadata metadata;                  ///< the run fingerprint (runfingerprint.h)
 };
 
+/// "step-NNNNNNNN.safetensors": the file name of the checkpoint at step.
+std::string checkpointFileName(std::int64_t step);
+
 /// Writes dir/step-NNNNNNNN.safetensors atomically and then deletes all but the newest `keep`.
 std::filesystem::path saveCheckpoint(const std::filesystem::path &dir, const Checkpoint &checkpoint, int keep);
 
@@ -41,6 +44,9 @@ std::vector<std::filesystem::path> listCheckpoints(const std::filesystem::path &
 /// The newest checkpoint, or nullopt when dir holds none. Throws FormatError for a damaged file
 /// or one that misses a piece.
 std::optional<Checkpoint> loadLatestCheckpoint(const std::filesystem::path &dir);
+/// The checkpoint at step (the newest for step < 0), or nullopt when dir holds none such. Throws
+/// like loadLatestCheckpoint.
+std::optional<Checkpoint> loadCheckpointAtStep(const std::filesystem::path &dir, std::int64_t step);
 
 /// Copies values[<parameter name>] into every parameter of module. Throws FormatError naming
 /// `where` and the parameter when one is missing.

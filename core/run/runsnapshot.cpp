@@ -81,14 +81,17 @@ std::string baseWeightsMismatch(const std::filesystem::path &adapter, const std:
 }
 
 RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::filesystem::path &weights,
-                            const std::string &arch)
+                            const std::string &arch, std::int64_t step)
 {
     const RunPaths paths(runFolder);
     const auto config = loadTrainConfig(paths.config().string());
     const auto base = weights.empty() ? std::filesystem::path(config.weights) : weights;
     RunSnapshot snapshot;
     snapshot.model = loadBackbone(base, arch.empty() ? config.arch : arch).model;
-    const auto checkpoint = loadLatestCheckpoint(paths.checkpoints());
+    const auto checkpoint = loadCheckpointAtStep(paths.checkpoints(), step);
+    if (!checkpoint && step >= 0)
+        throw InputError(runFolder.string() + ": the run has no checkpoint at step " + std::to_string(step) +
+                         " (it keeps only its newest " + std::to_string(config.keepCheckpoints) + ")");
     if (!checkpoint) {
         if (!std::filesystem::exists(paths.adapter()))
             throw InputError(runFolder.string() + ": the run has no checkpoint or adapter yet; wait for its first "

@@ -35,9 +35,10 @@ std::string baseWeightsMismatch(const std::filesystem::path &adapter, const std:
 /// True for a folder holding an upstep run (config.json and a checkpoints folder).
 bool isRunFolder(const std::filesystem::path &folder);
 
-/// weights: the base file to use; empty: the one the run's config names. Throws InputError when
-/// the run has neither a checkpoint nor an adapter yet, FormatError for damaged files.
+/// weights: the base file to use; empty: the one the run's config names. step: that checkpoint;
+/// -1: the newest. Throws InputError when the run has neither a checkpoint nor an adapter yet or
+/// no checkpoint at step, FormatError for damaged files.
 RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::filesystem::path &weights = {},
-                            const std::string &arch = {});
+                            const std::string &arch = {}, std::int64_t step = -1);
 
 } // namespace upstep::core

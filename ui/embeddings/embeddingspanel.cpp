@@ -7,6 +7,7 @@
 #include "embeddings/mapquery.h"
 #include "upstep/io/atomicfile.h"
 #include "upstep/io/imagefolder.h"
+#include "upstep/run/runpaths.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
 
@@ -22,6 +23,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -45,7 +47,7 @@ QString swatch(const QColor &colour, const QString &text)
 
 EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
     : QWidget(parent), m_thumbnails(new ThumbnailCache(96, this)), m_method(new QComboBox), m_layout(new QComboBox),
-      m_colouring(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton),
+      m_colouring(new QComboBox), m_checkpoint(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton),
       m_cancel(new QPushButton(tr("Cancel"))), m_tryImage(new QPushButton(tr("Try an image…"))),
       m_exportPng(new QPushButton(tr("Export PNG…"))), m_exportCsv(new QPushButton(tr("Export CSV…"))),
       m_saveList(new QPushButton(tr("Save selection list…"))), m_find(new QLineEdit), m_arrows(new QComboBox),
@@ -144,6 +146,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_arrows->setToolTip(tr("Which displacement arrows the overlay draws: every image's, the most moved images', or "
                             "the selected images' (none until something is selected)"));
     m_saveList->setToolTip(tr("Write the selected images' paths, one per line (for scripts and other tools)"));
+    m_checkpoint->setToolTip(tr("Which of the run's checkpoints the adapted map uses; the run keeps its newest few"));
+    m_checkpoint->setVisible(false);
     m_saveList->setEnabled(false);
     m_cancel->setEnabled(false);
     m_tryImage->setEnabled(false);
@@ -205,7 +209,30 @@ QWidget *EmbeddingsPanel::buildToolRow()
 void EmbeddingsPanel::setSource(const EmbeddingSource &source)
 {
     m_source = source;
+    updateCheckpointChoice();
     updateComputeButton();
+}
+
+void EmbeddingsPanel::updateCheckpointChoice()
+{
+    const auto chosen = m_checkpoint->currentData().toLongLong();
+    const auto steps = m_source.adapter.isEmpty() ? std::vector<std::int64_t>{}
+                                                  : core::checkpointSteps(m_source.adapter.toStdString());
+    const QSignalBlocker quiet(m_checkpoint);
+    m_checkpoint->clear();
+    m_checkpoint->addItem(tr("newest checkpoint"), QVariant::fromValue<qlonglong>(-1));
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+        m_checkpoint->addItem(tr("checkpoint at step %1").arg(*it), QVariant::fromValue<qlonglong>(*it));
+    const int index = m_checkpoint->findData(QVariant::fromValue<qlonglong>(chosen));
+    m_checkpoint->setCurrentIndex(index >= 0 ? index : 0);
+    m_checkpoint->setVisible(steps.size() > 1); // one checkpoint: nothing to choose
+}
+
+void EmbeddingsPanel::setCheckpointStep(std::int64_t step)
+{
+    updateCheckpointChoice();
+    const int index = m_checkpoint->findData(QVariant::fromValue<qlonglong>(step));
+    m_checkpoint->setCurrentIndex(index >= 0 ? index : 0);
 }
 
 void EmbeddingsPanel::setMethod(core::EmbedMethod method) { selectChoice(m_method, method); }
@@ -240,6 +267,7 @@ void EmbeddingsPanel::compute()
     job.data = m_source.data.toStdString();
     job.method = selectedChoice<core::EmbedMethod>(m_method);
     job.maxImages = m_maxImages->value();
+    job.checkpointStep = m_checkpoint->currentData().toLongLong();
     auto *task = new BackgroundTask(tr("Computing the embedding map"), [job](const core::ProgressSink &progress, core::StopFlag stop) {
         return QVariant::fromValue(core::runEmbedding(job, progress, stop));
     }, this);

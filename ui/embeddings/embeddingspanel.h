@@ -48,6 +48,10 @@ public:
     EmbeddingSource source() const { return m_source; }
     void setMethod(core::EmbedMethod method);
     void setMaxImages(int images);         ///< 0: every image
+    /// With a run folder as the source: map its checkpoint at step (-1: the newest). The choice
+    /// lists the checkpoints the run keeps; it is hidden for other sources.
+    void setCheckpointStep(std::int64_t step);
+    QComboBox *checkpointChoice() const { return m_checkpoint; }
 
     void compute();
     void cancel();
@@ -99,6 +103,7 @@ protected:
 private:
     QWidget *buildToolRow();
     void updateComputeButton();
+    void updateCheckpointChoice(); ///< the source run's checkpoints, keeping the choice
     void recolour();
     void updateLegend();
     void showHover(int index, const QPoint &globalPosition);
@@ -112,7 +117,7 @@ private:
     QPointer<BackgroundTask> m_task, m_trial;
     int m_picked = -1, m_hovered = -1;
 
-    QComboBox *m_method, *m_layout, *m_colouring;
+    QComboBox *m_method, *m_layout, *m_colouring, *m_checkpoint;
     QSpinBox *m_maxImages;
     QPushButton *m_compute, *m_cancel, *m_tryImage, *m_exportPng, *m_exportCsv, *m_saveList;
     QLineEdit *m_find;

@@ -18,6 +18,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QComboBox>
 #include <QtTest>
 
 #include <filesystem>
@@ -268,6 +269,16 @@ private slots:
         QCOMPARE(panel.overlayView()->arrowCount(), std::min(120, ui::EmbeddingsPanel::kArrowMostMoved));
         panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::All);
         QCOMPARE(panel.overlayView()->arrowCount(), 120);
+
+        // The run keeps its checkpoints at steps 3 and 6: either can be mapped, and the map says which.
+        QVERIFY(panel.checkpointChoice()->isVisibleTo(&panel));
+        QCOMPARE(panel.checkpointChoice()->count(), 3); // newest, step 6, step 3
+        panel.setCheckpointStep(3);
+        QVERIFY(computeAndWait(panel));
+        QCOMPARE(panel.map().adapterStep(), 3);
+        panel.setCheckpointStep(-1);
+        QVERIFY(computeAndWait(panel));
+        QCOMPARE(panel.map().adapterStep(), 6);
     }
 
     void cancelKeepsThePreviousMap()

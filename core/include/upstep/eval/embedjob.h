@@ -24,6 +24,7 @@ struct EmbedJob {
     std::filesystem::path weights;
     std::string arch;
     std::filesystem::path adapter; ///< run folder (its newest checkpoint), PEFT folder or file; empty: base only
+    std::int64_t checkpointStep = -1; ///< with a run folder: its checkpoint at this step; -1: the newest
     std::filesystem::path data;    ///< images; class sub-folders give labels
     EmbedMethod method = EmbedMethod::Pca;
     std::int64_t maxImages = 0;    ///< seeded subset; 0: every image

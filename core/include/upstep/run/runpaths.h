@@ -4,8 +4,10 @@
 //
 // Threading: a plain value type.
 
+#include <cstdint>
 #include <filesystem>
 #include <utility>
+#include <vector>
 
 namespace upstep::core {
 
@@ -20,5 +22,9 @@ struct RunPaths {
     std::filesystem::path summary() const { return root / "summary.json"; }
     std::filesystem::path evaluation() const { return root / "eval.json"; } ///< evalReportToJson, when evaluated
 };
+
+/// The steps of the checkpoints a run folder holds, oldest first (none for a missing folder).
+/// A run keeps its newest keep_checkpoints of them.
+std::vector<std::int64_t> checkpointSteps(const std::filesystem::path &runDir);
 
 } // namespace upstep::core
