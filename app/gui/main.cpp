@@ -71,7 +71,11 @@ int main(int argc, char **argv)
     const QCommandLineOption embedImages(QStringLiteral("embed-images"),
                                          QStringLiteral("Images in that map (default 10000; 0: all)."), QStringLiteral("N"),
                                          QStringLiteral("10000"));
-    parser.addOptions({session, start, threads, embed, embedImages});
+    const QCommandLineOption tryImage(QStringLiteral("try-image"),
+                                      QStringLiteral("With --embed: once the map is computed, compare this image with it "
+                                                     "(its nearest map images before and after adaptation)."),
+                                      QStringLiteral("FILE"));
+    parser.addOptions({session, start, threads, embed, embedImages, tryImage});
     parser.process(app);
 
     bool numeric = false;
@@ -119,6 +123,9 @@ int main(int argc, char **argv)
         panel->setMethod(method);
         panel->setMaxImages(parser.value(embedImages).toInt());
         // Map once the run listing has found the session's newest run (the adapter to map with).
+        if (parser.isSet(tryImage))
+            QObject::connect(panel, &upstep::ui::EmbeddingsPanel::computed, panel,
+                             [panel, file = parser.value(tryImage)] { panel->tryImage(file); }, Qt::SingleShotConnection);
         whenReady([&window, panel] {
             window.tabs()->setCurrentWidget(panel);
             panel->compute();

@@ -95,6 +95,8 @@ void MainMenus::buildViewMenu()
     auto *view = m_window->menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Fit curves"), QKeySequence(Qt::CTRL | Qt::Key_0), this, &MainMenus::fitCurvesRequested);
     view->addAction(tr("&Embeddings"), this, &MainMenus::embeddingsTabRequested);
+    view->addAction(tr("Results by &class..."), QKeySequence(Qt::CTRL | Qt::Key_B), this,
+                    &MainMenus::classResultsRequested);
     view->addAction(tr("&Log"), this, &MainMenus::logTabRequested);
 }
 

@@ -46,6 +46,7 @@ signals:
     void exportRequested(bool merged);            ///< Session > Export adapter (Ctrl+E) or merged weights
     void fitCurvesRequested();                    ///< View > Fit curves (Ctrl+0)
     void embeddingsTabRequested();                ///< View > Embeddings
+    void classResultsRequested();                 ///< View > Results by class (Ctrl+B)
     void logTabRequested();                       ///< View > Log
     void demoSessionRequested(const upstep::core::TrainConfig &config); ///< Help > Open the demo session
 

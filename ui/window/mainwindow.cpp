@@ -149,6 +149,10 @@ void MainWindow::connectMenus()
     connect(m_menus, &MainMenus::exportRequested, this, &MainWindow::exportWithDialog);
     connect(m_menus, &MainMenus::fitCurvesRequested, m_curves, &CurvesPanel::fitAll);
     connect(m_menus, &MainMenus::embeddingsTabRequested, this, [this] { m_tabs->setCurrentWidget(m_embeddings); });
+    connect(m_menus, &MainMenus::classResultsRequested, this, [this] {
+        if (!m_resultCard->showClassResults())
+            tellUser(tr("No results by class: the run shown has no evaluation with a labeled test folder."));
+    });
     connect(m_menus, &MainMenus::logTabRequested, this, [this] { m_tabs->setCurrentWidget(m_log); });
     connect(m_menus, &MainMenus::demoSessionRequested, this, [this](const core::TrainConfig &demo) {
         if (!refuseWhileRunning() && askToSaveChanges())
