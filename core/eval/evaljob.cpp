@@ -243,6 +243,8 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
         }
         if (adapted) {
             const auto adaptedSource = featuresOf(*adapted, images, request, "adapted features (source)", progress, stop);
+            if (adaptedSource.values.size(0) != baseSource.values.size(0))
+                throw Error("the base and adapted passes decoded different source images; is the folder changing?");
             if (adapted->hasHead()) {
                 headAdapted = headPredictions(*adapted, adaptedSource, request);
                 source.headTop1Adapted = headAdapted->top1();

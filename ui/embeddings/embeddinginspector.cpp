@@ -95,6 +95,8 @@ QVector<int> EmbeddingInspector::fillList(ThumbnailList *list, const std::vector
     QVector<int> indices;
     QList<ThumbnailList::Entry> entries;
     for (const auto &n : neighbours) {
+        if (!m_map || n.index < 0 || n.index >= m_map->size())
+            continue; // not this map's image (the caller checks; this keeps a slip from reading past it)
         indices.push_back(static_cast<int>(n.index));
         entries.push_back({static_cast<int>(n.index),
                            QString::fromStdString(m_map->paths()[static_cast<std::size_t>(n.index)]),

@@ -188,8 +188,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
     auto *rows = new QVBoxLayout(row);
     rows->setContentsMargins(0, 0, 0, 0);
     auto *computeRow = new QHBoxLayout;
-    for (QWidget *w :
-         std::initializer_list<QWidget *>{m_method, m_maxImages, m_compute, m_cancel, m_tryImage, m_progress})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_method, m_maxImages, m_checkpoint, m_compute, m_cancel,
+                                                       m_tryImage, m_progress})
         computeRow->addWidget(w);
     computeRow->addWidget(m_status, 1);
     auto *viewRow = new QHBoxLayout;
@@ -208,6 +208,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
 
 void EmbeddingsPanel::setSource(const EmbeddingSource &source)
 {
+    if (source.adapter != m_source.adapter)
+        m_checkpoint->setCurrentIndex(0); // another run: its newest checkpoint, not the old choice
     m_source = source;
     updateCheckpointChoice();
     updateComputeButton();
@@ -246,6 +248,7 @@ void EmbeddingsPanel::updateComputeButton()
                        : m_map.hasAdapter()       ? tr("Refresh with the current adapter")
                                                   : tr("Map base and adapted"));
     m_compute->setEnabled(ready && !isComputing());
+    m_tryImage->setEnabled(!m_map.empty() && !isComputing() && !m_trial);
     m_compute->setToolTip(ready ? tr("Images: %1\nAdapter: %2")
                                       .arg(m_source.data, !m_source.adapter.isEmpty() ? m_source.adapter
                                                           : !m_source.noAdapterReason.isEmpty()
@@ -304,7 +307,7 @@ void EmbeddingsPanel::compute()
 
 void EmbeddingsPanel::tryImage(const QString &path)
 {
-    if (m_map.empty() || m_trial) {
+    if (m_map.empty() || m_trial || isComputing()) {
         emit tried(false);
         return;
     }
@@ -317,13 +320,20 @@ void EmbeddingsPanel::tryImage(const QString &path)
             return QVariant::fromValue(map.neighboursOfImage(file, EmbeddingInspector::kNeighbours));
         },
         this);
-    connect(m_trial, &BackgroundTask::succeeded, this, [this, path](const QVariant &result) {
-        pick(-1);
-        m_inspector->showTried(path, result.value<core::EmbeddingMap::ImageQuery>());
-        setStatus(tr("%1: its nearest images in the map, before and after adaptation, are on the right.")
-                      .arg(QFileInfo(path).fileName()));
-        emit tried(true);
-    });
+    connect(m_trial, &BackgroundTask::succeeded, this,
+            [this, path, generation = m_mapGeneration](const QVariant &result) {
+                if (generation != m_mapGeneration) { // the map was replaced meanwhile: its indices do not apply
+                    setStatus(
+                        tr("The map changed while %1 was compared; try it again.").arg(QFileInfo(path).fileName()));
+                    emit tried(false);
+                    return;
+                }
+                pick(-1);
+                m_inspector->showTried(path, result.value<core::EmbeddingMap::ImageQuery>());
+                setStatus(tr("%1: its nearest images in the map, before and after adaptation, are on the right.")
+                              .arg(QFileInfo(path).fileName()));
+                emit tried(true);
+            });
     connect(m_trial, &BackgroundTask::failed, this, [this](const TaskError &error) {
         setStatus(error.message, true);
         emit tried(false);
@@ -393,6 +403,7 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
     if (!m_map.hasAdapter())
         setLayoutMode(Layout::SideBySide);
     m_exportPng->setEnabled(!m_map.empty());
+    ++m_mapGeneration;
     m_tryImage->setEnabled(!m_map.empty() && !m_trial);
     m_exportCsv->setEnabled(!m_map.empty());
     recolour();

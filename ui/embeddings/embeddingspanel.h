@@ -116,6 +116,7 @@ private:
     core::EmbeddingMap m_map;
     QPointer<BackgroundTask> m_task, m_trial;
     int m_picked = -1, m_hovered = -1;
+    int m_mapGeneration = 0; ///< counts showMap() calls: a late "Try an image" result for an older map is dropped
 
     QComboBox *m_method, *m_layout, *m_colouring, *m_checkpoint;
     QSpinBox *m_maxImages;

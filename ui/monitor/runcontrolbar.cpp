@@ -65,6 +65,8 @@ void RunControlBar::setState(AppState state, bool canStart, bool canResume, bool
     m_pause->setEnabled(state == AppState::Training);
     m_resume->setEnabled(state == AppState::Paused || (!busy && canStart && canResume));
     m_stop->setEnabled(running);
+    m_exportAdapter->setEnabled(!busy && canExport);
+    m_exportMerged->setEnabled(!busy && canExport);
     // Space presses the focused button: when Start, Pause or Resume had the focus and was just
     // disabled, Qt would pass it on to Stop. It goes to the button that took its place instead.
     if (const auto *now = QApplication::focusWidget(); hadFocus && (!now || now == m_stop || !now->isEnabled()))
@@ -73,8 +75,6 @@ void RunControlBar::setState(AppState state, bool canStart, bool canResume, bool
                 button->setFocus(Qt::OtherFocusReason);
                 break;
             }
-    m_exportAdapter->setEnabled(!busy && canExport);
-    m_exportMerged->setEnabled(!busy && canExport);
     m_state->setText(appStateName(state));
     const auto color = state == AppState::Failed ? QStringLiteral("#c62828")
                        : running                 ? QStringLiteral("#1e88e5")

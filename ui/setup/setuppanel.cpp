@@ -68,6 +68,7 @@ SetupPanel::SetupPanel(QWidget *parent)
 
     connect(m_backbone, &BackbonePanel::checked, this, &SetupPanel::changed);
     connect(m_target, &TargetFolderPanel::scanStarted, this, &SetupPanel::changed);
+    connect(m_target, &TargetFolderPanel::checkFinished, this, &SetupPanel::changed); // the count may have dropped
     connect(m_target, &TargetFolderPanel::scanFinished, this, &SetupPanel::changed);
     connect(m_targetTest, &LabeledFolderField::changed, this, &SetupPanel::changed);
     connect(m_sourceProbe, &LabeledFolderField::changed, this, &SetupPanel::changed);

@@ -78,6 +78,8 @@ void TargetFolderPanel::startScan(const QString &folder)
     m_scanned = {};
     m_grid->setPaths({});
     m_unreadableButton->setVisible(false);
+    m_check = nullptr; // cancelled above; its late signals are ignored (they check the task)
+    m_checkButton->setEnabled(true);
     m_checkButton->setVisible(false);
     if (folder.isEmpty()) {
         m_status->showPlain(tr("No folder chosen"));
@@ -153,10 +155,14 @@ void TargetFolderPanel::checkImages()
             return QVariant::fromValue(core::decodeEveryImage(images, {}, progress, stop));
         },
         this);
-    connect(m_check, &BackgroundTask::progressed, this, [this](const core::Progress &p) {
+    connect(m_check, &BackgroundTask::progressed, this, [this, task = m_check.data()](const core::Progress &p) {
+        if (task != m_check)
+            return;
         m_checkButton->setText(tr("Checking... %1 %").arg(p.total > 0 ? 100 * p.done / p.total : 0));
     });
-    connect(m_check, &BackgroundTask::succeeded, this, [this](const QVariant &result) {
+    connect(m_check, &BackgroundTask::succeeded, this, [this, task = m_check.data()](const QVariant &result) {
+        if (task != m_check)
+            return; // a check of the previous folder
         const auto check = result.value<core::DecodeCheck>();
         const std::set<std::filesystem::path> failed = [&] {
             std::set<std::filesystem::path> paths;
@@ -169,8 +175,8 @@ void TargetFolderPanel::checkImages()
         showScanned();
         m_checkButton->setText(check.failed.empty() ? tr("All decode") : tr("Checked"));
     });
-    connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
-        if (error.kind != core::ErrorKind::Cancelled)
+    connect(m_check, &BackgroundTask::failed, this, [this, task = m_check.data()](const TaskError &error) {
+        if (task == m_check && error.kind != core::ErrorKind::Cancelled)
             m_checkButton->setText(tr("Check failed: %1").arg(error.message));
     });
     connect(m_check, &BackgroundTask::finished, this, [this, task = m_check.data()] {

@@ -13,8 +13,12 @@ TrainingSession::~TrainingSession()
     m_stop.store(true);
     // The worker sees m_stop, writes its checkpoint and ends its thread. A finished run's thread
     // may still be winding down while the next one runs, so wait for every one of them.
-    for (auto *thread : findChildren<QThread *>(Qt::FindDirectChildrenOnly))
+    // quit() too: the worker's finished -> quit connection is queued to this (GUI) thread, which
+    // is blocked here, so the thread's event loop would never hear it.
+    for (auto *thread : findChildren<QThread *>(Qt::FindDirectChildrenOnly)) {
+        thread->quit();
         thread->wait();
+    }
 }
 
 bool TrainingSession::start(const TrainingJob &job)

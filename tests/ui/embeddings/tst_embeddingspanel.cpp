@@ -271,6 +271,7 @@ private slots:
         QCOMPARE(panel.overlayView()->arrowCount(), 120);
 
         // The run keeps its checkpoints at steps 3 and 6: either can be mapped, and the map says which.
+        QVERIFY(panel.isAncestorOf(panel.checkpointChoice())); // in the tool row, not a window of its own
         QVERIFY(panel.checkpointChoice()->isVisibleTo(&panel));
         QCOMPARE(panel.checkpointChoice()->count(), 3); // newest, step 6, step 3
         panel.setCheckpointStep(3);

@@ -128,6 +128,19 @@ private slots:
         QVERIFY(summary.resumedFrom > 0);
     }
 
+    void destroyedDuringARunStopsWithACheckpoint()
+    {
+        // Closing the window mid-run destroys the session: it must stop the run (checkpoint on
+        // disk) and return, not wait forever for a thread whose quit is queued to this thread.
+        {
+            ui::TrainingSession session;
+            QSignalSpy progress(&session, &ui::TrainingSession::progressed);
+            QVERIFY(session.start(job(100000, "run-destroyed")));
+            QTRY_VERIFY_WITH_TIMEOUT(lastStep(progress) >= 2, 60000);
+        }
+        QCOMPARE(core::listCheckpoints(root() / "run-destroyed" / "checkpoints").size(), std::size_t{1});
+    }
+
     void coreErrorArrivesAsSignal()
     {
         ui::TrainingSession session;

@@ -374,6 +374,17 @@ private slots:
         QVERIFY(rank->isEnabled());
     }
 
+    void fitsAScreenOf1440By900()
+    {
+        // The window's smallest layout must leave the control bar (Start, Stop) on a 1440x900
+        // screen with a title bar and a panel (about 60 px): no minimum above 840 px.
+        ui::MainWindow window;
+        window.loadConfig(tinySession(10));
+        const auto minimum = window.minimumSizeHint();
+        QVERIFY2(minimum.height() <= 840, qPrintable(QStringLiteral("minimum height %1").arg(minimum.height())));
+        QVERIFY2(minimum.width() <= 1360, qPrintable(QStringLiteral("minimum width %1").arg(minimum.width())));
+    }
+
     void readyOnceInputsAreChecked()
     {
         ui::MainWindow window;
