@@ -182,8 +182,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
     connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(true); });
     connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportWithDialog(false); });
 
-    // Two rows, so the tab never asks for more width than the window's right side has: what to
-    // compute (and its progress), then how to show it.
+    // Rows, so the tab never asks for more width than the window's right side has: what to
+    // compute (and its progress), the status, then how to show it.
     auto *row = new QWidget;
     auto *rows = new QVBoxLayout(row);
     rows->setContentsMargins(0, 0, 0, 0);
@@ -191,7 +191,7 @@ QWidget *EmbeddingsPanel::buildToolRow()
     for (QWidget *w : std::initializer_list<QWidget *>{m_method, m_maxImages, m_checkpoint, m_compute, m_cancel,
                                                        m_tryImage, m_progress})
         computeRow->addWidget(w);
-    computeRow->addWidget(m_status, 1);
+    computeRow->addStretch(1);
     auto *viewRow = new QHBoxLayout;
     for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring, m_arrows})
         viewRow->addWidget(w);
@@ -199,6 +199,7 @@ QWidget *EmbeddingsPanel::buildToolRow()
     for (QWidget *w : std::initializer_list<QWidget *>{m_saveList, m_exportPng, m_exportCsv})
         viewRow->addWidget(w);
     rows->addLayout(computeRow);
+    rows->addWidget(m_status); // a line of its own: squeezed beside the buttons it wrapped a word a line
     rows->addLayout(viewRow);
     m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_status->setWordWrap(true);

@@ -150,6 +150,11 @@ private slots:
         QVERIFY(tried.wait(60000));
         QVERIFY(tried.last().at(0).toBool());
         QCOMPARE(panel.inspector()->triedPath(), QString::fromStdString(outside));
+        // Its long status line must not squeeze the maps (it once wrapped a word a line beside the
+        // buttons, at the width the window's right side has).
+        panel.resize(1000, 700);
+        QTRY_VERIFY(panel.baseView()->height() > 300);
+        panel.resize(1400, 800);
         const auto query = map.neighboursOfImage(outside, ui::EmbeddingInspector::kNeighbours);
         QCOMPARE(panel.inspector()->baseNeighbours().size(), static_cast<qsizetype>(query.base.size()));
         QCOMPARE(panel.inspector()->baseNeighbours().front(), static_cast<int>(query.base.front().index));
