@@ -77,8 +77,8 @@ RunComparison::RunComparison(QWidget *parent)
       m_copy(new QPushButton(tr("Copy settings"), this)), m_scatter(new QCustomPlot(this)), m_note(new QLabel(this))
 {
     m_table->setColumnCount(kColumnCount);
-    m_table->setHorizontalHeaderLabels({tr("Run"), tr("Status"), tr("Settings"), tr("Gain (kNN)"), tr("Forgetting"),
-                                        tr("Linear gain"), tr("Time"), tr("Differs from the form"), tr("Notes")});
+    m_table->setHorizontalHeaderLabels({tr("Run"), tr("Status"), tr("Gain (kNN)"), tr("Forgetting"), tr("Linear gain"),
+                                        tr("Time"), tr("Settings"), tr("Differs from the form"), tr("Notes")});
     m_table->horizontalHeaderItem(kGain)->setToolTip(tr("Target kNN accuracy, adapted minus base, in points"));
     m_table->horizontalHeaderItem(kForgetting)
         ->setToolTip(tr("Drop of the source accuracy, in points (lower is better)"));

@@ -30,7 +30,8 @@ namespace upstep::ui {
 class RunComparison : public QWidget {
     Q_OBJECT
 public:
-    enum Column { kName, kStatus, kSettings, kGain, kForgetting, kLinearGain, kTime, kDiffers, kNotes, kColumnCount };
+    /// The figures people compare come first, so they show without scrolling at 1360 px.
+    enum Column { kName, kStatus, kGain, kForgetting, kLinearGain, kTime, kSettings, kDiffers, kNotes, kColumnCount };
 
     explicit RunComparison(QWidget *parent = nullptr);
 
