@@ -3,11 +3,11 @@
 #include "widgets/choicebox.h"
 #include "tasks/backgroundtask.h"
 #include "embeddings/embeddinginspector.h"
+#include "embeddings/checkpointchoice.h"
 #include "embeddings/embeddingscatter.h"
+#include "embeddings/imagetrial.h"
 #include "embeddings/mapquery.h"
 #include "upstep/io/atomicfile.h"
-#include "upstep/io/imagefolder.h"
-#include "upstep/run/runpaths.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
 
@@ -23,16 +23,12 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
-
-// Only this panel passes an image query's result through a BackgroundTask's QVariant.
-Q_DECLARE_METATYPE(upstep::core::EmbeddingMap::ImageQuery)
 
 namespace upstep::ui {
 
@@ -47,16 +43,24 @@ QString swatch(const QColor &colour, const QString &text)
 
 EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
     : QWidget(parent), m_thumbnails(new ThumbnailCache(96, this)), m_method(new QComboBox), m_layout(new QComboBox),
-      m_colouring(new QComboBox), m_checkpoint(new QComboBox), m_maxImages(new QSpinBox), m_compute(new QPushButton),
-      m_cancel(new QPushButton(tr("Cancel"))), m_tryImage(new QPushButton(tr("Try an image…"))),
-      m_exportPng(new QPushButton(tr("Export PNG…"))), m_exportCsv(new QPushButton(tr("Export CSV…"))),
-      m_saveList(new QPushButton(tr("Save selection list…"))), m_find(new QLineEdit), m_arrows(new QComboBox),
-      m_progress(new QProgressBar), m_status(new QLabel), m_legend(new QLabel), m_quality(new QLabel),
-      m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel), m_hoverText(new QLabel), m_views(new QStackedWidget),
-      m_viewArea(new QWidget), m_baseView(new EmbeddingScatter), m_adaptedView(new EmbeddingScatter),
-      m_overlayView(new EmbeddingScatter), m_inspector(new EmbeddingInspector(m_thumbnails))
+      m_colouring(new QComboBox), m_checkpoint(new CheckpointChoice), m_maxImages(new QSpinBox),
+      m_compute(new QPushButton), m_cancel(new QPushButton(tr("Cancel"))),
+      m_tryImage(new QPushButton(tr("Try an image…"))), m_exportPng(new QPushButton(tr("Export PNG…"))),
+      m_exportCsv(new QPushButton(tr("Export CSV…"))), m_saveList(new QPushButton(tr("Save selection list…"))),
+      m_find(new QLineEdit), m_arrows(new QComboBox), m_progress(new QProgressBar), m_status(new QLabel),
+      m_legend(new QLabel), m_quality(new QLabel), m_hoverCard(new QFrame(this)), m_hoverImage(new QLabel),
+      m_hoverText(new QLabel), m_views(new QStackedWidget), m_viewArea(new QWidget), m_baseView(new EmbeddingScatter),
+      m_adaptedView(new EmbeddingScatter), m_overlayView(new EmbeddingScatter),
+      m_inspector(new EmbeddingInspector(m_thumbnails))
 {
     setAcceptDrops(true);
+    m_trial = new ImageTrial(this);
+    connect(m_trial, &ImageTrial::found, this, &EmbeddingsPanel::showTried);
+    connect(m_trial, &ImageTrial::failed, this, [this](const QString &message) {
+        setStatus(message, true);
+        emit tried(false);
+    });
+    connect(m_trial, &ImageTrial::finished, this, &EmbeddingsPanel::updateComputeButton);
     auto *sideBySide = new QSplitter(Qt::Horizontal);
     sideBySide->addWidget(m_baseView);
     sideBySide->addWidget(m_adaptedView);
@@ -146,8 +150,6 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_arrows->setToolTip(tr("Which displacement arrows the overlay draws: every image's, the most moved images', or "
                             "the selected images' (none until something is selected)"));
     m_saveList->setToolTip(tr("Write the selected images' paths, one per line (for scripts and other tools)"));
-    m_checkpoint->setToolTip(tr("Which of the run's checkpoints the adapted map uses; the run keeps its newest few"));
-    m_checkpoint->setVisible(false);
     m_saveList->setEnabled(false);
     m_cancel->setEnabled(false);
     m_tryImage->setEnabled(false);
@@ -209,33 +211,15 @@ QWidget *EmbeddingsPanel::buildToolRow()
 
 void EmbeddingsPanel::setSource(const EmbeddingSource &source)
 {
-    if (source.adapter != m_source.adapter)
-        m_checkpoint->setCurrentIndex(0); // another run: its newest checkpoint, not the old choice
     m_source = source;
-    updateCheckpointChoice();
+    m_checkpoint->setRun(m_source.adapter);
     updateComputeButton();
-}
-
-void EmbeddingsPanel::updateCheckpointChoice()
-{
-    const auto chosen = m_checkpoint->currentData().toLongLong();
-    const auto steps = m_source.adapter.isEmpty() ? std::vector<std::int64_t>{}
-                                                  : core::checkpointSteps(m_source.adapter.toStdString());
-    const QSignalBlocker quiet(m_checkpoint);
-    m_checkpoint->clear();
-    m_checkpoint->addItem(tr("newest checkpoint"), QVariant::fromValue<qlonglong>(-1));
-    for (auto it = steps.rbegin(); it != steps.rend(); ++it)
-        m_checkpoint->addItem(tr("checkpoint at step %1").arg(*it), QVariant::fromValue<qlonglong>(*it));
-    const int index = m_checkpoint->findData(QVariant::fromValue<qlonglong>(chosen));
-    m_checkpoint->setCurrentIndex(index >= 0 ? index : 0);
-    m_checkpoint->setVisible(steps.size() > 1); // one checkpoint: nothing to choose
 }
 
 void EmbeddingsPanel::setCheckpointStep(std::int64_t step)
 {
-    updateCheckpointChoice();
-    const int index = m_checkpoint->findData(QVariant::fromValue<qlonglong>(step));
-    m_checkpoint->setCurrentIndex(index >= 0 ? index : 0);
+    m_checkpoint->setRun(m_source.adapter); // the run may have written new ones
+    m_checkpoint->setStep(step);
 }
 
 void EmbeddingsPanel::setMethod(core::EmbedMethod method) { selectChoice(m_method, method); }
@@ -249,7 +233,7 @@ void EmbeddingsPanel::updateComputeButton()
                        : m_map.hasAdapter()       ? tr("Refresh with the current adapter")
                                                   : tr("Map base and adapted"));
     m_compute->setEnabled(ready && !isComputing());
-    m_tryImage->setEnabled(!m_map.empty() && !isComputing() && !m_trial);
+    m_tryImage->setEnabled(!m_map.empty() && !isComputing() && !m_trial->isRunning());
     m_compute->setToolTip(ready ? tr("Images: %1\nAdapter: %2")
                                       .arg(m_source.data, !m_source.adapter.isEmpty() ? m_source.adapter
                                                           : !m_source.noAdapterReason.isEmpty()
@@ -271,7 +255,7 @@ void EmbeddingsPanel::compute()
     job.data = m_source.data.toStdString();
     job.method = selectedChoice<core::EmbedMethod>(m_method);
     job.maxImages = m_maxImages->value();
-    job.checkpointStep = m_checkpoint->currentData().toLongLong();
+    job.checkpointStep = m_checkpoint->step();
     auto *task = new BackgroundTask(tr("Computing the embedding map"), [job](const core::ProgressSink &progress, core::StopFlag stop) {
         return QVariant::fromValue(core::runEmbedding(job, progress, stop));
     }, this);
@@ -308,61 +292,32 @@ void EmbeddingsPanel::compute()
 
 void EmbeddingsPanel::tryImage(const QString &path)
 {
-    if (m_map.empty() || m_trial || isComputing()) {
+    if (m_map.empty() || isComputing() || !m_trial->start(m_map, path, EmbeddingInspector::kNeighbours)) {
         emit tried(false);
         return;
     }
     m_tryImage->setEnabled(false);
+    m_triedGeneration = m_mapGeneration;
     setStatus(tr("Comparing %1 with the map…").arg(QFileInfo(path).fileName()));
-    // The task holds its own copy of the map (copies share the immutable features).
-    m_trial = new BackgroundTask(
-        tr("Trying %1").arg(path),
-        [map = m_map, file = path.toStdString()](const core::ProgressSink &, core::StopFlag) {
-            return QVariant::fromValue(map.neighboursOfImage(file, EmbeddingInspector::kNeighbours));
-        },
-        this);
-    connect(m_trial, &BackgroundTask::succeeded, this,
-            [this, path, generation = m_mapGeneration](const QVariant &result) {
-                if (generation != m_mapGeneration) { // the map was replaced meanwhile: its indices do not apply
-                    setStatus(
-                        tr("The map changed while %1 was compared; try it again.").arg(QFileInfo(path).fileName()));
-                    emit tried(false);
-                    return;
-                }
-                pick(-1);
-                m_inspector->showTried(path, result.value<core::EmbeddingMap::ImageQuery>());
-                setStatus(tr("%1: its nearest images in the map, before and after adaptation, are on the right.")
-                              .arg(QFileInfo(path).fileName()));
-                emit tried(true);
-            });
-    connect(m_trial, &BackgroundTask::failed, this, [this](const TaskError &error) {
-        setStatus(error.message, true);
-        emit tried(false);
-    });
-    connect(m_trial, &BackgroundTask::finished, this, [this, task = m_trial.data()] {
-        task->deleteLater();
-        m_trial.clear(); // the next image may be tried at once
-        m_tryImage->setEnabled(!m_map.empty());
-    });
-    m_trial->start();
 }
 
-namespace {
-
-/// The dropped file when it is one local image, else empty.
-QString droppedImage(const QMimeData *mime)
+void EmbeddingsPanel::showTried(const QString &path, const core::EmbeddingMap::ImageQuery &query)
 {
-    if (!mime->hasUrls() || mime->urls().size() != 1 || !mime->urls().first().isLocalFile())
-        return {};
-    const auto file = mime->urls().first().toLocalFile();
-    return core::hasImageExtension(file.toStdString()) ? file : QString();
+    if (m_triedGeneration != m_mapGeneration) { // the map was replaced meanwhile: its indices do not apply
+        setStatus(tr("The map changed while %1 was compared; try it again.").arg(QFileInfo(path).fileName()));
+        emit tried(false);
+        return;
+    }
+    pick(-1);
+    m_inspector->showTried(path, query);
+    setStatus(tr("%1: its nearest images in the map, before and after adaptation, are on the right.")
+                  .arg(QFileInfo(path).fileName()));
+    emit tried(true);
 }
-
-} // namespace
 
 void EmbeddingsPanel::dragEnterEvent(QDragEnterEvent *event)
 {
-    if (!m_map.empty() && !droppedImage(event->mimeData()).isEmpty())
+    if (!m_map.empty() && !ImageTrial::droppedImage(event->mimeData()).isEmpty())
         event->acceptProposedAction();
     else
         event->ignore(); // folders, sessions and weights go to the window
@@ -370,7 +325,7 @@ void EmbeddingsPanel::dragEnterEvent(QDragEnterEvent *event)
 
 void EmbeddingsPanel::dropEvent(QDropEvent *event)
 {
-    tryImage(droppedImage(event->mimeData()));
+    tryImage(ImageTrial::droppedImage(event->mimeData()));
     event->acceptProposedAction();
 }
 
@@ -405,7 +360,7 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
         setLayoutMode(Layout::SideBySide);
     m_exportPng->setEnabled(!m_map.empty());
     ++m_mapGeneration;
-    m_tryImage->setEnabled(!m_map.empty() && !m_trial);
+    m_tryImage->setEnabled(!m_map.empty() && !m_trial->isRunning());
     m_exportCsv->setEnabled(!m_map.empty());
     recolour();
 

@@ -32,7 +32,9 @@ namespace upstep::ui {
 
 class BackgroundTask;
 class EmbeddingInspector;
+class CheckpointChoice;
 class EmbeddingScatter;
+class ImageTrial;
 class ThumbnailCache;
 
 class EmbeddingsPanel : public QWidget {
@@ -51,7 +53,7 @@ public:
     /// With a run folder as the source: map its checkpoint at step (-1: the newest). The choice
     /// lists the checkpoints the run keeps; it is hidden for other sources.
     void setCheckpointStep(std::int64_t step);
-    QComboBox *checkpointChoice() const { return m_checkpoint; }
+    CheckpointChoice *checkpointChoice() const { return m_checkpoint; }
 
     void compute();
     void cancel();
@@ -103,22 +105,25 @@ protected:
 private:
     QWidget *buildToolRow();
     void updateComputeButton();
-    void updateCheckpointChoice(); ///< the source run's checkpoints, keeping the choice
     void recolour();
     void updateLegend();
     void showHover(int index, const QPoint &globalPosition);
     void exportWithDialog(bool png);
     void setStatus(const QString &text, bool error = false);
     void updateArrows();
+    void showTried(const QString &path, const core::EmbeddingMap::ImageQuery &query);
 
     ThumbnailCache *m_thumbnails;
     EmbeddingSource m_source;
     core::EmbeddingMap m_map;
-    QPointer<BackgroundTask> m_task, m_trial;
+    QPointer<BackgroundTask> m_task;
+    ImageTrial *m_trial;
     int m_picked = -1, m_hovered = -1;
-    int m_mapGeneration = 0; ///< counts showMap() calls: a late "Try an image" result for an older map is dropped
+    int m_mapGeneration = 0;   ///< counts showMap() calls: a late "Try an image" result for an older map is dropped
+    int m_triedGeneration = 0; ///< the map generation the running trial compares with
 
-    QComboBox *m_method, *m_layout, *m_colouring, *m_checkpoint;
+    QComboBox *m_method, *m_layout, *m_colouring;
+    CheckpointChoice *m_checkpoint;
     QSpinBox *m_maxImages;
     QPushButton *m_compute, *m_cancel, *m_tryImage, *m_exportPng, *m_exportCsv, *m_saveList;
     QLineEdit *m_find;

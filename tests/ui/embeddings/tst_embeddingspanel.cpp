@@ -6,6 +6,7 @@
 #include "upstep/common/hardware.h"
 #include "embeddings/embeddinginspector.h"
 #include "embeddings/embeddingscatter.h"
+#include "embeddings/checkpointchoice.h"
 #include "embeddings/embeddingspanel.h"
 #include "embeddings/thumbnaillist.h"
 #include "tasks/trainingsession.h"

@@ -1,0 +1,37 @@
+#include "embeddings/checkpointchoice.h"
+
+#include "upstep/run/runpaths.h"
+
+#include <QSignalBlocker>
+
+#include <vector>
+
+namespace upstep::ui {
+
+CheckpointChoice::CheckpointChoice(QWidget *parent) : QComboBox(parent)
+{
+    setToolTip(tr("Which of the run's checkpoints the adapted map uses; the run keeps its newest few"));
+    setVisible(false);
+}
+
+void CheckpointChoice::setRun(const QString &runDir)
+{
+    const auto chosen = runDir == m_runDir ? step() : -1; // another run: its newest, not the old choice
+    m_runDir = runDir;
+    const auto steps = runDir.isEmpty() ? std::vector<std::int64_t>{} : core::checkpointSteps(runDir.toStdString());
+    const QSignalBlocker quiet(this);
+    clear();
+    addItem(tr("newest checkpoint"), QVariant::fromValue<qlonglong>(-1));
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+        addItem(tr("checkpoint at step %1").arg(*it), QVariant::fromValue<qlonglong>(*it));
+    setStep(chosen);
+    setVisible(steps.size() > 1); // one checkpoint: nothing to choose
+}
+
+void CheckpointChoice::setStep(std::int64_t step)
+{
+    const int index = findData(QVariant::fromValue<qlonglong>(step));
+    setCurrentIndex(index >= 0 ? index : 0);
+}
+
+} // namespace upstep::ui
