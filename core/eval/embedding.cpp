@@ -120,6 +120,23 @@ MapModels loadMapModels(const ResolvedEmbedJob &request)
 
 } // namespace
 
+std::vector<std::pair<std::int64_t, float>> nearestRows(const torch::Tensor &features, const torch::Tensor &query,
+                                                        int k, std::int64_t exclude)
+{
+    torch::InferenceMode inference;
+    auto distances = (features - query).norm(2, 1);
+    if (exclude >= 0 && exclude < distances.size(0))
+        distances[exclude] = std::numeric_limits<float>::infinity();
+    const auto count = std::min<std::int64_t>(k, distances.size(0) - (exclude >= 0 ? 1 : 0));
+    std::vector<std::pair<std::int64_t, float>> result;
+    if (count <= 0)
+        return result;
+    const auto [values, indices] = distances.topk(count, 0, false, true);
+    for (std::int64_t i = 0; i < count; ++i)
+        result.emplace_back(indices[i].item<std::int64_t>(), values[i].item<float>());
+    return result;
+}
+
 ImageNeighbours neighboursOfImage(const Embedding &embedding, const std::filesystem::path &image, int k)
 {
     const ResolvedEmbedJob request(embedding.job);
@@ -132,20 +149,10 @@ ImageNeighbours neighboursOfImage(const Embedding &embedding, const std::filesys
     if (features.images.empty())
         throw InputError(image.string() + ": cannot be used as an image" +
                          (features.skipped.empty() ? std::string() : " (" + features.skipped.front().reason + ")"));
-    torch::InferenceMode inference;
-    const auto nearest = [&](const torch::Tensor &mapFeatures, const torch::Tensor &query) {
-        const auto distances = (mapFeatures - query).norm(2, 1);
-        const auto count = std::min<std::int64_t>(k, distances.size(0));
-        const auto [values, indices] = distances.topk(count, 0, false, true);
-        std::vector<std::pair<std::int64_t, float>> result;
-        for (std::int64_t i = 0; i < count; ++i)
-            result.emplace_back(indices[i].item<std::int64_t>(), values[i].item<float>());
-        return result;
-    };
     ImageNeighbours result;
-    result.base = nearest(embedding.baseFeatures, features.features.front());
+    result.base = nearestRows(embedding.baseFeatures, features.features.front(), k);
     if (models.adapted)
-        result.adapted = nearest(embedding.adaptedFeatures, features.features.back());
+        result.adapted = nearestRows(embedding.adaptedFeatures, features.features.back(), k);
     return result;
 }
 

@@ -51,6 +51,11 @@ struct ImageNeighbours {
 };
 ImageNeighbours neighboursOfImage(const Embedding &embedding, const std::filesystem::path &image, int k);
 
+/// The k rows of features [N, D] nearest to query [D] (Euclidean), nearest first, as (row,
+/// distance); row `exclude` (the query's own, when it is one of them) is never returned.
+std::vector<std::pair<std::int64_t, float>> nearestRows(const torch::Tensor &features, const torch::Tensor &query,
+                                                        int k, std::int64_t exclude = -1);
+
 /// The maps of job (upstep/eval/embedjob.h) with the features they came from. Throws like runEmbedding().
 Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr);
 

@@ -18,6 +18,14 @@ std::vector<float> floats(const torch::Tensor &tensor)
     return {t.data_ptr<float>(), t.data_ptr<float>() + t.numel()};
 }
 
+std::vector<MapNeighbour> toMapNeighbours(const std::vector<std::pair<std::int64_t, float>> &rows)
+{
+    std::vector<MapNeighbour> result;
+    for (const auto &[row, distance] : rows)
+        result.push_back({row, distance});
+    return result;
+}
+
 } // namespace
 
 void validateEmbedJob(const EmbedJob &job)
@@ -78,16 +86,8 @@ std::vector<MapNeighbour> EmbeddingMap::neighbours(std::int64_t index, int k, bo
 {
     if (!m_embedding || index < 0 || index >= size() || k <= 0)
         return {};
-    torch::InferenceMode inference;
     const auto &features = adaptedSpace ? m_embedding->adaptedFeatures : m_embedding->baseFeatures;
-    auto distances = (features - features[index]).norm(2, 1);
-    distances[index] = std::numeric_limits<float>::infinity();
-    const auto count = std::min<std::int64_t>(k, size() - 1);
-    const auto [values, indices] = distances.topk(count, 0, false, true);
-    std::vector<MapNeighbour> result;
-    for (std::int64_t i = 0; i < count; ++i)
-        result.push_back({indices[i].item<std::int64_t>(), values[i].item<float>()});
-    return result;
+    return toMapNeighbours(nearestRows(features, features[index], k, index));
 }
 
 EmbeddingMap::ImageQuery EmbeddingMap::neighboursOfImage(const std::filesystem::path &image, int k) const
@@ -95,13 +95,7 @@ EmbeddingMap::ImageQuery EmbeddingMap::neighboursOfImage(const std::filesystem::
     if (!m_embedding)
         throw InputError("there is no map to compare the image with yet");
     const auto found = core::neighboursOfImage(*m_embedding, image, k);
-    const auto convert = [](const std::vector<std::pair<std::int64_t, float>> &list) {
-        std::vector<MapNeighbour> result;
-        for (const auto &[index, distance] : list)
-            result.push_back({index, distance});
-        return result;
-    };
-    return {convert(found.base), convert(found.adapted)};
+    return {toMapNeighbours(found.base), toMapNeighbours(found.adapted)};
 }
 
 std::vector<std::int64_t> EmbeddingMap::mostMoved(std::int64_t n) const
