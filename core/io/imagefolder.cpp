@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -68,14 +69,25 @@ std::string whyNotImageContent(const fs::path &file)
     return got < 4 ? "too short to be an image" : "content is not a known image format (corrupt or misnamed)";
 }
 
-// The device and inode of a folder (after following links), which names it uniquely; nullopt
-// when it cannot be read (the listing then reports it).
-std::optional<std::pair<dev_t, ino_t>> folderIdentity(const fs::path &folder)
+struct FolderStat {
+    std::pair<dev_t, ino_t> identity; ///< names the folder uniquely, after following links
+    std::int64_t modifiedNs = 0;
+};
+
+// nullopt when the folder cannot be read (the listing then reports it).
+std::optional<FolderStat> statFolder(const fs::path &folder)
 {
     struct stat st {};
     if (::stat(folder.c_str(), &st) != 0)
         return std::nullopt;
-    return std::pair{st.st_dev, st.st_ino};
+    return FolderStat{{st.st_dev, st.st_ino},
+                      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+std::int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 } // namespace
@@ -115,6 +127,14 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
 
     ImageFolder result;
     result.root = root;
+    result.options = options;
+    result.scannedAtNs = nowNs();
+    // Each folder's time is read before it is listed, so a change made while listing shows later.
+    std::set<std::pair<dev_t, ino_t>> visited;
+    if (const auto folder = statFolder(root)) {
+        visited.insert(folder->identity);
+        result.listed.push_back({root, folder->modifiedNs});
+    }
     std::map<std::string, int> classIndex;
     if (options.withLabels) {
         for (const auto &entry : fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec))
@@ -131,9 +151,6 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
     fs::recursive_directory_iterator it(root, opts, ec);
     if (ec)
         throw IoError(root, "cannot list: " + ec.message());
-    std::set<std::pair<dev_t, ino_t>> visited;
-    if (const auto identity = folderIdentity(root))
-        visited.insert(*identity);
     std::int64_t seen = 0;
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec)
@@ -150,10 +167,12 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         if (entry.is_directory(ec)) {
             // Following links can reach a folder twice (a link to a parent, or two links to
             // one folder): each folder is listed once, so no image is counted twice.
-            const auto identity = folderIdentity(entry.path());
-            if (identity && !visited.insert(*identity).second) {
+            const auto folder = statFolder(entry.path());
+            if (folder && !visited.insert(folder->identity).second) {
                 it.disable_recursion_pending();
                 result.skipped.push_back({entry.path(), "folder already scanned (a link back into the tree)"});
+            } else if (folder) {
+                result.listed.push_back({entry.path(), folder->modifiedNs});
             }
             continue;
         }
@@ -188,11 +207,27 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
     if (progress)
         progress({"scanning", seen, seen, "files"});
     if (result.images.empty())
-        throw InputError(root.string() + ": no readable image files found (looked for .jpg .jpeg .png .bmp "
-                                         ".webp .tif .tiff .pgm .ppm" +
+        throw InputError(root.string() +
+                         ": no readable image files found (looked for .jpg .jpeg .png .bmp "
+                         ".webp .tif .tiff .pgm .ppm" +
                          std::string(options.withLabels ? " inside class sub-folders" : "") + ", " +
-                         std::to_string(result.skipped.size()) + " other files skipped)");
+                         std::to_string(result.skipped.size()) + " other files skipped" +
+                         (result.skipped.empty() ? std::string()
+                                                 : ", such as " + result.skipped.front().path.filename().string() +
+                                                       ": " + result.skipped.front().reason) +
+                         ")");
     return result;
+}
+
+bool isScanCurrent(const ImageFolder &scan)
+{
+    constexpr std::int64_t kClockTickNs = 2'000'000'000; // FAT's clock ticks in 2 s
+    if (scan.listed.empty())
+        return false;
+    return std::all_of(scan.listed.begin(), scan.listed.end(), [&](const ListedFolder &listed) {
+        const auto now = statFolder(listed.folder);
+        return now && now->modifiedNs == listed.modifiedNs && listed.modifiedNs < scan.scannedAtNs - kClockTickNs;
+    });
 }
 
 } // namespace upstep::core

@@ -72,9 +72,12 @@ RunFingerprint fingerprintRun(const TrainConfig &config, const std::filesystem::
         adapters << (i ? "," : "") << config.loraTargets[i];
     fingerprint.adapters = adapters.str();
 
+    // Lexical: the scan builds every path from the root, and std::filesystem::relative would
+    // resolve links with several system calls per file (seconds for 60,000 images).
+    const auto root = targetRoot.lexically_normal();
     std::vector<std::string> names;
     for (const auto &image : targetImages)
-        names.push_back(std::filesystem::relative(image.path, targetRoot, ec).generic_string() + ":" +
+        names.push_back(image.path.lexically_normal().lexically_relative(root).generic_string() + ":" +
                         std::to_string(std::filesystem::file_size(image.path, ec)));
     std::sort(names.begin(), names.end());
     std::uint64_t hash = fnv1a(nullptr, 0);

@@ -187,8 +187,16 @@ void AdaptationRun::prepareData()
         if (!folder->empty() && std::filesystem::is_directory(*folder) && !hasAnySubfolder(*folder))
             throw InputError(std::string(key) + " " + *folder +
                              " has no class sub-folders: a labeled folder holds one sub-folder of images per class");
-    stage("scanning the target folder");
-    m_target = scanImageFolder(m_config.target, {}, m_callbacks.progress, m_control.stop);
+    const auto &earlier = m_control.targetScan;
+    if (earlier && earlier->root.lexically_normal() == std::filesystem::path(m_config.target).lexically_normal() &&
+        earlier->options == targetScanOptions() && isScanCurrent(*earlier)) {
+        m_target = *earlier;
+        note("using the scan made when the target folder was chosen (" + std::to_string(m_target.images.size()) +
+             " images; the folder has not changed since)");
+    } else {
+        stage("scanning the target folder");
+        m_target = scanImageFolder(m_config.target, targetScanOptions(), m_callbacks.progress, m_control.stop);
+    }
     if (!m_target.skipped.empty())
         note(std::to_string(m_target.skipped.size()) + " files in the target folder were skipped by the scan");
     if (static_cast<int>(m_target.images.size()) < m_config.batchSize)
@@ -546,6 +554,13 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
 }
 
 } // namespace
+
+ScanOptions targetScanOptions()
+{
+    ScanOptions options;
+    options.checkSignatures = true;
+    return options;
+}
 
 TrainSummary runAdaptation(const TrainConfig &config, const std::filesystem::path &runDir, bool resume,
                            const TrainCallbacks &callbacks, const TrainControl &control)

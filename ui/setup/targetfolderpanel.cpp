@@ -6,6 +6,7 @@
 #include "widgets/statusline.h"
 #include "thumbnails/thumbnailgrid.h"
 #include "upstep/data/decodecheck.h"
+#include "upstep/train/trainer.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -76,6 +77,7 @@ void TargetFolderPanel::startScan(const QString &folder)
     m_imageCount = 0;
     m_unreadable.clear();
     m_scanned = {};
+    m_lastScan.reset();
     m_grid->setPaths({});
     m_unreadableButton->setVisible(false);
     m_check = nullptr; // cancelled above; its late signals are ignored (they check the task)
@@ -95,17 +97,19 @@ void TargetFolderPanel::startScan(const QString &folder)
     }
     m_status->showPlain(tr("Scanning..."));
     const auto root = folder.toStdString();
-    m_scan = new BackgroundTask(tr("Scanning %1").arg(folder), [root](const core::ProgressSink &progress, core::StopFlag stop) {
-        core::ScanOptions options;
-        options.checkSignatures = true;
-        return QVariant::fromValue(core::scanImageFolder(root, options, progress, stop));
-    }, this);
+    m_scan = new BackgroundTask(
+        tr("Scanning %1").arg(folder),
+        [root](const core::ProgressSink &progress, core::StopFlag stop) {
+            return QVariant::fromValue(core::scanImageFolder(root, core::targetScanOptions(), progress, stop));
+        },
+        this);
     const QLocale locale;
     connect(m_scan, &BackgroundTask::progressed, this, [this, locale](const core::Progress &p) {
         m_status->showPlain(tr("Scanning... %1 files").arg(locale.toString(static_cast<qlonglong>(p.done))));
     });
     connect(m_scan, &BackgroundTask::succeeded, this, [this, folder](const QVariant &result) {
         m_scanned = result.value<core::ImageFolder>();
+        m_lastScan = std::make_shared<const core::ImageFolder>(m_scanned);
         m_unreadable = m_scanned.skipped;
         showScanned();
         m_checkButton->setText(tr("Check every image"));

@@ -1,6 +1,7 @@
 #pragma once
 // The target images of a session: a folder (chosen, typed or dropped), scanned in the
-// background with a live count, shown as a lazily loaded thumbnail grid (grid(), which the
+// background with a live count (with the run's own scan options, so a run started while the folder
+// is unchanged uses this scan instead of listing it again), shown as a lazily loaded thumbnail grid (grid(), which the
 // window places in its Images tab), with the files that cannot be used and why. The scan reads
 // names and first bytes only; "Check every image" then decodes each file as training will (the
 // same check as `upstep scan`) and moves the ones that fail to the unreadable list. A new folder
@@ -11,6 +12,7 @@
 #include "tasks/coretypes.h"
 
 #include <QPointer>
+#include <memory>
 #include <QWidget>
 
 class QPushButton;
@@ -36,6 +38,8 @@ public:
     bool isUsable() const { return m_usable; } ///< the last scan found images
     qint64 imageCount() const { return m_imageCount; }
     const std::vector<core::SkippedFile> &unreadable() const { return m_unreadable; }
+    /// The last successful scan as the run would make it (before any check): null while none.
+    std::shared_ptr<const core::ImageFolder> lastScan() const { return m_lastScan; }
     QString statusText() const;
     ThumbnailGrid *grid() const { return m_grid; }
 
@@ -55,6 +59,7 @@ private:
     ThumbnailGrid *m_grid;
     QPointer<BackgroundTask> m_scan, m_check;
     core::ImageFolder m_scanned; ///< the last scan, less the files a check found undecodable
+    std::shared_ptr<const core::ImageFolder> m_lastScan;
     bool m_usable = false;
     qint64 m_imageCount = 0;
     std::vector<core::SkippedFile> m_unreadable;

@@ -43,6 +43,7 @@ void TrainingWorker::train()
     control.stop = m_stop;
     control.pause = m_pause;
     control.injectNanAtStep = m_job.injectNanAtStep;
+    control.targetScan = m_job.targetScan;
     const auto summary = core::runAdaptation(m_job.config, m_job.runDir.toStdString(), m_job.resume, callbacks, control);
     emit trainingFinished(summary);
     if (summary.status != core::RunStatus::Finished)

@@ -10,11 +10,13 @@
 
 #include "tasks/coretypes.h"
 #include "tasks/progressthrottle.h"
+#include "upstep/io/imagefolder.h"
 #include "upstep/run/trainconfig.h"
 
 #include <QObject>
 
 #include <atomic>
+#include <memory>
 
 namespace upstep::ui {
 
@@ -24,6 +26,9 @@ struct TrainingJob {
     bool resume = false;
     bool evaluate = true; ///< run the evaluation when config.targetTest or sourceProbe is set
     std::int64_t injectNanAtStep = -1; ///< fault injection for tests
+    /// The target panel's scan, used by the run when the folder has not changed since (read only
+    /// on the run's thread; the panel keeps its own reference).
+    std::shared_ptr<const core::ImageFolder> targetScan;
 };
 
 class TrainingWorker : public QObject {

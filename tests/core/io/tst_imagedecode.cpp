@@ -192,6 +192,40 @@ private slots:
         QVERIFY(hasClassSubfolders(root));
     }
 
+    // A scan can be reused (the workbench's, by the run) only while no folder it listed changed.
+    void scanKnowsWhenItIsStale()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto image = encode(cv::Mat(8, 8, CV_8UC1, cv::Scalar(3)), ".png");
+        upstep::test::writeBytes(root / "a.png", image);
+        upstep::test::writeBytes(root / "sub" / "deeper" / "b.png", image);
+        const auto settle = [&] { // folders changed just now are never trusted (coarse clocks)
+            const auto past = fs::file_time_type::clock::now() - std::chrono::minutes(5);
+            for (const auto *folder : {"", "sub", "sub/deeper"})
+                fs::last_write_time(root / folder, past);
+        };
+        settle();
+        auto scan = scanImageFolder(root);
+        QCOMPARE(scan.listed.size(), 3u);
+        QVERIFY(isScanCurrent(scan));
+
+        upstep::test::writeBytes(root / "sub" / "deeper" / "c.png", image); // added two levels down
+        QVERIFY(!isScanCurrent(scan));
+        settle();
+        scan = scanImageFolder(root);
+        QVERIFY(isScanCurrent(scan));
+        fs::rename(root / "a.png", root / "renamed.png");
+        QVERIFY(!isScanCurrent(scan));
+        settle();
+        scan = scanImageFolder(root);
+        fs::remove_all(root / "sub"); // a whole listed folder gone
+        QVERIFY(!isScanCurrent(scan));
+
+        upstep::test::writeBytes(root / "fresh.png", image); // changed within the clock's tick of the scan
+        QVERIFY(!isScanCurrent(scanImageFolder(root)));
+    }
+
     void declaredSizeMatchesTheEncoders_data()
     {
         QTest::addColumn<QString>("ext");

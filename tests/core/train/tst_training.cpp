@@ -229,6 +229,59 @@ private slots:
         QVERIFY(std::any_of(resumed.begin(), resumed.end(), [](const auto &r) { return r.step == 5; }));
     }
 
+    // The workbench hands the run the scan it made when the folder was chosen: used while the
+    // folder is unchanged (and the run's fingerprint is the same as with a scan of its own, so a
+    // resume from the command line accepts it), scanned again once anything was added.
+    void earlierScanIsReusedOnlyWhileCurrent()
+    {
+        const auto target = root() / "target-reuse";
+        fs::copy(root() / "target", target, fs::copy_options::recursive);
+        const auto past = fs::file_time_type::clock::now() - std::chrono::minutes(5);
+        for (const auto &entry : fs::recursive_directory_iterator(target))
+            if (entry.is_directory())
+                fs::last_write_time(entry.path(), past);
+        fs::last_write_time(target, past);
+        auto config = smallConfig(4);
+        config.target = target.string();
+
+        std::vector<std::string> notes, stages;
+        TrainCallbacks callbacks;
+        callbacks.log = [&](const std::string &line) { notes.push_back(line); };
+        callbacks.progress = [&](const Progress &p) {
+            if (stages.empty() || stages.back() != p.stage)
+                stages.push_back(p.stage);
+        };
+        std::atomic<bool> stop{false};
+        TrainControl control;
+        control.targetScan = std::make_shared<const ImageFolder>(scanImageFolder(target, targetScanOptions()));
+        control.stop = &stop;
+        const auto stopAtTwo = callbacks.progress;
+        callbacks.progress = [&](const Progress &p) {
+            stopAtTwo(p);
+            if (p.stage == "adapting" && p.done == 2)
+                stop = true;
+        };
+        const auto reused = [&] {
+            return std::any_of(notes.begin(), notes.end(),
+                               [](const auto &n) { return n.find("using the scan made when") != std::string::npos; });
+        };
+        const auto first = runAdaptation(config, root() / "run-reuse", false, callbacks, control);
+        QVERIFY(reused());
+        QCOMPARE(std::count(stages.begin(), stages.end(), std::string("scanning")), 0);
+        QCOMPARE(first.targetImages, std::int64_t{96});
+        QCOMPARE(first.status, RunStatus::Stopped);
+        QCOMPARE(runAdaptation(config, root() / "run-reuse", true).status, RunStatus::Finished);
+
+        // One more image: the earlier scan is stale, so the run lists the folder itself.
+        fs::copy_file(control.targetScan->images.front().path, target / "added.png");
+        notes.clear();
+        stages.clear();
+        stop = false;
+        const auto second = runAdaptation(config, root() / "run-stale", false, callbacks, control);
+        QVERIFY(!reused());
+        QCOMPARE(second.targetImages, std::int64_t{97});
+    }
+
     void pauseHoldsTheLoop()
     {
         std::atomic<bool> pause{true};
@@ -330,7 +383,10 @@ private slots:
             runAdaptation(config, root() / "run-broken", false);
             QFAIL("an unreadable target folder must be refused");
         } catch (const InputError &e) {
-            QVERIFY2(QString(e.what()).contains("cannot be read"), e.what());
+            // Refused by the scan, which reads each file's first bytes, before any decoding.
+            QVERIFY2(QString(e.what()).contains("no readable image files") &&
+                         QString(e.what()).contains("content is not a known image format"),
+                     e.what());
         }
         QVERIFY(!fs::exists(root() / "run-broken" / "checkpoints"));
     }

@@ -8,6 +8,7 @@
 
 #include "upstep/common/progress.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -24,19 +25,31 @@ struct SkippedFile {
     std::string reason;
 };
 
-struct ImageFolder {
-    std::filesystem::path root;
-    std::vector<ImageEntry> images; ///< sorted by path, so scans are reproducible
-    std::vector<std::string> classNames;
-    std::vector<SkippedFile> skipped;
-};
-
 struct ScanOptions {
     bool withLabels = false;
     /// Also read each file's first bytes and refuse content that is no image format the decoder
     /// knows (a text file named .png, a zero-filled download). Costs one small read per file;
     /// truncated images still pass and are found when decoding.
     bool checkSignatures = false;
+
+    bool operator==(const ScanOptions &) const = default;
+};
+
+/// A folder the scan listed and its modification time (ns since the epoch) read just before
+/// listing it. Adding, removing or renaming an entry changes the time of the folder holding it.
+struct ListedFolder {
+    std::filesystem::path folder;
+    std::int64_t modifiedNs = 0;
+};
+
+struct ImageFolder {
+    std::filesystem::path root;
+    std::vector<ImageEntry> images; ///< sorted by path, so scans are reproducible
+    std::vector<std::string> classNames;
+    std::vector<SkippedFile> skipped;
+    ScanOptions options;              ///< what the scan was asked for
+    std::vector<ListedFolder> listed; ///< every folder it listed, root first: what isScanCurrent compares
+    std::int64_t scannedAtNs = 0;     ///< wall clock when the scan started
 };
 
 /// File name extensions (lower case, with the dot) the decoder accepts.
@@ -56,5 +69,12 @@ bool hasAnySubfolder(const std::filesystem::path &root);
 /// image file, Cancelled when stop is set.
 ImageFolder scanImageFolder(const std::filesystem::path &root, const ScanOptions &options = {},
                             const ProgressSink &progress = {}, StopFlag stop = nullptr);
+
+/// True when scanning scan.root again with scan.options would list the same files: no listed
+/// folder's time has changed, and each was last changed more than two seconds before the scan
+/// (coarse file-system clocks could hide a change made in the same tick). Costs one stat per
+/// folder, not per file. A file rewritten in place is not noticed; its content is checked when
+/// it is decoded.
+bool isScanCurrent(const ImageFolder &scan);
 
 } // namespace upstep::core

@@ -18,6 +18,7 @@
 
 #include "upstep/common/error.h"
 #include "upstep/common/progress.h"
+#include "upstep/io/imagefolder.h"
 #include "upstep/run/metricsrecord.h"
 #include "upstep/run/trainconfig.h"
 #include "upstep/run/trainsummary.h"
@@ -26,6 +27,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 
 namespace upstep::core {
@@ -41,7 +43,16 @@ struct TrainControl {
     const std::atomic<bool> *pause = nullptr;  ///< wait between iterations while set
     /// Fault injection for tests of the divergence path: the loss of this step becomes NaN.
     std::int64_t injectNanAtStep = -1;
+    /// A scan of config.target made earlier (the workbench's, when the folder was chosen). The
+    /// run uses it instead of scanning again when it was made with targetScanOptions() and
+    /// isScanCurrent() holds; otherwise it scans, so the result never depends on this.
+    std::shared_ptr<const ImageFolder> targetScan;
 };
+
+/// How a run scans its target folder: file names, then each file's first bytes, so that a file
+/// whose content is no image is listed as skipped before training (a truncated image is still
+/// found only when decoded).
+ScanOptions targetScanOptions();
 
 /// The loss became NaN or infinite. The newest checkpoint on disk predates it.
 class TrainingDiverged : public Error {
