@@ -3,10 +3,13 @@
 #include "thumbnails/thumbnailcache.h"
 #include "thumbnails/thumbnailgrid.h"
 #include "embeddings/thumbnaillist.h"
+#include "embeddings/selectionhistogram.h"
 
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
+#include <QScrollArea>
+#include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -16,7 +19,7 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
     : QWidget(parent), m_cache(cache), m_preview(new QLabel), m_details(new QLabel),
       m_adaptedTitle(new QLabel(tr("Adapted space"))), m_base(new ThumbnailList(cache, true)),
       m_adapted(new ThumbnailList(cache, true)), m_mostMoved(new ThumbnailList(cache, false)),
-      m_selection(new ThumbnailGrid), m_lists(new QTabWidget)
+      m_selection(new ThumbnailGrid), m_histogram(new SelectionHistogram), m_lists(new QTabWidget)
 {
     m_preview->setFixedSize(cache->side() + 8, cache->side() + 8);
     m_preview->setAlignment(Qt::AlignCenter);
@@ -41,7 +44,15 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
 
     m_mostMoved->setObjectName(QStringLiteral("mostMoved"));
     m_lists->addTab(m_mostMoved, tr("Most moved"));
-    m_lists->addTab(m_selection, tr("Selection"));
+    auto *histogramScroll = new QScrollArea;
+    histogramScroll->setWidget(m_histogram);
+    histogramScroll->setWidgetResizable(true);
+    histogramScroll->setFrameShape(QFrame::NoFrame);
+    m_selectionSplit = new QSplitter(Qt::Vertical);
+    m_selectionSplit->addWidget(histogramScroll);
+    m_selectionSplit->addWidget(m_selection);
+    m_selectionSplit->setChildrenCollapsible(false);
+    m_lists->addTab(m_selectionSplit, tr("Selection"));
     m_mostMoved->setToolTip(tr("Images whose map position changed most from base to adapted; click to pick"));
     m_selection->setToolTip(tr("Shift+drag on a map to select images with a lasso"));
 
@@ -153,8 +164,13 @@ void EmbeddingInspector::showSelection(const QVector<int> &indices)
             paths << QString::fromStdString(m_map->paths()[static_cast<std::size_t>(i)]);
     m_selection->setPaths(paths);
     m_lists->setTabText(1, paths.isEmpty() ? tr("Selection") : tr("Selection (%1)").arg(paths.size()));
+    if (m_map)
+        m_histogram->setBars(labelCounts(*m_map, indices), clusterCounts(*m_map, indices),
+                             static_cast<int>(indices.size()), static_cast<int>(m_map->size()));
+    else
+        m_histogram->clear();
     if (!paths.isEmpty())
-        m_lists->setCurrentWidget(m_selection);
+        m_lists->setCurrentWidget(m_selectionSplit);
 }
 
 QStringList EmbeddingInspector::selectionPaths() const { return m_selection->imageModel()->paths(); }

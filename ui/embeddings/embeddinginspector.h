@@ -1,7 +1,8 @@
 #pragma once
 // The side of the Embeddings tab: the picked image (thumbnail, path, label, cluster,
 // displacement) with its nearest neighbours in the base and in the adapted feature space side
-// by side, the "most moved" ranking, and the images of a lasso selection. An image the user tries
+// by side, the "most moved" ranking, and a lasso selection: its labels and clusters drawn against
+// the whole map, over its images. An image the user tries
 // ("Try an image...") shows the same way, with its neighbours among the map's images. Every thumbnail comes
 // from one ThumbnailCache, decoded lazily; clicking an image in any list picks it.
 //
@@ -14,10 +15,12 @@
 #include <QWidget>
 
 class QLabel;
+class QSplitter;
 class QTabWidget;
 
 namespace upstep::ui {
 
+class SelectionHistogram;
 class ThumbnailCache;
 class ThumbnailGrid;
 class ThumbnailList;
@@ -43,6 +46,7 @@ public:
     QVector<int> baseNeighbours() const { return m_baseNeighbours; }
     QVector<int> adaptedNeighbours() const { return m_adaptedNeighbours; }
     QStringList selectionPaths() const;
+    const SelectionHistogram *histogram() const { return m_histogram; }
 
     /// One line about image index: file name, label, cluster and displacement, as known.
     static QString describe(const core::EmbeddingMap &map, int index);
@@ -61,6 +65,8 @@ private:
     QLabel *m_adaptedTitle;
     ThumbnailList *m_base, *m_adapted, *m_mostMoved;
     ThumbnailGrid *m_selection;
+    SelectionHistogram *m_histogram;
+    QSplitter *m_selectionSplit = nullptr; ///< the histogram over the selection's thumbnails
     QTabWidget *m_lists;
     QVector<int> m_baseNeighbours, m_adaptedNeighbours;
     int m_current = -1;

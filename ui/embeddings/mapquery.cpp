@@ -24,18 +24,26 @@ QString className(const core::EmbeddingMap &map, int label)
     return numbered && dash + 1 < name.size() ? name.mid(dash + 1) : name;
 }
 
-template <typename Key>
-QString topCounts(const std::map<Key, int> &counts, const std::function<QString(Key)> &name)
+QVector<CountBar> mostSelectedFirst(QVector<CountBar> bars)
 {
-    std::vector<std::pair<int, Key>> sorted;
-    for (const auto &[key, count] : counts)
-        sorted.emplace_back(count, key);
-    std::sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    std::stable_sort(bars.begin(), bars.end(), [](const auto &a, const auto &b) { return a.selected > b.selected; });
+    return bars;
+}
+
+QString topCounts(const QVector<CountBar> &bars)
+{
     QStringList parts;
-    for (std::size_t i = 0; i < sorted.size() && i < 5; ++i)
-        parts << QStringLiteral("%1 %2").arg(name(sorted[i].second)).arg(sorted[i].first);
-    if (sorted.size() > 5)
-        parts << QObject::tr("%n more", nullptr, static_cast<int>(sorted.size() - 5));
+    int shown = 0, rest = 0;
+    for (const auto &bar : mostSelectedFirst(bars)) {
+        if (bar.selected == 0)
+            continue;
+        if (shown++ < 5)
+            parts << QStringLiteral("%1 %2").arg(bar.name).arg(bar.selected);
+        else
+            ++rest;
+    }
+    if (rest > 0)
+        parts << QObject::tr("%n more", nullptr, rest);
     return parts.join(QStringLiteral(", "));
 }
 
@@ -86,23 +94,49 @@ MapQuery findImages(const core::EmbeddingMap &map, const QString &query)
     return result;
 }
 
-QString selectionSummary(const core::EmbeddingMap &map, const QVector<int> &indices)
+QVector<CountBar> labelCounts(const core::EmbeddingMap &map, const QVector<int> &indices)
 {
-    std::map<int, int> labels, clusters;
+    QVector<CountBar> bars;
+    const auto &labels = map.labels();
+    if (std::none_of(labels.begin(), labels.end(), [](int label) { return label >= 0; }))
+        return bars;
+    for (int c = 0; c < static_cast<int>(map.classNames().size()); ++c)
+        bars.push_back({c, className(map, c)});
+    for (const int label : labels)
+        if (label >= 0 && label < bars.size())
+            ++bars[label].inMap;
     for (const int i : indices) {
         const auto at = static_cast<std::size_t>(i);
-        if (at < map.labels().size() && map.labels()[at] >= 0)
-            ++labels[map.labels()[at]];
-        if (at < map.clusters().size())
-            ++clusters[map.clusters()[at]];
+        if (at < labels.size() && labels[at] >= 0 && labels[at] < bars.size())
+            ++bars[labels[at]].selected;
     }
+    return bars;
+}
+
+QVector<CountBar> clusterCounts(const core::EmbeddingMap &map, const QVector<int> &indices)
+{
+    const auto &clusters = map.clusters();
+    std::map<int, CountBar> touched;
+    for (const int i : indices)
+        if (const auto at = static_cast<std::size_t>(i); at < clusters.size())
+            ++touched.try_emplace(clusters[at], CountBar{clusters[at], QString::number(clusters[at])})
+                  .first->second.selected;
+    for (const int cluster : clusters)
+        if (const auto it = touched.find(cluster); it != touched.end())
+            ++it->second.inMap;
+    QVector<CountBar> bars;
+    for (const auto &[cluster, bar] : touched)
+        bars.push_back(bar);
+    return mostSelectedFirst(bars);
+}
+
+QString selectionSummary(const core::EmbeddingMap &map, const QVector<int> &indices)
+{
     QStringList parts{QObject::tr("%n image(s)", nullptr, static_cast<int>(indices.size()))};
-    if (!labels.empty())
-        parts << QObject::tr("labels: %1").arg(topCounts<int>(labels, [&map](int label) {
-            return className(map, label);
-        }));
-    if (!clusters.empty())
-        parts << QObject::tr("clusters: %1").arg(topCounts<int>(clusters, [](int c) { return QString::number(c); }));
+    if (const auto labels = topCounts(labelCounts(map, indices)); !labels.isEmpty())
+        parts << QObject::tr("labels: %1").arg(labels);
+    if (const auto clusters = topCounts(clusterCounts(map, indices)); !clusters.isEmpty())
+        parts << QObject::tr("clusters: %1").arg(clusters);
     return parts.join(QStringLiteral(" · "));
 }
 

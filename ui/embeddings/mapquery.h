@@ -23,6 +23,20 @@ struct MapQuery {
 
 MapQuery findImages(const core::EmbeddingMap &map, const QString &query);
 
+/// One bar of a selection's histogram: a label or cluster, how many selected images have it and
+/// how many images of the whole map do (what a random selection of that size would hold, scaled).
+struct CountBar {
+    int key = 0; ///< the label or cluster number (its colour on the map)
+    QString name;
+    int selected = 0;
+    int inMap = 0;
+};
+
+/// Every class of the map in folder order; empty when the map has no labels.
+QVector<CountBar> labelCounts(const core::EmbeddingMap &map, const QVector<int> &indices);
+/// The clusters the selection touches, most selected first; empty without clusters.
+QVector<CountBar> clusterCounts(const core::EmbeddingMap &map, const QVector<int> &indices);
+
 /// "120 images · labels: Sneaker 80, Sandal 30, Bag 10 · clusters: 12 (70), 3 (50)", the most
 /// frequent first (at most five of each), for a selection of image indices.
 QString selectionSummary(const core::EmbeddingMap &map, const QVector<int> &indices);

@@ -5,6 +5,8 @@
 // exactly (its draw and hit-test times are printed, not asserted: the machine is shared).
 #include "upstep/common/hardware.h"
 #include "embeddings/embeddinginspector.h"
+#include "embeddings/mapquery.h"
+#include "embeddings/selectionhistogram.h"
 #include "embeddings/embeddingscatter.h"
 #include "embeddings/checkpointchoice.h"
 #include "embeddings/embeddingspanel.h"
@@ -259,6 +261,18 @@ private slots:
         // The selection's histogram is in the status line, its arrows alone on the overlay, and its
         // paths can be saved as a list.
         panel.find(QStringLiteral("label:%1").arg(firstClass));
+        const auto *histogram = panel.inspector()->histogram();
+        QCOMPARE(histogram->labelRows(), static_cast<int>(map.classNames().size())); // every class, even at 0
+        QVERIFY(histogram->clusterRows() >= 1);
+        QCOMPARE(histogram->clusterRows() + histogram->hiddenClusters(),
+                 static_cast<int>(ui::clusterCounts(map, expected).size()));
+        // The first label row (under its heading) holds the whole selection; the second none of it.
+        const auto rowAt = [&](int row) { return histogram->rowText(row); };
+        QVERIFY2(rowAt(1).contains(QStringLiteral(": %1 of the %1 selected (100.0 %)").arg(expected.size())),
+                 qPrintable(rowAt(1)));
+        QVERIFY2(rowAt(2).contains(QStringLiteral(": 0 of the %1 selected").arg(expected.size())),
+                 qPrintable(rowAt(2)));
+        QVERIFY(rowAt(0).isEmpty());                      // the heading
         QCOMPARE(panel.overlayView()->arrowCount(), 120); // "all images" means all
         panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::Selection);
         QCOMPARE(panel.overlayView()->arrowCount(), static_cast<int>(expected.size()));
