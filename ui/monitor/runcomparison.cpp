@@ -194,6 +194,12 @@ void RunComparison::setCurrent(const QString &current)
     setRuns(std::move(runs), current);
 }
 
+void RunComparison::setActiveRun(const QString &dir)
+{
+    m_active = dir;
+    setCurrent(m_current);
+}
+
 void RunComparison::setFormConfig(const core::TrainConfig &config)
 {
     m_form = config;
@@ -252,7 +258,8 @@ void RunComparison::fillTable()
             item->setFlags(item->flags() & ~Qt::ItemIsEditable);
             return item;
         };
-        m_table->setItem(row, kStatus, readOnly(new QTableWidgetItem(choiceText(r.status()))));
+        const bool active = !m_active.isEmpty() && QString::fromStdString(r.dir.string()) == m_active;
+        m_table->setItem(row, kStatus, readOnly(new QTableWidgetItem(active ? tr("running") : choiceText(r.status()))));
         m_table->setItem(row, kSettings, readOnly(new QTableWidgetItem(settingsText(r.config))));
         const double gain = r.evaluation ? core::targetGain(*r.evaluation) : std::nan("");
         const double forgot = r.evaluation ? core::forgetting(*r.evaluation) : std::nan("");

@@ -15,6 +15,7 @@
 #include "monitor/runcontrolbar.h"
 #include "monitor/runestimate.h"
 #include "window/runlister.h"
+#include "window/sessiondocument.h"
 #include "window/sessionfiles.h"
 #include "setup/setuppanel.h"
 #include "setup/targetfolderpanel.h"
@@ -28,7 +29,6 @@
 #include <QDropEvent>
 #include <QMimeData>
 #include <QDir>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QMessageBox>
@@ -40,8 +40,6 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 
 namespace upstep::ui {
@@ -50,17 +48,18 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_setup(new SetupPanel), m_curves(new CurvesPanel), m_comparison(new RunComparison),
       m_embeddings(new EmbeddingsPanel), m_controls(new RunControlBar), m_resultCard(new ResultCard),
       m_tabs(new QTabWidget), m_log(new QPlainTextEdit), m_session(new TrainingSession(this)),
-      m_runs(new RunLister(m_comparison,
-                           [this](const QString &newestRun) {
-                               if (m_lastRunDir.isEmpty())
-                                   m_lastRunDir = newestRun;
-                               return m_lastRunDir;
-                           },
-                           this)),
-      m_export(new ExportController(this))
+      m_runs(new RunLister(
+          m_comparison,
+          [this](const QString &newestRun) {
+              if (m_lastRunDir.isEmpty())
+                  m_lastRunDir = newestRun;
+              return m_lastRunDir;
+          },
+          this)),
+      m_export(new ExportController(this)), m_document(new SessionDocument(
+                                                this, [this] { return m_setup->config(); }, this))
 {
     registerCoreTypes();
-    setWindowTitle(tr("UpStep Workbench[*]"));
     m_setup->setObjectName(QStringLiteral("setupPanel"));
     m_curves->setObjectName(QStringLiteral("curvesPanel"));
     m_comparison->setObjectName(QStringLiteral("runComparison"));
@@ -85,7 +84,7 @@ MainWindow::MainWindow(QWidget *parent)
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1360, 860);
     m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
-    markSaved({}); // an empty window has nothing unsaved
+    m_document->markSaved({}); // an empty window has nothing unsaved
     updateControls();
 }
 
@@ -135,7 +134,10 @@ void MainWindow::connectMenus()
             m_setup->target()->setFolder(folder);
     });
     connect(m_menus, &MainMenus::sessionChosen, this, &MainWindow::openSession);
-    connect(m_menus, &MainMenus::saveSessionRequested, this, &MainWindow::saveSessionWithDialog);
+    connect(m_menus, &MainMenus::saveSessionRequested, m_document, &SessionDocument::saveWithDialog);
+    connect(m_document, &SessionDocument::saved, this,
+            [this](const QString &file) { appendLog(tr("saved session %1").arg(file)); });
+    connect(m_document, &SessionDocument::failed, this, &MainWindow::showError);
     connect(m_menus, &MainMenus::quitRequested, this, &QWidget::close);
     connect(m_menus, &MainMenus::startRequested, this, &MainWindow::startRun);
     connect(m_menus, &MainMenus::pauseToggleRequested, this, [this] {
@@ -155,7 +157,7 @@ void MainWindow::connectMenus()
     });
     connect(m_menus, &MainMenus::logTabRequested, this, [this] { m_tabs->setCurrentWidget(m_log); });
     connect(m_menus, &MainMenus::demoSessionRequested, this, [this](const core::TrainConfig &demo) {
-        if (!refuseWhileRunning() && askToSaveChanges())
+        if (!refuseWhileRunning() && m_document->askToSaveChanges())
             loadConfig(demo);
     });
 }
@@ -214,6 +216,11 @@ void MainWindow::connectSession()
     connect(m_session, &TrainingSession::progressed, m_controls, &RunControlBar::showProgress);
     connect(m_session, &TrainingSession::metricsReady, this, [this](const core::MetricsRecord &r) {
         m_curves->addRecord(r);
+        if (!m_activeRunListed) { // its folder holds a config by now: list it in the runs table
+            m_activeRunListed = true;
+            m_comparison->setActiveRun(m_lastRunDir);
+            refreshRuns();
+        }
         if (r.imagesPerSecond > 0)
             m_controls->setImagesPerSecond(r.imagesPerSecond);
         if (m_tabs->currentWidget() == m_embeddings) // a first checkpoint may have been written
@@ -241,7 +248,7 @@ void MainWindow::connectSession()
 void MainWindow::loadConfig(const core::TrainConfig &config, const QString &sessionFile)
 {
     m_setup->setConfig(config);
-    markSaved(sessionFile);
+    m_document->markSaved(sessionFile);
     onSetupChanged();
 }
 
@@ -249,26 +256,11 @@ void MainWindow::onSetupChanged()
 {
     m_menus->setHardwareSummary(m_setup->settings()->hardwareSummary());
     m_comparison->setFormConfig(m_setup->config());
-    updateModified();
+    m_document->updateModified();
     updateControls();
     updateEmbeddingSource();
     // A labeled folder's check may end after the run listing: ready() must still come.
     emitReadyOnce();
-}
-
-void MainWindow::markSaved(const QString &sessionFile)
-{
-    m_sessionFile = sessionFile;
-    m_savedConfig = QString::fromStdString(core::trainConfigToJson(m_setup->config()).dump());
-    // "[*]" is where Qt shows the unsaved-changes mark.
-    setWindowTitle(sessionFile.isEmpty() ? tr("UpStep Workbench[*]")
-                                         : tr("%1[*] - UpStep Workbench").arg(QFileInfo(sessionFile).fileName()));
-    setWindowModified(false);
-}
-
-void MainWindow::updateModified()
-{
-    setWindowModified(QString::fromStdString(core::trainConfigToJson(m_setup->config()).dump()) != m_savedConfig);
 }
 
 bool MainWindow::refuseWhileRunning()
@@ -281,7 +273,7 @@ bool MainWindow::refuseWhileRunning()
 
 bool MainWindow::openSession(const QString &file)
 {
-    if (refuseWhileRunning() || !askToSaveChanges())
+    if (refuseWhileRunning() || !m_document->askToSaveChanges())
         return false;
     try {
         loadConfig(loadSession(file), file);
@@ -294,27 +286,7 @@ bool MainWindow::openSession(const QString &file)
     return true;
 }
 
-bool MainWindow::saveSessionTo(const QString &file)
-{
-    try {
-        saveSession(m_setup->config(), file);
-    } catch (...) {
-        showError(currentTaskError(tr("Saving the session")));
-        return false;
-    }
-    markSaved(file);
-    appendLog(tr("saved session %1").arg(file));
-    return true;
-}
-
-void MainWindow::saveSessionWithDialog(bool askName)
-{
-    auto file = m_sessionFile;
-    if (askName || file.isEmpty())
-        file = QFileDialog::getSaveFileName(this, tr("Save the session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
-    if (!file.isEmpty())
-        saveSessionTo(file);
-}
+bool MainWindow::saveSessionTo(const QString &file) { return m_document->saveTo(file); }
 
 void MainWindow::startRun()
 {
@@ -356,6 +328,8 @@ void MainWindow::startJob(const core::TrainConfig &config, const QString &runDir
     job.config = config;
     job.runDir = runDir;
     job.resume = resume;
+    m_activeRunListed = false;
+    job.targetScan = m_setup->target()->lastScan();
     m_session->start(job);
 }
 
@@ -413,6 +387,7 @@ void MainWindow::onSessionFinished()
         run.evaluation = m_evaluation;
         m_resultCard->showResult(ResultCard::resultOfRun(run, tr("the evaluation did not finish (see the Log tab)")));
     }
+    m_comparison->setActiveRun({});
     refreshRuns();
     emit runFinished();
     if (m_closeWhenIdle)
@@ -553,7 +528,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
             event->ignore();
             return;
         }
-        if (!askToSaveChanges()) {
+        if (!m_document->askToSaveChanges()) {
             event->ignore();
             return;
         }
@@ -566,21 +541,6 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
     event->accept();
-}
-
-bool MainWindow::askToSaveChanges()
-{
-    updateModified(); // a spin box edited but not left yet has not said so
-    if (!isWindowModified())
-        return true;
-    const auto answer = QMessageBox::question(this, tr("Save the session?"),
-                                              tr("The session has changes that are not saved. Save them first?"),
-                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
-                                              QMessageBox::Save);
-    if (answer == QMessageBox::Save)
-        saveSessionWithDialog(false);
-    // Still modified after Save: the file dialog was cancelled or the save failed (and said why).
-    return answer == QMessageBox::Discard || (answer == QMessageBox::Save && !isWindowModified());
 }
 
 void MainWindow::openPath(const QString &path)

@@ -2,7 +2,7 @@
 // The workbench window: assembles the set-up panel, the run-control bar, the result card and the
 // tabs (Curves with run comparison, Embeddings, Images, Log), and wires them to one
 // TrainingSession, to the menus (MainMenus), to the listing of the session's earlier runs
-// (RunLister) and to exports (ExportController). It holds the application state shown in the
+// (RunLister), to exports (ExportController) and to the session file (SessionDocument). It holds the application state shown in the
 // bar.
 //
 // Threading: GUI thread only; all long work runs in TrainingSession or BackgroundTask.
@@ -28,6 +28,7 @@ class ResultCard;
 class RunComparison;
 class RunControlBar;
 class RunLister;
+class SessionDocument;
 class SetupPanel;
 class TrainingSession;
 
@@ -97,15 +98,11 @@ private:
     void onRunsListed();
     void emitReadyOnce();
     void exportWithDialog(bool merged);
-    void saveSessionWithDialog(bool askName);
     void startJob(const core::TrainConfig &config, const QString &runDir, bool resume);
     void onTrainingFinished(const core::TrainSummary &summary);
     void onSessionFinished();
     void updateEmbeddingSource();
-    void markSaved(const QString &sessionFile); ///< the form as it is now is the session on disk
-    void updateModified();                      ///< the title's unsaved-changes mark
     bool refuseWhileRunning();                  ///< true (with a message) while a run is active
-    bool askToSaveChanges();                    ///< false when the user cancels (quitting, opening another)
     void onSetupChanged();                      ///< any input, its check or the form changed
     void tellUser(const QString &message);      ///< a refusal or a notice: logged and shown, state unchanged
 
@@ -120,12 +117,12 @@ private:
     TrainingSession *m_session;
     RunLister *m_runs;
     ExportController *m_export;
+    SessionDocument *m_document;  ///< the session file, its unsaved mark and the save questions
     MainMenus *m_menus = nullptr; ///< built once the central widget is in place
 
     AppState m_state = AppState::Idle;
-    QString m_sessionFile;
-    QString m_savedConfig; ///< the session as last opened or saved (JSON), for the unsaved mark
     QString m_lastRunDir; ///< the run shown in the curves and the result card
+    bool m_activeRunListed = false; ///< the runs table lists the active run (after its first metrics)
     std::optional<core::TrainSummary> m_summary;
     std::optional<core::EvalReport> m_evaluation;
     bool m_closeWhenIdle = false;

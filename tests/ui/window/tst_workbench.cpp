@@ -34,6 +34,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -111,6 +112,13 @@ private slots:
         test::writeTinyVit(root() / "tiny.safetensors");
         test::importFashionSubset(root() / "target", "train", 96);
         test::importFashionSubset(root() / "test", "t10k", 60);
+        // Written a minute ago, as a user's folders are: a scan of a folder changed within the last
+        // seconds is never reused (coarse file-system clocks), and the runs below reuse the panel's.
+        const auto past = fs::file_time_type::clock::now() - std::chrono::minutes(1);
+        for (const auto &entry : fs::recursive_directory_iterator(root() / "target"))
+            if (entry.is_directory())
+                fs::last_write_time(entry.path(), past);
+        fs::last_write_time(root() / "target", past);
     }
 
     void sessionFileRoundTrip()
@@ -434,6 +442,18 @@ private slots:
         window.startRun();
         QCOMPARE(window.state(), ui::AppState::Training);
         QTRY_VERIFY_WITH_TIMEOUT(window.curves()->recordCount() >= 3, 60000);
+        // The run used the panel's scan of the unchanged target, and the runs table lists it as running.
+        QVERIFY2(window.logText().contains(QStringLiteral("using the scan made when the target folder was chosen")),
+                 qPrintable(window.logText()));
+        const auto activeRow = [&] {
+            for (int row = 0; row < window.comparison()->runCount(); ++row)
+                if (QString::fromStdString(window.comparison()->run(row).dir.string()) == window.lastRunDir())
+                    return row;
+            return -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(activeRow() >= 0, 30000);
+        QCOMPARE(window.comparison()->table()->item(activeRow(), ui::RunComparison::kStatus)->text(),
+                 QStringLiteral("running"));
 
         QVERIFY(window.curves()->redrawCount() > 0);
         QVERIFY(window.curves()->redrawCount() <= window.curves()->recordCount() + 2); // coalesced, not per point
