@@ -75,7 +75,11 @@ int main(int argc, char **argv)
                                       QStringLiteral("With --embed: once the map is computed, compare this image with it "
                                                      "(its nearest map images before and after adaptation)."),
                                       QStringLiteral("FILE"));
-    parser.addOptions({session, start, threads, embed, embedImages, tryImage});
+    const QCommandLineOption find(QStringLiteral("find"),
+                                  QStringLiteral("With --embed: once the map is computed, select what this query finds "
+                                                 "(as the Find box: label:NAME, cluster:N, moved>X, part of a path)."),
+                                  QStringLiteral("QUERY"));
+    parser.addOptions({session, start, threads, embed, embedImages, tryImage, find});
     parser.process(app);
 
     bool numeric = false;
@@ -126,6 +130,10 @@ int main(int argc, char **argv)
         if (parser.isSet(tryImage))
             QObject::connect(panel, &upstep::ui::EmbeddingsPanel::computed, panel,
                              [panel, file = parser.value(tryImage)] { panel->tryImage(file); }, Qt::SingleShotConnection);
+        if (parser.isSet(find))
+            QObject::connect(
+                panel, &upstep::ui::EmbeddingsPanel::computed, panel,
+                [panel, query = parser.value(find)] { panel->find(query); }, Qt::SingleShotConnection);
         whenReady([&window, panel] {
             window.tabs()->setCurrentWidget(panel);
             panel->compute();

@@ -52,6 +52,8 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
     m_selectionSplit->addWidget(histogramScroll);
     m_selectionSplit->addWidget(m_selection);
     m_selectionSplit->setChildrenCollapsible(false);
+    // The counts are read first and the grid scrolls: three fifths to the histogram.
+    m_selectionSplit->setSizes({3000, 2000});
     m_lists->addTab(m_selectionSplit, tr("Selection"));
     m_mostMoved->setToolTip(tr("Images whose map position changed most from base to adapted; click to pick"));
     m_selection->setToolTip(tr("Shift+drag on a map to select images with a lasso"));

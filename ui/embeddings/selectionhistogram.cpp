@@ -41,7 +41,7 @@ void SelectionHistogram::setBars(const QVector<CountBar> &labels, const QVector<
     update();
 }
 
-int SelectionHistogram::rowHeight() const { return fontMetrics().height() + 4; }
+int SelectionHistogram::rowHeight() const { return fontMetrics().height() + 2; }
 
 QVector<SelectionHistogram::Row> SelectionHistogram::rows() const
 {

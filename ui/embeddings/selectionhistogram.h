@@ -16,7 +16,7 @@ namespace upstep::ui {
 class SelectionHistogram : public QWidget {
     Q_OBJECT
 public:
-    static constexpr int kMaxClusters = 12;
+    static constexpr int kMaxClusters = 8;
 
     explicit SelectionHistogram(QWidget *parent = nullptr);
 

@@ -342,6 +342,40 @@ int RunComparison::rowOfScatterPoint(int dataIndex) const
                : -1;
 }
 
+void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
+{
+    // Runs with the same result (same settings and seed give the same figures) share one point:
+    // one label names the first and counts the others, instead of names printed over each other.
+    // A label sits on the side of its point that faces the middle, so it is not cut at the edge.
+    constexpr double kSame = 0.005; // points: closer than the figures' shown precision
+    std::vector<bool> labelled(points.size(), false);
+    double middle = 0;
+    for (const auto &p : points)
+        middle += p.x / static_cast<double>(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (labelled[i])
+            continue;
+        int others = 0;
+        for (std::size_t j = i + 1; j < points.size(); ++j)
+            if (!labelled[j] && std::abs(points[j].x - points[i].x) < kSame &&
+                std::abs(points[j].y - points[i].y) < kSame) {
+                labelled[j] = true;
+                ++others;
+            }
+        const auto *name = m_table->item(points[i].row, kName);
+        auto text = name ? name->text() : QString();
+        if (others > 0)
+            text += tr(" and %n more", nullptr, others);
+        const bool right = points[i].x <= middle;
+        auto *label = new QCPItemText(m_scatter);
+        label->position->setCoords(points[i].x, points[i].y);
+        label->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
+        label->setText(right ? QStringLiteral(" ") + text : text + QStringLiteral(" "));
+        label->setColor(palette().color(QPalette::WindowText));
+        label->setSelectable(false);
+    }
+}
+
 void RunComparison::drawScatter()
 {
     m_scatter->clearGraphs();
@@ -349,11 +383,7 @@ void RunComparison::drawScatter()
     m_rowOfPoint.clear();
     // Graph 0: every evaluated run, clickable, in the accent colour; the run shown in the curves
     // gets a ring on top (graph 1), so the colour never depends on which run is shown.
-    struct Point {
-        double x, y;
-        int row;
-    };
-    std::vector<Point> evaluated;
+    std::vector<ScatterPoint> evaluated;
     QVector<double> currentX, currentY;
     for (int row = 0; row < runCount(); ++row) {
         const auto &r = run(row);
@@ -367,16 +397,11 @@ void RunComparison::drawScatter()
             currentX.push_back(forgot);
             currentY.push_back(gain);
         }
-        auto *label = new QCPItemText(m_scatter);
-        label->position->setCoords(forgot, gain);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setText(QStringLiteral(" ") +
-                       (m_table->item(row, kName) ? m_table->item(row, kName)->text() : QString()));
-        label->setColor(palette().color(QPalette::WindowText));
-        label->setSelectable(false);
     }
+    addPointLabels(evaluated);
     // QCPGraph keeps its data sorted by x and reports clicks by that index: sort the same way.
-    std::sort(evaluated.begin(), evaluated.end(), [](const Point &a, const Point &b) { return a.x < b.x; });
+    std::sort(evaluated.begin(), evaluated.end(),
+              [](const ScatterPoint &a, const ScatterPoint &b) { return a.x < b.x; });
     QVector<double> x, y;
     for (const auto &point : evaluated) {
         x.push_back(point.x);

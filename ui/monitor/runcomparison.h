@@ -61,8 +61,13 @@ signals:
     void copySettingsRequested(const upstep::core::TrainConfig &config);
 
 private:
+    struct ScatterPoint {
+        double x, y; ///< forgetting and gain, in points
+        int row;
+    };
     void fillTable();
     void drawScatter();
+    void addPointLabels(const std::vector<ScatterPoint> &points);
     void emitOverlays();
     void updateButtons(); ///< Show and Copy settings need exactly one selected run
     void saveNotes(int row);

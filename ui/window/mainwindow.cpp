@@ -95,8 +95,9 @@ QWidget *MainWindow::buildCentralWidget()
     auto *curvesTab = new QSplitter(Qt::Horizontal);
     curvesTab->addWidget(m_curves);
     curvesTab->addWidget(m_comparison);
-    curvesTab->setStretchFactor(0, 4);
+    curvesTab->setStretchFactor(0, 2);
     curvesTab->setStretchFactor(1, 1);
+    curvesTab->setSizes({680, 360}); // the runs table shows name, status and gain without scrolling
     m_tabs->addTab(curvesTab, tr("Curves"));
     m_tabs->addTab(m_embeddings, tr("Embeddings"));
     m_tabs->addTab(m_setup->target()->grid(), tr("Images"));

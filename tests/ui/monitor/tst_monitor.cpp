@@ -164,6 +164,39 @@ private slots:
         QCOMPARE(shown.at(0).at(0).value<core::RunRecord>().dir, runs[2].dir);
     }
 
+    void equalResultsShareOneLabel()
+    {
+        // Two runs with the same figures (same settings and seed) and one other: one label for the
+        // pair ("... and 1 more"), and the rightmost label on its point's left, inside the plot.
+        std::vector<core::RunRecord> runs;
+        const double forgot[] = {0.02, 0.02, 0.08};
+        for (int i = 0; i < 3; ++i) {
+            core::RunRecord run;
+            run.dir = std::filesystem::path("/nonexistent/run-" + std::to_string(i));
+            core::EvalReport report;
+            report.base.knnTop1 = 0.5;
+            report.adapted = core::ProbeScores{};
+            report.adapted->knnTop1 = 0.53;
+            report.source = core::SourceScores{};
+            report.source->headTop1Base = 0.9;
+            report.source->headTop1Adapted = 0.9 - forgot[i];
+            run.evaluation = report;
+            runs.push_back(run);
+        }
+        ui::RunComparison comparison;
+        comparison.setRuns(runs, QString());
+        QCOMPARE(comparison.scatterPointCount(), 3);
+        QStringList texts;
+        for (int i = 0; i < comparison.scatter()->itemCount(); ++i)
+            if (auto *label = qobject_cast<QCPItemText *>(comparison.scatter()->item(i))) {
+                texts << label->text().trimmed();
+                const bool rightmost = label->position->coords().x() > 5;
+                QCOMPARE(bool(label->positionAlignment() & Qt::AlignRight), rightmost);
+            }
+        texts.sort();
+        QCOMPARE(texts, (QStringList{QStringLiteral("run-0 and 1 more"), QStringLiteral("run-2")}));
+    }
+
     void controlBarNeverShowsStaleStatus()
     {
         ui::RunControlBar bar;
