@@ -50,6 +50,23 @@ core::MetricsRecord record(std::int64_t step, double elapsed)
     return r;
 }
 
+// Run i (folder /nonexistent/run-i), evaluated: target kNN from 0.5 up by gain, source head
+// top-1 from 0.9 down by forgot.
+core::RunRecord evaluatedRun(int i, double gain, double forgot)
+{
+    core::RunRecord run;
+    run.dir = std::filesystem::path("/nonexistent/run-" + std::to_string(i));
+    core::EvalReport report;
+    report.base.knnTop1 = 0.5;
+    report.adapted = core::ProbeScores{};
+    report.adapted->knnTop1 = 0.5 + gain;
+    report.source = core::SourceScores{};
+    report.source->headTop1Base = 0.9;
+    report.source->headTop1Adapted = 0.9 - forgot;
+    run.evaluation = report;
+    return run;
+}
+
 } // namespace
 
 class TestMonitor : public QObject {
@@ -134,19 +151,8 @@ private slots:
         // and a click on a point shows that point's run, not the one at the same list index.
         std::vector<core::RunRecord> runs;
         const double forgot[] = {0.05, 0.01, 0.03};
-        for (int i = 0; i < 3; ++i) {
-            core::RunRecord run;
-            run.dir = std::filesystem::path("/nonexistent/run-" + std::to_string(i));
-            core::EvalReport report;
-            report.base.knnTop1 = 0.5;
-            report.adapted = core::ProbeScores{};
-            report.adapted->knnTop1 = 0.5 + 0.01 * (i + 1);
-            report.source = core::SourceScores{};
-            report.source->headTop1Base = 0.9;
-            report.source->headTop1Adapted = 0.9 - forgot[i];
-            run.evaluation = report;
-            runs.push_back(run);
-        }
+        for (int i = 0; i < 3; ++i)
+            runs.push_back(evaluatedRun(i, 0.01 * (i + 1), forgot[i]));
         ui::RunComparison comparison;
         comparison.resize(500, 600);
         comparison.show();
@@ -170,19 +176,8 @@ private slots:
         // pair ("... and 1 more"), and the rightmost label on its point's left, inside the plot.
         std::vector<core::RunRecord> runs;
         const double forgot[] = {0.02, 0.02, 0.08};
-        for (int i = 0; i < 3; ++i) {
-            core::RunRecord run;
-            run.dir = std::filesystem::path("/nonexistent/run-" + std::to_string(i));
-            core::EvalReport report;
-            report.base.knnTop1 = 0.5;
-            report.adapted = core::ProbeScores{};
-            report.adapted->knnTop1 = 0.53;
-            report.source = core::SourceScores{};
-            report.source->headTop1Base = 0.9;
-            report.source->headTop1Adapted = 0.9 - forgot[i];
-            run.evaluation = report;
-            runs.push_back(run);
-        }
+        for (int i = 0; i < 3; ++i)
+            runs.push_back(evaluatedRun(i, 0.03, forgot[i]));
         ui::RunComparison comparison;
         comparison.setRuns(runs, QString());
         QCOMPARE(comparison.scatterPointCount(), 3);
