@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -84,8 +85,16 @@ HyperparameterForm::HyperparameterForm(QWidget *parent) : QWidget(parent)
     layout->addWidget(new CollapsibleSection(tr("Hardware"), hardwareGroup(), false, this));
     setConfig(core::TrainConfig{});
 
-    for (auto *box : findChildren<QAbstractSpinBox *>())
-        connect(box, &QAbstractSpinBox::editingFinished, this, &HyperparameterForm::changed);
+    // Arrow clicks and wheel steps count at once (the start estimate and the unsaved mark follow
+    // them); typed text counts once it is committed (Return or leaving the field).
+    for (auto *box : findChildren<QSpinBox *>()) {
+        box->setKeyboardTracking(false);
+        connect(box, &QSpinBox::valueChanged, this, &HyperparameterForm::changed);
+    }
+    for (auto *box : findChildren<QDoubleSpinBox *>()) {
+        box->setKeyboardTracking(false);
+        connect(box, &QDoubleSpinBox::valueChanged, this, &HyperparameterForm::changed);
+    }
     for (auto *box : findChildren<QComboBox *>())
         connect(box, &QComboBox::currentIndexChanged, this, &HyperparameterForm::changed);
     connect(m_cvr, &QCheckBox::toggled, this, [this](bool on) {
@@ -155,6 +164,7 @@ QWidget *HyperparameterForm::hardwareGroup()
 
 void HyperparameterForm::setConfig(const core::TrainConfig &c)
 {
+    const QSignalBlocker quiet(this); // one config, not a changed() per field; the caller knows
     m_loaded = c;
     const bool bySteps = c.steps > 0 || c.epochs <= 0;
     m_budgetUnit->setCurrentIndex(bySteps ? 0 : 1);

@@ -178,7 +178,7 @@ void MainWindow::connectPanels()
         if (refuseWhileRunning())
             return;
         m_setup->copySettings(config);
-        onSetupChanged(); // the form emits nothing when only values moved
+        onSetupChanged(); // setConfig emits nothing: one update for the whole config
     });
     connect(m_setup, &SetupPanel::changed, this, &MainWindow::onSetupChanged);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateEmbeddingSource);

@@ -207,6 +207,20 @@ private slots:
         form.setConfig(config);
         QVERIFY(form.config().loraRank <= 256);
         core::validateTrainConfig(form.config()); // what the form produces is always valid
+
+        // An arrow click counts at once (the estimate and the unsaved mark follow it); typing
+        // counts when committed; loading a whole config is one change for the caller, not many.
+        QSignalSpy changed(&form, &ui::HyperparameterForm::changed);
+        rank->stepDown(); // from the maximum the load clamped to
+        QCOMPARE(changed.count(), 1);
+        rank->findChild<QLineEdit *>()->selectAll();
+        QTest::keyClicks(rank, QStringLiteral("12"));
+        QCOMPARE(changed.count(), 1);
+        QTest::keyClick(rank, Qt::Key_Enter);
+        QCOMPARE(changed.count(), 2);
+        QCOMPARE(form.config().loraRank, 12);
+        form.setConfig(tinySession(10));
+        QCOMPARE(changed.count(), 2);
     }
 
     void folderScanCountsBadFiles()
