@@ -21,7 +21,9 @@ void CheckpointChoice::setRun(const QString &runDir)
     const auto steps = runDir.isEmpty() ? std::vector<std::int64_t>{} : core::checkpointSteps(runDir.toStdString());
     const QSignalBlocker quiet(this);
     clear();
-    addItem(tr("newest checkpoint"), QVariant::fromValue<qlonglong>(-1));
+    // "Newest" follows a running run's new checkpoints; the step it is now says which one that is.
+    addItem(steps.empty() ? tr("newest checkpoint") : tr("newest checkpoint (step %1 now)").arg(steps.back()),
+            QVariant::fromValue<qlonglong>(-1));
     for (auto it = steps.rbegin(); it != steps.rend(); ++it)
         addItem(tr("checkpoint at step %1").arg(*it), QVariant::fromValue<qlonglong>(*it));
     setStep(chosen);

@@ -306,10 +306,14 @@ void EmbeddingScatter::paintEvent(QPaintEvent *)
 
     painter.setClipRect(area);
     painter.setBrush(Qt::NoBrush);
-    painter.setPen(QPen(palette::kEnsemble, 1.5));
-    for (const int i : m_marked)
-        if (i >= 0 && i < pointCount())
-            painter.drawEllipse(widgetPosition(i), 4, 4);
+    // Marked images (a selection, neighbours) get a dark ring on a light halo: no label or
+    // cluster colour is black and white, so a mark never reads as a class.
+    for (const auto &pen : {QPen(palette().base().color(), 3.5), QPen(palette().text().color(), 1.5)}) {
+        painter.setPen(pen);
+        for (const int i : m_marked)
+            if (i >= 0 && i < pointCount())
+                painter.drawEllipse(widgetPosition(i), 4, 4);
+    }
     for (const int i : {m_current, m_hover, m_echo})
         if (i >= 0 && i < pointCount()) {
             painter.setPen(QPen(palette().text().color(), 2, i == m_echo && i != m_hover ? Qt::DotLine : Qt::SolidLine));

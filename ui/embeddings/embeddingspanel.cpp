@@ -117,7 +117,14 @@ EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
             m_hoverImage->setPixmap(ThumbnailCache::enlarged(m_thumbnails->image(path), m_thumbnails->side()));
     });
     showMap({});
-    setStatus(tr("Choose a backbone and a target folder in the set-up panel, then compute a map."));
+    setStatus(idleHint());
+}
+
+QString EmbeddingsPanel::idleHint() const
+{
+    if (m_source.weights.isEmpty() || m_source.data.isEmpty())
+        return tr("Choose a usable backbone and a target folder in the set-up panel, then compute a map.");
+    return tr("Press \"%1\" to map the target images (PCA takes seconds, t-SNE minutes).").arg(m_compute->text());
 }
 
 EmbeddingsPanel::~EmbeddingsPanel() = default;
@@ -214,6 +221,10 @@ void EmbeddingsPanel::setSource(const EmbeddingSource &source)
     m_source = source;
     m_checkpoint->setRun(m_source.adapter);
     updateComputeButton();
+    // What to do next, unless a map or a computation is what the line is about; an error about
+    // the previous inputs does not outlive them.
+    if (!isComputing() && (m_map.empty() || m_statusIsError))
+        setStatus(idleHint());
 }
 
 void EmbeddingsPanel::setCheckpointStep(std::int64_t step)
@@ -242,6 +253,10 @@ void EmbeddingsPanel::updateComputeButton()
                                 : tr("Choose a backbone and a target folder first"));
 }
 
+QString EmbeddingsPanel::statusText() const { return m_status->text(); }
+
+bool EmbeddingsPanel::canCompute() const { return m_compute->isEnabled(); }
+
 bool EmbeddingsPanel::isComputing() const { return m_task && m_task->isRunning(); }
 
 void EmbeddingsPanel::compute()
@@ -268,6 +283,8 @@ void EmbeddingsPanel::compute()
     });
     connect(task, &BackgroundTask::succeeded, this, [this](const QVariant &result) {
         showMap(result.value<core::EmbeddingMap>());
+        if (!m_find->text().trimmed().isEmpty())
+            find(m_find->text()); // the query still shown selects on the new map too
         emit computed();
     });
     connect(task, &BackgroundTask::failed, this, [this, task](const TaskError &error) {
@@ -387,7 +404,7 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
         setStatus(tr("Features %1 s, map %2 s%3")
                       .arg(m_map.featureSeconds(), 0, 'f', 1)
                       .arg(m_map.projectionSeconds(), 0, 'f', 1)
-                      .arg(m_map.adapterStep() >= 0 ? tr("; adapter: run %1, its checkpoint at step %2")
+                      .arg(m_map.adapterStep() >= 0 ? tr("; adapter: %1, its checkpoint at step %2")
                                                           .arg(QFileInfo(m_source.adapter).fileName())
                                                           .arg(m_map.adapterStep())
                            : m_map.hasAdapter() ? tr("; adapter: %1").arg(QFileInfo(m_source.adapter).fileName())
@@ -395,7 +412,7 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
                                ? tr("; base model alone (no adapter yet)")
                                : tr("; base model alone: %1").arg(m_source.noAdapterReason)));
     }
-    m_baseView->setTitle(m_map.hasAdapter() ? tr("Base model") : tr("Base model (no adapter yet)"));
+    m_baseView->setTitle(m_map.empty() || m_map.hasAdapter() ? tr("Base model") : tr("Base model alone"));
     updateComputeButton();
 }
 
@@ -587,6 +604,7 @@ void EmbeddingsPanel::exportWithDialog(bool png)
 
 void EmbeddingsPanel::setStatus(const QString &text, bool error)
 {
+    m_statusIsError = error;
     m_status->setText(text);
     m_status->setStyleSheet(error ? QStringLiteral("color: %1").arg(palette::kBad.name()) : QString());
 }

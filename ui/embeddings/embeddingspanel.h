@@ -89,6 +89,9 @@ public:
     EmbeddingInspector *inspector() const { return m_inspector; }
     QWidget *hoverCard() const { return m_hoverCard; }
     QString hoverText() const; ///< the card's file name and path, empty when hidden
+    QString statusText() const; ///< the status line under the tool row
+    bool statusIsError() const { return m_statusIsError; }
+    bool canCompute() const; ///< the compute button is enabled
 
 signals:
     void computed();
@@ -110,6 +113,7 @@ private:
     void showHover(int index, const QPoint &globalPosition);
     void exportWithDialog(bool png);
     void setStatus(const QString &text, bool error = false);
+    QString idleHint() const; ///< what to do before a map exists
     void updateArrows();
     void showTried(const QString &path, const core::EmbeddingMap::ImageQuery &query);
 
@@ -131,6 +135,7 @@ private:
     QVector<int> m_selection;
     QProgressBar *m_progress;
     QLabel *m_status, *m_legend, *m_quality;
+    bool m_statusIsError = false;
     QFrame *m_hoverCard;
     QLabel *m_hoverImage, *m_hoverText;
     QStackedWidget *m_views;

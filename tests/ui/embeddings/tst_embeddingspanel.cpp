@@ -12,6 +12,7 @@
 #include "embeddings/embeddingspanel.h"
 #include "embeddings/thumbnaillist.h"
 #include "tasks/trainingsession.h"
+#include "thumbnails/thumbnailcache.h"
 
 #include "fixtures.h"
 
@@ -294,9 +295,12 @@ private slots:
         QVERIFY(panel.isAncestorOf(panel.checkpointChoice())); // in the tool row, not a window of its own
         QVERIFY(panel.checkpointChoice()->isVisibleTo(&panel));
         QCOMPARE(panel.checkpointChoice()->count(), 3); // newest, step 6, step 3
+        QCOMPARE(panel.checkpointChoice()->itemText(0), QStringLiteral("newest checkpoint (step 6 now)"));
+        panel.find(QStringLiteral("label:%1").arg(firstClass));
         panel.setCheckpointStep(3);
         QVERIFY(computeAndWait(panel));
         QCOMPARE(panel.map().adapterStep(), 3);
+        QCOMPARE(panel.selection(), expected); // the query still in the Find box selects on the new map
         panel.setCheckpointStep(-1);
         QVERIFY(computeAndWait(panel));
         QCOMPARE(panel.map().adapterStep(), 6);
@@ -326,6 +330,15 @@ private slots:
         QVERIFY(failed.wait(30000));
         QVERIFY(failed.last().at(0).toString().contains("no-such-folder"));
         QVERIFY(panel.map().empty());
+        QVERIFY(panel.statusIsError());
+        // Usable inputs again: the old error goes, and the line says what to press.
+        panel.setSource({path("tiny.safetensors"), {}, path("images"), {}, {}});
+        QVERIFY(!panel.statusIsError());
+        QVERIFY2(panel.statusText().contains(QStringLiteral("Map the base model")), qPrintable(panel.statusText()));
+        QVERIFY(panel.canCompute());
+        panel.setSource({{}, {}, path("images"), {}, {}}); // the window's way of saying "no usable backbone"
+        QVERIFY(!panel.canCompute());
+        QVERIFY(panel.statusText().contains(QStringLiteral("usable backbone")));
     }
 
     void twentyThousandPointsHitTestExactly()
@@ -355,6 +368,31 @@ private slots:
         const double hitUs = timer.nsecsElapsed() / 1e3 / (n / 97 + 1);
         QCOMPARE(exact, n / 97 + 1);
         qInfo("20k points with arrows: draw %.1f ms, hit test %.1f us (not asserted)", drawMs, hitUs);
+    }
+
+    // Neighbour lists filled before their thumbnails are decoded (a tried image's neighbours)
+    // must still lay out whole items: icon and distance, not a clipped strip.
+    void listsFilledBeforeTheirThumbnailsLayOutWholeItems()
+    {
+        ui::ThumbnailCache cache;
+        ui::ThumbnailList list(&cache, true);
+        list.resize(300, 200);
+        list.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&list));
+        QList<ui::ThumbnailList::Entry> entries;
+        for (const auto &file : fs::recursive_directory_iterator(root() / "images"))
+            if (file.is_regular_file() && entries.size() < 6)
+                entries.push_back({static_cast<int>(entries.size()), QString::fromStdString(file.path().string()),
+                                   QStringLiteral("0.%1").arg(entries.size())});
+        list.setEntries(entries);
+        QCOMPARE(list.count(), 6);
+        const int whole = list.iconSize().height() + list.fontMetrics().height();
+        for (int row = 0; row < list.count(); ++row)
+            QVERIFY2(list.visualItemRect(list.item(row)).height() >= whole,
+                     qPrintable(QStringLiteral("row %1: %2 px, needs %3")
+                                    .arg(row)
+                                    .arg(list.visualItemRect(list.item(row)).height())
+                                    .arg(whole)));
     }
 
     void mapsKeepAnEqualAspectRatio()
