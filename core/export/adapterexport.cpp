@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -158,12 +159,16 @@ std::string readme(const ExportRequest &request, const ArchSpec &spec, const Exp
             << request.adapter.info.alpha << ") folded into its weights. Names, layout and dtypes are those of the "
             << "base file, so it loads wherever the base file loads, with no PEFT dependency.\n";
     }
-    out << "\nPreprocessing: " << spec.preprocessing.inputSize << " px, mean " << spec.preprocessing.mean[0] << "/"
-        << spec.preprocessing.mean[1] << "/" << spec.preprocessing.mean[2] << ", std " << spec.preprocessing.std[0]
-        << "/" << spec.preprocessing.std[1] << "/" << spec.preprocessing.std[2] << ", "
-        << interpolationName(spec.preprocessing.interpolation) << ".\n\nVerified on export: the reloaded files "
-        << "reproduce the adapted model's features within " << result.tolerance << " (largest difference "
-        << result.maxAbsDifference << ").\n";
+    const auto perChannel = [&](const auto &values) { // one value per input channel (1 for gray models)
+        std::ostringstream text;
+        for (int c = 0; c < std::min<int>(spec.inChans, static_cast<int>(values.size())); ++c)
+            text << (c ? "/" : "") << values[static_cast<std::size_t>(c)];
+        return text.str();
+    };
+    out << "\nPreprocessing: " << spec.preprocessing.inputSize << " px, mean " << perChannel(spec.preprocessing.mean)
+        << ", std " << perChannel(spec.preprocessing.std) << ", " << interpolationName(spec.preprocessing.interpolation)
+        << ".\n\nVerified on export: the reloaded files reproduce the adapted model's features (largest difference "
+        << result.maxAbsDifference << ", tolerance " << result.tolerance << ").\n";
     return out.str();
 }
 

@@ -71,7 +71,7 @@ CurvesPanel::CurvesPanel(QWidget *parent) : QWidget(parent), m_redrawTimer(new Q
     m_plots[kThroughputPlot]->setMinimumSpan(LivePlot::Axis::Right, 10);
     m_plots[kClusterPlot]->setMinimumSpan(LivePlot::Axis::Left, 0.1);
     for (auto *plot : m_plots)
-        plot->setEmptyText(tr("No curves yet: they appear with a run's first record"));
+        plot->setEmptyText(tr("Curves appear with a run"));
 
     auto *controls = new QHBoxLayout;
     auto *smoothingLabel = new QLabel(tr("Smoothing"), this);

@@ -263,6 +263,12 @@ void LivePlot::refresh()
 
 void LivePlot::fitAxes()
 {
+    if (isEmpty()) { // no data: neutral axes, not the previous run's ranges
+        xAxis->setRange(0, 1);
+        yAxis->setRange(0, 1);
+        yAxis2->setRange(0, 1);
+        return;
+    }
     rescaleAxes(true);
     // A constant series (the skipped share under the alternate gate) would otherwise get an axis
     // spanning its last-digit rounding noise.

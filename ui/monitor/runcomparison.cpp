@@ -194,9 +194,12 @@ void RunComparison::setCurrent(const QString &current)
     setRuns(std::move(runs), current);
 }
 
-void RunComparison::setActiveRun(const QString &dir)
+void RunComparison::setActiveRun(const QString &dir, bool paused)
 {
+    if (dir == m_active && paused == m_activePaused)
+        return;
     m_active = dir;
+    m_activePaused = paused;
     setCurrent(m_current);
 }
 
@@ -259,7 +262,9 @@ void RunComparison::fillTable()
             return item;
         };
         const bool active = !m_active.isEmpty() && QString::fromStdString(r.dir.string()) == m_active;
-        m_table->setItem(row, kStatus, readOnly(new QTableWidgetItem(active ? tr("running") : choiceText(r.status()))));
+        m_table->setItem(row, kStatus,
+                         readOnly(new QTableWidgetItem(active ? (m_activePaused ? tr("paused") : tr("running"))
+                                                              : choiceText(r.status()))));
         m_table->setItem(row, kSettings, readOnly(new QTableWidgetItem(settingsText(r.config))));
         const double gain = r.evaluation ? core::targetGain(*r.evaluation) : std::nan("");
         const double forgot = r.evaluation ? core::forgetting(*r.evaluation) : std::nan("");
@@ -419,12 +424,20 @@ void RunComparison::drawScatter()
     ring->setData(currentX, currentY);
     ring->setSelectable(QCP::stNone);
     m_points = static_cast<int>(x.size());
-    m_scatter->rescaleAxes();
-    for (auto *axis : {m_scatter->xAxis, m_scatter->yAxis}) {
-        const auto range = axis->range();
-        const double pad = std::max(0.5, range.size() * 0.2);
-        axis->setRange(range.lower - pad, range.upper + pad);
-    }
+    // The range comes from the points alone, always with the origin (no gain, no forgetting) in
+    // view and at least a few points across: QCustomPlot's rescale keeps the previous span when
+    // all points coincide, which widened the view on every redraw.
+    const auto fit = [](QCPAxis *axis, const QVector<double> &values) {
+        double low = 0, high = 0;
+        for (const double v : values) {
+            low = std::min(low, v);
+            high = std::max(high, v);
+        }
+        const double pad = std::max(1.0, (high - low) * 0.2);
+        axis->setRange(low - pad, high + pad);
+    };
+    fit(m_scatter->xAxis, x);
+    fit(m_scatter->yAxis, y);
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
     m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. Click a point to show "
                                       "its run.")

@@ -39,9 +39,9 @@ public:
     void setRuns(std::vector<core::RunRecord> runs, const QString &current);
     /// Marks another run as the one shown in the curves.
     void setCurrent(const QString &current);
-    /// The run this window is training now (empty: none); its status reads "running", since its
-    /// folder has no summary until it ends.
-    void setActiveRun(const QString &dir);
+    /// The run this window is training now (empty: none); its status reads "running" (or
+    /// "paused"), since its folder has no summary until it ends.
+    void setActiveRun(const QString &dir, bool paused = false);
     /// The form's settings, which the "Differs" column compares each run with.
     void setFormConfig(const core::TrainConfig &config);
     int runCount() const { return static_cast<int>(m_runs.size()); }
@@ -76,6 +76,7 @@ private:
     std::vector<core::RunRecord> m_runs;
     QString m_current;
     QString m_active;
+    bool m_activePaused = false;
     core::TrainConfig m_form;
     QTableWidget *m_table;
     QPushButton *m_show;

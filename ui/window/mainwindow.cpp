@@ -74,6 +74,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
 
     setCentralWidget(buildCentralWidget());
+    statusBar(); // made now: created by its first message, it pushed the bottom row up
     m_menus = new MainMenus(this);
     connectMenus();
     connectPanels();
@@ -206,6 +207,8 @@ void MainWindow::connectPanels()
 void MainWindow::connectSession()
 {
     connect(m_session, &TrainingSession::stateChanged, this, [this](TrainingSession::State s) {
+        if (m_activeRunListed)
+            m_comparison->setActiveRun(m_lastRunDir, s == TrainingSession::State::Paused);
         switch (s) {
         case TrainingSession::State::Training: setState(AppState::Training); break;
         case TrainingSession::State::Paused: setState(AppState::Paused); break;
@@ -313,7 +316,10 @@ bool MainWindow::isListingRuns() const { return m_runs->isListing(); }
 
 void MainWindow::updateEmbeddingSource()
 {
-    m_embeddings->setSource(embeddingSourceOf(m_setup->config(), m_lastRunDir));
+    auto source = embeddingSourceOf(m_setup->config(), m_lastRunDir);
+    if (!m_setup->backbone()->summary())
+        source.weights.clear(); // unread or unusable: nothing to map with (the panel says so)
+    m_embeddings->setSource(source);
 }
 
 void MainWindow::startJob(const core::TrainConfig &config, const QString &runDir, bool resume)

@@ -88,6 +88,10 @@ private slots:
         const std::string text((std::istreambuf_iterator<char>(readme)), std::istreambuf_iterator<char>());
         QVERIFY(text.find("PeftModel.from_pretrained(base, \"peft\")") != std::string::npos);
         QVERIFY(text.find("patch_size=7") != std::string::npos);
+        // One mean and std per input channel: the tiny model reads gray images.
+        QVERIFY2(text.find("mean 0.5, std 0.5,") != std::string::npos, text.c_str());
+        QVERIFY(text.find("(largest difference ") != std::string::npos &&
+                text.find(", tolerance ") != std::string::npos);
 
         // Round trip: the folder loads back as an adapter with the same tensors.
         const auto back = loadAdapter(dir);

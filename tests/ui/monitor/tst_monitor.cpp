@@ -190,6 +190,16 @@ private slots:
             }
         texts.sort();
         QCOMPARE(texts, (QStringList{QStringLiteral("run-0 and 1 more"), QStringLiteral("run-2")}));
+
+        // Redrawing (each listing does) keeps the view, also when every run has the same result.
+        std::vector<core::RunRecord> same{evaluatedRun(0, 0.03, 0.02), evaluatedRun(1, 0.03, 0.02)};
+        comparison.setRuns(same, QString());
+        const auto x = comparison.scatter()->xAxis->range(), y = comparison.scatter()->yAxis->range();
+        for (int i = 0; i < 5; ++i)
+            comparison.setRuns(same, QString());
+        QCOMPARE(comparison.scatter()->xAxis->range(), x);
+        QCOMPARE(comparison.scatter()->yAxis->range(), y);
+        QVERIFY(y.contains(3) && y.contains(0) && y.size() < 10); // the point and the origin, close up
     }
 
     void controlBarNeverShowsStaleStatus()
@@ -299,6 +309,9 @@ private slots:
                           Qt::NoScrollPhase, false);
         QApplication::sendEvent(loss, &wheel);
         panel.clear();
+        // Until the next run's first record, neutral axes: not the last run's steps and losses.
+        QCOMPARE(loss->xAxis->range(), QCPRange(0, 1));
+        QCOMPARE(loss->yAxis->range(), QCPRange(0, 1));
         for (std::int64_t step : {0, 10, 20}) {
             auto r = record(step, 0);
             r.loss = r.clusterLoss = 500;

@@ -33,6 +33,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -359,6 +360,8 @@ private slots:
     void settingsLockDuringARunAndUnsavedChangesAreMarked()
     {
         ui::MainWindow window;
+        // The status bar is there from the start: made by its first message, it moved the bottom row.
+        QVERIFY(window.findChild<QStatusBar *>());
         openSession(window, tinySession(400));
         QVERIFY(!window.isWindowModified());
         auto *rank = window.setup()->settings()->findChild<QSpinBox *>(QStringLiteral("loraRank"));
@@ -468,6 +471,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(activeRow() >= 0, 30000);
         QCOMPARE(window.comparison()->table()->item(activeRow(), ui::RunComparison::kStatus)->text(),
                  QStringLiteral("running"));
+        const auto activeStatus = [&] {
+            return window.comparison()->table()->item(activeRow(), ui::RunComparison::kStatus)->text();
+        };
+        window.pauseRun();
+        QTRY_COMPARE(activeStatus(), QStringLiteral("paused"));
+        window.resumeRun();
+        QTRY_COMPARE(activeStatus(), QStringLiteral("running"));
 
         QVERIFY(window.curves()->redrawCount() > 0);
         QVERIFY(window.curves()->redrawCount() <= window.curves()->recordCount() + 2); // coalesced, not per point
