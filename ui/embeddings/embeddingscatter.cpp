@@ -328,6 +328,14 @@ void EmbeddingScatter::paintEvent(QPaintEvent *)
     }
 }
 
+bool EmbeddingScatter::event(QEvent *event)
+{
+    // The usage hint is for the empty space: over a point, the hover card is what to read.
+    if (event->type() == QEvent::ToolTip && m_hover >= 0)
+        return true;
+    return QWidget::event(event);
+}
+
 QImage EmbeddingScatter::renderToImage()
 {
     QImage image(size() * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);

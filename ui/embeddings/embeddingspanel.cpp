@@ -164,7 +164,10 @@ QWidget *EmbeddingsPanel::buildToolRow()
                               "and after adaptation, side by side"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_progress->setMaximumWidth(220);
+    // Wide enough for the longest stage text on one line ("extracting features 100%").
+    m_progress->setMinimumWidth(
+        m_progress->fontMetrics().horizontalAdvance(QStringLiteral("extracting features 100%")) + 24);
+    m_progress->setMaximumWidth(std::max(220, m_progress->minimumWidth()));
     m_progress->setTextVisible(true);
 
     connect(m_compute, &QPushButton::clicked, this, &EmbeddingsPanel::compute);
