@@ -10,8 +10,13 @@ namespace upstep::ui {
 
 CheckpointChoice::CheckpointChoice(QWidget *parent) : QComboBox(parent)
 {
-    setToolTip(tr("Which of the run's checkpoints the adapted map uses; the run keeps its newest few"));
+    setToolTip(tr("Which of the run's checkpoints the adapted map uses (\"newest\" follows a running run); the run "
+                  "keeps its newest few"));
     setVisible(false);
+    // Its longest entry must not widen the tool row (and so narrow the set-up panel): the
+    // closed box elides, the open list shows every entry whole.
+    setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    setMinimumContentsLength(18);
 }
 
 void CheckpointChoice::setRun(const QString &runDir)
@@ -22,10 +27,10 @@ void CheckpointChoice::setRun(const QString &runDir)
     const QSignalBlocker quiet(this);
     clear();
     // "Newest" follows a running run's new checkpoints; the step it is now says which one that is.
-    addItem(steps.empty() ? tr("newest checkpoint") : tr("newest checkpoint (step %1 now)").arg(steps.back()),
+    addItem(steps.empty() ? tr("newest checkpoint") : tr("newest (step %1)").arg(steps.back()),
             QVariant::fromValue<qlonglong>(-1));
     for (auto it = steps.rbegin(); it != steps.rend(); ++it)
-        addItem(tr("checkpoint at step %1").arg(*it), QVariant::fromValue<qlonglong>(*it));
+        addItem(tr("step %1").arg(*it), QVariant::fromValue<qlonglong>(*it));
     setStep(chosen);
     setVisible(steps.size() > 1); // one checkpoint: nothing to choose
 }

@@ -165,9 +165,8 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     // Wide enough for the longest stage text on one line ("extracting features 100%").
-    m_progress->setMinimumWidth(
-        m_progress->fontMetrics().horizontalAdvance(QStringLiteral("extracting features 100%")) + 24);
-    m_progress->setMaximumWidth(std::max(220, m_progress->minimumWidth()));
+    m_progress->setFixedWidth(m_progress->fontMetrics().horizontalAdvance(QStringLiteral("extracting features 100%")) +
+                              24);
     m_progress->setTextVisible(true);
 
     connect(m_compute, &QPushButton::clicked, this, &EmbeddingsPanel::compute);
@@ -200,10 +199,15 @@ QWidget *EmbeddingsPanel::buildToolRow()
     auto *rows = new QVBoxLayout(row);
     rows->setContentsMargins(0, 0, 0, 0);
     auto *computeRow = new QHBoxLayout;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_method, m_maxImages, m_checkpoint, m_compute, m_cancel,
-                                                       m_tryImage, m_progress})
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_method, m_maxImages, m_checkpoint, m_compute, m_cancel, m_tryImage})
         computeRow->addWidget(w);
     computeRow->addStretch(1);
+    // The status and the progress share a line: the bar's stage text needs room the buttons
+    // cannot give without narrowing the set-up panel.
+    auto *statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(m_progress);
     auto *viewRow = new QHBoxLayout;
     for (QWidget *w : std::initializer_list<QWidget *>{m_layout, m_colouring, m_arrows})
         viewRow->addWidget(w);
@@ -211,7 +215,7 @@ QWidget *EmbeddingsPanel::buildToolRow()
     for (QWidget *w : std::initializer_list<QWidget *>{m_saveList, m_exportPng, m_exportCsv})
         viewRow->addWidget(w);
     rows->addLayout(computeRow);
-    rows->addWidget(m_status); // a line of its own: squeezed beside the buttons it wrapped a word a line
+    rows->addLayout(statusRow); // not beside the buttons: squeezed there it wrapped a word a line
     rows->addLayout(viewRow);
     m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_status->setWordWrap(true);

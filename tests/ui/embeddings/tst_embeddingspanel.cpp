@@ -295,7 +295,7 @@ private slots:
         QVERIFY(panel.isAncestorOf(panel.checkpointChoice())); // in the tool row, not a window of its own
         QVERIFY(panel.checkpointChoice()->isVisibleTo(&panel));
         QCOMPARE(panel.checkpointChoice()->count(), 3); // newest, step 6, step 3
-        QCOMPARE(panel.checkpointChoice()->itemText(0), QStringLiteral("newest checkpoint (step 6 now)"));
+        QCOMPARE(panel.checkpointChoice()->itemText(0), QStringLiteral("newest (step 6)"));
         panel.find(QStringLiteral("label:%1").arg(firstClass));
         panel.setCheckpointStep(3);
         QVERIFY(computeAndWait(panel));
