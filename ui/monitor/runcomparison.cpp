@@ -351,27 +351,30 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
 {
     // Runs with the same result (same settings and seed give the same figures) share one point:
     // one label names the first and counts the others, instead of names printed over each other.
-    // A label sits on the side of its point that faces the middle, so it is not cut at the edge.
+    // A label sits right of its point where it fits there, else on the side with more room, so
+    // it is not cut at the plot's edge (the axes' ranges are set before this).
     constexpr double kSame = 0.005; // points: closer than the figures' shown precision
     std::vector<bool> labelled(points.size(), false);
-    double middle = 0;
-    for (const auto &p : points)
-        middle += p.x / static_cast<double>(points.size());
+    const QRect area = m_scatter->axisRect()->rect();
+    const QFontMetrics metrics(m_scatter->font());
     for (std::size_t i = 0; i < points.size(); ++i) {
         if (labelled[i])
             continue;
-        int others = 0;
+        int others = 0, newest = points[i].row; // rows are newest first: the label names the newest
         for (std::size_t j = i + 1; j < points.size(); ++j)
             if (!labelled[j] && std::abs(points[j].x - points[i].x) < kSame &&
                 std::abs(points[j].y - points[i].y) < kSame) {
                 labelled[j] = true;
                 ++others;
+                newest = std::min(newest, points[j].row);
             }
-        const auto *name = m_table->item(points[i].row, kName);
+        const auto *name = m_table->item(newest, kName);
         auto text = name ? name->text() : QString();
         if (others > 0)
             text += tr(" and %n more", nullptr, others);
-        const bool right = points[i].x <= middle;
+        const double px = m_scatter->xAxis->coordToPixel(points[i].x);
+        const double roomRight = area.right() - px, roomLeft = px - area.left();
+        const bool right = roomRight >= metrics.horizontalAdvance(text) + 8 || roomRight >= roomLeft;
         auto *label = new QCPItemText(m_scatter);
         label->position->setCoords(points[i].x, points[i].y);
         label->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
@@ -403,7 +406,6 @@ void RunComparison::drawScatter()
             currentY.push_back(gain);
         }
     }
-    addPointLabels(evaluated);
     // QCPGraph keeps its data sorted by x and reports clicks by that index: sort the same way.
     std::sort(evaluated.begin(), evaluated.end(),
               [](const ScatterPoint &a, const ScatterPoint &b) { return a.x < b.x; });
@@ -413,16 +415,6 @@ void RunComparison::drawScatter()
         y.push_back(point.y);
         m_rowOfPoint.push_back(point.row);
     }
-    auto *points = m_scatter->addGraph();
-    points->setLineStyle(QCPGraph::lsNone);
-    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::kAdapted, palette::kAdapted, 9));
-    points->setData(x, y, true);
-    auto *ring = m_scatter->addGraph();
-    ring->setLineStyle(QCPGraph::lsNone);
-    ring->setScatterStyle(
-        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::WindowText), 2), Qt::NoBrush, 15));
-    ring->setData(currentX, currentY);
-    ring->setSelectable(QCP::stNone);
     m_points = static_cast<int>(x.size());
     // The range comes from the points alone, always with the origin (no gain, no forgetting) in
     // view and at least a few points across: QCustomPlot's rescale keeps the previous span when
@@ -438,6 +430,17 @@ void RunComparison::drawScatter()
     };
     fit(m_scatter->xAxis, x);
     fit(m_scatter->yAxis, y);
+    addPointLabels(evaluated); // before the graphs, so a click on a point reaches the point, not its label
+    auto *points = m_scatter->addGraph();
+    points->setLineStyle(QCPGraph::lsNone);
+    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::kAdapted, palette::kAdapted, 9));
+    points->setData(x, y, true);
+    auto *ring = m_scatter->addGraph();
+    ring->setLineStyle(QCPGraph::lsNone);
+    ring->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::WindowText), 2), Qt::NoBrush, 15));
+    ring->setData(currentX, currentY);
+    ring->setSelectable(QCP::stNone);
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
     m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. Click a point to show "
                                       "its run.")
