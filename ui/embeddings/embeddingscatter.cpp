@@ -52,6 +52,7 @@ void EmbeddingScatter::setPoints(std::vector<float> positions, std::vector<QRgb>
     m_origins.clear();
     m_current = m_hover = m_echo = -1;
     m_marked.clear();
+    m_selected.clear();
     rebuildGrid();
     fitView();
 }
@@ -88,10 +89,16 @@ void EmbeddingScatter::setArrowOrigins(std::vector<float> origins)
     update();
 }
 
-void EmbeddingScatter::setMarks(int current, QVector<int> marked)
+void EmbeddingScatter::setMarks(int current, QVector<int> neighbours)
 {
     m_current = current;
-    m_marked = std::move(marked);
+    m_marked = std::move(neighbours);
+    update();
+}
+
+void EmbeddingScatter::setSelection(QVector<int> selected)
+{
+    m_selected = std::move(selected);
     update();
 }
 
@@ -306,13 +313,17 @@ void EmbeddingScatter::paintEvent(QPaintEvent *)
 
     painter.setClipRect(area);
     painter.setBrush(Qt::NoBrush);
-    // Marked images (a selection, neighbours) get a dark ring on a light halo: no label or
-    // cluster colour is black and white, so a mark never reads as a class.
+    // Marked images get a dark outline on a light halo (no label or cluster colour is black and
+    // white, so a mark never reads as a class): a circle for the selection, a square for the
+    // picked image's neighbours, so both can be told apart where they overlap.
     for (const auto &pen : {QPen(palette().base().color(), 3.5), QPen(palette().text().color(), 1.5)}) {
         painter.setPen(pen);
-        for (const int i : m_marked)
+        for (const int i : m_selected)
             if (i >= 0 && i < pointCount())
                 painter.drawEllipse(widgetPosition(i), 4, 4);
+        for (const int i : m_marked)
+            if (i >= 0 && i < pointCount())
+                painter.drawRect(QRectF(widgetPosition(i) - QPointF(4, 4), QSizeF(8, 8)));
     }
     for (const int i : {m_current, m_hover, m_echo})
         if (i >= 0 && i < pointCount()) {

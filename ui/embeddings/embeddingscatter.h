@@ -36,8 +36,13 @@ public:
     void setArrowSubset(QVector<int> indices);
     /// Arrows drawn: every image's when no subset is set; indices outside the map draw nothing.
     int arrowCount() const;
-    /// The picked point (ringed) and the points marked with it (neighbours or a selection).
-    void setMarks(int current, QVector<int> marked);
+    /// The picked point (ringed) and its neighbours (small squares); -1 and empty: none.
+    void setMarks(int current, QVector<int> neighbours);
+    /// The selected points (small circles), drawn whatever is picked, so a selection stays
+    /// visible while single images are looked at.
+    void setSelection(QVector<int> selected);
+    const QVector<int> &neighbourMarks() const { return m_marked; }
+    const QVector<int> &selectionMarks() const { return m_selected; }
     /// The image hovered in another view, ringed here too so it can be found in both maps; -1: none.
     void setEcho(int index);
     int echo() const { return m_echo; }
@@ -90,7 +95,8 @@ private:
     std::vector<QRgb> m_colours;
     QRectF m_bounds, m_view;
     int m_current = -1, m_hover = -1, m_echo = -1;
-    QVector<int> m_marked;
+    QVector<int> m_marked;   ///< neighbours of the picked (or tried) image
+    QVector<int> m_selected; ///< the selection
 
     // Hit-test grid over m_bounds: m_gridStart[c]..m_gridStart[c+1] index m_gridPoints.
     int m_gridSide = 1;

@@ -168,6 +168,11 @@ QWidget *EmbeddingsPanel::buildToolRow()
     m_progress->setFixedWidth(m_progress->fontMetrics().horizontalAdvance(QStringLiteral("extracting features 100%")) +
                               24);
     m_progress->setTextVisible(true);
+    // Shown only while a map is computed; its place is kept, so the status beside it stays put.
+    auto policy = m_progress->sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    m_progress->setSizePolicy(policy);
+    m_progress->hide();
 
     connect(m_compute, &QPushButton::clicked, this, &EmbeddingsPanel::compute);
     connect(m_cancel, &QPushButton::clicked, this, &EmbeddingsPanel::cancel);
@@ -230,8 +235,15 @@ void EmbeddingsPanel::setSource(const EmbeddingSource &source)
     updateComputeButton();
     // What to do next, unless a map or a computation is what the line is about; an error about
     // the previous inputs does not outlive them.
-    if (!isComputing() && (m_map.empty() || m_statusIsError))
+    // A map keeps its own backbone, so it stays explorable (and "Try an image" works) when the
+    // form's backbone becomes unusable; the line says that rather than an older message.
+    if (isComputing())
+        return;
+    if (m_map.empty() || m_statusIsError)
         setStatus(idleHint());
+    else if (m_source.weights.isEmpty() || m_source.data.isEmpty())
+        setStatus(tr("This map stays explorable (it keeps the backbone it was computed with); choose a usable "
+                     "backbone and target folder in the set-up panel to compute a new one."));
 }
 
 void EmbeddingsPanel::setCheckpointStep(std::int64_t step)
@@ -306,8 +318,10 @@ void EmbeddingsPanel::compute()
         m_progress->setRange(0, 1);
         m_progress->setValue(0);
         m_progress->setFormat(QString());
+        m_progress->hide();
         updateComputeButton();
     });
+    m_progress->show();
     m_cancel->setEnabled(true);
     setStatus(tr("Computing %1 map…").arg(m_method->currentText()));
     task->start();
@@ -334,6 +348,7 @@ void EmbeddingsPanel::showTried(const QString &path, const core::EmbeddingMap::I
     }
     pick(-1);
     m_inspector->showTried(path, query);
+    markNeighbours(); // the tried image's neighbours, beside any selection
     setStatus(tr("%1: its nearest images in the map, before and after adaptation, are on the right.")
                   .arg(QFileInfo(path).fileName()));
     emit tried(true);
@@ -508,10 +523,15 @@ void EmbeddingsPanel::pick(int index)
 {
     m_picked = index >= 0 && index < m_map.size() ? index : -1;
     m_inspector->showImage(m_picked);
+    markNeighbours();
+    emit picked(m_picked);
+}
+
+void EmbeddingsPanel::markNeighbours()
+{
     m_baseView->setMarks(m_picked, m_inspector->baseNeighbours());
     m_adaptedView->setMarks(m_picked, m_inspector->adaptedNeighbours());
     m_overlayView->setMarks(m_picked, m_inspector->adaptedNeighbours());
-    emit picked(m_picked);
 }
 
 void EmbeddingsPanel::select(const QVector<int> &indices)
@@ -519,7 +539,7 @@ void EmbeddingsPanel::select(const QVector<int> &indices)
     m_selection = indices;
     m_inspector->showSelection(indices);
     for (auto *view : {m_baseView, m_adaptedView, m_overlayView})
-        view->setMarks(-1, indices);
+        view->setSelection(indices);
     m_saveList->setEnabled(!indices.isEmpty());
     updateArrows();
     // What the selection holds, by label and cluster: the histogram a user reads first.

@@ -116,6 +116,7 @@ private:
     QString idleHint() const; ///< what to do before a map exists
     void updateArrows();
     void showTried(const QString &path, const core::EmbeddingMap::ImageQuery &query);
+    void markNeighbours(); ///< the inspector's neighbour lists, marked on the maps
 
     ThumbnailCache *m_thumbnails;
     EmbeddingSource m_source;

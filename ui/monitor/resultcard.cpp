@@ -20,6 +20,7 @@ namespace upstep::ui {
 namespace {
 
 enum Figure { kGain, kForgetting, kSkipped, kAdapterShare, kTime, kFigureCount };
+constexpr int kNoteLines = 3; // the longest note's lines at the window's usual width
 
 QString points(double fraction)
 {
@@ -40,8 +41,14 @@ ResultCard::ResultCard(QWidget *parent)
       m_exportAdapter(new QPushButton(tr("Export adapter..."), this)),
       m_exportMerged(new QPushButton(tr("Export merged weights..."), this))
 {
+    // Every part has the same size with and without a result (empty notes and table keep their
+    // room, long ones are cut and given in full as a tooltip), so the tabs below never move when
+    // a run starts or ends.
     setFrameShape(QFrame::StyledPanel);
     m_title->setStyleSheet(QStringLiteral("font-weight: bold;"));
+    m_title->setWordWrap(true);
+    m_title->setFixedHeight(2 * m_title->fontMetrics().lineSpacing()); // the first-run text takes two
+    m_title->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     auto *figures = new QGridLayout;
     m_figureTitles = {tr("Target gain (kNN)"), tr("Forgetting"), tr("Back-prop skipped"), tr("Adapter share"),
                       tr("Total time")};
@@ -55,25 +62,32 @@ ResultCard::ResultCard(QWidget *parent)
         value->setFont(font);
         note->setStyleSheet(QStringLiteral("color: palette(mid);"));
         note->setWordWrap(true);
+        note->setFixedHeight(kNoteLines * note->fontMetrics().lineSpacing());
+        note->setAlignment(Qt::AlignLeft | Qt::AlignTop);
         figures->addWidget(title, 0, i);
         figures->addWidget(value, 1, i);
         figures->addWidget(note, 2, i);
+        figures->setColumnStretch(i, 1); // equal columns: a short value does not squeeze its note
         m_figures.emplace_back(value, note);
     }
-    auto *buttons = new QVBoxLayout;
+    // The scores table's full size (every row, the widest figures), kept when it is empty.
+    core::EvalReport widest;
+    widest.base.knnTop1 = widest.base.linearTop1 = 1.0;
+    widest.adapted = widest.ensemble = widest.base;
+    m_table->setText(scoresTable(widest));
+    m_table->setFixedSize(m_table->sizeHint());
+    m_table->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_byClass->setToolTip(tr("Gain and forgetting for each class"));
-    buttons->addWidget(m_byClass);
-    buttons->addWidget(m_exportAdapter);
-    buttons->addWidget(m_exportMerged);
-    buttons->addStretch();
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_title, 1);
+    for (auto *button : {m_byClass, m_exportAdapter, m_exportMerged})
+        top->addWidget(button, 0, Qt::AlignTop);
     auto *row = new QHBoxLayout;
     row->addLayout(figures, 1);
     row->addSpacing(12);
-    row->addWidget(m_table);
-    row->addSpacing(12);
-    row->addLayout(buttons);
+    row->addWidget(m_table, 0, Qt::AlignTop);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
+    layout->addLayout(top);
     layout->addLayout(row);
     connect(m_byClass, &QPushButton::clicked, this, &ResultCard::showClassResults);
     connect(m_exportAdapter, &QPushButton::clicked, this, [this] { emit exportRequested(false); });
@@ -88,7 +102,6 @@ void ResultCard::clear(const QString &message)
                                             "(left), 3. press Start. Results appear here when a run ends. "
                                             "(Help > Open the demo session sets all three.)")
                                        : message);
-    m_title->setWordWrap(true);
     for (int i = 0; i < kFigureCount; ++i)
         setFigure(i, QStringLiteral("–"), QString());
     m_table->clear();
@@ -126,6 +139,7 @@ void ResultCard::setFigure(int index, const QString &value, const QString &note,
     valueLabel->setText(value);
     valueLabel->setStyleSheet(color.isValid() ? QStringLiteral("color: %1;").arg(color.name()) : QString());
     noteLabel->setText(note);
+    noteLabel->setToolTip(note); // in full, where the note's lines cut it
 }
 
 ResultCard::Result ResultCard::resultOfRun(const core::RunRecord &run, const QString &notEvaluated)
@@ -141,6 +155,23 @@ ResultCard::Result ResultCard::resultOfRun(const core::RunRecord &run, const QSt
                           : run.config.targetTest.empty() ? tr("give a labeled target test folder")
                                                           : notEvaluated;
     return result;
+}
+
+QString ResultCard::scoresTable(const core::EvalReport &evaluation)
+{
+    const auto row = [](const QString &name, const QColor &color, const core::ProbeScores &p) {
+        return QStringLiteral(
+                   "<tr><td style='color:%1'><b>%2</b></td><td align=right>%3</td><td align=right>%4</td></tr>")
+            .arg(color.name(), name, percent(p.knnTop1), percent(p.linearTop1));
+    };
+    QString html = tr("<table cellspacing=0 cellpadding=1><tr><th></th><th>kNN %</th><th>linear %</th></tr>");
+    html += row(tr("base"), palette::kBase, evaluation.base);
+    if (evaluation.adapted)
+        html += row(tr("adapted"), palette::kAdapted, *evaluation.adapted);
+    if (evaluation.ensemble)
+        html += row(tr("ensemble"), palette::kEnsemble, *evaluation.ensemble);
+    html += QStringLiteral("</table>");
+    return html;
 }
 
 void ResultCard::showResult(const Result &result)
@@ -188,7 +219,7 @@ void ResultCard::showResult(const Result &result)
     setFigure(kAdapterShare,
               s.totalParameters > 0 ? QStringLiteral("%1 %").arg(share(s.adapterParameters), 0, 'f', 2)
                                     : QStringLiteral("–"),
-              s.totalParameters > 0 ? tr("%L1 LoRA parameters of %L2; trainable with the projection head: %3 %")
+              s.totalParameters > 0 ? tr("%L1 LoRA of %L2 parameters; trainable with the projection head: %3 %")
                                           .arg(s.adapterParameters)
                                           .arg(s.totalParameters)
                                           .arg(share(s.trainableParameters), 0, 'f', 1)
@@ -205,22 +236,10 @@ void ResultCard::showResult(const Result &result)
                     .arg(QString::fromStdString(s.precision), QString::fromStdString(s.device));
     setFigure(kTime, clockText(training + evaluationSeconds), timeNote);
 
-    if (evaluation) {
-        const auto row = [](const QString &name, const QColor &color, const core::ProbeScores &p) {
-            return QStringLiteral("<tr><td style='color:%1'><b>%2</b></td><td align=right>%3</td><td align=right>%4</td></tr>")
-                .arg(color.name(), name, percent(p.knnTop1), percent(p.linearTop1));
-        };
-        QString html = tr("<table cellspacing=4><tr><th></th><th>kNN %</th><th>linear %</th></tr>");
-        html += row(tr("base"), palette::kBase, evaluation->base);
-        if (evaluation->adapted)
-            html += row(tr("adapted"), palette::kAdapted, *evaluation->adapted);
-        if (evaluation->ensemble)
-            html += row(tr("ensemble"), palette::kEnsemble, *evaluation->ensemble);
-        html += QStringLiteral("</table>");
-        m_table->setText(html);
-    } else {
+    if (evaluation)
+        m_table->setText(scoresTable(*evaluation));
+    else
         m_table->clear();
-    }
     m_evaluation = evaluation;
     m_runName = result.runName;
     m_byClass->setEnabled(evaluation && hasClassResults(*evaluation));

@@ -61,6 +61,7 @@ signals:
 
 private:
     void setFigure(int index, const QString &value, const QString &note, const QColor &color = {});
+    static QString scoresTable(const core::EvalReport &evaluation); ///< base, adapted, ensemble: kNN and linear
 
     QLabel *m_title;
     std::vector<std::pair<QLabel *, QLabel *>> m_figures; ///< value, note

@@ -350,34 +350,77 @@ int RunComparison::rowOfScatterPoint(int dataIndex) const
 void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
 {
     // Runs with the same result (same settings and seed give the same figures) share one point:
-    // one label names the first and counts the others, instead of names printed over each other.
-    // A label sits right of its point where it fits there, else on the side with more room, so
-    // it is not cut at the plot's edge (the axes' ranges are set before this).
+    // one label names the newest and counts the others, instead of names printed over each other.
+    // Other labels take the first corner of their point (above right, above left, below right,
+    // below left) where they stay inside the plot and clear of the labels placed before; a point
+    // with no free corner is counted in the nearest label ("run-7 and 2 more"). The axes' ranges
+    // are set before this, so pixel positions are final.
     constexpr double kSame = 0.005; // points: closer than the figures' shown precision
-    std::vector<bool> labelled(points.size(), false);
-    const QRect area = m_scatter->axisRect()->rect();
+    struct Label {
+        QPointF at; // the point, in data coordinates
+        QRectF box; // where the text goes, in pixels
+        Qt::Alignment alignment;
+        int newest = 0; // the newest run's row (rows are newest first)
+        int others = 0;
+    };
+    std::vector<Label> labels;
+    const QRectF area = m_scatter->axisRect()->rect();
     const QFontMetrics metrics(m_scatter->font());
+    const auto pixel = [this](double x, double y) {
+        return QPointF(m_scatter->xAxis->coordToPixel(x), m_scatter->yAxis->coordToPixel(y));
+    };
+    const auto nameOf = [this](int row) {
+        const auto *name = m_table->item(row, kName);
+        return name ? name->text() : QString();
+    };
+    std::vector<bool> done(points.size(), false);
     for (std::size_t i = 0; i < points.size(); ++i) {
-        if (labelled[i])
+        if (done[i])
             continue;
-        int others = 0, newest = points[i].row; // rows are newest first: the label names the newest
+        int others = 0, newest = points[i].row;
         for (std::size_t j = i + 1; j < points.size(); ++j)
-            if (!labelled[j] && std::abs(points[j].x - points[i].x) < kSame &&
+            if (!done[j] && std::abs(points[j].x - points[i].x) < kSame &&
                 std::abs(points[j].y - points[i].y) < kSame) {
-                labelled[j] = true;
+                done[j] = true;
                 ++others;
                 newest = std::min(newest, points[j].row);
             }
-        const auto *name = m_table->item(newest, kName);
-        auto text = name ? name->text() : QString();
-        if (others > 0)
-            text += tr(" and %n more", nullptr, others);
-        const double px = m_scatter->xAxis->coordToPixel(points[i].x);
-        const double roomRight = area.right() - px, roomLeft = px - area.left();
-        const bool right = roomRight >= metrics.horizontalAdvance(text) + 8 || roomRight >= roomLeft;
+        const QPointF at = pixel(points[i].x, points[i].y);
+        // Room for the name and a count that may still be added to it.
+        const QSizeF size(metrics.horizontalAdvance(nameOf(newest) + tr(" and %n more", nullptr, 99)) + 8,
+                          metrics.height());
+        bool placed = false;
+        for (const Qt::Alignment corner : {Qt::AlignLeft | Qt::AlignBottom, Qt::AlignRight | Qt::AlignBottom,
+                                           Qt::AlignLeft | Qt::AlignTop, Qt::AlignRight | Qt::AlignTop}) {
+            const QPointF topLeft(corner & Qt::AlignLeft ? at.x() : at.x() - size.width(),
+                                  corner & Qt::AlignBottom ? at.y() - size.height() : at.y());
+            const QRectF box(topLeft, size);
+            const bool clear = std::none_of(labels.begin(), labels.end(),
+                                            [&box](const Label &l) { return l.box.intersects(box); });
+            if (area.contains(box) && clear) {
+                labels.push_back({{points[i].x, points[i].y}, box, corner, newest, others});
+                placed = true;
+                break;
+            }
+        }
+        if (!placed && !labels.empty()) {
+            auto nearest = std::min_element(labels.begin(), labels.end(), [&](const Label &a, const Label &b) {
+                return QLineF(pixel(a.at.x(), a.at.y()), at).length() < QLineF(pixel(b.at.x(), b.at.y()), at).length();
+            });
+            nearest->others += others + 1;
+            nearest->newest = std::min(nearest->newest, newest);
+        } else if (!placed) { // a plot too small for any label: the first one anyway
+            labels.push_back({{points[i].x, points[i].y}, {}, Qt::AlignLeft | Qt::AlignBottom, newest, others});
+        }
+    }
+    for (const auto &l : labels) {
+        auto text = nameOf(l.newest);
+        if (l.others > 0)
+            text += tr(" and %n more", nullptr, l.others);
+        const bool right = l.alignment & Qt::AlignLeft; // the text starts at the point
         auto *label = new QCPItemText(m_scatter);
-        label->position->setCoords(points[i].x, points[i].y);
-        label->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
+        label->position->setCoords(l.at.x(), l.at.y());
+        label->setPositionAlignment(l.alignment);
         label->setText(right ? QStringLiteral(" ") + text : text + QStringLiteral(" "));
         label->setColor(palette().color(QPalette::WindowText));
         label->setSelectable(false);

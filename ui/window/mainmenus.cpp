@@ -19,7 +19,6 @@ namespace upstep::ui {
 
 namespace {
 
-QString recentSessionsKey() { return QStringLiteral("recent/sessions"); }
 constexpr qsizetype kRecentSessions = 8;
 
 } // namespace
@@ -54,7 +53,8 @@ void MainMenus::buildFileMenu()
     });
     file->addSeparator();
     file->addAction(tr("Open &session..."), this, [this] {
-        const auto chosen = QFileDialog::getOpenFileName(m_window, tr("Open a session"), {}, tr("Sessions (*.json)"));
+        const auto chosen = QFileDialog::getOpenFileName(m_window, tr("Open a session"), sessionDialogFolder(),
+                                                         tr("Sessions (*.json)"));
         if (!chosen.isEmpty())
             emit sessionChosen(chosen);
     });

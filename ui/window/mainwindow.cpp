@@ -221,8 +221,8 @@ void MainWindow::connectSession()
     connect(m_session, &TrainingSession::metricsReady, this, [this](const core::MetricsRecord &r) {
         m_curves->addRecord(r);
         if (!m_activeRunListed) { // its folder holds a config by now: list it in the runs table
-            m_activeRunListed = true;
-            m_comparison->setActiveRun(m_lastRunDir);
+            m_activeRunListed = true; // it may have been paused before its first record
+            m_comparison->setActiveRun(m_lastRunDir, m_session->state() == TrainingSession::State::Paused);
             refreshRuns();
         }
         if (r.imagesPerSecond > 0)

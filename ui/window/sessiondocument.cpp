@@ -62,7 +62,9 @@ void SessionDocument::saveWithDialog(bool askName)
 {
     auto file = m_file;
     if (askName || file.isEmpty())
-        file = QFileDialog::getSaveFileName(m_window, tr("Save the session"), QStringLiteral("session.json"),
+        file = QFileDialog::getSaveFileName(m_window, tr("Save the session"),
+                                            !m_file.isEmpty() ? m_file
+                                                              : sessionDialogFolder() + QStringLiteral("/session.json"),
                                             tr("Sessions (*.json)"));
     if (!file.isEmpty())
         saveTo(file);

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
+#include <QStandardPaths>
 
 namespace upstep::ui {
 
@@ -19,6 +20,17 @@ QString runsRoot()
 {
     const auto configured = QSettings().value(QStringLiteral("runsFolder")).toString();
     return configured.isEmpty() ? cacheRoot() + QStringLiteral("/runs") : configured;
+}
+
+QString recentSessionsKey() { return QStringLiteral("recent/sessions"); }
+
+QString sessionDialogFolder()
+{
+    for (const auto &file : QSettings().value(recentSessionsKey()).toStringList())
+        if (const QFileInfo info(file); info.dir().exists())
+            return info.absolutePath();
+    const auto documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    return QFileInfo(documents).isDir() ? documents : QDir::homePath();
 }
 
 QString newRunFolder()

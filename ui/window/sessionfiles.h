@@ -21,6 +21,11 @@ QString runsRoot();
 /// A new run folder name under runsRoot() (not created).
 QString newRunFolder();
 
+/// The QSettings key of the recent sessions list (newest first).
+QString recentSessionsKey();
+/// Where the session dialogs open: the newest recent session's folder, else Documents, else home.
+QString sessionDialogFolder();
+
 /// Reads and validates a session; throws core::InputError / FormatError with the field or line.
 core::TrainConfig loadSession(const QString &file);
 /// Writes atomically; throws core::IoError.

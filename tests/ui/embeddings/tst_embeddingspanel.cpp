@@ -20,6 +20,7 @@
 #include <QFile>
 #include <QImage>
 #include <QSet>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QComboBox>
@@ -275,6 +276,16 @@ private slots:
                  qPrintable(rowAt(2)));
         QVERIFY(rowAt(0).isEmpty());                      // the heading
         QCOMPARE(panel.overlayView()->arrowCount(), 120); // "all images" means all
+        // Picking or trying an image marks its neighbours beside the selection, which stays drawn
+        // while the Selection tab still lists it.
+        QCOMPARE(panel.baseView()->selectionMarks(), expected);
+        panel.tryImage(QString::fromStdString(outside));
+        QTRY_COMPARE_WITH_TIMEOUT(tried.size(), 3, 60000);
+        QVERIFY(tried.last().at(0).toBool());
+        QCOMPARE(panel.baseView()->selectionMarks(), expected);
+        QCOMPARE(panel.baseView()->neighbourMarks(), panel.inspector()->baseNeighbours());
+        QCOMPARE(panel.adaptedView()->neighbourMarks(), panel.inspector()->adaptedNeighbours());
+        QVERIFY(!panel.baseView()->neighbourMarks().isEmpty());
         panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::Selection);
         QCOMPARE(panel.overlayView()->arrowCount(), static_cast<int>(expected.size()));
         QVERIFY2(panel.saveSelectionList(path("selection.txt"), &error), qPrintable(error));
@@ -313,12 +324,22 @@ private slots:
         QVERIFY(computeAndWait(panel));
         QSignalSpy done(&panel, &ui::EmbeddingsPanel::computed);
         panel.setMethod(core::EmbedMethod::Tsne);
+        auto *progress = panel.findChild<QProgressBar *>();
+        QVERIFY(progress && !progress->isVisibleTo(&panel)); // no empty box beside a map
         panel.compute();
         QVERIFY(panel.isComputing());
+        QVERIFY(progress->isVisibleTo(&panel));
         panel.cancel();
         QVERIFY(QTest::qWaitFor([&] { return !panel.isComputing(); }, 60000));
+        QVERIFY(!progress->isVisibleTo(&panel));
         QVERIFY(done.isEmpty());
         QCOMPARE(panel.map().size(), 120);
+        // The form's backbone becomes unusable: the map stays, and the line says what that means
+        // instead of keeping a message about the map or a tried image.
+        panel.setSource({{}, {}, path("images"), {}, {}});
+        QCOMPARE(panel.map().size(), 120);
+        QVERIFY(!panel.canCompute());
+        QVERIFY2(panel.statusText().contains(QStringLiteral("usable backbone")), qPrintable(panel.statusText()));
     }
 
     void badSourceIsAClearError()

@@ -15,6 +15,7 @@
 
 #include <QApplication>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QWheelEvent>
 #include <QTableWidget>
 
@@ -206,6 +207,38 @@ private slots:
         QCOMPARE(comparison.scatter()->xAxis->range(), x);
         QCOMPARE(comparison.scatter()->yAxis->range(), y);
         QVERIFY(y.contains(3) && y.contains(0) && y.size() < 10); // the point and the origin, close up
+    }
+
+    void nearbyResultsLabelsNeverOverlap()
+    {
+        // Three runs a tenth of a point apart (distinct points whose names would print over each
+        // other) and two far from them. Each label is clear of the others, every run is named or
+        // counted, and the far runs keep names of their own.
+        std::vector<core::RunRecord> runs;
+        for (int i = 0; i < 3; ++i)
+            runs.push_back(evaluatedRun(i, 0.03 + 0.001 * i, 0.02 + 0.001 * i));
+        runs.push_back(evaluatedRun(3, 0.01, 0.05));
+        runs.push_back(evaluatedRun(4, 0.05, 0.005));
+        ui::RunComparison comparison;
+        comparison.resize(360, 600);
+        comparison.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&comparison));
+        comparison.setRuns(runs, QString());
+        comparison.scatter()->replot();
+        std::vector<QRectF> boxes;
+        int counted = 0;
+        for (int i = 0; i < comparison.scatter()->itemCount(); ++i)
+            if (auto *label = qobject_cast<QCPItemText *>(comparison.scatter()->item(i))) {
+                boxes.emplace_back(label->topLeft->pixelPosition(), label->bottomRight->pixelPosition());
+                const auto more = QRegularExpression(QStringLiteral("and (\\d+) more")).match(label->text());
+                counted += 1 + (more.hasMatch() ? more.captured(1).toInt() : 0);
+            }
+        QCOMPARE(counted, 5);
+        QVERIFY(boxes.size() >= 3); // the far runs' names and the group's
+        for (std::size_t a = 0; a < boxes.size(); ++a)
+            for (std::size_t b = a + 1; b < boxes.size(); ++b)
+                QVERIFY2(!boxes[a].adjusted(1, 1, -1, -1).intersects(boxes[b]),
+                         qPrintable(QStringLiteral("labels %1 and %2 overlap").arg(a).arg(b)));
     }
 
     void controlBarNeverShowsStaleStatus()
