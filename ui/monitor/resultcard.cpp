@@ -219,10 +219,11 @@ void ResultCard::showResult(const Result &result)
     setFigure(kAdapterShare,
               s.totalParameters > 0 ? QStringLiteral("%1 %").arg(share(s.adapterParameters), 0, 'f', 2)
                                     : QStringLiteral("–"),
-              s.totalParameters > 0 ? tr("%L1 LoRA of %L2 parameters; trainable with the projection head: %3 %")
+              // The trainable share first: a note cut at its lines keeps the figure.
+              s.totalParameters > 0 ? tr("%1 % trainable with the projection head; LoRA: %L2 of %L3 parameters")
+                                          .arg(share(s.trainableParameters), 0, 'f', 1)
                                           .arg(s.adapterParameters)
                                           .arg(s.totalParameters)
-                                          .arg(share(s.trainableParameters), 0, 'f', 1)
                                     : QString());
     const double training = trainingSeconds(metrics, s.wallSeconds);
     auto timeNote = tr("training %1%2")

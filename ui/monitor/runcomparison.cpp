@@ -9,6 +9,7 @@
 #include <QHeaderView>
 #include <QItemSelection>
 #include <QLabel>
+#include <QTimer>
 #include <QPainter>
 #include <QPushButton>
 #include <QTableWidget>
@@ -110,6 +111,12 @@ RunComparison::RunComparison(QWidget *parent)
         axis->setBasePen(QPen(pal.color(QPalette::WindowText)));
     }
     m_scatter->setMinimumSize(240, 160);
+    // Labels are placed in pixels: when the plot's area changes (the first layout, a resize),
+    // they are placed again, once the replot that laid it out is over.
+    connect(m_scatter, &QCustomPlot::afterLayout, this, [this] {
+        if (m_points > 0 && m_scatter->axisRect()->rect() != m_labelledArea)
+            QTimer::singleShot(0, this, &RunComparison::drawScatter);
+    });
     m_scatter->setInteraction(QCP::iSelectPlottables);
     m_scatter->setToolTip(tr("Click a run to show it"));
     m_note->setWordWrap(true);
@@ -364,7 +371,8 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
         int others = 0;
     };
     std::vector<Label> labels;
-    const QRectF area = m_scatter->axisRect()->rect();
+    m_labelledArea = m_scatter->axisRect()->rect();
+    const QRectF area = m_labelledArea;
     const QFontMetrics metrics(m_scatter->font());
     const auto pixel = [this](double x, double y) {
         return QPointF(m_scatter->xAxis->coordToPixel(x), m_scatter->yAxis->coordToPixel(y));
@@ -422,6 +430,7 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
         label->position->setCoords(l.at.x(), l.at.y());
         label->setPositionAlignment(l.alignment);
         label->setText(right ? QStringLiteral(" ") + text : text + QStringLiteral(" "));
+        label->setFont(m_scatter->font()); // the font the room was measured with
         label->setColor(palette().color(QPalette::WindowText));
         label->setSelectable(false);
     }

@@ -84,6 +84,7 @@ private:
     QCustomPlot *m_scatter;
     QLabel *m_note;
     std::vector<int> m_rowOfPoint; ///< scatter point -> table row
+    QRect m_labelledArea; ///< the plot area the scatter's labels were placed in
     int m_points = 0;
     bool m_filling = false; ///< itemChanged during fillTable is not an edit
 };
