@@ -115,7 +115,9 @@ void addFeaturesCommand(CLI::App &app)
 {
     auto args = std::make_shared<FeaturesArgs>();
     auto *cmd = app.add_subcommand("features", "Extract pooled features of every readable image in a folder");
-    cmd->add_option("--weights", args->weights, "Backbone weights (.safetensors)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--weights", args->weights, "Backbone weights (.safetensors, or a torch.save .pth/.pt state dict)")
+        ->required()
+        ->check(CLI::ExistingFile);
     cmd->add_option("--arch", args->arch, "Override architecture detection (see `upstep info --help`)");
     cmd->add_option("--data", args->data, "Image folder (scanned recursively)")->required()->check(CLI::ExistingDirectory);
     cmd->add_option("--out", args->out, "Output .safetensors (tensors 'features' and 'labels'); a .csv index of "

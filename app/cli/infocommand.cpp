@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <sstream>
 
 namespace upstep::cli {
 
@@ -50,6 +51,10 @@ void runInfo(const InfoArgs &args)
               << p.resizeSize() << " + centre crop, " << core::interpolationName(p.interpolation) << ", mean ("
               << p.mean[0] << ", " << p.mean[1] << ", " << p.mean[2] << "), std (" << p.std[0] << ", " << p.std[1]
               << ", " << p.std[2] << ")\n";
+    // Each choice made for a ViT, so a user can see the file was understood.
+    std::istringstream choices(core::describeVitChoices(spec));
+    for (std::string line; std::getline(choices, line);)
+        std::cout << "vit:           " << line << "\n";
     for (const auto &note : loaded.notes)
         std::cout << "note:          " << note << "\n";
 }
@@ -60,7 +65,9 @@ void addInfoCommand(CLI::App &app)
 {
     auto args = std::make_shared<InfoArgs>();
     auto *cmd = app.add_subcommand("info", "Show the architecture, parameters, head and preprocessing of a weights file");
-    cmd->add_option("weights", args->weights, "Weights file (.safetensors)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("weights", args->weights, "Weights file (.safetensors, or a torch.save .pth/.pt state dict)")
+        ->required()
+        ->check(CLI::ExistingFile);
     cmd->add_option("--arch", args->arch,
                     "Override detection: a preset (" + core::archPresetList() + ") or key=value pairs, e.g. heads=8");
     cmd->add_flag("--json", args->json, "Print JSON");

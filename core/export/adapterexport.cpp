@@ -5,6 +5,7 @@
 #include "upstep/io/atomicfile.h"
 #include "upstep/io/outputpath.h"
 #include "io/stagingfolder.h"
+#include "io/weightsfile.h"
 #include "models/lora.h"
 #include "models/loralayers.h"
 #include "models/backboneloader.h"
@@ -96,7 +97,7 @@ void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::f
 bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
                  ExportResult &result)
 {
-    auto file = loadSafetensors(request.baseWeights);
+    auto file = loadWeightsFile(request.baseWeights); // a .pth base is written back as safetensors
     bool reduced = false;
     for (const auto &[name, tensor] : file.tensors)
         reduced = reduced || (tensor.is_floating_point() && tensor.element_size() < 4);
@@ -179,11 +180,32 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
     std::ostringstream py;
     py << "import timm\nfrom peft import PeftModel\nfrom safetensors.torch import load_file\n\n";
     if (spec.family == ArchFamily::Vit) {
+        const auto &v = spec.vit;
+        // The timm arguments of each variation the weights hold (VitShape), so the state dict loads.
+        std::ostringstream variant;
+        if (v.regTokens > 0)
+            variant << ", reg_tokens=" << v.regTokens;
+        if (v.noEmbedClass)
+            variant << ", no_embed_class=True";
+        if (v.layerScale)
+            variant << ", init_values=1e-5";
+        if (v.normPre)
+            variant << ", pre_norm=True";
+        if (!v.qkvBias)
+            variant << ", qkv_bias=False";
+        if (v.pool == VitPool::Avg)
+            variant << ", global_pool=\"avg\"";
+        if (v.activation == VitActivation::QuickGelu)
+            variant << ", act_layer=\"quick_gelu\"";
+        if (v.eps != 1e-6)
+            variant << ", norm_layer=partial(torch.nn.LayerNorm, eps=" << v.eps << ")";
+        if (v.eps != 1e-6)
+            py << "from functools import partial\n\nimport torch\n";
         py << "from timm.models.vision_transformer import VisionTransformer\n\n"
-           << "base = VisionTransformer(img_size=" << spec.vit.imgSize << ", patch_size=" << spec.vit.patch
-           << ", in_chans=" << spec.inChans << ", embed_dim=" << spec.vit.dim << ", depth=" << spec.vit.depth
-           << ", num_heads=" << spec.vit.heads << ", mlp_ratio=" << static_cast<double>(spec.vit.mlpDim) / spec.vit.dim
-           << ", num_classes=" << spec.numClasses << ")\n";
+           << "base = VisionTransformer(img_size=" << v.imgSize << ", patch_size=" << v.patch
+           << ", in_chans=" << spec.inChans << ", embed_dim=" << v.dim << ", depth=" << v.depth
+           << ", num_heads=" << v.heads << ", mlp_ratio=" << static_cast<double>(v.mlpDim) / v.dim
+           << ", num_classes=" << spec.numClasses << variant.str() << ")\n";
     } else {
         py << "base = timm.create_model(\"" << (spec.name.empty() ? "resnet50" : spec.name)
            << "\", pretrained=False, num_classes=" << spec.numClasses << ")\n";

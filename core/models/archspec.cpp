@@ -35,6 +35,42 @@ ArchSpec vitPreset(int dim, int heads, int depth, int patch, int size)
     return s;
 }
 
+Preprocessing imagenetBicubic(int size, double cropPct)
+{
+    Preprocessing p; // ImageNet mean and std
+    p.inputSize = size;
+    p.cropPct = cropPct;
+    p.interpolation = Interpolation::Bicubic;
+    return p;
+}
+
+// DINOv2 as timm builds it: patch 14, 518 px, LayerScale, ImageNet statistics, no crop.
+ArchSpec dinov2Preset(int dim, int regTokens)
+{
+    ArchSpec s = vitPreset(dim, std::max(1, dim / 64), 12, 14, 518);
+    s.numClasses = 0;
+    s.vit.layerScale = true;
+    s.vit.regTokens = regTokens;
+    s.vit.noEmbedClass = regTokens > 0;
+    s.preprocessing = imagenetBicubic(518, 1.0);
+    return s;
+}
+
+// A CLIP image tower as timm builds it: norm_pre, torch's LayerNorm eps 1e-5, the projection to
+// the joint embedding as the head; GELU, or QuickGELU for the "_quickgelu" names (OpenAI's weights).
+ArchSpec clipPreset(int dim, int patch, int projection, VitActivation activation)
+{
+    ArchSpec s = vitPreset(dim, dim / 64, 12, patch, 224);
+    s.numClasses = projection;
+    s.vit.normPre = true;
+    s.vit.activation = activation;
+    s.vit.eps = 1e-5;
+    s.preprocessing = imagenetBicubic(224, 0.9);
+    s.preprocessing.mean = {0.48145466, 0.4578275, 0.40821073};
+    s.preprocessing.std = {0.26862954, 0.26130258, 0.27577711};
+    return s;
+}
+
 ArchSpec resnetPreset(bool bottleneck, std::array<int, 4> layers)
 {
     ArchSpec s;
@@ -52,6 +88,16 @@ const std::map<std::string, ArchSpec> &presets()
         m["vit_tiny_patch16_224"] = vitPreset(192, 3, 12, 16, 224);
         m["vit_small_patch16_224"] = vitPreset(384, 6, 12, 16, 224);
         m["vit_base_patch16_224"] = vitPreset(768, 12, 12, 16, 224);
+        m["vit_small_patch14_dinov2"] = dinov2Preset(384, 0);
+        m["vit_base_patch14_dinov2"] = dinov2Preset(768, 0);
+        m["vit_large_patch14_dinov2"] = dinov2Preset(1024, 0);
+        m["vit_large_patch14_dinov2"].vit.depth = 24;
+        m["vit_small_patch14_reg4_dinov2"] = dinov2Preset(384, 4);
+        m["vit_base_patch14_reg4_dinov2"] = dinov2Preset(768, 4);
+        m["vit_base_patch16_clip_224"] = clipPreset(768, 16, 512, VitActivation::Gelu);
+        m["vit_base_patch32_clip_224"] = clipPreset(768, 32, 512, VitActivation::Gelu);
+        m["vit_base_patch16_clip_quickgelu_224"] = clipPreset(768, 16, 512, VitActivation::QuickGelu);
+        m["vit_base_patch32_clip_quickgelu_224"] = clipPreset(768, 32, 512, VitActivation::QuickGelu);
         m["resnet18"] = resnetPreset(false, {2, 2, 2, 2});
         m["resnet34"] = resnetPreset(false, {3, 4, 6, 3});
         m["resnet50"] = resnetPreset(true, {3, 4, 6, 3});
@@ -74,6 +120,45 @@ int toInt(const std::string &key, const std::string &value)
     } catch (const std::exception &) {
     }
     throw InputError("--arch: '" + key + "' needs a non-negative integer, got '" + value + "'");
+}
+
+bool toBool(const std::string &key, const std::string &value)
+{
+    if (value == "1" || value == "true" || value == "yes")
+        return true;
+    if (value == "0" || value == "false" || value == "no")
+        return false;
+    throw InputError("--arch: '" + key + "' needs 0 or 1, got '" + value + "'");
+}
+
+double toPositive(const std::string &key, const std::string &value)
+{
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(value, &used);
+        if (used == value.size() && v > 0 && std::isfinite(v))
+            return v;
+    } catch (const std::exception &) {
+    }
+    throw InputError("--arch: '" + key + "' needs a positive number, got '" + value + "'");
+}
+
+VitPool poolFromName(const std::string &name)
+{
+    if (name == "token")
+        return VitPool::Token;
+    if (name == "avg")
+        return VitPool::Avg;
+    throw InputError("pool must be token or avg, got '" + name + "'");
+}
+
+VitActivation activationFromName(const std::string &name)
+{
+    if (name == "gelu")
+        return VitActivation::Gelu;
+    if (name == "quick_gelu")
+        return VitActivation::QuickGelu;
+    throw InputError("act must be gelu or quick_gelu, got '" + name + "'");
 }
 
 std::array<double, 3> toTriple(const std::string &key, const std::string &value)
@@ -135,6 +220,10 @@ void validate(const ArchSpec &s)
             throw InputError("dim " + std::to_string(v.dim) + " must be divisible by heads " + std::to_string(v.heads));
         if (v.depth < 1 || v.mlpDim < 1)
             throw InputError("depth and mlp_dim must be positive");
+        if (v.regTokens < 0 || v.regTokens > 256)
+            throw InputError("reg_tokens must lie in [0, 256], got " + std::to_string(v.regTokens));
+        if (!(v.eps > 0 && v.eps < 1))
+            throw InputError("eps must lie in (0, 1)");
         const auto side = static_cast<std::int64_t>(v.imgSize / v.patch);
         if (side * side > kMaxTokens)
             throw InputError("img_size " + std::to_string(v.imgSize) + " with patch " + std::to_string(v.patch) +
@@ -195,6 +284,22 @@ void applyArchOverrides(ArchSpec &spec, const std::string &overrides)
             v.heads = toInt(key, value);
         } else if (key == "mlp_dim") {
             v.mlpDim = toInt(key, value);
+        } else if (key == "reg_tokens") {
+            v.regTokens = toInt(key, value);
+        } else if (key == "no_embed_class") {
+            v.noEmbedClass = toBool(key, value);
+        } else if (key == "layer_scale") {
+            v.layerScale = toBool(key, value);
+        } else if (key == "norm_pre") {
+            v.normPre = toBool(key, value);
+        } else if (key == "qkv_bias") {
+            v.qkvBias = toBool(key, value);
+        } else if (key == "pool") {
+            v.pool = poolFromName(value);
+        } else if (key == "act") {
+            v.activation = activationFromName(value);
+        } else if (key == "eps") {
+            v.eps = toPositive(key, value);
         } else if (key == "in_chans") {
             spec.inChans = toInt(key, value);
             spec.preprocessing.channels = spec.inChans;
@@ -216,8 +321,8 @@ void applyArchOverrides(ArchSpec &spec, const std::string &overrides)
             spec.preprocessing.interpolation = interpolationFromName(value);
         } else {
             throw InputError("--arch: unknown key '" + key +
-                             "' (known: img_size patch depth dim heads mlp_dim in_chans num_classes mean std "
-                             "crop_pct interpolation)");
+                             "' (known: img_size patch depth dim heads mlp_dim reg_tokens no_embed_class layer_scale "
+                             "norm_pre qkv_bias pool act eps in_chans num_classes mean std crop_pct interpolation)");
         }
     }
     // A new width without explicit heads or MLP follows timm's conventions.
@@ -256,7 +361,9 @@ std::string canonicalArchName(const ArchSpec &spec)
             const auto &a = preset.vit;
             const auto &b = spec.vit;
             if (a.dim == b.dim && a.depth == b.depth && a.patch == b.patch && a.mlpDim == b.mlpDim &&
-                a.heads == b.heads && a.imgSize == b.imgSize)
+                a.heads == b.heads && a.imgSize == b.imgSize && a.regTokens == b.regTokens &&
+                a.noEmbedClass == b.noEmbedClass && a.layerScale == b.layerScale && a.normPre == b.normPre &&
+                a.qkvBias == b.qkvBias && a.pool == b.pool && a.activation == b.activation && a.eps == b.eps)
                 return name;
         } else if (preset.resnet.bottleneck == spec.resnet.bottleneck && preset.resnet.layers == spec.resnet.layers &&
                    preset.resnet.widthPerGroup == spec.resnet.widthPerGroup) {
@@ -295,6 +402,14 @@ std::string archSpecToJson(const ArchSpec &s)
         j["dim"] = s.vit.dim;
         j["heads"] = s.vit.heads;
         j["mlp_dim"] = s.vit.mlpDim;
+        j["reg_tokens"] = s.vit.regTokens;
+        j["no_embed_class"] = s.vit.noEmbedClass;
+        j["layer_scale"] = s.vit.layerScale;
+        j["norm_pre"] = s.vit.normPre;
+        j["qkv_bias"] = s.vit.qkvBias;
+        j["pool"] = vitPoolName(s.vit.pool);
+        j["act"] = vitActivationName(s.vit.activation);
+        j["eps"] = s.vit.eps;
     } else {
         j["block"] = s.resnet.bottleneck ? "bottleneck" : "basic";
         j["layers"] = s.resnet.layers;
@@ -317,8 +432,21 @@ ArchSpec archSpecFromJson(const std::string &text)
         s.inChans = j.at("in_chans").get<int>();
         s.numClasses = j.at("num_classes").get<int>();
         if (s.family == ArchFamily::Vit) {
-            s.vit = {j.at("img_size").get<int>(), j.at("patch").get<int>(), j.at("depth").get<int>(),
-                     j.at("dim").get<int>(),      j.at("heads").get<int>(), j.at("mlp_dim").get<int>()};
+            s.vit.imgSize = j.at("img_size").get<int>();
+            s.vit.patch = j.at("patch").get<int>();
+            s.vit.depth = j.at("depth").get<int>();
+            s.vit.dim = j.at("dim").get<int>();
+            s.vit.heads = j.at("heads").get<int>();
+            s.vit.mlpDim = j.at("mlp_dim").get<int>();
+            // Files written before these variants existed hold plain timm ViTs: the defaults.
+            s.vit.regTokens = j.value("reg_tokens", 0);
+            s.vit.noEmbedClass = j.value("no_embed_class", false);
+            s.vit.layerScale = j.value("layer_scale", false);
+            s.vit.normPre = j.value("norm_pre", false);
+            s.vit.qkvBias = j.value("qkv_bias", true);
+            s.vit.pool = poolFromName(j.value("pool", std::string("token")));
+            s.vit.activation = activationFromName(j.value("act", std::string("gelu")));
+            s.vit.eps = j.value("eps", 1e-6);
         } else {
             s.resnet.bottleneck = j.at("block").get<std::string>() == "bottleneck";
             s.resnet.layers = j.at("layers").get<std::array<int, 4>>();
@@ -343,11 +471,41 @@ std::string describeArch(const ArchSpec &s)
     std::ostringstream out;
     if (s.family == ArchFamily::Vit)
         out << "ViT dim " << s.vit.dim << ", depth " << s.vit.depth << ", heads " << s.vit.heads << ", mlp "
-            << s.vit.mlpDim << ", patch " << s.vit.patch << " @ " << s.vit.imgSize << "px";
+            << s.vit.mlpDim << ", patch " << s.vit.patch << " @ " << s.vit.imgSize << "px"
+            << (s.vit.regTokens > 0 ? ", " + std::to_string(s.vit.regTokens) + " registers" : "")
+            << (s.vit.layerScale ? ", layer scale" : "") << (s.vit.normPre ? ", norm_pre" : "")
+            << (s.vit.activation == VitActivation::QuickGelu ? ", QuickGELU" : "")
+            << (s.vit.pool == VitPool::Avg ? ", avg pool" : "");
     else
         out << "ResNet " << (s.resnet.bottleneck ? "bottleneck" : "basic") << " blocks [" << s.resnet.layers[0] << ","
             << s.resnet.layers[1] << "," << s.resnet.layers[2] << "," << s.resnet.layers[3] << "]";
     out << ", " << s.inChans << " input channel" << (s.inChans == 1 ? "" : "s");
+    return out.str();
+}
+
+std::string vitPoolName(VitPool pool) { return pool == VitPool::Avg ? "avg" : "token"; }
+
+std::string vitActivationName(VitActivation activation)
+{
+    return activation == VitActivation::QuickGelu ? "quick_gelu" : "gelu";
+}
+
+std::string describeVitChoices(const ArchSpec &spec)
+{
+    if (spec.family != ArchFamily::Vit)
+        return {};
+    const auto &v = spec.vit;
+    std::ostringstream out;
+    out << "pooling: "
+        << (v.pool == VitPool::Avg ? "mean of the patch tokens, then fc_norm" : "class token after the final norm")
+        << "\n";
+    out << "prefix tokens: class" << (v.regTokens > 0 ? " + " + std::to_string(v.regTokens) + " register" : "")
+        << "; position embedding " << (v.noEmbedClass ? "on the patches only" : "on the class token and patches")
+        << "\n";
+    out << "layer scale: " << (v.layerScale ? "yes (ls1, ls2)" : "no") << "\n";
+    out << "norm before the blocks: " << (v.normPre ? "yes (norm_pre)" : "no") << "\n";
+    out << "activation: " << (v.activation == VitActivation::QuickGelu ? "QuickGELU" : "GELU (exact)")
+        << "; LayerNorm eps " << v.eps << "; qkv bias " << (v.qkvBias ? "yes" : "no") << "\n";
     return out.str();
 }
 

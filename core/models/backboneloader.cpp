@@ -1,6 +1,7 @@
 #include "models/backboneloader.h"
 
 #include "upstep/common/error.h"
+#include "io/weightsfile.h"
 #include "models/resnet.h"
 #include "models/vit.h"
 
@@ -47,6 +48,30 @@ int countIndexed(const TensorMap &t, const std::string &prefix)
     return count;
 }
 
+// What timm's pretrained configs give each family, guessed from the shape (the file does not
+// say; --arch mean=, std=, crop_pct=, interpolation= override it): CLIP towers (norm_pre) OpenAI's
+// statistics, LayerScale models (DINOv2, DeiT-III) and average-pooled ones (MAE, BEiT) ImageNet's,
+// plain ViTs timm's augreg 0.5 / 0.5. All bicubic; DINOv2 (patch 14) without a crop.
+Preprocessing timmVitPreprocessing(const ArchSpec &s)
+{
+    Preprocessing p;
+    p.inputSize = s.vit.imgSize;
+    p.channels = s.inChans;
+    p.interpolation = Interpolation::Bicubic;
+    p.cropPct = 0.9;
+    if (s.vit.normPre) {
+        p.mean = {0.48145466, 0.4578275, 0.40821073};
+        p.std = {0.26862954, 0.26130258, 0.27577711};
+    } else if (s.vit.layerScale || s.vit.pool == VitPool::Avg) {
+        if (s.vit.patch == 14)
+            p.cropPct = 1.0;
+    } else {
+        p.mean = {0.5, 0.5, 0.5};
+        p.std = {0.5, 0.5, 0.5};
+    }
+    return p;
+}
+
 ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool torchvisionLayout)
 {
     ArchSpec s;
@@ -60,11 +85,29 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
     if (s.vit.depth == 0)
         throw FormatError(file, "ViT weights without blocks.N tensors");
     s.vit.mlpDim = static_cast<int>(requireTensor(t, "blocks.0.mlp.fc1.weight", file, 2).size(0));
-    const auto tokens = pos.size(1) - 1;
-    const auto grid = static_cast<int>(std::lround(std::sqrt(static_cast<double>(std::max<std::int64_t>(tokens, 0)))));
-    if (tokens < 1 || static_cast<std::int64_t>(grid) * grid != tokens)
-        throw FormatError(file, "pos_embed has " + std::to_string(pos.size(1)) +
-                                    " positions, not a class token plus a square grid");
+    // The variations timm's files show by their tensors (see VitShape).
+    if (const auto *reg = findTensor(t, "reg_token"))
+        s.vit.regTokens = static_cast<int>(reg->size(1));
+    s.vit.layerScale = findTensor(t, "blocks.0.ls1.gamma") != nullptr;
+    s.vit.normPre = findTensor(t, "norm_pre.weight") != nullptr;
+    s.vit.qkvBias = findTensor(t, "blocks.0.attn.qkv.bias") != nullptr;
+    s.vit.pool = findTensor(t, "fc_norm.weight") ? VitPool::Avg : VitPool::Token;
+    s.vit.eps = s.vit.normPre ? 1e-5 : 1e-6; // CLIP towers use torch's default LayerNorm
+    // pos_embed holds the patches' grid, after the class and register tokens' entries unless
+    // the file is of the kind (DeiT-III, DINOv2 with registers) that gives them no position.
+    const auto squareSide = [](std::int64_t n) {
+        const auto side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(std::max<std::int64_t>(n, 0)))));
+        return n >= 1 && static_cast<std::int64_t>(side) * side == n ? side : 0;
+    };
+    int grid = squareSide(pos.size(1) - s.vit.prefixTokens());
+    if (grid == 0) {
+        grid = squareSide(pos.size(1));
+        s.vit.noEmbedClass = true;
+    }
+    if (grid == 0)
+        throw FormatError(file, "pos_embed has " + std::to_string(pos.size(1)) + " positions: neither " +
+                                    std::to_string(s.vit.prefixTokens()) +
+                                    " prefix token(s) plus a square grid nor a square grid");
     s.vit.imgSize = grid * s.vit.patch;
     // Shapes do not give the head count: timm's convention is 64 channels per head.
     s.vit.heads = std::max(1, s.vit.dim / 64);
@@ -74,12 +117,8 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
         s.numClasses = static_cast<int>(head->size(0));
     s.preprocessing.inputSize = s.vit.imgSize;
     s.preprocessing.channels = s.inChans;
-    if (!torchvisionLayout) { // timm augreg: mean = std = 0.5, bicubic, crop 0.9
-        s.preprocessing.mean = {0.5, 0.5, 0.5};
-        s.preprocessing.std = {0.5, 0.5, 0.5};
-        s.preprocessing.interpolation = Interpolation::Bicubic;
-        s.preprocessing.cropPct = 0.9;
-    }
+    if (!torchvisionLayout)
+        s.preprocessing = timmVitPreprocessing(s);
     return s;
 }
 
@@ -219,9 +258,9 @@ void loadStateStrict(torch::nn::Module &model, const TensorMap &tensors, const s
 
 LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string &archOverride)
 {
-    auto contents = loadSafetensors(file, torch::kFloat32);
-    requireFinite(file, contents.tensors);
     LoadedBackbone out;
+    auto contents = loadWeightsFile(file, torch::kFloat32, &out.notes);
+    requireFinite(file, contents.tensors);
     out.tensorCount = contents.tensors.size();
     const bool torchvisionVit = mapTorchvisionVitKeys(contents.tensors);
     out.arch = detectArch(contents.tensors, contents.metadata, file, torchvisionVit);
@@ -247,9 +286,10 @@ LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string
         if (auto it = contents.tensors.find("pos_embed"); it != contents.tensors.end()) {
             const int grid = spec.vit.imgSize / spec.vit.patch;
             const auto oldTokens = it->second.size(1);
-            if (oldTokens != 1 + grid * grid) {
-                it->second = resamplePosEmbed(it->second, grid);
-                const auto oldGrid = std::lround(std::sqrt(static_cast<double>(oldTokens - 1)));
+            const int prefix = spec.vit.noEmbedClass ? 0 : spec.vit.prefixTokens();
+            if (oldTokens != spec.vit.posEmbedLength(grid)) {
+                it->second = resamplePosEmbed(it->second, grid, prefix);
+                const auto oldGrid = std::lround(std::sqrt(static_cast<double>(oldTokens - prefix)));
                 out.notes.push_back("pos_embed resized from " + std::to_string(oldGrid) + "x" + std::to_string(oldGrid) +
                                     " to " + std::to_string(grid) + "x" + std::to_string(grid) + " (bicubic)");
             }

@@ -22,12 +22,13 @@ void initLinear(LoraLinearImpl &layer)
 {
     truncNormal(layer.weight, 0.02);
     torch::NoGradGuard noGrad;
-    layer.bias.zero_();
+    if (layer.bias.defined())
+        layer.bias.zero_();
 }
 
-torch::nn::LayerNorm layerNorm(int dim)
+torch::nn::LayerNorm layerNorm(int dim, double eps)
 {
-    return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-6));
+    return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps));
 }
 
 } // namespace
@@ -42,9 +43,9 @@ torch::Tensor PatchEmbedImpl::forward(const torch::Tensor &x)
     return proj(x).flatten(2).transpose(1, 2); // [B, N, D]
 }
 
-AttentionImpl::AttentionImpl(int dim, int heads) : m_heads(heads), m_scale(std::pow(dim / heads, -0.5))
+AttentionImpl::AttentionImpl(int dim, int heads, bool qkvBias) : m_heads(heads), m_scale(std::pow(dim / heads, -0.5))
 {
-    qkv = register_module("qkv", LoraLinear(dim, dim * 3));
+    qkv = register_module("qkv", LoraLinear(dim, dim * 3, qkvBias));
     proj = register_module("proj", LoraLinear(dim, dim));
     initLinear(*qkv);
     initLinear(*proj);
@@ -59,7 +60,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x)
     return proj(out.transpose(1, 2).reshape({b, n, c}));
 }
 
-MlpImpl::MlpImpl(int dim, int hidden)
+MlpImpl::MlpImpl(int dim, int hidden, VitActivation activation) : m_activation(activation)
 {
     fc1 = register_module("fc1", LoraLinear(dim, hidden));
     fc2 = register_module("fc2", LoraLinear(hidden, dim));
@@ -69,21 +70,32 @@ MlpImpl::MlpImpl(int dim, int hidden)
 
 torch::Tensor MlpImpl::forward(const torch::Tensor &x)
 {
-    return fc2(F::gelu(fc1(x))); // exact (erf) GELU
+    auto hidden = fc1(x);
+    // Exact (erf) GELU, or CLIP's QuickGELU x * sigmoid(1.702 x), which OpenAI's weights need.
+    hidden = m_activation == VitActivation::QuickGelu ? hidden * torch::sigmoid(1.702 * hidden) : F::gelu(hidden);
+    return fc2(hidden);
 }
 
-VitBlockImpl::VitBlockImpl(int dim, int heads, int mlpDim)
+LayerScaleImpl::LayerScaleImpl(int dim, double init) { gamma = register_parameter("gamma", torch::full({dim}, init)); }
+
+VitBlockImpl::VitBlockImpl(const VitShape &v)
 {
-    norm1 = register_module("norm1", layerNorm(dim));
-    attn = register_module("attn", Attention(dim, heads));
-    norm2 = register_module("norm2", layerNorm(dim));
-    mlp = register_module("mlp", Mlp(dim, mlpDim));
+    norm1 = register_module("norm1", layerNorm(v.dim, v.eps));
+    attn = register_module("attn", Attention(v.dim, v.heads, v.qkvBias));
+    if (v.layerScale)
+        ls1 = register_module("ls1", LayerScale(v.dim, 1e-5)); // DINOv2's init value
+    norm2 = register_module("norm2", layerNorm(v.dim, v.eps));
+    mlp = register_module("mlp", Mlp(v.dim, v.mlpDim, v.activation));
+    if (v.layerScale)
+        ls2 = register_module("ls2", LayerScale(v.dim, 1e-5));
 }
 
 torch::Tensor VitBlockImpl::forward(torch::Tensor x)
 {
-    x = x + attn(norm1(x));
-    return x + mlp(norm2(x));
+    auto branch = attn(norm1(x));
+    x = x + (ls1 ? ls1(branch) : branch);
+    branch = mlp(norm2(x));
+    return x + (ls2 ? ls2(branch) : branch);
 }
 
 VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::move(spec))
@@ -92,11 +104,19 @@ VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::
     const int grid = v.imgSize / v.patch;
     patch_embed = register_module("patch_embed", PatchEmbed(m_spec.inChans, v.dim, v.patch));
     cls_token = register_parameter("cls_token", torch::zeros({1, 1, v.dim}));
-    pos_embed = register_parameter("pos_embed", torch::zeros({1, 1 + grid * grid, v.dim}));
+    if (v.regTokens > 0)
+        reg_token = register_parameter("reg_token", torch::zeros({1, v.regTokens, v.dim}));
+    pos_embed = register_parameter("pos_embed", torch::zeros({1, v.posEmbedLength(grid), v.dim}));
+    if (v.normPre)
+        norm_pre = register_module("norm_pre", layerNorm(v.dim, v.eps));
     blocks = register_module("blocks", torch::nn::ModuleList());
     for (int i = 0; i < v.depth; ++i)
-        blocks->push_back(VitBlock(v.dim, v.heads, v.mlpDim));
-    norm = register_module("norm", layerNorm(v.dim));
+        blocks->push_back(VitBlock(v));
+    // timm: average pooling normalises the pooled vector (fc_norm) instead of the tokens (norm).
+    if (v.pool == VitPool::Avg)
+        fc_norm = register_module("fc_norm", layerNorm(v.dim, v.eps));
+    else
+        norm = register_module("norm", layerNorm(v.dim, v.eps));
     if (m_spec.numClasses > 0) {
         head = register_module("head", torch::nn::Linear(v.dim, m_spec.numClasses));
         torch::NoGradGuard noGrad;
@@ -106,6 +126,8 @@ VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::
     truncNormal(pos_embed, 0.02);
     torch::NoGradGuard noGrad;
     cls_token.normal_(0.0, 1e-6);
+    if (reg_token.defined())
+        reg_token.normal_(0.0, 1e-6);
 }
 
 torch::Tensor VisionTransformerImpl::features(const torch::Tensor &x)
@@ -116,9 +138,23 @@ torch::Tensor VisionTransformerImpl::features(const torch::Tensor &x)
                          std::to_string(v.imgSize) + ", " + std::to_string(v.imgSize) + "], got " +
                          c10::str(x.sizes()));
     auto tokens = patch_embed(x);
-    tokens = torch::cat({cls_token.expand({tokens.size(0), -1, -1}), tokens}, 1) + pos_embed;
+    const auto batch = tokens.size(0);
+    std::vector<torch::Tensor> parts{cls_token.expand({batch, -1, -1})};
+    if (reg_token.defined())
+        parts.push_back(reg_token.expand({batch, -1, -1}));
+    if (v.noEmbedClass) { // DeiT-III, DINOv2 with registers: the prefix tokens get no position
+        parts.push_back(tokens + pos_embed);
+        tokens = torch::cat(parts, 1);
+    } else {
+        parts.push_back(tokens);
+        tokens = torch::cat(parts, 1) + pos_embed;
+    }
+    if (norm_pre)
+        tokens = norm_pre(tokens);
     for (const auto &block : *blocks)
         tokens = block->as<VitBlockImpl>()->forward(tokens);
+    if (v.pool == VitPool::Avg)
+        return fc_norm(tokens.narrow(1, v.prefixTokens(), tokens.size(1) - v.prefixTokens()).mean(1));
     return norm(tokens).select(1, 0);
 }
 
@@ -128,17 +164,18 @@ torch::Tensor VisionTransformerImpl::headForward(const torch::Tensor &features)
     return head(features);
 }
 
-torch::Tensor resamplePosEmbed(const torch::Tensor &posEmbed, int newGrid)
+torch::Tensor resamplePosEmbed(const torch::Tensor &posEmbed, int newGrid, int prefixTokens)
 {
-    const auto tokens = posEmbed.size(1) - 1;
-    const auto oldGrid = static_cast<std::int64_t>(std::lround(std::sqrt(static_cast<double>(tokens))));
-    if (oldGrid * oldGrid != tokens)
+    const auto tokens = posEmbed.size(1) - prefixTokens;
+    const auto oldGrid = static_cast<std::int64_t>(
+        std::lround(std::sqrt(static_cast<double>(std::max<std::int64_t>(tokens, 0)))));
+    if (tokens < 1 || oldGrid * oldGrid != tokens)
         throw InputError("pos_embed has " + std::to_string(tokens) + " patch positions, not a square grid");
     if (oldGrid == newGrid)
         return posEmbed;
     const auto dim = posEmbed.size(2);
-    auto cls = posEmbed.narrow(1, 0, 1);
-    auto grid = posEmbed.narrow(1, 1, tokens).reshape({1, oldGrid, oldGrid, dim}).permute({0, 3, 1, 2});
+    auto cls = posEmbed.narrow(1, 0, prefixTokens);
+    auto grid = posEmbed.narrow(1, prefixTokens, tokens).reshape({1, oldGrid, oldGrid, dim}).permute({0, 3, 1, 2});
     const auto type = grid.scalar_type();
     grid = F::interpolate(grid.to(torch::kFloat32), F::InterpolateFuncOptions()
                                                         .size(std::vector<std::int64_t>{newGrid, newGrid})

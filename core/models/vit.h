@@ -1,8 +1,9 @@
 #pragma once
-// Vision Transformer in timm's layout (vision_transformer.py): patch conv, CLS token, learned
-// position embedding, pre-norm blocks (LayerNorm eps 1e-6, exact GELU, fused q|k|v projection),
-// final norm, CLS pooling. Every Linear in the blocks is a LoraLinear so adapters can target
-// qkv, proj, fc1 or fc2 by name.
+// Vision Transformer in timm's layout (vision_transformer.py): patch conv, class token (and
+// register tokens), learned position embedding, pre-norm blocks (fused q|k|v projection, optional
+// LayerScale), final norm and class-token pooling, or average pooling through fc_norm. The
+// variations (VitShape) cover DINOv2, DeiT-III, CLIP image towers and MAE/BEiT-style pooling.
+// Every Linear in the blocks is a LoraLinear so adapters can target qkv, proj, fc1 or fc2 by name.
 
 #include "models/backbone.h"
 #include "models/loralayers.h"
@@ -19,7 +20,7 @@ TORCH_MODULE(PatchEmbed);
 
 class AttentionImpl : public torch::nn::Module {
 public:
-    AttentionImpl(int dim, int heads);
+    AttentionImpl(int dim, int heads, bool qkvBias);
     torch::Tensor forward(const torch::Tensor &x);
     LoraLinear qkv{nullptr};
     LoraLinear proj{nullptr};
@@ -32,21 +33,35 @@ TORCH_MODULE(Attention);
 
 class MlpImpl : public torch::nn::Module {
 public:
-    MlpImpl(int dim, int hidden);
+    MlpImpl(int dim, int hidden, VitActivation activation);
     torch::Tensor forward(const torch::Tensor &x);
     LoraLinear fc1{nullptr};
     LoraLinear fc2{nullptr};
+
+private:
+    VitActivation m_activation;
 };
 TORCH_MODULE(Mlp);
 
+/// timm's LayerScale: a learned per-channel factor on a residual branch (tensor "gamma").
+class LayerScaleImpl : public torch::nn::Module {
+public:
+    LayerScaleImpl(int dim, double init);
+    torch::Tensor forward(const torch::Tensor &x) { return x * gamma; }
+    torch::Tensor gamma;
+};
+TORCH_MODULE(LayerScale);
+
 class VitBlockImpl : public torch::nn::Module {
 public:
-    VitBlockImpl(int dim, int heads, int mlpDim);
+    explicit VitBlockImpl(const VitShape &shape);
     torch::Tensor forward(torch::Tensor x);
     torch::nn::LayerNorm norm1{nullptr};
     Attention attn{nullptr};
+    LayerScale ls1{nullptr}; ///< null without LayerScale
     torch::nn::LayerNorm norm2{nullptr};
     Mlp mlp{nullptr};
+    LayerScale ls2{nullptr};
 };
 TORCH_MODULE(VitBlock);
 
@@ -57,15 +72,19 @@ public:
     torch::Tensor headForward(const torch::Tensor &features) override;
 
     torch::Tensor cls_token;
+    torch::Tensor reg_token; ///< undefined without register tokens
     torch::Tensor pos_embed;
     PatchEmbed patch_embed{nullptr};
+    torch::nn::LayerNorm norm_pre{nullptr}; ///< null unless VitShape::normPre
     torch::nn::ModuleList blocks{nullptr};
-    torch::nn::LayerNorm norm{nullptr};
+    torch::nn::LayerNorm norm{nullptr};    ///< null with average pooling
+    torch::nn::LayerNorm fc_norm{nullptr}; ///< null with class-token pooling
     torch::nn::Linear head{nullptr};
 };
 
-/// Resizes a [1, 1 + g*g, D] position embedding to a new grid by bicubic interpolation of the
-/// patch part (the class token's entry is kept), as timm's resample_abs_pos_embed does.
-torch::Tensor resamplePosEmbed(const torch::Tensor &posEmbed, int newGrid);
+/// Resizes a [1, prefix + g*g, D] position embedding to a new grid by bicubic interpolation of
+/// the patch part (the first prefixTokens entries, class and register tokens', are kept), as
+/// timm's resample_abs_pos_embed does.
+torch::Tensor resamplePosEmbed(const torch::Tensor &posEmbed, int newGrid, int prefixTokens = 1);
 
 } // namespace upstep::core

@@ -29,7 +29,7 @@ QString plainBackboneError(const TaskError &error)
 
 BackbonePanel::BackbonePanel(QWidget *parent)
     : QWidget(parent), m_path(new PathField(PathField::Kind::File, QStringLiteral("recent/backbones"),
-                                            tr("Model weights (*.safetensors);;All files (*)"), this)),
+                                            tr("Model weights (*.safetensors *.pth *.pt);;All files (*)"), this)),
       m_info(new StatusLine(this))
 {
     m_path->setPlaceholder(tr("Pretrained weights (.safetensors: timm or torchvision)"));
@@ -86,14 +86,18 @@ void BackbonePanel::check(const QString &file)
         const auto s = result.value<core::BackboneSummary>();
         m_summary = s;
         const auto name = s.spec.name.empty() ? QString::fromStdString(s.description) : QString::fromStdString(s.spec.name);
-        m_info->showRich(tr("<b>%1</b><br>%2 M parameters, %3-dimensional features, %4<br><small>%5</small>")
+        // The family and every choice made for it (pooling, registers, layer scale...), so the
+        // user sees that the file was understood.
+        m_info->showRich(tr("<b>%1</b><br><small>%6</small><br>%2 M parameters, %3-dimensional features, "
+                            "%4<br><small>%5</small>")
                              .arg(name.toHtmlEscaped())
                              .arg(s.parameters / 1e6, 0, 'f', 2)
                              .arg(s.featureDim)
                              .arg(s.spec.numClasses > 0 ? tr("%1-class head").arg(s.spec.numClasses) : tr("no head"))
-                             .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped()));
+                             .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped())
+                             .arg(QString::fromStdString(s.description).toHtmlEscaped()));
         m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
-                                                  s.detectedFrom + ")"));
+                                                  s.detectedFrom + ")\n" + core::describeVitChoices(s.spec)));
         m_path->remember(file);
     });
     connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {

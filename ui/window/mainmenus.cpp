@@ -41,8 +41,8 @@ void MainMenus::buildFileMenu()
 {
     auto *file = m_window->menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Open &backbone..."), QKeySequence(Qt::CTRL | Qt::Key_O), this, [this] {
-        const auto chosen =
-            QFileDialog::getOpenFileName(m_window, tr("Open a backbone"), {}, tr("Model weights (*.safetensors)"));
+        const auto chosen = QFileDialog::getOpenFileName(m_window, tr("Open a backbone"), {},
+                                                         tr("Model weights (*.safetensors *.pth *.pt)"));
         if (!chosen.isEmpty())
             emit backboneChosen(chosen);
     });

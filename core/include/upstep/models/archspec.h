@@ -24,6 +24,13 @@ struct Preprocessing {
     int resizeSize() const;
 };
 
+enum class VitPool { Token, Avg };
+enum class VitActivation { Gelu, QuickGelu };
+
+/// A ViT in timm's layout, with the variations of the families people adapt: DINOv2 and DeiT-III
+/// (LayerScale, register tokens, position embedding without the class entry), CLIP image towers
+/// (a norm before the blocks, QuickGELU, LayerNorm eps 1e-5) and MAE/BEiT-style average pooling
+/// with fc_norm.
 struct VitShape {
     int imgSize = 224;
     int patch = 16;
@@ -31,6 +38,18 @@ struct VitShape {
     int dim = 384;
     int heads = 6;
     int mlpDim = 1536;
+    int regTokens = 0;             ///< register tokens after the class token (reg_token)
+    bool noEmbedClass = false;     ///< pos_embed covers the patches only (added before the prefix tokens)
+    bool layerScale = false;       ///< blocks.N.ls1.gamma / ls2.gamma scale each residual branch
+    bool normPre = false;          ///< norm_pre before the blocks (CLIP)
+    bool qkvBias = true;           ///< attn.qkv has a bias
+    VitPool pool = VitPool::Token; ///< Avg: mean of the patch tokens through fc_norm (no final norm)
+    VitActivation activation = VitActivation::Gelu;
+    double eps = 1e-6; ///< LayerNorm epsilon (timm 1e-6; CLIP 1e-5)
+
+    int prefixTokens() const { return 1 + regTokens; }
+    /// Entries of pos_embed for a grid of side g.
+    int posEmbedLength(int grid) const { return grid * grid + (noEmbedClass ? 0 : prefixTokens()); }
 };
 
 struct ResNetShape {
@@ -53,8 +72,10 @@ struct ArchSpec {
 
 /// Parses NAME[,key=value...], e.g. "vit_small_patch16_224", "resnet50,num_classes=0" or
 /// "vit,img_size=28,patch=4,depth=6,dim=192,heads=3,in_chans=1,num_classes=10".
-/// Keys: img_size patch depth dim heads mlp_dim in_chans num_classes, and for preprocessing
-/// mean=a/b/c std=a/b/c crop_pct interpolation=bilinear|bicubic|nearest.
+/// Keys: img_size patch depth dim heads mlp_dim in_chans num_classes; for ViT variants
+/// reg_tokens no_embed_class=0|1 layer_scale=0|1 norm_pre=0|1 qkv_bias=0|1 pool=token|avg
+/// act=gelu|quick_gelu eps; for preprocessing mean=a/b/c std=a/b/c crop_pct
+/// interpolation=bilinear|bicubic|nearest.
 /// Throws InputError naming what is wrong and what is accepted.
 ArchSpec parseArchSpec(const std::string &text);
 
@@ -71,6 +92,11 @@ ArchSpec archSpecFromJson(const std::string &json);
 /// Human-readable one-line summary, e.g. "ViT dim 384 depth 12 heads 6 patch 16 @224".
 std::string describeArch(const ArchSpec &spec);
 std::string interpolationName(Interpolation interpolation);
+std::string vitPoolName(VitPool pool);
+std::string vitActivationName(VitActivation activation);
+/// The choices made for a ViT, one per line ("pooling: class token", "layer scale: yes", ...),
+/// for `upstep info` and the workbench; empty for other families.
+std::string describeVitChoices(const ArchSpec &spec);
 
 /// Names accepted as presets by parseArchSpec.
 std::string archPresetList();

@@ -1,0 +1,505 @@
+#include "io/torchsave.h"
+
+#include "upstep/common/error.h"
+
+#include <caffe2/serialize/inline_container.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+
+namespace upstep::core {
+
+namespace {
+
+// A value on the pickle machine's stack. Containers are shared, as the pickle's memo refers to
+// the same object from several places (a dict is memoised, then filled by SETITEMS).
+struct PyValue;
+using PyRef = std::shared_ptr<PyValue>;
+struct PyValue {
+    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Mark };
+    Kind kind = Kind::None;
+    std::int64_t integer = 0;
+    double real = 0;
+    std::string text; ///< String; Global: "module.name"
+    std::vector<PyRef> items;
+    std::vector<std::pair<PyRef, PyRef>> entries;
+    torch::Tensor tensor;
+};
+
+PyRef make(PyValue::Kind kind)
+{
+    auto v = std::make_shared<PyValue>();
+    v->kind = kind;
+    return v;
+}
+
+// The storage types a state dict's tensors name, by their torch global.
+const std::map<std::string, torch::ScalarType> &storageTypes()
+{
+    static const std::map<std::string, torch::ScalarType> kTypes = {
+        {"torch.FloatStorage", torch::kFloat32}, {"torch.DoubleStorage", torch::kFloat64},
+        {"torch.HalfStorage", torch::kFloat16},  {"torch.BFloat16Storage", torch::kBFloat16},
+        {"torch.LongStorage", torch::kInt64},    {"torch.IntStorage", torch::kInt32},
+        {"torch.ShortStorage", torch::kInt16},   {"torch.CharStorage", torch::kInt8},
+        {"torch.ByteStorage", torch::kUInt8},    {"torch.BoolStorage", torch::kBool},
+    };
+    return kTypes;
+}
+
+bool allowedGlobal(const std::string &name)
+{
+    return name == "collections.OrderedDict" || name == "torch._utils._rebuild_tensor_v2" ||
+           name == "torch._utils._rebuild_parameter" || storageTypes().count(name) > 0;
+}
+
+class Unpickler {
+public:
+    Unpickler(const std::filesystem::path &file, const std::string &data,
+              const std::function<std::string(const std::string &)> &records)
+        : m_file(file), m_data(data), m_records(records)
+    {
+    }
+
+    PyRef run()
+    {
+        while (true) {
+            const auto op = static_cast<unsigned char>(byte());
+            switch (op) {
+            case 0x80: byte(); break;   // PROTO
+            case 0x95: bytes(8); break; // FRAME
+            case '.': return pop();     // STOP
+            case '(': push(make(PyValue::Kind::Mark)); break;
+            case 'N': push(make(PyValue::Kind::None)); break;
+            case 0x88: push(boolean(true)); break;
+            case 0x89: push(boolean(false)); break;
+            case 'K': push(integer(static_cast<unsigned char>(byte()))); break;
+            case 'M': push(integer(static_cast<std::int64_t>(little(2)))); break;
+            case 'J': push(integer(static_cast<std::int32_t>(little(4)))); break;
+            case 0x8a: push(integer(signedLittle(static_cast<unsigned char>(byte())))); break; // LONG1
+            case 'G': push(real()); break;
+            case 'X': push(string(little(4))); break;
+            case 0x8c: push(string(static_cast<unsigned char>(byte()))); break;
+            case 0x8d: push(string(little(8))); break;
+            case 'c': global(); break;
+            case 0x93: stackGlobal(); break;
+            case '}': push(make(PyValue::Kind::Dict)); break;
+            case ']': push(make(PyValue::Kind::List)); break;
+            case ')': push(make(PyValue::Kind::Tuple)); break;
+            case 't': push(tuple(popToMark())); break;
+            case 0x85: tupleOf(1); break;
+            case 0x86: tupleOf(2); break;
+            case 0x87: tupleOf(3); break;
+            case 'q': memoPut(static_cast<unsigned char>(byte())); break;
+            case 'r': memoPut(little(4)); break;
+            case 0x94: memoPut(m_memo.size()); break; // MEMOIZE
+            case 'h': push(memoGet(static_cast<unsigned char>(byte()))); break;
+            case 'j': push(memoGet(little(4))); break;
+            case 's': setItems(2); break;
+            case 'u': setItems(0); break;
+            case 'a': append(false); break;
+            case 'e': append(true); break;
+            case 'Q': persistent(); break;
+            case 'R': reduce(); break;
+            case 'b': build(); break;
+            default:
+                fail("uses pickle instruction 0x" + hex(op) + " at byte " + std::to_string(m_at - 1) +
+                     ", which a state dict of tensors never needs");
+            }
+        }
+    }
+
+private:
+    [[noreturn]] void fail(const std::string &what) const
+    {
+        throw FormatError(m_file, "the PyTorch file " + what + " (only tensors and plain containers are read)");
+    }
+
+    static std::string hex(unsigned value)
+    {
+        const char *digits = "0123456789abcdef";
+        return {digits[(value >> 4) & 15], digits[value & 15]};
+    }
+
+    char byte()
+    {
+        if (m_at >= m_data.size())
+            fail("ends in the middle of its pickle");
+        return m_data[m_at++];
+    }
+
+    std::string bytes(std::uint64_t n)
+    {
+        if (n > m_data.size() - m_at)
+            fail("ends in the middle of its pickle");
+        auto out = m_data.substr(m_at, n);
+        m_at += n;
+        return out;
+    }
+
+    std::uint64_t little(int n)
+    {
+        const auto raw = bytes(static_cast<std::uint64_t>(n));
+        std::uint64_t v = 0;
+        for (int i = n - 1; i >= 0; --i)
+            v = (v << 8) | static_cast<unsigned char>(raw[static_cast<std::size_t>(i)]);
+        return v;
+    }
+
+    std::int64_t signedLittle(int n)
+    {
+        if (n == 0)
+            return 0;
+        if (n > 8)
+            fail("holds an integer wider than 64 bits");
+        auto v = little(n);
+        if (n < 8 && (v >> (8 * n - 1)) & 1) // sign-extend
+            v |= ~std::uint64_t{0} << (8 * n);
+        return static_cast<std::int64_t>(v);
+    }
+
+    PyRef boolean(bool b)
+    {
+        auto v = make(PyValue::Kind::Bool);
+        v->integer = b;
+        return v;
+    }
+
+    PyRef integer(std::int64_t i)
+    {
+        auto v = make(PyValue::Kind::Int);
+        v->integer = i;
+        return v;
+    }
+
+    PyRef real()
+    {
+        const auto raw = bytes(8); // big-endian IEEE 754
+        std::uint64_t bits = 0;
+        for (const char c : raw)
+            bits = (bits << 8) | static_cast<unsigned char>(c);
+        auto v = make(PyValue::Kind::Float);
+        std::memcpy(&v->real, &bits, sizeof bits);
+        return v;
+    }
+
+    PyRef string(std::uint64_t length)
+    {
+        auto v = make(PyValue::Kind::String);
+        v->text = bytes(length);
+        return v;
+    }
+
+    PyRef tuple(std::vector<PyRef> items)
+    {
+        auto v = make(PyValue::Kind::Tuple);
+        v->items = std::move(items);
+        return v;
+    }
+
+    void push(PyRef v)
+    {
+        if (m_stack.size() > kMaxStack)
+            fail("nests deeper than any state dict");
+        m_stack.push_back(std::move(v));
+    }
+
+    PyRef pop()
+    {
+        if (m_stack.empty() || m_stack.back()->kind == PyValue::Kind::Mark)
+            fail("has a malformed pickle (an empty stack)");
+        auto v = std::move(m_stack.back());
+        m_stack.pop_back();
+        return v;
+    }
+
+    std::vector<PyRef> popToMark()
+    {
+        std::vector<PyRef> items;
+        while (true) {
+            if (m_stack.empty())
+                fail("has a malformed pickle (no mark)");
+            auto v = std::move(m_stack.back());
+            m_stack.pop_back();
+            if (v->kind == PyValue::Kind::Mark)
+                break;
+            items.push_back(std::move(v));
+        }
+        return {items.rbegin(), items.rend()};
+    }
+
+    void tupleOf(int n)
+    {
+        std::vector<PyRef> items(static_cast<std::size_t>(n));
+        for (int i = n - 1; i >= 0; --i)
+            items[static_cast<std::size_t>(i)] = pop();
+        push(tuple(std::move(items)));
+    }
+
+    void checkGlobal(const std::string &name)
+    {
+        if (!allowedGlobal(name))
+            fail("refers to the Python object '" + name +
+                 "'; reading it would mean running code from the file, so "
+                 "it is refused");
+        auto v = make(PyValue::Kind::Global);
+        v->text = name;
+        push(v);
+    }
+
+    void global()
+    {
+        std::string module, name;
+        for (char c; (c = byte()) != '\n';)
+            module += c;
+        for (char c; (c = byte()) != '\n';)
+            name += c;
+        checkGlobal(module + "." + name);
+    }
+
+    void stackGlobal()
+    {
+        const auto name = pop(), module = pop();
+        if (name->kind != PyValue::Kind::String || module->kind != PyValue::Kind::String)
+            fail("has a malformed pickle (a global without a name)");
+        checkGlobal(module->text + "." + name->text);
+    }
+
+    void memoPut(std::uint64_t index)
+    {
+        if (m_stack.empty())
+            fail("has a malformed pickle (memo of an empty stack)");
+        if (index > kMaxMemo)
+            fail("has a malformed pickle (memo index " + std::to_string(index) + ")");
+        m_memo[index] = m_stack.back();
+    }
+
+    PyRef memoGet(std::uint64_t index)
+    {
+        const auto it = m_memo.find(index);
+        if (it == m_memo.end())
+            fail("has a malformed pickle (memo index " + std::to_string(index) + " unset)");
+        return it->second;
+    }
+
+    void setItems(int count)
+    {
+        auto items = count == 2 ? std::vector<PyRef>{} : popToMark();
+        if (count == 2) {
+            auto value = pop();
+            auto key = pop();
+            items = {key, value};
+        }
+        if (items.size() % 2 != 0)
+            fail("has a malformed pickle (a key without a value)");
+        if (m_stack.empty() || m_stack.back()->kind != PyValue::Kind::Dict)
+            fail("has a malformed pickle (items set on something that is not a dict)");
+        auto &dict = m_stack.back()->entries;
+        for (std::size_t i = 0; i < items.size(); i += 2)
+            dict.emplace_back(items[i], items[i + 1]);
+    }
+
+    void append(bool many)
+    {
+        auto items = many ? popToMark() : std::vector<PyRef>{pop()};
+        if (m_stack.empty() || m_stack.back()->kind != PyValue::Kind::List)
+            fail("has a malformed pickle (items appended to something that is not a list)");
+        auto &list = m_stack.back()->items;
+        list.insert(list.end(), items.begin(), items.end());
+    }
+
+    // A tensor's storage: ('storage', torch.<Type>Storage, key, location, numel), its bytes in the
+    // zip's data/<key> record, read once however many tensors view it.
+    void persistent()
+    {
+        const auto pid = pop();
+        const auto &p = pid->items;
+        if (pid->kind != PyValue::Kind::Tuple || p.size() < 5 || p[0]->text != "storage" ||
+            p[1]->kind != PyValue::Kind::Global || p[2]->kind != PyValue::Kind::String ||
+            p[4]->kind != PyValue::Kind::Int)
+            fail("has a persistent reference that is not a tensor storage");
+        const auto type = storageTypes().find(p[1]->text);
+        if (type == storageTypes().end())
+            fail("refers to '" + p[1]->text + "' as a storage type");
+        const auto &key = p[2]->text;
+        if (auto it = m_storages.find(key); it != m_storages.end()) {
+            push(it->second);
+            return;
+        }
+        const auto numel = p[4]->integer;
+        const auto elementSize = static_cast<std::int64_t>(c10::elementSize(type->second));
+        const auto raw = m_records("data/" + key);
+        if (numel < 0 || numel > static_cast<std::int64_t>(raw.size()) / elementSize)
+            fail("has storage " + key + " of " + std::to_string(raw.size()) + " bytes, too small for " +
+                 std::to_string(numel) + " elements");
+        auto v = make(PyValue::Kind::Tensor);
+        v->tensor = torch::empty({numel}, torch::TensorOptions().dtype(type->second));
+        if (numel > 0)
+            std::memcpy(v->tensor.data_ptr(), raw.data(), static_cast<std::size_t>(numel * elementSize));
+        m_storages[key] = v;
+        push(v);
+    }
+
+    std::vector<std::int64_t> integers(const PyRef &tuple, const char *what)
+    {
+        if (tuple->kind != PyValue::Kind::Tuple)
+            fail(std::string("has a tensor whose ") + what + " is not a tuple");
+        std::vector<std::int64_t> out;
+        for (const auto &item : tuple->items) {
+            if (item->kind != PyValue::Kind::Int || item->integer < 0)
+                fail(std::string("has a tensor with a negative or non-integer ") + what);
+            out.push_back(item->integer);
+        }
+        return out;
+    }
+
+    void reduce()
+    {
+        const auto args = pop();
+        const auto callable = pop();
+        if (callable->kind != PyValue::Kind::Global || args->kind != PyValue::Kind::Tuple)
+            fail("has a malformed pickle (a call of something that is not a known function)");
+        const auto &a = args->items;
+        const auto &name = callable->text;
+        if (name == "collections.OrderedDict") {
+            push(make(PyValue::Kind::Dict)); // filled by the SETITEMS that follow
+        } else if (name == "torch._utils._rebuild_tensor_v2") {
+            if (a.size() < 4 || a[0]->kind != PyValue::Kind::Tensor || a[1]->kind != PyValue::Kind::Int)
+                fail("has a tensor with malformed arguments");
+            const auto &storage = a[0]->tensor;
+            const auto offset = a[1]->integer;
+            const auto sizes = integers(a[2], "size");
+            const auto strides = integers(a[3], "stride");
+            if (sizes.size() != strides.size() || offset < 0)
+                fail("has a tensor whose size and stride disagree");
+            std::int64_t last = offset, elements = 1;
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+                elements *= sizes[i];
+                if (sizes[i] > 0)
+                    last += (sizes[i] - 1) * strides[i];
+            }
+            if (elements > 0 && last >= storage.numel())
+                fail("has a tensor reaching past its storage");
+            auto v = make(PyValue::Kind::Tensor);
+            v->tensor = storage.as_strided(sizes, strides, offset).clone();
+            push(v);
+        } else if (name == "torch._utils._rebuild_parameter") {
+            if (a.empty() || a[0]->kind != PyValue::Kind::Tensor)
+                fail("has a parameter without a tensor");
+            push(a[0]);
+        } else {
+            fail("calls '" + name + "' in a way a state dict does not");
+        }
+    }
+
+    // BUILD sets an object's state: an OrderedDict's _metadata (version numbers) is all a state
+    // dict has, and it is not needed.
+    void build()
+    {
+        pop();
+        if (m_stack.empty() ||
+            (m_stack.back()->kind != PyValue::Kind::Dict && m_stack.back()->kind != PyValue::Kind::Tensor))
+            fail("sets the state of an object that is not a dict or tensor");
+    }
+
+    static constexpr std::size_t kMaxStack = 1'000'000;
+    static constexpr std::uint64_t kMaxMemo = 100'000'000;
+    const std::filesystem::path &m_file;
+    const std::string &m_data;
+    const std::function<std::string(const std::string &)> &m_records;
+    std::size_t m_at = 0;
+    std::vector<PyRef> m_stack;
+    std::map<std::uint64_t, PyRef> m_memo;
+    std::map<std::string, PyRef> m_storages;
+};
+
+const PyValue *entry(const PyValue &dict, const std::string &key)
+{
+    for (const auto &[k, v] : dict.entries)
+        if (k->kind == PyValue::Kind::String && k->text == key)
+            return v.get();
+    return nullptr;
+}
+
+} // namespace
+
+bool isTorchSaveZip(const std::filesystem::path &file)
+{
+    std::ifstream in(file, std::ios::binary);
+    char head[4] = {};
+    return in.read(head, 4) && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+}
+
+TensorMap unpickleStateDict(const std::filesystem::path &file, const std::string &pickle,
+                            const std::function<std::string(const std::string &)> &records,
+                            std::vector<std::string> *notes)
+{
+    const auto top = Unpickler(file, pickle, records).run();
+    if (top->kind != PyValue::Kind::Dict)
+        throw FormatError(file, "the PyTorch file holds no dict of tensors (a whole pickled model is not read: save "
+                                "its state_dict() instead)");
+    // Training checkpoints keep the weights under a key; DINO-style ones hold student and teacher.
+    const PyValue *dict = top.get();
+    int skipped = 0; // entries that are not tensors: a checkpoint's epoch, arguments, optimizer
+    for (const char *key : {"state_dict", "model_state_dict", "model", "module", "teacher"})
+        if (const auto *inner = entry(*top, key); inner && inner->kind == PyValue::Kind::Dict) {
+            dict = inner;
+            skipped = static_cast<int>(top->entries.size()) - 1;
+            if (notes)
+                notes->push_back(std::string("tensors read from the checkpoint's '") + key + "' entry");
+            break;
+        }
+    TensorMap tensors;
+    for (const auto &[key, value] : dict->entries) {
+        if (key->kind != PyValue::Kind::String || value->kind != PyValue::Kind::Tensor) {
+            ++skipped;
+            continue;
+        }
+        if (!tensors.emplace(key->text, value->tensor).second)
+            throw FormatError(file, "the PyTorch file names tensor '" + key->text + "' twice");
+    }
+    if (tensors.empty())
+        throw FormatError(file, "the PyTorch file holds no tensors");
+    if (skipped > 0 && notes)
+        notes->push_back(std::to_string(skipped) + " entries that are not tensors skipped");
+    // DataParallel and DDP save every name under "module.".
+    const std::string prefix = "module.";
+    if (std::all_of(tensors.begin(), tensors.end(), [&](const auto &t) { return t.first.rfind(prefix, 0) == 0; })) {
+        TensorMap stripped;
+        for (auto &[name, tensor] : tensors)
+            stripped.emplace(name.substr(prefix.size()), std::move(tensor));
+        tensors = std::move(stripped);
+        if (notes)
+            notes->push_back("the 'module.' prefix of DataParallel removed");
+    }
+    return tensors;
+}
+
+TorchSaveContents loadTorchSave(const std::filesystem::path &file)
+{
+    if (!isTorchSaveZip(file))
+        throw FormatError(file, "is an old-style PyTorch pickle (before torch 1.6), which is not read. Convert it "
+                                "once in Python: torch.save(torch.load(\"" +
+                                    file.filename().string() + "\", weights_only=True), \"converted.pth\")");
+    TorchSaveContents out;
+    try {
+        caffe2::serialize::PyTorchStreamReader reader(file.string());
+        const auto read = [&reader, &file](const std::string &name) {
+            if (!reader.hasRecord(name))
+                throw FormatError(file, "the PyTorch file lacks its record '" + name + "'");
+            auto [data, size] = reader.getRecord(name);
+            return std::string(static_cast<const char *>(data.get()), size);
+        };
+        out.tensors = unpickleStateDict(file, read("data.pkl"), read, &out.notes);
+    } catch (const Error &) {
+        throw;
+    } catch (const std::exception &e) {
+        const std::string what = e.what();
+        throw FormatError(file, "is not a readable torch.save archive: " + what.substr(0, what.find('\n')));
+    }
+    return out;
+}
+
+} // namespace upstep::core

@@ -1,0 +1,40 @@
+#include "io/weightsfile.h"
+
+#include "io/torchsave.h"
+
+#include <fstream>
+
+namespace upstep::core {
+
+namespace {
+
+// torch.save files: a zip archive (torch >= 1.6) or, before that, a bare pickle (protocol 2-5).
+bool looksLikeTorchSave(const std::filesystem::path &file)
+{
+    std::ifstream in(file, std::ios::binary);
+    unsigned char head[4] = {};
+    if (!in.read(reinterpret_cast<char *>(head), 4))
+        return false;
+    return (head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) ||
+           (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5);
+}
+
+} // namespace
+
+TensorFile loadWeightsFile(const std::filesystem::path &file, std::optional<torch::ScalarType> floatsAs,
+                           std::vector<std::string> *notes)
+{
+    if (!looksLikeTorchSave(file))
+        return loadSafetensors(file, floatsAs);
+    auto contents = loadTorchSave(file);
+    TensorFile out;
+    for (auto &[name, tensor] : contents.tensors)
+        out.tensors.emplace(name, floatsAs && tensor.is_floating_point() ? tensor.to(*floatsAs) : std::move(tensor));
+    if (notes) {
+        notes->push_back("read from a torch.save file (no code in it was run)");
+        notes->insert(notes->end(), contents.notes.begin(), contents.notes.end());
+    }
+    return out;
+}
+
+} // namespace upstep::core

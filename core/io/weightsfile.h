@@ -1,0 +1,22 @@
+#pragma once
+// Weights as users download them: safetensors (timm, Hugging Face) or torch.save .pth/.pt files
+// (torchvision, original research releases), told apart by their first bytes.
+//
+// Threading: pure functions; safe from any thread.
+
+#include "io/safetensors.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace upstep::core {
+
+/// Reads every tensor of a safetensors or torch.save file (see torchsave.h: no code from the file
+/// runs). floatsAs converts floating tensors as loadSafetensors does. notes receives what was
+/// unwrapped from a torch.save checkpoint. Throws FormatError/IoError naming the file.
+TensorFile loadWeightsFile(const std::filesystem::path &file, std::optional<torch::ScalarType> floatsAs = std::nullopt,
+                           std::vector<std::string> *notes = nullptr);
+
+} // namespace upstep::core

@@ -1,0 +1,200 @@
+"""Reference forwards for the ViT variants people adapt (DINOv2, DINOv2 with registers, DeiT-III,
+CLIP image towers, MAE/BEiT-style average pooling), for the C++ cross-check (tst_vitvariants).
+
+Debian has no timm, so the model below is a plain-PyTorch ViT written from the published
+architecture, with its tensors named as timm names them. For each variant it writes, with random
+weights of realistic magnitude (LayerScale and norm weights far from their trivial inits, so every
+part shows in the features):
+  NAME.safetensors         the weights in timm's names, without metadata (detection is tested);
+  NAME.io.safetensors      real photos as input at the native size and features; the same photos
+                           at a smaller size with the position embedding resampled as timm does,
+                           and those features;
+and param_counts.json: parameters of full-size configurations (DINOv2 ViT-S/14 at 518 px, the
+CLIP ViT-B/16 image tower with its 512-d projection).
+
+Usage: make_vit_variants_reference.py OUT_DIR   (photos from $UPSTEP_DATA/photos)
+"""
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+import torchvision.io
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "support"))
+import safetensors_writer  # noqa: E402
+
+
+class Block(torch.nn.Module):
+    def __init__(self, dim, heads, mlp, eps, layer_scale, qkv_bias, quick_gelu):
+        super().__init__()
+        self.heads = heads
+        self.quick_gelu = quick_gelu
+        self.norm1 = torch.nn.LayerNorm(dim, eps=eps)
+        self.attn = torch.nn.Module()
+        self.attn.qkv = torch.nn.Linear(dim, 3 * dim, bias=qkv_bias)
+        self.attn.proj = torch.nn.Linear(dim, dim)
+        self.norm2 = torch.nn.LayerNorm(dim, eps=eps)
+        self.mlp = torch.nn.Module()
+        self.mlp.fc1 = torch.nn.Linear(dim, mlp)
+        self.mlp.fc2 = torch.nn.Linear(mlp, dim)
+        if layer_scale:
+            self.ls1 = torch.nn.Module()
+            self.ls1.gamma = torch.nn.Parameter(torch.ones(dim))
+            self.ls2 = torch.nn.Module()
+            self.ls2.gamma = torch.nn.Parameter(torch.ones(dim))
+        else:
+            self.ls1 = self.ls2 = None
+
+    def attention(self, x):
+        b, n, c = x.shape
+        h = self.heads
+        q, k, v = self.attn.qkv(x).reshape(b, n, 3, h, c // h).permute(2, 0, 3, 1, 4)
+        weights = (q @ k.transpose(-2, -1)) * (c // h) ** -0.5
+        out = weights.softmax(dim=-1) @ v
+        return self.attn.proj(out.transpose(1, 2).reshape(b, n, c))
+
+    def forward(self, x):
+        a = self.attention(self.norm1(x))
+        x = x + (a * self.ls1.gamma if self.ls1 is not None else a)
+        h = self.mlp.fc1(self.norm2(x))
+        h = h * torch.sigmoid(1.702 * h) if self.quick_gelu else F.gelu(h)
+        m = self.mlp.fc2(h)
+        return x + (m * self.ls2.gamma if self.ls2 is not None else m)
+
+
+class Vit(torch.nn.Module):
+    def __init__(self, img=224, patch=16, dim=384, depth=12, heads=6, mlp=None, reg_tokens=0,
+                 no_embed_class=False, layer_scale=False, norm_pre=False, qkv_bias=True, pool="token",
+                 quick_gelu=False, eps=1e-6, num_classes=0):
+        super().__init__()
+        self.patch, self.reg, self.no_embed_class, self.pool = patch, reg_tokens, no_embed_class, pool
+        grid = img // patch
+        self.patch_embed = torch.nn.Module()
+        self.patch_embed.proj = torch.nn.Conv2d(3, dim, patch, stride=patch)
+        self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, dim))
+        if reg_tokens:
+            self.reg_token = torch.nn.Parameter(torch.zeros(1, reg_tokens, dim))
+        prefix = 0 if no_embed_class else 1 + reg_tokens
+        self.pos_embed = torch.nn.Parameter(torch.zeros(1, prefix + grid * grid, dim))
+        self.norm_pre = torch.nn.LayerNorm(dim, eps=eps) if norm_pre else None
+        self.blocks = torch.nn.ModuleList(
+            Block(dim, heads, mlp or 4 * dim, eps, layer_scale, qkv_bias, quick_gelu) for _ in range(depth))
+        if pool == "avg":
+            self.fc_norm = torch.nn.LayerNorm(dim, eps=eps)
+        else:
+            self.norm = torch.nn.LayerNorm(dim, eps=eps)
+        if num_classes:
+            self.head = torch.nn.Linear(dim, num_classes)
+
+    def prefix_in_pos_embed(self):
+        return 0 if self.no_embed_class else 1 + self.reg
+
+    def features(self, x, pos_embed=None):
+        pos = self.pos_embed if pos_embed is None else pos_embed
+        t = self.patch_embed.proj(x).flatten(2).transpose(1, 2)
+        prefix = [self.cls_token.expand(t.shape[0], -1, -1)]
+        if self.reg:
+            prefix.append(self.reg_token.expand(t.shape[0], -1, -1))
+        if self.no_embed_class:
+            t = torch.cat(prefix + [t + pos], dim=1)
+        else:
+            t = torch.cat(prefix + [t], dim=1) + pos
+        if self.norm_pre is not None:
+            t = self.norm_pre(t)
+        for block in self.blocks:
+            t = block(t)
+        if self.pool == "avg":
+            return self.fc_norm(t[:, 1 + self.reg:].mean(dim=1))
+        return self.norm(t)[:, 0]
+
+
+def resample_pos_embed(pos, new_grid, prefix):
+    """timm's resample_abs_pos_embed: bicubic on the patch grid, prefix entries kept; antialiased
+    when shrinking."""
+    old_grid = int(math.isqrt(pos.shape[1] - prefix))
+    grid = pos[:, prefix:].reshape(1, old_grid, old_grid, -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid, size=(new_grid, new_grid), mode="bicubic", align_corners=False,
+                         antialias=new_grid < old_grid)
+    grid = grid.permute(0, 2, 3, 1).reshape(1, new_grid * new_grid, -1)
+    return torch.cat([pos[:, :prefix], grid], dim=1)
+
+
+def randomize(model, generator):
+    """Weights of realistic magnitude: 0.02-scaled linears, norms and LayerScale far from 1."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("gamma"):
+                p.copy_(torch.rand(p.shape, generator=generator) + 0.25)
+            elif "norm" in name and name.endswith("weight"):
+                p.copy_(1 + 0.2 * torch.randn(p.shape, generator=generator))
+            elif name.endswith("bias"):
+                p.copy_(0.05 * torch.randn(p.shape, generator=generator))
+            elif name in ("cls_token", "reg_token", "pos_embed"):
+                p.copy_(0.5 * torch.randn(p.shape, generator=generator))
+            else:
+                fan_in = p[0].numel()
+                p.copy_(torch.randn(p.shape, generator=generator) / math.sqrt(fan_in))
+
+
+def photos(size, mean, std):
+    folder = os.path.join(os.environ.get("UPSTEP_DATA", os.path.expanduser("~/.cache/upstep/data")), "photos")
+    images = []
+    for name in ("astronaut.png", "chelsea.png", "coffee.png"):
+        image = torchvision.io.read_image(os.path.join(folder, name), torchvision.io.ImageReadMode.RGB)
+        image = image.float().unsqueeze(0) / 255
+        image = F.interpolate(image, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        images.append(image)
+    x = torch.cat(images)
+    return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+
+
+# name: model arguments, native size, smaller size
+VARIANTS = {
+    "dinov2": (dict(img=70, patch=14, dim=128, depth=2, heads=2, layer_scale=True), 70, 42),
+    "dinov2_reg": (dict(img=70, patch=14, dim=128, depth=2, heads=2, layer_scale=True, reg_tokens=4,
+                        no_embed_class=True), 70, 42),
+    "deit3": (dict(img=64, patch=16, dim=128, depth=2, heads=2, layer_scale=True, no_embed_class=True,
+                   num_classes=10), 64, 32),
+    "clip_quickgelu": (dict(img=64, patch=16, dim=128, depth=2, heads=2, norm_pre=True, quick_gelu=True, eps=1e-5,
+                            num_classes=32), 64, 48),
+    "mae_avg": (dict(img=64, patch=16, dim=128, depth=2, heads=2, pool="avg"), 64, 32),
+    "no_qkv_bias": (dict(img=64, patch=16, dim=128, depth=2, heads=2, qkv_bias=False), 64, 32),
+}
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    generator = torch.Generator().manual_seed(0)
+    for name, (args, native, small) in VARIANTS.items():
+        model = Vit(**args).eval()
+        randomize(model, generator)
+        mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+        with torch.no_grad():
+            x = photos(native, mean, std)
+            features = model.features(x)
+            x_small = photos(small, mean, std)
+            pos_small = resample_pos_embed(model.pos_embed, small // model.patch, model.prefix_in_pos_embed())
+            features_small = model.features(x_small, pos_small)
+        safetensors_writer.save(os.path.join(out, name + ".safetensors"), model.state_dict())
+        safetensors_writer.save(os.path.join(out, name + ".io.safetensors"),
+                                {"input": x, "features": features, "input_small": x_small,
+                                 "features_small": features_small})
+        print(f"{name}: features {tuple(features.shape)} |max| {features.abs().max():.3f}, "
+              f"at {small} px |max| {features_small.abs().max():.3f}")
+
+    counts = {
+        "vit_small_patch14_dinov2": Vit(img=518, patch=14, dim=384, depth=12, heads=6, layer_scale=True),
+        "vit_base_patch16_clip_quickgelu_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, norm_pre=True,
+                                                   quick_gelu=True, eps=1e-5, num_classes=512),
+    }
+    counts = {name: sum(p.numel() for p in m.parameters()) for name, m in counts.items()}
+    with open(os.path.join(out, "param_counts.json"), "w") as f:
+        json.dump(counts, f, indent=1)
+    print("parameters:", counts)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,183 @@
+// The ViT variants people adapt, against plain-PyTorch reference forwards
+// (make_vit_variants_reference.py, a CTest fixture): DINOv2 (LayerScale, patch 14), DINOv2 with
+// register tokens (position embedding on the patches only), DeiT-III, a CLIP image tower
+// (norm_pre, QuickGELU, eps 1e-5), MAE/BEiT-style average pooling with fc_norm, and a ViT without
+// qkv bias. Detection from the tensors alone, features on real photos within 1e-4 at the native
+// size and at a smaller size (position embedding resampled), full-size parameter counts, and a
+// LoRA run with both exports of a DINOv2-style model.
+#include "export/adapterexport.h"
+#include "io/safetensors.h"
+#include "models/adapterfile.h"
+#include "models/backboneloader.h"
+#include "models/lora.h"
+#include "run/runsnapshot.h"
+#include "upstep/train/trainer.h"
+
+#include "fixtures.h"
+#include "testdata.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using namespace upstep::core;
+namespace fs = std::filesystem;
+
+class TestVitVariants : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    fs::path root() const { return m_dir.path().toStdString(); }
+
+    static double maxDifference(const torch::Tensor &a, const torch::Tensor &b)
+    {
+        return (a - b).abs().max().item<double>();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        torch::set_num_threads(2);
+        QVERIFY(m_dir.isValid());
+    }
+
+    void matchesTheReference_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("arch"); // what the tensors cannot say
+        QTest::addColumn<QString>("detected");
+        QTest::addRow("dinov2") << "dinov2"
+                                << ""
+                                << "layer_scale";
+        QTest::addRow("dinov2_reg") << "dinov2_reg"
+                                    << ""
+                                    << "layer_scale reg_tokens=4 no_embed_class";
+        QTest::addRow("deit3") << "deit3"
+                               << ""
+                               << "layer_scale no_embed_class head";
+        QTest::addRow("clip_quickgelu") << "clip_quickgelu"
+                                        << "act=quick_gelu"
+                                        << "norm_pre eps=1e-5 head";
+        QTest::addRow("mae_avg") << "mae_avg"
+                                 << ""
+                                 << "pool=avg";
+        QTest::addRow("no_qkv_bias") << "no_qkv_bias"
+                                     << ""
+                                     << "qkv_bias=0";
+    }
+
+    void matchesTheReference()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, arch);
+        QFETCH(QString, detected);
+        const auto weights = upstep::test::referencePath(name.toStdString() + ".safetensors");
+        const auto io = loadSafetensors(upstep::test::referencePath(name.toStdString() + ".io.safetensors")).tensors;
+        const auto loaded = loadBackbone(weights, arch.toStdString());
+        const auto &v = loaded.arch.spec.vit;
+        // What detection found, from the tensors alone.
+        QCOMPARE(v.layerScale, detected.contains("layer_scale"));
+        QCOMPARE(v.regTokens, detected.contains("reg_tokens=4") ? 4 : 0);
+        QCOMPARE(v.noEmbedClass, detected.contains("no_embed_class"));
+        QCOMPARE(v.normPre, detected.contains("norm_pre"));
+        QCOMPARE(v.eps, detected.contains("eps=1e-5") ? 1e-5 : 1e-6);
+        QCOMPARE(v.pool == VitPool::Avg, detected.contains("pool=avg"));
+        QCOMPARE(v.qkvBias, !detected.contains("qkv_bias=0"));
+        QCOMPARE(loaded.arch.spec.numClasses > 0, detected.contains("head"));
+        QVERIFY(!describeVitChoices(loaded.arch.spec).empty());
+
+        torch::NoGradGuard noGrad;
+        const auto &expected = io.at("features");
+        QVERIFY(expected.abs().max().item<double>() > 0.5); // a meaningful signal
+        const double native = maxDifference(loaded.model->features(io.at("input")), expected);
+        // At a smaller size: the position embedding resampled on load, as timm does.
+        const int small = static_cast<int>(io.at("input_small").size(2));
+        const auto resized = loadBackbone(weights, (arch.isEmpty() ? QString() : arch + ",").toStdString() +
+                                                       "img_size=" + std::to_string(small));
+        QCOMPARE(resized.arch.spec.vit.imgSize, small);
+        const double smaller = maxDifference(resized.model->features(io.at("input_small")), io.at("features_small"));
+        qInfo("%s: max abs difference %.3g at %d px, %.3g at %d px", qPrintable(name), native, v.imgSize, smaller,
+              small);
+        QVERIFY2(native < 1e-4, qPrintable(QString::number(native)));
+        QVERIFY2(smaller < 1e-4, qPrintable(QString::number(smaller)));
+
+        if (v.activation == VitActivation::QuickGelu) {
+            // The activation is not in the tensors, and it matters: GELU gives other features.
+            const auto gelu = loadBackbone(weights);
+            QVERIFY(maxDifference(gelu.model->features(io.at("input")), expected) > 1e-3);
+        }
+    }
+
+    void fullSizeParameterCounts_data()
+    {
+        QTest::addColumn<QString>("preset");
+        QTest::addRow("dinov2 s/14") << "vit_small_patch14_dinov2";
+        QTest::addRow("clip b/16") << "vit_base_patch16_clip_quickgelu_224";
+    }
+
+    void fullSizeParameterCounts()
+    {
+        QFETCH(QString, preset);
+        std::ifstream in(upstep::test::referencePath("param_counts.json"));
+        const auto counts = nlohmann::json::parse(in);
+        auto model = createBackbone(parseArchSpec(preset.toStdString()));
+        const auto total = countParameters(*model).total;
+        qInfo("%s: %lld parameters", qPrintable(preset), static_cast<long long>(total));
+        QCOMPARE(total, counts.at(preset.toStdString()).get<std::int64_t>());
+    }
+
+    void unknownTensorsAreStillRefused()
+    {
+        // A DINOv2 file with a tensor no variant has: refused by name, not ignored.
+        auto contents = loadSafetensors(upstep::test::referencePath("dinov2.safetensors"));
+        contents.tensors["blocks.0.attn.q_norm.weight"] = torch::ones({64});
+        saveSafetensors(root() / "extra.safetensors", contents.tensors, {});
+        try {
+            loadBackbone(root() / "extra.safetensors");
+            QFAIL("an unknown tensor was accepted");
+        } catch (const FormatError &e) {
+            QVERIFY2(std::string(e.what()).find("blocks.0.attn.q_norm.weight") != std::string::npos, e.what());
+        }
+    }
+
+    void dinov2StyleModelAdaptsAndExports()
+    {
+        // A DINOv2-style ViT (LayerScale, registers, patch-only position embedding) for 28 px gray
+        // images: a real LoRA run, then both exports, each reloaded and checked against the run.
+        torch::manual_seed(4);
+        const auto arch = std::string(upstep::test::kTinyVitArch) + ",layer_scale=1,reg_tokens=2,no_embed_class=1";
+        auto base = createBackbone(parseArchSpec(arch));
+        saveBackbone(*base, root() / "tiny.safetensors");
+        upstep::test::importFashionSubset(root() / "target", "t10k", 64);
+        const auto summary = runAdaptation(upstep::test::tinyTrainConfig(root(), 6), root() / "run", false);
+        QCOMPARE(summary.status, RunStatus::Finished);
+
+        auto adapter = loadAdapterOrRun(root() / "run");
+        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
+            ExportRequest request;
+            request.baseWeights = root() / "tiny.safetensors";
+            request.adapter = adapter;
+            request.format = format;
+            request.out = root() / (format == ExportFormat::Peft ? "peft" : "merged");
+            const auto result = exportAdapter(request); // reloads and compares before publishing
+            QVERIFY(result.maxAbsDifference <= result.tolerance);
+        }
+        const auto merged = loadBackbone(root() / "merged" / "model.safetensors");
+        QVERIFY(merged.arch.spec.vit.layerScale && merged.arch.spec.vit.regTokens == 2);
+        auto adapted = loadBackbone(root() / "tiny.safetensors").model;
+        applyAdapter(*adapted, loadAdapter(root() / "peft"));
+        adapted->eval();
+        torch::NoGradGuard noGrad;
+        const auto x = torch::randn({4, 1, 28, 28});
+        const double difference = maxDifference(merged.model->features(x), adapted->features(x));
+        QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
+        std::ifstream readme(root() / "peft" / "README.md");
+        const std::string text((std::istreambuf_iterator<char>(readme)), std::istreambuf_iterator<char>());
+        QVERIFY2(text.find("reg_tokens=2, no_embed_class=True, init_values=1e-5") != std::string::npos, text.c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVitVariants)
+#include "tst_vitvariants.moc"
