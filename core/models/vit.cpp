@@ -33,9 +33,10 @@ torch::nn::LayerNorm layerNorm(int dim, double eps)
 
 } // namespace
 
-PatchEmbedImpl::PatchEmbedImpl(int inChans, int dim, int patch)
+PatchEmbedImpl::PatchEmbedImpl(int inChans, int dim, int patch, bool bias)
 {
-    proj = register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(inChans, dim, patch).stride(patch)));
+    proj = register_module("proj",
+                           torch::nn::Conv2d(torch::nn::Conv2dOptions(inChans, dim, patch).stride(patch).bias(bias)));
 }
 
 torch::Tensor PatchEmbedImpl::forward(const torch::Tensor &x)
@@ -102,7 +103,8 @@ VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::
 {
     const auto &v = m_spec.vit;
     const int grid = v.imgSize / v.patch;
-    patch_embed = register_module("patch_embed", PatchEmbed(m_spec.inChans, v.dim, v.patch));
+    // timm drops the patch convolution's bias when a norm follows the embedding (CLIP's norm_pre).
+    patch_embed = register_module("patch_embed", PatchEmbed(m_spec.inChans, v.dim, v.patch, !v.normPre));
     cls_token = register_parameter("cls_token", torch::zeros({1, 1, v.dim}));
     if (v.regTokens > 0)
         reg_token = register_parameter("reg_token", torch::zeros({1, v.regTokens, v.dim}));

@@ -12,7 +12,7 @@ namespace upstep::core {
 
 class PatchEmbedImpl : public torch::nn::Module {
 public:
-    PatchEmbedImpl(int inChans, int dim, int patch);
+    PatchEmbedImpl(int inChans, int dim, int patch, bool bias = true);
     torch::Tensor forward(const torch::Tensor &x);
     torch::nn::Conv2d proj{nullptr};
 };

@@ -73,7 +73,8 @@ class Vit(torch.nn.Module):
         self.patch, self.reg, self.no_embed_class, self.pool = patch, reg_tokens, no_embed_class, pool
         grid = img // patch
         self.patch_embed = torch.nn.Module()
-        self.patch_embed.proj = torch.nn.Conv2d(3, dim, patch, stride=patch)
+        # timm: no patch bias when a norm follows the embedding (CLIP's pre-norm)
+        self.patch_embed.proj = torch.nn.Conv2d(3, dim, patch, stride=patch, bias=not norm_pre)
         self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, dim))
         if reg_tokens:
             self.reg_token = torch.nn.Parameter(torch.zeros(1, reg_tokens, dim))
