@@ -29,13 +29,6 @@ struct PyValue {
     torch::Tensor tensor;
 };
 
-PyRef make(PyValue::Kind kind)
-{
-    auto v = std::make_shared<PyValue>();
-    v->kind = kind;
-    return v;
-}
-
 // The storage types a state dict's tensors name, by their torch global.
 const std::map<std::string, torch::ScalarType> &storageTypes()
 {
@@ -57,11 +50,23 @@ bool allowedGlobal(const std::string &name)
 
 class Unpickler {
 public:
-    Unpickler(const std::filesystem::path &file, const std::string &data,
-              const std::function<std::string(const std::string &)> &records)
-        : m_file(file), m_data(data), m_records(records)
+    Unpickler(const std::filesystem::path &file, const std::string &data, const StorageReader &records,
+              std::uint64_t byteBudget)
+        : m_file(file), m_data(data), m_records(records), m_budget(byteBudget)
     {
     }
+
+    // Values refer to each other (a memoised list can even hold itself): every container is
+    // emptied first, so freeing never recurses through a deep nesting nor leaks a cycle.
+    ~Unpickler()
+    {
+        for (const auto &v : m_all) {
+            v->items.clear();
+            v->entries.clear();
+        }
+    }
+    Unpickler(const Unpickler &) = delete;
+    Unpickler &operator=(const Unpickler &) = delete;
 
     PyRef run()
     {
@@ -112,6 +117,14 @@ public:
     }
 
 private:
+    PyRef make(PyValue::Kind kind)
+    {
+        auto v = std::make_shared<PyValue>();
+        v->kind = kind;
+        m_all.push_back(v);
+        return v;
+    }
+
     [[noreturn]] void fail(const std::string &what) const
     {
         throw FormatError(m_file, "the PyTorch file " + what + " (only tensors and plain containers are read)");
@@ -330,8 +343,12 @@ private:
         }
         const auto numel = p[4]->integer;
         const auto elementSize = static_cast<std::int64_t>(c10::elementSize(type->second));
-        const auto raw = m_records("data/" + key);
-        if (numel < 0 || numel > static_cast<std::int64_t>(raw.size()) / elementSize)
+        std::int64_t bytes = 0;
+        if (numel < 0 || __builtin_mul_overflow(numel, elementSize, &bytes))
+            fail("has storage " + key + " with " + std::to_string(numel) + " elements");
+        spend(static_cast<std::uint64_t>(bytes));
+        const auto raw = m_records("data/" + key, static_cast<std::uint64_t>(bytes));
+        if (static_cast<std::int64_t>(raw.size()) < bytes)
             fail("has storage " + key + " of " + std::to_string(raw.size()) + " bytes, too small for " +
                  std::to_string(numel) + " elements");
         auto v = make(PyValue::Kind::Tensor);
@@ -376,12 +393,15 @@ private:
                 fail("has a tensor whose size and stride disagree");
             std::int64_t last = offset, elements = 1;
             for (std::size_t i = 0; i < sizes.size(); ++i) {
-                elements *= sizes[i];
-                if (sizes[i] > 0)
-                    last += (sizes[i] - 1) * strides[i];
+                std::int64_t reach = 0;
+                if (__builtin_mul_overflow(elements, sizes[i], &elements) ||
+                    (sizes[i] > 0 && (__builtin_mul_overflow(sizes[i] - 1, strides[i], &reach) ||
+                                      __builtin_add_overflow(last, reach, &last))))
+                    fail("has a tensor whose size overflows");
             }
             if (elements > 0 && last >= storage.numel())
                 fail("has a tensor reaching past its storage");
+            spend(static_cast<std::uint64_t>(elements) * storage.element_size()); // each tensor is a copy
             auto v = make(PyValue::Kind::Tensor);
             v->tensor = storage.as_strided(sizes, strides, offset).clone();
             push(v);
@@ -404,12 +424,24 @@ private:
             fail("sets the state of an object that is not a dict or tensor");
     }
 
+    // Tensors are copied out of their storages: a few bytes of pickle could otherwise ask for a
+    // huge tensor (stride 0) or copy one storage many times over.
+    void spend(std::uint64_t bytes)
+    {
+        if (bytes > m_budget - m_spent)
+            fail("asks for more memory than its size can hold (over " + std::to_string(m_budget >> 20) + " MiB)");
+        m_spent += bytes;
+    }
+
     static constexpr std::size_t kMaxStack = 1'000'000;
     static constexpr std::uint64_t kMaxMemo = 100'000'000;
     const std::filesystem::path &m_file;
     const std::string &m_data;
-    const std::function<std::string(const std::string &)> &m_records;
+    const StorageReader &m_records;
+    const std::uint64_t m_budget;
+    std::uint64_t m_spent = 0;
     std::size_t m_at = 0;
+    std::vector<PyRef> m_all; ///< every value made, for the destructor
     std::vector<PyRef> m_stack;
     std::map<std::uint64_t, PyRef> m_memo;
     std::map<std::string, PyRef> m_storages;
@@ -432,11 +464,11 @@ bool isTorchSaveZip(const std::filesystem::path &file)
     return in.read(head, 4) && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
 }
 
-TensorMap unpickleStateDict(const std::filesystem::path &file, const std::string &pickle,
-                            const std::function<std::string(const std::string &)> &records,
-                            std::vector<std::string> *notes)
+TensorMap unpickleStateDict(const std::filesystem::path &file, const std::string &pickle, const StorageReader &records,
+                            std::uint64_t byteBudget, std::vector<std::string> *notes)
 {
-    const auto top = Unpickler(file, pickle, records).run();
+    Unpickler unpickler(file, pickle, records, byteBudget); // owns the values until the tensors are out
+    const auto top = unpickler.run();
     if (top->kind != PyValue::Kind::Dict)
         throw FormatError(file, "the PyTorch file holds no dict of tensors (a whole pickled model is not read: save "
                                 "its state_dict() instead)");
@@ -485,14 +517,30 @@ TorchSaveContents loadTorchSave(const std::filesystem::path &file)
                                     file.filename().string() + "\", weights_only=True), \"converted.pth\")");
     TorchSaveContents out;
     try {
+        const auto fileSize = std::filesystem::file_size(file);
         caffe2::serialize::PyTorchStreamReader reader(file.string());
-        const auto read = [&reader, &file](const std::string &name) {
+        const auto requireRecord = [&reader, &file](const std::string &name) {
             if (!reader.hasRecord(name))
                 throw FormatError(file, "the PyTorch file lacks its record '" + name + "'");
-            auto [data, size] = reader.getRecord(name);
-            return std::string(static_cast<const char *>(data.get()), size);
         };
-        out.tensors = unpickleStateDict(file, read("data.pkl"), read, &out.notes);
+        requireRecord("data.pkl");
+        auto [pickleData, pickleSize] = reader.getRecord("data.pkl");
+        const std::string pickle(static_cast<const char *>(pickleData.get()), pickleSize);
+        // torch.save stores its records uncompressed: a storage's bytes are read straight from the
+        // file at the record's offset, never more than the file holds (a zip claiming more is refused).
+        std::ifstream in(file, std::ios::binary);
+        const StorageReader storage = [&](const std::string &name, std::uint64_t bytes) {
+            requireRecord(name);
+            const auto offset = reader.getRecordOffset(name);
+            if (offset > fileSize || bytes > fileSize - offset)
+                throw FormatError(file, "the PyTorch file's record '" + name + "' reaches past the end of the file");
+            std::string data(bytes, '\0');
+            if (!in.seekg(static_cast<std::streamoff>(offset)) ||
+                !in.read(data.data(), static_cast<std::streamsize>(bytes)))
+                throw IoError(file, "cannot read the record '" + name + "'");
+            return data;
+        };
+        out.tensors = unpickleStateDict(file, pickle, storage, 4 * fileSize + (std::uint64_t{1} << 30), &out.notes);
     } catch (const Error &) {
         throw;
     } catch (const std::exception &e) {

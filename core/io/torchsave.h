@@ -14,6 +14,7 @@
 
 #include "io/safetensors.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -35,9 +36,13 @@ struct TorchSaveContents {
 /// and counted in the notes. Throws FormatError naming the file and what is wrong.
 TorchSaveContents loadTorchSave(const std::filesystem::path &file);
 
-/// The pickle interpreter alone, for the fuzzer and tests: records(name) returns a storage's bytes.
-TensorMap unpickleStateDict(const std::filesystem::path &file, const std::string &pickle,
-                            const std::function<std::string(const std::string &)> &records,
+/// Returns the first `bytes` bytes of a storage record ("data/KEY"), or fewer when it has fewer.
+using StorageReader = std::function<std::string(const std::string &name, std::uint64_t bytes)>;
+
+/// The pickle interpreter alone, for the fuzzer and tests. byteBudget bounds the bytes of all
+/// storages and tensors together (loadTorchSave: 4x the file's size plus 1 GiB).
+TensorMap unpickleStateDict(const std::filesystem::path &file, const std::string &pickle, const StorageReader &records,
+                            std::uint64_t byteBudget = std::uint64_t{1} << 30,
                             std::vector<std::string> *notes = nullptr);
 
 } // namespace upstep::core

@@ -86,8 +86,8 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
         throw FormatError(file, "ViT weights without blocks.N tensors");
     s.vit.mlpDim = static_cast<int>(requireTensor(t, "blocks.0.mlp.fc1.weight", file, 2).size(0));
     // The variations timm's files show by their tensors (see VitShape).
-    if (const auto *reg = findTensor(t, "reg_token"))
-        s.vit.regTokens = static_cast<int>(reg->size(1));
+    if (t.count("reg_token"))
+        s.vit.regTokens = static_cast<int>(requireTensor(t, "reg_token", file, 3).size(1));
     s.vit.layerScale = findTensor(t, "blocks.0.ls1.gamma") != nullptr;
     s.vit.normPre = findTensor(t, "norm_pre.weight") != nullptr;
     s.vit.qkvBias = findTensor(t, "blocks.0.attn.qkv.bias") != nullptr;
@@ -147,6 +147,29 @@ bool looksLikeTorchvisionVit(const TensorMap &t)
 }
 
 } // namespace
+
+bool mapOriginalDinov2Keys(TensorMap &tensors)
+{
+    // Meta's own DINOv2 files (torch.hub, the .pth timm converts) hold a mask token for the
+    // masked-image objective, and registers as "register_tokens" with the class token's position
+    // inside pos_embed; timm's layout gives the class token no position instead. Same model.
+    const bool registers = tensors.count("register_tokens") > 0;
+    if (!tensors.count("mask_token") && !registers)
+        return false;
+    tensors.erase("mask_token");
+    if (registers) {
+        auto reg = tensors.extract("register_tokens");
+        reg.key() = "reg_token";
+        tensors.insert(std::move(reg));
+        const auto cls = tensors.find("cls_token"), pos = tensors.find("pos_embed");
+        if (cls != tensors.end() && pos != tensors.end() && pos->second.dim() == 3 && pos->second.size(1) > 1 &&
+            cls->second.dim() == 3 && cls->second.size(2) == pos->second.size(2)) {
+            cls->second = cls->second + pos->second.narrow(1, 0, 1);
+            pos->second = pos->second.narrow(1, 1, pos->second.size(1) - 1).contiguous();
+        }
+    }
+    return true;
+}
 
 bool mapTorchvisionVitKeys(TensorMap &tensors)
 {
@@ -209,7 +232,11 @@ DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, cons
                                     std::to_string(tensors.size()) + " tensors" +
                                     (tensors.empty() ? "" : ", the first named '" + tensors.begin()->first + "'"));
     }
-    out.spec.name = canonicalArchName(out.spec);
+    try {
+        applyArchOverrides(out.spec, {}); // no overrides: bounds-checks the detected shape and names it
+    } catch (const InputError &e) {
+        throw FormatError(file, e.what());
+    }
     return out;
 }
 
@@ -262,10 +289,20 @@ LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string
     auto contents = loadWeightsFile(file, torch::kFloat32, &out.notes);
     requireFinite(file, contents.tensors);
     out.tensorCount = contents.tensors.size();
+    if (mapOriginalDinov2Keys(contents.tensors))
+        out.notes.push_back("Meta's DINOv2 names mapped to timm's (mask_token dropped)");
     const bool torchvisionVit = mapTorchvisionVitKeys(contents.tensors);
     out.arch = detectArch(contents.tensors, contents.metadata, file, torchvisionVit);
     if (torchvisionVit)
         out.notes.push_back("torchvision ViT names mapped to timm's");
+    const auto &detected = out.arch.spec;
+    if (out.arch.source == "shapes" && detected.family == ArchFamily::Vit && detected.vit.normPre &&
+        archOverride.find("act=") == std::string::npos)
+        out.notes.push_back("a CLIP image tower: GELU assumed (OpenCLIP); OpenAI's CLIP weights need --arch "
+                            "act=quick_gelu");
+    if (out.arch.source == "shapes" && detected.family == ArchFamily::Vit)
+        out.notes.push_back("preprocessing guessed from the family (the file does not say); --arch mean=, std=, "
+                            "crop_pct= set it");
     if (!archOverride.empty()) {
         const bool onlyOverrides = archOverride.find('=') != std::string::npos &&
                                    archOverride.find('=') < archOverride.find(',');

@@ -25,6 +25,10 @@ struct DetectedArch {
     std::string source; ///< "metadata", "shapes" or "--arch"
 };
 
+/// Maps Meta's original DINOv2 names (mask_token, register_tokens with the class token's position in
+/// pos_embed) to timm's. Returns false when the tensors are not of that kind.
+bool mapOriginalDinov2Keys(TensorMap &tensors);
+
 /// Renames torchvision ViT keys (conv_proj, encoder.layers.encoder_layer_N, in_proj_weight,
 /// heads.head...) to timm's. Returns true when anything was renamed.
 bool mapTorchvisionVitKeys(TensorMap &tensors);

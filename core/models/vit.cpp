@@ -183,7 +183,7 @@ torch::Tensor resamplePosEmbed(const torch::Tensor &posEmbed, int newGrid, int p
                                                         .size(std::vector<std::int64_t>{newGrid, newGrid})
                                                         .mode(torch::kBicubic)
                                                         .align_corners(false)
-                                                        .antialias(newGrid < oldGrid))
+                                                        .antialias(true)) // as timm, enlarging too
                .to(type);
     grid = grid.permute({0, 2, 3, 1}).reshape({1, newGrid * newGrid, dim});
     return torch::cat({cls, grid}, 1);

@@ -83,8 +83,8 @@ public:
 };
 
 /// Resizes a [1, prefix + g*g, D] position embedding to a new grid by bicubic interpolation of
-/// the patch part (the first prefixTokens entries, class and register tokens', are kept), as
-/// timm's resample_abs_pos_embed does.
+/// the patch part (the first prefixTokens entries, class and register tokens', are kept),
+/// antialiased in both directions, as timm's resample_abs_pos_embed does.
 torch::Tensor resamplePosEmbed(const torch::Tensor &posEmbed, int newGrid, int prefixTokens = 1);
 
 } // namespace upstep::core

@@ -10,6 +10,7 @@ refused without anything in them running. Usage: make_torchsave_files.py OUT_DIR
   evil-system.pth a dict whose value pickles as os.system("touch SENTINEL");
   evil-eval.pth   the same through builtins.eval;
   whole-model.pth a pickled nn.Module (a class from the file's code, not a state dict);
+  expanded-huge.pth  one stored float viewed as 2^34 (stride 0), which must not be allocated;
   legacy.pth      the pre-1.6 format (a bare pickle).
 """
 import collections
@@ -68,6 +69,8 @@ def main(out):
     torch.save({"weight": torch.zeros(2), "x": Payload(eval, "open(%r, 'w').close()" % sentinel)},
                os.path.join(out, "evil-eval.pth"))
     torch.save(torch.nn.Linear(2, 2), os.path.join(out, "whole-model.pth"))
+    # One float stored, 2^34 of them asked for (stride 0): 64 GiB from a file of a few hundred bytes.
+    torch.save({"big": torch.zeros(1).expand(2 ** 34)}, os.path.join(out, "expanded-huge.pth"))
     torch.save(state, os.path.join(out, "legacy.pth"), _use_new_zipfile_serialization=False)
     assert not os.path.exists(sentinel)
     print("torch.save files written to", out)

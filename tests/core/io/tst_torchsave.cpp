@@ -117,7 +117,7 @@ private slots:
             auto [data, size] = reader.getRecord("data.pkl");
             pickle.assign(static_cast<const char *>(data.get()), size);
         }
-        const auto records = [](const std::string &) { return std::string(4096, '\0'); };
+        const auto records = [](const std::string &, std::uint64_t) { return std::string(4096, '\0'); };
         int refused = 0;
         for (std::size_t n = 0; n < pickle.size(); n += 7) {
             try {
@@ -127,6 +127,23 @@ private slots:
             }
         }
         QCOMPARE(refused, static_cast<int>((pickle.size() + 6) / 7));
+
+        // Whatever a pickle builds is freed without recursion (200,000 nested tuples) or leak (a
+        // list holding itself), and a view asking for 64 GiB from one stored float is refused.
+        const auto refusedPickle = [&](const std::string &bytes) {
+            try {
+                unpickleStateDict("crafted.pth", bytes, records);
+            } catch (const FormatError &) {
+                return true;
+            }
+            return false;
+        };
+        QVERIFY(refusedPickle("\x80\x02]" + std::string(200000, '\x85') + "."));
+        QVERIFY(refusedPickle(std::string("\x80\x02]q\x00"
+                                          "h\x00"
+                                          "a.",
+                                          9))); // split: "\x00a" would be one escape
+        expectRefused("expanded-huge.pth", "more memory");
         fs::remove_all(dir);
     }
 };

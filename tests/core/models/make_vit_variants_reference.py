@@ -14,6 +14,7 @@ CLIP ViT-B/16 image tower with its 512-d projection).
 
 Usage: make_vit_variants_reference.py OUT_DIR   (photos from $UPSTEP_DATA/photos)
 """
+import collections
 import json
 import math
 import os
@@ -113,12 +114,11 @@ class Vit(torch.nn.Module):
 
 
 def resample_pos_embed(pos, new_grid, prefix):
-    """timm's resample_abs_pos_embed: bicubic on the patch grid, prefix entries kept; antialiased
-    when shrinking."""
+    """timm's resample_abs_pos_embed: bicubic on the patch grid, prefix entries kept, antialiased
+    (timm's default, which changes the kernel when enlarging too)."""
     old_grid = int(math.isqrt(pos.shape[1] - prefix))
     grid = pos[:, prefix:].reshape(1, old_grid, old_grid, -1).permute(0, 3, 1, 2)
-    grid = F.interpolate(grid, size=(new_grid, new_grid), mode="bicubic", align_corners=False,
-                         antialias=new_grid < old_grid)
+    grid = F.interpolate(grid, size=(new_grid, new_grid), mode="bicubic", align_corners=False, antialias=True)
     grid = grid.permute(0, 2, 3, 1).reshape(1, new_grid * new_grid, -1)
     return torch.cat([pos[:, :prefix], grid], dim=1)
 
@@ -158,7 +158,7 @@ VARIANTS = {
     "dinov2_reg": (dict(img=70, patch=14, dim=128, depth=2, heads=2, layer_scale=True, reg_tokens=4,
                         no_embed_class=True), 70, 42),
     "deit3": (dict(img=64, patch=16, dim=128, depth=2, heads=2, layer_scale=True, no_embed_class=True,
-                   num_classes=10), 64, 32),
+                   num_classes=10), 64, 96),  # enlarged: the antialiased kernel differs there too
     "clip_quickgelu": (dict(img=64, patch=16, dim=128, depth=2, heads=2, norm_pre=True, quick_gelu=True, eps=1e-5,
                             num_classes=32), 64, 48),
     "mae_avg": (dict(img=64, patch=16, dim=128, depth=2, heads=2, pool="avg"), 64, 32),
@@ -169,9 +169,11 @@ VARIANTS = {
 def main(out):
     os.makedirs(out, exist_ok=True)
     generator = torch.Generator().manual_seed(0)
+    models = {}
     for name, (args, native, small) in VARIANTS.items():
         model = Vit(**args).eval()
         randomize(model, generator)
+        models[name] = model
         mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
         with torch.no_grad():
             x = photos(native, mean, std)
@@ -186,11 +188,35 @@ def main(out):
         print(f"{name}: features {tuple(features.shape)} |max| {features.abs().max():.3f}, "
               f"at {small} px |max| {features_small.abs().max():.3f}")
 
+    # The registers model as Meta's own DINOv2 release names it, saved with torch.save: a mask
+    # token, "register_tokens", and the class token's position inside pos_embed (timm moves it
+    # into cls_token). Same model, so the same features as dinov2_reg.
+    reg = {k: v.detach().clone() for k, v in models["dinov2_reg"].state_dict().items()}
+    first_position = 0.5 * torch.randn(1, 1, reg["cls_token"].shape[2], generator=generator)
+    meta = collections.OrderedDict(reg)
+    meta["cls_token"] = reg["cls_token"] - first_position
+    meta["pos_embed"] = torch.cat([first_position, reg["pos_embed"]], dim=1)
+    meta["register_tokens"] = meta.pop("reg_token")
+    meta["mask_token"] = torch.zeros(1, reg["cls_token"].shape[2])
+    torch.save(meta, os.path.join(out, "dinov2_meta.pth"))
+
     counts = {
         "vit_small_patch14_dinov2": Vit(img=518, patch=14, dim=384, depth=12, heads=6, layer_scale=True),
         "vit_base_patch16_clip_quickgelu_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, norm_pre=True,
                                                    quick_gelu=True, eps=1e-5, num_classes=512),
     }
+    # The registers model as Meta's own DINOv2 release names it, saved with torch.save: a mask
+    # token, "register_tokens", and the class token's position inside pos_embed (timm moves it
+    # into cls_token). Same model, so the same features as dinov2_reg.
+    reg = {k: v.detach().clone() for k, v in models["dinov2_reg"].state_dict().items()}
+    first_position = 0.5 * torch.randn(1, 1, reg["cls_token"].shape[2], generator=generator)
+    meta = collections.OrderedDict(reg)
+    meta["cls_token"] = reg["cls_token"] - first_position
+    meta["pos_embed"] = torch.cat([first_position, reg["pos_embed"]], dim=1)
+    meta["register_tokens"] = meta.pop("reg_token")
+    meta["mask_token"] = torch.zeros(1, reg["cls_token"].shape[2])
+    torch.save(meta, os.path.join(out, "dinov2_meta.pth"))
+
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in counts.items()}
     with open(os.path.join(out, "param_counts.json"), "w") as f:
         json.dump(counts, f, indent=1)

@@ -110,6 +110,20 @@ private slots:
         }
     }
 
+    void metasOwnDinov2FileLoads()
+    {
+        // Meta's release names (mask_token, register_tokens, the class position in pos_embed), in
+        // a torch.save file: the same model as the timm-layout file, so the same features.
+        const auto loaded = loadBackbone(upstep::test::referencePath("dinov2_meta.pth"));
+        QCOMPARE(loaded.arch.spec.vit.regTokens, 4);
+        QVERIFY(loaded.arch.spec.vit.noEmbedClass);
+        const auto io = loadSafetensors(upstep::test::referencePath("dinov2_reg.io.safetensors")).tensors;
+        torch::NoGradGuard noGrad;
+        const double difference = maxDifference(loaded.model->features(io.at("input")), io.at("features"));
+        qInfo("dinov2_meta.pth: max abs difference %.3g", difference);
+        QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
+    }
+
     void fullSizeParameterCounts_data()
     {
         QTest::addColumn<QString>("preset");
