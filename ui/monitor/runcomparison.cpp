@@ -417,8 +417,13 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
             });
             nearest->others += others + 1;
             nearest->newest = std::min(nearest->newest, newest);
-        } else if (!placed) { // a plot too small for any label: the first one anyway
-            labels.push_back({{points[i].x, points[i].y}, {}, Qt::AlignLeft | Qt::AlignBottom, newest, others});
+        } else if (!placed) { // no corner is wide enough: the first label goes where there is more room
+            const bool right = area.right() - at.x() >= at.x() - area.left();
+            labels.push_back({{points[i].x, points[i].y},
+                              {},
+                              (right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom,
+                              newest,
+                              others});
         }
     }
     for (const auto &l : labels) {
@@ -426,6 +431,11 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
         if (l.others > 0)
             text += tr(" and %n more", nullptr, l.others);
         const bool right = l.alignment & Qt::AlignLeft; // the text starts at the point
+        // Never cut at the plot's edge: a name longer than the room keeps its end ("…021444 and 2
+        // more"), which is what tells runs of one day apart.
+        const double x = m_scatter->xAxis->coordToPixel(l.at.x());
+        const int room = static_cast<int>(right ? area.right() - x : x - area.left()) - 8;
+        text = metrics.elidedText(text, Qt::ElideLeft, std::max(room, 0));
         auto *label = new QCPItemText(m_scatter);
         label->position->setCoords(l.at.x(), l.at.y());
         label->setPositionAlignment(l.alignment);

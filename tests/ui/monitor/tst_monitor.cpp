@@ -239,6 +239,23 @@ private slots:
             for (std::size_t b = a + 1; b < boxes.size(); ++b)
                 QVERIFY2(!boxes[a].adjusted(1, 1, -1, -1).intersects(boxes[b]),
                          qPrintable(QStringLiteral("labels %1 and %2 overlap").arg(a).arg(b)));
+
+        // Narrowed after the listing (the window's layout settling): the labels move inside again.
+        comparison.resize(250, 600);
+        const auto allInside = [&] {
+            QApplication::processEvents();
+            comparison.scatter()->replot();
+            const QRect area = comparison.scatter()->axisRect()->rect();
+            for (int i = 0; i < comparison.scatter()->itemCount(); ++i)
+                if (auto *label = qobject_cast<QCPItemText *>(comparison.scatter()->item(i)))
+                    if (label->right->pixelPosition().x() > area.right() + 1 ||
+                        label->left->pixelPosition().x() < area.left() - 1)
+                        return false;
+            return true;
+        };
+        QTRY_VERIFY(allInside());
+        comparison.resize(200, 600); // no corner holds a whole name: the names are shortened, not cut
+        QTRY_VERIFY(allInside());
     }
 
     void controlBarNeverShowsStaleStatus()
