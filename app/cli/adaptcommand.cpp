@@ -147,7 +147,8 @@ void addAdaptCommand(CLI::App &app)
     auto *cmd = app.add_subcommand("adapt", "Adapt a backbone to an unlabeled image folder with UpStep (LoRA + CVR)");
     auto &o = args->options;
     using C = core::TrainConfig;
-    o.add(*cmd, "--weights", &C::weights, "Base model weights (.safetensors, or a torch.save .pth/.pt state dict)");
+    o.add(*cmd, "--weights", &C::weights,
+          "Base model weights (.safetensors, a torch.save .pth/.pt state dict, or a Hugging Face model folder)");
     o.add(*cmd, "--arch", &C::arch, "Override architecture detection (see `upstep info --help`)");
     o.add(*cmd, "--target", &C::target, "Unlabeled target image folder (scanned recursively)");
     cmd->add_option("--out", args->out, "Run folder: config.json, metrics.jsonl, checkpoints/, adapter, summary")

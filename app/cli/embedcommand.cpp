@@ -62,10 +62,11 @@ void addEmbedCommand(CLI::App &app)
     auto args = std::make_shared<EmbedArgs>();
     auto *cmd = app.add_subcommand("embed", "Aligned 2-D maps of the same images before and after adaptation "
                                             "(PCA or t-SNE), with each image's displacement");
-    cmd->add_option("--weights", args->job.weights,
-                    "Base model weights (.safetensors, or a torch.save .pth/.pt state dict)")
+    cmd->add_option(
+           "--weights", args->job.weights,
+           "Base model weights (.safetensors, a torch.save .pth/.pt state dict, or a Hugging Face model folder)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingPath);
     cmd->add_option("--adapter", args->job.adapter, "Run folder (its newest checkpoint, also while it runs; adds clusters), PEFT adapter folder or adapter .safetensors")
         ->check(CLI::ExistingPath);
     cmd->add_option("--checkpoint-step", args->job.checkpointStep,

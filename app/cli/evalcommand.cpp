@@ -118,10 +118,11 @@ void addEvalCommand(CLI::App &app)
     auto args = std::make_shared<EvalArgs>();
     auto *cmd = app.add_subcommand("eval", "kNN and linear-probe accuracy of base, adapted and ensemble features, "
                                            "and forgetting on a source test set");
-    cmd->add_option("--weights", args->weights,
-                    "Base model weights (.safetensors, or a torch.save .pth/.pt state dict)")
+    cmd->add_option(
+           "--weights", args->weights,
+           "Base model weights (.safetensors, a torch.save .pth/.pt state dict, or a Hugging Face model folder)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingPath);
     cmd->add_option("--arch", args->request.arch, "Override architecture detection");
     cmd->add_option("--adapter", args->adapter, "Run folder, PEFT adapter folder or adapter .safetensors")
         ->check(CLI::ExistingPath);

@@ -115,9 +115,10 @@ void addFeaturesCommand(CLI::App &app)
 {
     auto args = std::make_shared<FeaturesArgs>();
     auto *cmd = app.add_subcommand("features", "Extract pooled features of every readable image in a folder");
-    cmd->add_option("--weights", args->weights, "Backbone weights (.safetensors, or a torch.save .pth/.pt state dict)")
+    cmd->add_option("--weights", args->weights,
+                    "Backbone weights (.safetensors, a torch.save .pth/.pt state dict, or a Hugging Face model folder)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingPath);
     cmd->add_option("--arch", args->arch, "Override architecture detection (see `upstep info --help`)");
     cmd->add_option("--data", args->data, "Image folder (scanned recursively)")->required()->check(CLI::ExistingDirectory);
     cmd->add_option("--out", args->out, "Output .safetensors (tensors 'features' and 'labels'); a .csv index of "

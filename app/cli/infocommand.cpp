@@ -65,9 +65,10 @@ void addInfoCommand(CLI::App &app)
 {
     auto args = std::make_shared<InfoArgs>();
     auto *cmd = app.add_subcommand("info", "Show the architecture, parameters, head and preprocessing of a weights file");
-    cmd->add_option("weights", args->weights, "Weights file (.safetensors, or a torch.save .pth/.pt state dict)")
+    cmd->add_option("weights", args->weights,
+                    "Weights file (.safetensors, a torch.save .pth/.pt state dict, or a Hugging Face model folder)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(CLI::ExistingPath);
     cmd->add_option("--arch", args->arch,
                     "Override detection: a preset (" + core::archPresetList() + ") or key=value pairs, e.g. heads=8");
     cmd->add_flag("--json", args->json, "Print JSON");

@@ -14,6 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -42,6 +45,50 @@ torch::Tensor pooled(BackboneImpl &model, const torch::Tensor &inputs)
     return model.features(inputs).to(torch::kFloat32);
 }
 
+/// Where each model tensor (timm's name) lives in the base file: the file tensors behind it and
+/// the rows of the model tensor each holds (a transformers checkpoint's query, key and value
+/// make up timm's qkv). Found by running the loader's renaming on a probe of the file's names.
+struct FileRows {
+    std::string name;
+    std::int64_t begin = 0, count = 0;
+};
+struct BaseNames {
+    std::map<std::string, std::vector<FileRows>> sources;
+    std::optional<TransformersLayout> transformers;
+};
+
+BaseNames baseNames(const TensorFile &file)
+{
+    TensorMap probe;
+    std::vector<std::string> original;
+    for (const auto &[name, tensor] : file.tensors) {
+        const auto rows = tensor.dim() > 0 ? tensor.size(0) : 1;
+        probe[name] = torch::full({rows, 1}, static_cast<std::int64_t>(original.size()), torch::kInt64);
+        original.push_back(name);
+    }
+    std::vector<std::string> notes;
+    BaseNames out;
+    out.transformers = mapWeightsToTimm(probe, notes).transformers;
+    for (const auto &[name, tensor] : probe) {
+        if (tensor.dim() != 2 || tensor.size(1) != 1 || tensor.scalar_type() != torch::kInt64)
+            continue; // reshaped or computed (embeddings): never adapted
+        const auto index = tensor.select(1, 0).contiguous();
+        const auto *rows = index.data_ptr<std::int64_t>();
+        std::vector<FileRows> found;
+        for (std::int64_t r = 0; r < index.size(0); ++r) {
+            if (rows[r] < 0 || rows[r] >= static_cast<std::int64_t>(original.size()))
+                break;
+            const auto &source = original[static_cast<std::size_t>(rows[r])];
+            if (!found.empty() && found.back().name == source && found.back().begin + found.back().count == r)
+                ++found.back().count;
+            else
+                found.push_back({source, r, 1});
+        }
+        out.sources[name] = std::move(found);
+    }
+    return out;
+}
+
 /// Module-name patterns for adapter_config.json: the short suffixes (e.g. "qkv") when they
 /// select exactly the adapted modules in this model, as PEFT matches them; else the full names.
 std::vector<std::string> targetModules(BackboneImpl &model, const std::vector<std::string> &adapted)
@@ -59,36 +106,72 @@ std::vector<std::string> targetModules(BackboneImpl &model, const std::vector<st
     return {suffixes.begin(), suffixes.end()};
 }
 
-void writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
-               ExportResult &result)
+/// Returns the transformers model class of the base, or empty for timm and torchvision files.
+std::string writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
+                      ExportResult &result)
 {
     const auto &spec = adapted.spec();
     const bool vit = spec.family == ArchFamily::Vit;
-    nlohmann::json config{
-        {"peft_type", "LORA"},
-        {"task_type", nullptr},
-        {"r", request.adapter.info.rank},
-        {"lora_alpha", request.adapter.info.alpha},
-        {"lora_dropout", 0.0},
-        {"target_modules", targetModules(adapted, request.adapter.info.modules)},
-        {"bias", "none"},
-        {"fan_in_fan_out", false},
-        {"use_rslora", false},
-        {"use_dora", false},
-        {"modules_to_save", nullptr},
-        {"init_lora_weights", true},
-        {"inference_mode", true},
-        {"base_model_name_or_path", spec.name.empty() ? request.baseWeights.filename().string() : spec.name},
-        {"auto_mapping",
-         {{"base_model_class", vit ? "VisionTransformer" : "ResNet"},
-          {"parent_library", vit ? "timm.models.vision_transformer" : "timm.models.resnet"}}}};
-    writeJsonAtomically(dir / "adapter_config.json", config);
+    nlohmann::json config{{"peft_type", "LORA"},
+                          {"task_type", nullptr},
+                          {"r", request.adapter.info.rank},
+                          {"lora_alpha", request.adapter.info.alpha},
+                          {"lora_dropout", 0.0},
+                          {"target_modules", targetModules(adapted, request.adapter.info.modules)},
+                          {"bias", "none"},
+                          {"fan_in_fan_out", false},
+                          {"use_rslora", false},
+                          {"use_dora", false},
+                          {"modules_to_save", nullptr},
+                          {"init_lora_weights", true},
+                          {"inference_mode", true},
+                          {"base_model_name_or_path",
+                           spec.name.empty() ? request.baseWeights.filename().string() : spec.name},
+                          {"auto_mapping",
+                           {{"base_model_class", vit ? "VisionTransformer" : "ResNet"},
+                            {"parent_library", vit ? "timm.models.vision_transformer" : "timm.models.resnet"}}}};
     TensorMap tensors;
     for (const auto &[name, tensor] : loraTensors(adapted))
         tensors[name] = tensor.to(torch::kFloat32);
+    const auto base = baseNames(loadWeightsFile(request.baseWeights));
+    if (base.transformers) {
+        // In the transformers model's own module names, so PeftModel.from_pretrained(AutoModel...)
+        // loads it: each fused qkv LoRA becomes the query, key and value LoRAs it is (one lora_A,
+        // the rows of lora_B), which is exactly the same update.
+        TensorMap renamed;
+        std::set<std::string> modules;
+        const std::string head = "base_model.model.";
+        for (const auto &module : request.adapter.info.modules) {
+            const auto it = base.sources.find(module + ".weight");
+            if (it == base.sources.end() || it->second.empty())
+                throw InputError("base file has no tensor for adapted layer " + module);
+            const auto &a = tensors.at(head + module + ".lora_A.weight");
+            const auto &b = tensors.at(head + module + ".lora_B.weight");
+            for (const auto &rows : it->second) {
+                const auto target = rows.name.substr(0, rows.name.size() - 7); // without ".weight"
+                renamed[head + target + ".lora_A.weight"] = a.clone();
+                renamed[head + target + ".lora_B.weight"] = b.narrow(0, rows.begin, rows.count).contiguous();
+                modules.insert(target);
+            }
+        }
+        tensors = std::move(renamed);
+        const bool bySuffix = std::none_of(config["target_modules"].begin(), config["target_modules"].end(),
+                                           [](const auto &t) {
+                                               return t.template get<std::string>().find('.') != std::string::npos;
+                                           });
+        std::set<std::string> targets;
+        for (const auto &m : modules)
+            targets.insert(bySuffix ? m.substr(m.rfind('.') + 1) : m);
+        config["target_modules"] = std::vector<std::string>(targets.begin(), targets.end());
+        config["auto_mapping"] = {{"base_model_class", base.transformers->className},
+                                  {"parent_library", "transformers"}};
+        config["base_model_name_or_path"] = request.baseWeights.parent_path().string();
+    }
+    writeJsonAtomically(dir / "adapter_config.json", config);
     saveSafetensors(dir / "adapter_model.safetensors", tensors,
                     {{"format", "pt"}, {kBaseFingerprintKey, fingerprintWeights(request.baseWeights)}});
     result.files = {"adapter_config.json", "adapter_model.safetensors", "README.md"};
+    return base.transformers ? base.transformers->className : std::string();
 }
 
 /// The base file's tensors with each adapted weight replaced by W + scale B A, in the file's
@@ -101,17 +184,7 @@ bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std:
     bool reduced = false;
     for (const auto &[name, tensor] : file.tensors)
         reduced = reduced || (tensor.is_floating_point() && tensor.element_size() < 4);
-    // Which file name holds each model tensor: map a copy of the names as the loader does.
-    TensorMap probe;
-    std::vector<std::string> original;
-    for (const auto &[name, _] : file.tensors) {
-        probe[name] = torch::tensor({static_cast<std::int64_t>(original.size())});
-        original.push_back(name);
-    }
-    mapTorchvisionVitKeys(probe);
-    std::map<std::string, std::string> fileName;
-    for (const auto &[name, index] : probe)
-        fileName[name] = original[static_cast<std::size_t>(index.item<std::int64_t>())];
+    const auto base = baseNames(file); // which file tensors (and rows) hold each model tensor
 
     torch::NoGradGuard noGrad;
     std::size_t merged = 0;
@@ -123,15 +196,19 @@ bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std:
             delta = conv->deltaWeight();
         else
             continue;
-        const auto it = fileName.find(item.key() + ".weight");
-        if (it == fileName.end())
+        const auto it = base.sources.find(item.key() + ".weight");
+        if (it == base.sources.end() || it->second.empty())
             throw InputError("base file has no tensor for adapted layer " + item.key());
-        auto &weight = file.tensors.at(it->second);
-        if (weight.sizes() != delta.sizes())
-            throw InputError("base tensor " + it->second + " has shape " + c10::str(weight.sizes()) +
-                             ", the adapter's update " + c10::str(delta.sizes()) +
-                             " (was the model trained with a resized --arch?)");
-        weight = (weight.to(torch::kFloat32) + delta.to(torch::kCPU, torch::kFloat32)).to(weight.scalar_type());
+        delta = delta.to(torch::kCPU, torch::kFloat32);
+        for (const auto &rows : it->second) { // one tensor, or transformers' query, key and value
+            auto &weight = file.tensors.at(rows.name);
+            const auto part = delta.narrow(0, rows.begin, rows.count);
+            if (weight.sizes() != part.sizes())
+                throw InputError("base tensor " + rows.name + " has shape " + c10::str(weight.sizes()) +
+                                 ", the adapter's update " + c10::str(part.sizes()) +
+                                 " (was the model trained with a resized --arch?)");
+            weight = (weight.to(torch::kFloat32) + part).to(weight.scalar_type());
+        }
         ++merged;
     }
     auto metadata = file.metadata;
@@ -140,10 +217,20 @@ bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std:
                                      std::to_string(merged);
     saveSafetensors(dir / "model.safetensors", file.tensors, metadata);
     result.files = {"model.safetensors", "README.md"};
+    if (base.transformers) // a model folder again: from_pretrained needs its config files
+        for (const char *name : {"config.json", "preprocessor_config.json"}) {
+            std::ifstream in(request.baseWeights.parent_path() / name, std::ios::binary);
+            if (!in)
+                continue;
+            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            writeFileAtomically(dir / name, text);
+            result.files.push_back(name);
+        }
     return reduced;
 }
 
-std::string readme(const ExportRequest &request, const ArchSpec &spec, const ExportResult &result)
+std::string readme(const ExportRequest &request, const ArchSpec &spec, const ExportResult &result,
+                   const std::string &transformersClass)
 {
     std::ostringstream out;
     const auto folder = request.out.filename().string();
@@ -153,7 +240,7 @@ std::string readme(const ExportRequest &request, const ArchSpec &spec, const Exp
             << "): rank " << request.adapter.info.rank << ", alpha " << request.adapter.info.alpha << ", "
             << request.adapter.info.modules.size() << " adapted layers.\n\n"
             << "Load it in Python:\n\n```python\n"
-            << peftLoadingSnippet(spec, request.baseWeights.string(), folder) << "```\n";
+            << peftLoadingSnippet(spec, request.baseWeights.string(), folder, transformersClass) << "```\n";
     } else {
         out << "# Merged weights\n\n`model.safetensors` is `" << request.baseWeights.filename().string()
             << "` with the UpStep LoRA adapter (rank " << request.adapter.info.rank << ", alpha "
@@ -175,9 +262,22 @@ std::string readme(const ExportRequest &request, const ArchSpec &spec, const Exp
 
 } // namespace
 
-std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName)
+std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName,
+                               const std::string &transformersClass)
 {
     std::ostringstream py;
+    if (!transformersClass.empty()) { // the model folder the weights came from
+        const auto folder = std::filesystem::path(baseWeights).parent_path().string();
+        py << "from peft import PeftModel\nfrom transformers import " << transformersClass << "\n\n"
+           << "base = " << transformersClass << ".from_pretrained(\"" << folder << "\")\n"
+           << "model = PeftModel.from_pretrained(base, \"" << folderName
+           << "\").eval()\n"
+           // upstep's features: the class token after the final norm, which is DINOv2's and
+           // CLIP's pooler_output; ViT's pooler adds a tanh layer that upstep does not use.
+           << (transformersClass.rfind("ViT", 0) == 0 ? "features = model(pixel_values=x).last_hidden_state[:, 0]\n"
+                                                      : "features = model(pixel_values=x).pooler_output\n");
+        return py.str();
+    }
     py << "import timm\nfrom peft import PeftModel\nfrom safetensors.torch import load_file\n\n";
     if (spec.family == ArchFamily::Vit) {
         const auto &v = spec.vit;
@@ -229,8 +329,9 @@ ExportResult writeVerifiedExport(const ExportRequest &request)
     StagingFolder staging(request.out);
     ExportResult result;
     torch::Tensor actual;
+    std::string transformersClass;
     if (request.format == ExportFormat::Peft) {
-        writePeft(request, *reference, staging.path(), result);
+        transformersClass = writePeft(request, *reference, staging.path(), result);
         auto reloaded = loadBackbone(request.baseWeights, request.arch).model;
         applyAdapter(*reloaded, loadAdapter(staging.path()));
         reloaded->eval();
@@ -250,7 +351,7 @@ ExportResult writeVerifiedExport(const ExportRequest &request)
                     std::string(request.format == ExportFormat::Peft ? "adapter" : "merged weights") +
                     " differ from the adapted model by " + std::to_string(result.maxAbsDifference) +
                     " (tolerance " + std::to_string(result.tolerance) + "); nothing was written");
-    writeFileAtomically(staging.path() / "README.md", readme(request, spec, result));
+    writeFileAtomically(staging.path() / "README.md", readme(request, spec, result, transformersClass));
     staging.publish(request.overwrite);
     result.folder = request.out;
     return result;
@@ -262,6 +363,7 @@ ExportResult exportAdapter(const ExportRequest &given)
 {
     auto request = given;
     request.out = withoutTrailingSeparator(given.out); // "out/" is the folder "out", not "out/" + ""
+    request.baseWeights = resolveWeightsFile(given.baseWeights); // a model folder: its weights file
     checkOutputLocation(request.out);
     if (std::filesystem::exists(request.out) && !request.overwrite)
         throw InputError(request.out.string() + " already exists; choose another folder or allow overwriting");

@@ -32,7 +32,9 @@ struct ExportRequest {
 /// IoError (writing), and Error when the reloaded export does not reproduce the adapted model.
 ExportResult exportAdapter(const ExportRequest &request);
 
-/// The Python snippet that loads a PEFT export with timm and PEFT, for this architecture.
-std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName);
+/// The Python snippet that loads a PEFT export with PEFT and timm for this architecture, or with
+/// transformers when transformersClass names the base's class.
+std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeights, const std::string &folderName,
+                               const std::string &transformersClass = {});
 
 } // namespace upstep::core

@@ -1,6 +1,7 @@
 #include "io/weightsfile.h"
 
 #include "io/torchsave.h"
+#include "upstep/common/error.h"
 
 #include <fstream>
 
@@ -21,12 +22,33 @@ bool looksLikeTorchSave(const std::filesystem::path &file)
 
 } // namespace
 
+std::filesystem::path resolveWeightsFile(const std::filesystem::path &path)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec))
+        return path;
+    for (const char *name : {"model.safetensors", "pytorch_model.bin"})
+        if (std::filesystem::is_regular_file(path / name, ec))
+            return path / name;
+    std::vector<std::filesystem::path> found;
+    for (const auto &entry : std::filesystem::directory_iterator(path, ec))
+        if (entry.path().extension() == ".safetensors")
+            found.push_back(entry.path());
+    if (found.size() == 1)
+        return found.front();
+    throw InputError(
+        path.string() + " is a folder without model.safetensors or pytorch_model.bin" +
+        (found.size() > 1 ? std::string(" and with several .safetensors files: name one") : std::string()) +
+        " (sharded checkpoints are not read)");
+}
+
 TensorFile loadWeightsFile(const std::filesystem::path &file, std::optional<torch::ScalarType> floatsAs,
                            std::vector<std::string> *notes)
 {
-    if (!looksLikeTorchSave(file))
-        return loadSafetensors(file, floatsAs);
-    auto contents = loadTorchSave(file);
+    const auto resolved = resolveWeightsFile(file);
+    if (!looksLikeTorchSave(resolved))
+        return loadSafetensors(resolved, floatsAs);
+    auto contents = loadTorchSave(resolved);
     TensorFile out;
     for (auto &[name, tensor] : contents.tensors)
         out.tensors.emplace(name, floatsAs && tensor.is_floating_point() ? tensor.to(*floatsAs) : std::move(tensor));

@@ -13,6 +13,11 @@
 
 namespace upstep::core {
 
+/// The weights file a path names: the path itself, or for a folder (a Hugging Face model folder)
+/// its model.safetensors, else pytorch_model.bin, else its only *.safetensors file. Throws
+/// InputError naming what was looked for.
+std::filesystem::path resolveWeightsFile(const std::filesystem::path &path);
+
 /// Reads every tensor of a safetensors or torch.save file (see torchsave.h: no code from the file
 /// runs). floatsAs converts floating tensors as loadSafetensors does. notes receives what was
 /// unwrapped from a torch.save checkpoint. Throws FormatError/IoError naming the file.

@@ -1,5 +1,7 @@
 #include "models/adapterfile.h"
 
+#include "models/transformerslayout.h"
+
 #include "upstep/common/error.h"
 #include "upstep/common/jsontext.h"
 
@@ -64,6 +66,18 @@ Adapter loadPeftFolder(const std::filesystem::path &dir)
         adapter.info.baseWeights = config.value("base_model_name_or_path", "");
     } catch (const nlohmann::json::exception &e) {
         throw FormatError(configFile, std::string("missing or wrong r / lora_alpha: ") + e.what());
+    }
+    // Written for a transformers model (upstep exports LoRA trained on one in its names): back
+    // to the timm names the models here use.
+    const auto base = config.contains("auto_mapping") && config["auto_mapping"].is_object()
+                          ? config["auto_mapping"].value("base_model_class", "")
+                          : std::string();
+    if (const auto model = transformersModelOfClass(base)) {
+        try {
+            adapter.tensors = transformersLoraToTimm(adapter.tensors, *model);
+        } catch (const InputError &e) {
+            throw FormatError(weightsFile, e.what());
+        }
     }
     adapter.info.modules = modulesOf(adapter.tensors);
     if (rankOf(adapter.tensors, weightsFile) != adapter.info.rank)

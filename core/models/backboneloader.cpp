@@ -5,7 +5,10 @@
 #include "models/resnet.h"
 #include "models/vit.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -283,24 +286,68 @@ void loadStateStrict(torch::nn::Module &model, const TensorMap &tensors, const s
                                     "' (wrong --arch?)");
 }
 
-LoadedBackbone loadBackbone(const std::filesystem::path &file, const std::string &archOverride)
+WeightsLayout mapWeightsToTimm(TensorMap &tensors, std::vector<std::string> &notes)
+{
+    WeightsLayout layout;
+    if (mapOriginalDinov2Keys(tensors))
+        notes.push_back("Meta's DINOv2 names mapped to timm's (mask_token dropped)");
+    layout.torchvision = mapTorchvisionVitKeys(tensors);
+    if (layout.torchvision)
+        notes.push_back("torchvision ViT names mapped to timm's");
+    layout.transformers = detectTransformersLayout(tensors);
+    if (layout.transformers)
+        mapTransformersToTimm(tensors, *layout.transformers, notes);
+    return layout;
+}
+
+namespace {
+
+// A JSON file beside the weights (a Hugging Face model folder), or null when there is none.
+std::optional<nlohmann::json> siblingJson(const std::filesystem::path &weights, const char *name)
+{
+    const auto path = weights.parent_path() / name;
+    std::ifstream in(path);
+    if (!in)
+        return std::nullopt;
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception &e) {
+        throw FormatError(path, std::string("not valid JSON: ") + e.what());
+    }
+}
+
+} // namespace
+
+LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string &archOverride)
 {
     LoadedBackbone out;
+    const auto file = resolveWeightsFile(path); // a model folder gives its weights file
     auto contents = loadWeightsFile(file, torch::kFloat32, &out.notes);
     requireFinite(file, contents.tensors);
     out.tensorCount = contents.tensors.size();
-    if (mapOriginalDinov2Keys(contents.tensors))
-        out.notes.push_back("Meta's DINOv2 names mapped to timm's (mask_token dropped)");
-    const bool torchvisionVit = mapTorchvisionVitKeys(contents.tensors);
-    out.arch = detectArch(contents.tensors, contents.metadata, file, torchvisionVit);
-    if (torchvisionVit)
-        out.notes.push_back("torchvision ViT names mapped to timm's");
+    const auto layout = mapWeightsToTimm(contents.tensors, out.notes);
+    out.transformers = layout.transformers;
+    out.arch = detectArch(contents.tensors, contents.metadata, file, layout.torchvision);
+    if (layout.transformers) {
+        out.arch.layout = "transformers " + layout.transformers->className;
+        if (out.arch.source == "shapes") {
+            const auto config = siblingJson(file, "config.json");
+            const auto preprocessor = siblingJson(file, "preprocessor_config.json");
+            try {
+                applyTransformersConfig(out.arch.spec, *layout.transformers, config ? &*config : nullptr,
+                                        preprocessor ? &*preprocessor : nullptr, out.notes);
+                applyArchOverrides(out.arch.spec, {}); // bounds-checks what the config said
+            } catch (const InputError &e) {
+                throw FormatError(file, e.what());
+            }
+        }
+    }
     const auto &detected = out.arch.spec;
-    if (out.arch.source == "shapes" && detected.family == ArchFamily::Vit && detected.vit.normPre &&
-        archOverride.find("act=") == std::string::npos)
+    if (out.arch.source == "shapes" && !layout.transformers && detected.family == ArchFamily::Vit &&
+        detected.vit.normPre && archOverride.find("act=") == std::string::npos)
         out.notes.push_back("a CLIP image tower: GELU assumed (OpenCLIP); OpenAI's CLIP weights need --arch "
                             "act=quick_gelu");
-    if (out.arch.source == "shapes" && detected.family == ArchFamily::Vit)
+    if (out.arch.source == "shapes" && !layout.transformers && detected.family == ArchFamily::Vit)
         out.notes.push_back("preprocessing guessed from the family (the file does not say); --arch mean=, std=, "
                             "crop_pct= set it");
     if (!archOverride.empty()) {

@@ -8,6 +8,7 @@
 // Threading: free functions; the returned model belongs to the caller's thread.
 
 #include "io/safetensors.h"
+#include "models/transformerslayout.h"
 #include "models/backbone.h"
 
 #include <filesystem>
@@ -45,7 +46,19 @@ struct LoadedBackbone {
     DetectedArch arch;
     std::size_t tensorCount = 0;
     std::vector<std::string> notes; ///< e.g. "pos_embed resized from 14x14 to 24x24"
+    std::optional<TransformersLayout> transformers; ///< set for a Hugging Face transformers checkpoint
 };
+
+/// How a file's names were brought to timm's.
+struct WeightsLayout {
+    bool torchvision = false;
+    std::optional<TransformersLayout> transformers;
+};
+
+/// Renames every layout the loader reads to timm's, in place: Meta's DINOv2 release,
+/// torchvision's ViT, transformers' ViT, DINOv2 and CLIP vision models. Exports run it on a probe
+/// of the base file's names to find, for each model tensor, the file tensors (and rows) behind it.
+WeightsLayout mapWeightsToTimm(TensorMap &tensors, std::vector<std::string> &notes);
 
 /// Loads a weights file. archOverride is an --arch string: a preset or family name replaces
 /// detection; a list of key=value pairs alone (e.g. "img_size=384,heads=8") adjusts the detected

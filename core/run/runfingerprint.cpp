@@ -1,5 +1,7 @@
 #include "run/runfingerprint.h"
 
+#include "io/weightsfile.h"
+
 #include "upstep/common/error.h"
 
 #include <algorithm>
@@ -47,8 +49,9 @@ std::uint64_t fnv1a(const void *data, std::size_t size, std::uint64_t hash)
     return hash;
 }
 
-std::string fingerprintWeights(const std::filesystem::path &weights)
+std::string fingerprintWeights(const std::filesystem::path &path)
 {
+    const auto weights = resolveWeightsFile(path); // a model folder: its weights file
     std::error_code ec;
     const auto size = std::filesystem::file_size(weights, ec);
     if (ec)

@@ -166,6 +166,109 @@ VARIANTS = {
 }
 
 
+def split_qkv(state, prefix_of):
+    """timm's fused qkv rows (q | k | v) as transformers' separate projections."""
+    out = {}
+    for name, tensor in state.items():
+        if ".attn.qkv." in name:
+            block, kind = name.split(".")[1], name.rsplit(".", 1)[1]
+            for part, rows in zip(("q", "k", "v"), tensor.chunk(3, dim=0)):
+                out[prefix_of(block, part, kind)] = rows.clone()
+    return out
+
+
+def save_folder(folder, tensors, config, preprocessor=None):
+    os.makedirs(folder, exist_ok=True)
+    safetensors_writer.save(os.path.join(folder, "model.safetensors"), tensors)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    if preprocessor:
+        with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
+            json.dump(preprocessor, f, indent=1)
+
+
+def write_transformers_folders(out, models, generator):
+    """The same weights as Hugging Face transformers names them, in model folders with their
+    config.json: DINOv2 with registers (Dinov2WithRegistersModel) and the CLIP tower
+    (CLIPVisionModelWithProjection) are the timm-layout models above, so their features must be
+    the same; a ViTForImageClassification (transformers' LayerNorm eps 1e-12) gets its own
+    features from the reference."""
+    # DINOv2 with registers: transformers keeps the class position inside position_embeddings.
+    t = {k: v.detach().clone() for k, v in models["dinov2_reg"].state_dict().items()}
+    first = 0.5 * torch.randn(1, 1, t["cls_token"].shape[2], generator=generator)
+    hf = {"embeddings.cls_token": t["cls_token"] - first,
+          "embeddings.mask_token": torch.zeros(1, t["cls_token"].shape[2]),
+          "embeddings.register_tokens": t["reg_token"],
+          "embeddings.position_embeddings": torch.cat([first, t["pos_embed"]], dim=1),
+          "embeddings.patch_embeddings.projection.weight": t["patch_embed.proj.weight"],
+          "embeddings.patch_embeddings.projection.bias": t["patch_embed.proj.bias"],
+          "layernorm.weight": t["norm.weight"], "layernorm.bias": t["norm.bias"]}
+    for name, tensor in t.items():
+        if name.startswith("blocks.") and ".attn.qkv." not in name:
+            _, i, rest = name.split(".", 2)
+            rest = (rest.replace("attn.proj", "attention.output.dense").replace("ls1.gamma", "layer_scale1.lambda1")
+                    .replace("ls2.gamma", "layer_scale2.lambda1"))
+            hf[f"encoder.layer.{i}.{rest}"] = tensor
+    names = {"q": "query", "k": "key", "v": "value"}
+    hf.update(split_qkv(t, lambda i, part, kind: f"encoder.layer.{i}.attention.attention.{names[part]}.{kind}"))
+    save_folder(os.path.join(out, "hf_dinov2_reg"), hf,
+                {"model_type": "dinov2_with_registers", "architectures": ["Dinov2WithRegistersModel"],
+                 "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "hidden_act": "gelu",
+                 "layer_norm_eps": 1e-6, "image_size": 70, "patch_size": 14, "num_register_tokens": 4},
+                {"image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225], "resample": 3,
+                 "size": {"shortest_edge": 80}, "crop_size": {"height": 70, "width": 70}, "do_center_crop": True})
+
+    # CLIP's image tower: vision_model.*, the projection as visual_projection (no bias).
+    t = {k: v.detach().clone() for k, v in models["clip_quickgelu"].state_dict().items()}
+    v = "vision_model."
+    hf = {v + "embeddings.class_embedding": t["cls_token"].reshape(-1),
+          v + "embeddings.patch_embedding.weight": t["patch_embed.proj.weight"],
+          v + "embeddings.position_embedding.weight": t["pos_embed"][0],
+          v + "embeddings.position_ids": torch.arange(t["pos_embed"].shape[1]).unsqueeze(0),
+          v + "pre_layrnorm.weight": t["norm_pre.weight"], v + "pre_layrnorm.bias": t["norm_pre.bias"],
+          v + "post_layernorm.weight": t["norm.weight"], v + "post_layernorm.bias": t["norm.bias"],
+          "visual_projection.weight": t["head.weight"]}
+    for name, tensor in t.items():
+        if name.startswith("blocks.") and ".attn.qkv." not in name:
+            _, i, rest = name.split(".", 2)
+            rest = rest.replace("attn.proj", "self_attn.out_proj").replace("norm1", "layer_norm1").replace(
+                "norm2", "layer_norm2")
+            hf[f"{v}encoder.layers.{i}.{rest}"] = tensor
+    hf.update(split_qkv(t, lambda i, part, kind: f"{v}encoder.layers.{i}.self_attn.{part}_proj.{kind}"))
+    save_folder(os.path.join(out, "hf_clip"), hf,
+                {"model_type": "clip_vision_model", "architectures": ["CLIPVisionModelWithProjection"],
+                 "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "hidden_act": "quick_gelu",
+                 "layer_norm_eps": 1e-5, "image_size": 64, "patch_size": 16, "projection_dim": 32})
+
+    # ViTForImageClassification: "vit." names, a classifier, LayerNorm eps 1e-12; its own features.
+    model = Vit(img=64, patch=16, dim=128, depth=2, heads=2, eps=1e-12, num_classes=10).eval()
+    randomize(model, generator)
+    t = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    p = "vit."
+    hf = {p + "embeddings.cls_token": t["cls_token"], p + "embeddings.position_embeddings": t["pos_embed"],
+          p + "embeddings.patch_embeddings.projection.weight": t["patch_embed.proj.weight"],
+          p + "embeddings.patch_embeddings.projection.bias": t["patch_embed.proj.bias"],
+          p + "layernorm.weight": t["norm.weight"], p + "layernorm.bias": t["norm.bias"],
+          "classifier.weight": t["head.weight"], "classifier.bias": t["head.bias"]}
+    renames = {"norm1": "layernorm_before", "norm2": "layernorm_after", "attn.proj": "attention.output.dense",
+               "mlp.fc1": "intermediate.dense", "mlp.fc2": "output.dense"}
+    for name, tensor in t.items():
+        if name.startswith("blocks.") and ".attn.qkv." not in name:
+            _, i, rest = name.split(".", 2)
+            for old, new in renames.items():
+                if rest.startswith(old + "."):
+                    rest = new + rest[len(old):]
+            hf[f"{p}encoder.layer.{i}.{rest}"] = tensor
+    hf.update(split_qkv(t, lambda i, part, kind: f"{p}encoder.layer.{i}.attention.attention.{names[part]}.{kind}"))
+    save_folder(os.path.join(out, "hf_vit"), hf,
+                {"model_type": "vit", "architectures": ["ViTForImageClassification"], "hidden_size": 128,
+                 "num_hidden_layers": 2, "num_attention_heads": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
+                 "image_size": 64, "patch_size": 16})
+    with torch.no_grad():
+        x = photos(64, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+        safetensors_writer.save(os.path.join(out, "hf_vit.io.safetensors"), {"input": x, "features": model.features(x)})
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     generator = torch.Generator().manual_seed(0)
@@ -200,6 +303,8 @@ def main(out):
     meta["mask_token"] = torch.zeros(1, reg["cls_token"].shape[2])
     torch.save(meta, os.path.join(out, "dinov2_meta.pth"))
 
+    write_transformers_folders(out, models, generator)
+
     counts = {
         "vit_small_patch14_dinov2": Vit(img=518, patch=14, dim=384, depth=12, heads=6, layer_scale=True),
         "vit_base_patch16_clip_quickgelu_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, norm_pre=True,
@@ -216,6 +321,8 @@ def main(out):
     meta["register_tokens"] = meta.pop("reg_token")
     meta["mask_token"] = torch.zeros(1, reg["cls_token"].shape[2])
     torch.save(meta, os.path.join(out, "dinov2_meta.pth"))
+
+    write_transformers_folders(out, models, generator)
 
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in counts.items()}
     with open(os.path.join(out, "param_counts.json"), "w") as f:

@@ -124,6 +124,99 @@ private slots:
         QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
     }
 
+    void transformersFoldersMatchTheirTimmTwins_data()
+    {
+        QTest::addColumn<QString>("folder");
+        QTest::addColumn<QString>("io"); // the timm-layout twin's features, or the folder's own
+        QTest::addColumn<QString>("layout");
+        QTest::addRow("dinov2 registers") << "hf_dinov2_reg"
+                                          << "dinov2_reg"
+                                          << "Dinov2WithRegistersModel";
+        QTest::addRow("clip tower") << "hf_clip"
+                                    << "clip_quickgelu"
+                                    << "CLIPVisionModel";
+        QTest::addRow("vit classification") << "hf_vit"
+                                            << "hf_vit"
+                                            << "ViTModel";
+    }
+
+    void transformersFoldersMatchTheirTimmTwins()
+    {
+        // A Hugging Face model folder (model.safetensors, config.json) given as the weights: the
+        // same weights in transformers' names give the timm-layout file's features.
+        QFETCH(QString, folder);
+        QFETCH(QString, io);
+        QFETCH(QString, layout);
+        const auto loaded = loadBackbone(upstep::test::referencePath(folder.toStdString()));
+        QCOMPARE(QString::fromStdString(loaded.arch.layout), "transformers " + layout);
+        const auto &v = loaded.arch.spec.vit;
+        QCOMPARE(v.heads, 2); // from config.json
+        if (folder == "hf_clip")
+            QCOMPARE(v.activation, VitActivation::QuickGelu); // config.json's hidden_act
+        if (folder == "hf_vit") {
+            QCOMPARE(v.eps, 1e-12);                    // transformers' ViT
+            QCOMPARE(loaded.arch.spec.numClasses, 10); // the classifier beside "vit."
+        }
+        if (folder == "hf_dinov2_reg") // preprocessor_config.json: shortest edge 80, crop 70
+            QCOMPARE(loaded.arch.spec.preprocessing.cropPct, 70.0 / 80.0);
+        const auto tensors = loadSafetensors(upstep::test::referencePath(io.toStdString() + ".io.safetensors")).tensors;
+        torch::NoGradGuard noGrad;
+        const double difference = maxDifference(loaded.model->features(tensors.at("input")), tensors.at("features"));
+        qInfo("%s: max abs difference %.3g", qPrintable(folder), difference);
+        QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
+    }
+
+    void transformersExportsUseTransformersNames()
+    {
+        // LoRA on a transformers-layout DINOv2 (fused q|k|v inside) exports as PEFT users know it:
+        // query, key and value LoRAs in the model's own module names, and merged weights in the
+        // folder's names with its config; each reloads to the adapted model's features.
+        const auto folder = upstep::test::referencePath("hf_dinov2_reg");
+        auto model = loadBackbone(folder).model;
+        torch::manual_seed(8);
+        injectLora(*model, {4, 8, {}});
+        {
+            torch::NoGradGuard noGrad;
+            for (auto &item : model->named_parameters())
+                if (item.key().find("lora_B") != std::string::npos)
+                    item.value().normal_(0, 0.2);
+        }
+        model->eval();
+        const auto adapter = adapterFromModel(*model, (folder / "model.safetensors").string());
+        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
+            ExportRequest request;
+            request.baseWeights = folder / "model.safetensors";
+            request.adapter = adapter;
+            request.format = format;
+            request.out = root() / (format == ExportFormat::Peft ? "hf-peft" : "hf-merged");
+            const auto result = exportAdapter(request);
+            QVERIFY(result.maxAbsDifference <= result.tolerance);
+        }
+        const auto peft = loadSafetensors(root() / "hf-peft" / "adapter_model.safetensors").tensors;
+        QVERIFY(peft.count("base_model.model.encoder.layer.1.attention.attention.value.lora_B.weight"));
+        QCOMPARE(peft.at("base_model.model.encoder.layer.0.attention.attention.query.lora_B.weight").sizes(),
+                 (torch::IntArrayRef{128, 4}));
+        std::ifstream in(root() / "hf-peft" / "adapter_config.json");
+        const auto config = nlohmann::json::parse(in);
+        QCOMPARE(config["target_modules"], nlohmann::json::array({"key", "query", "value"}));
+        QCOMPARE(config["auto_mapping"]["base_model_class"].get<std::string>(),
+                 std::string("Dinov2WithRegistersModel"));
+
+        const auto x = loadSafetensors(upstep::test::referencePath("dinov2_reg.io.safetensors")).tensors.at("input");
+        torch::NoGradGuard noGrad;
+        const auto expected = model->features(x);
+        auto reloaded = loadBackbone(folder).model;
+        applyAdapter(*reloaded, loadAdapter(root() / "hf-peft")); // back in timm names, q|k|v fused again
+        reloaded->eval();
+        QVERIFY(maxDifference(reloaded->features(x), expected) < 1e-4);
+        const auto mergedFile = loadSafetensors(root() / "hf-merged" / "model.safetensors").tensors;
+        QVERIFY(mergedFile.count("encoder.layer.0.attention.attention.key.weight"));
+        QVERIFY(fs::exists(root() / "hf-merged" / "config.json"));
+        const auto merged = loadBackbone(root() / "hf-merged");
+        QCOMPARE(merged.arch.layout, std::string("transformers Dinov2WithRegistersModel"));
+        QVERIFY(maxDifference(merged.model->features(x), expected) < 1e-4);
+    }
+
     void fullSizeParameterCounts_data()
     {
         QTest::addColumn<QString>("preset");
