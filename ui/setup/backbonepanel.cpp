@@ -17,8 +17,8 @@ namespace {
 QString plainBackboneError(const TaskError &error)
 {
     if (error.kind == core::ErrorKind::Format)
-        return BackbonePanel::tr("This file is not model weights UpStep can read. Choose a .safetensors file of a ViT "
-                                 "or ResNet (as timm and torchvision save them).");
+        return BackbonePanel::tr("This is not model weights UpStep can read. Choose a .safetensors or .pth file of a "
+                                 "ViT or ResNet (as timm and torchvision save them), or a Hugging Face model folder.");
     if (error.kind == core::ErrorKind::Input)
         return BackbonePanel::tr("UpStep cannot adapt this model: %1")
             .arg(error.details.section(QStringLiteral(": "), 1, -1).section(QLatin1Char('\n'), 0, 0));
@@ -32,9 +32,11 @@ BackbonePanel::BackbonePanel(QWidget *parent)
                                             tr("Model weights (*.safetensors *.pth *.pt);;All files (*)"), this)),
       m_info(new StatusLine(this))
 {
-    m_path->setPlaceholder(tr("Pretrained weights (.safetensors: timm or torchvision)"));
-    m_path->setToolTip(tr("A ViT or ResNet trained on ImageNet, as a .safetensors file from timm or torchvision. "
-                          "The architecture is detected from the tensors."));
+    m_path->setPlaceholder(tr("Pretrained weights (.safetensors, .pth, or a Hugging Face model folder)"));
+    m_path->setToolTip(tr("A ViT (DINOv2, CLIP, DeiT-III...) or ResNet: a .safetensors or .pth file from timm or "
+                          "torchvision, or a Hugging Face transformers model folder. The architecture is detected "
+                          "from the tensors."));
+    m_path->allowFolders(tr("Choose a model folder..."));
     m_info->showPlain(tr("No backbone chosen"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -66,13 +68,11 @@ void BackbonePanel::check(const QString &file)
     }
     m_summary.reset();
     const QFileInfo info(file);
-    if (file.isEmpty() || !info.isFile()) {
+    if (file.isEmpty() || !info.exists()) { // a folder is read as a Hugging Face model folder
         if (file.isEmpty())
             m_info->showPlain(tr("No backbone chosen"));
         else
-            m_info->showError(info.isDir() ? tr("This is a folder: choose the weights file inside it.")
-                                           : tr("File not found."),
-                              file);
+            m_info->showError(tr("File not found."), file);
         emit checked(false);
         return;
     }

@@ -69,7 +69,7 @@ void PathField::remember(const QString &path)
 void PathField::rebuildRecentMenu()
 {
     const auto list = recent();
-    if (list.isEmpty()) {
+    if (list.isEmpty() && m_folderChoice.isEmpty()) {
         m_button->setPopupMode(QToolButton::DelayedPopup);
         m_button->setMenu(nullptr);
         return;
@@ -77,8 +77,11 @@ void PathField::rebuildRecentMenu()
     auto *menu = new QMenu(m_button);
     for (const auto &entry : list)
         menu->addAction(entry, this, [this, entry] { setPath(entry); });
-    menu->addSeparator();
+    if (!list.isEmpty())
+        menu->addSeparator();
     menu->addAction(tr("Browse..."), this, &PathField::choose);
+    if (!m_folderChoice.isEmpty())
+        menu->addAction(m_folderChoice, this, &PathField::chooseFolder);
     delete m_button->menu();
     m_button->setMenu(menu);
     m_button->setPopupMode(QToolButton::MenuButtonPopup);
@@ -90,6 +93,21 @@ void PathField::choose()
     const auto chosen = m_kind == Kind::File ? QFileDialog::getOpenFileName(this, tr("Choose a file"), start, m_filter)
                                              : QFileDialog::getExistingDirectory(this, tr("Choose a folder"),
                                                                                  m_current.isEmpty() ? start : m_current);
+    if (!chosen.isEmpty())
+        setPath(chosen);
+}
+
+void PathField::allowFolders(const QString &menuText)
+{
+    m_folderChoice = menuText;
+    rebuildRecentMenu();
+}
+
+void PathField::chooseFolder()
+{
+    const auto chosen = QFileDialog::getExistingDirectory(this, m_folderChoice,
+                                                          m_current.isEmpty() ? QString()
+                                                                              : QFileInfo(m_current).absolutePath());
     if (!chosen.isEmpty())
         setPath(chosen);
 }

@@ -25,6 +25,9 @@ public:
     /// Moves path to the front of the recent list (call once it proved usable).
     void remember(const QString &path);
     QStringList recent() const;
+    /// A File field that also takes a folder (a Hugging Face model folder): its menu gets an entry
+    /// with this text that opens a folder dialog, and dropped folders are taken.
+    void allowFolders(const QString &menuText);
 
 signals:
     void pathChanged(const QString &path);
@@ -35,6 +38,7 @@ protected:
 
 private:
     void choose();
+    void chooseFolder();
     void rebuildRecentMenu();
 
     Kind m_kind;
@@ -43,6 +47,7 @@ private:
     QLineEdit *m_edit;
     QToolButton *m_button;
     QString m_current;
+    QString m_folderChoice; ///< menu text of the folder choice of a File field; empty: none
 };
 
 } // namespace upstep::ui

@@ -282,7 +282,7 @@ private slots:
         QVERIFY(checked.wait(30000));
         QCOMPARE(checked.last().at(0).toBool(), false);
         // Plain words first; the parser's "header length ... exceeds the limit" only under Details.
-        QVERIFY2(panel.statusText().startsWith(QStringLiteral("This file is not model weights")),
+        QVERIFY2(panel.statusText().startsWith(QStringLiteral("This is not model weights")),
                  qPrintable(panel.statusText()));
         QVERIFY(!panel.statusText().contains(QStringLiteral("header length")));
         panel.setFile(path("no-such-model.safetensors")); // answered at once, without a background check
@@ -292,6 +292,19 @@ private slots:
         QVERIFY(checked.wait(30000));
         QCOMPARE(checked.last().at(0).toBool(), true);
         QVERIFY(panel.summary()->parameters > 0);
+        // A model folder (as Hugging Face's) is read through the weights file in it; an empty one
+        // is refused with what was looked for.
+        fs::create_directories(root() / "model-folder");
+        fs::copy_file(root() / "tiny.safetensors", root() / "model-folder" / "model.safetensors",
+                      fs::copy_options::overwrite_existing);
+        panel.setFile(path("model-folder"));
+        QVERIFY(checked.wait(30000));
+        QCOMPARE(checked.last().at(0).toBool(), true);
+        fs::create_directories(root() / "empty-folder");
+        panel.setFile(path("empty-folder"));
+        QVERIFY(checked.wait(30000));
+        QCOMPARE(checked.last().at(0).toBool(), false);
+        QVERIFY2(panel.statusText().contains(QStringLiteral("model.safetensors")), qPrintable(panel.statusText()));
     }
 
     void thumbnailsShowOnFirstVisitOfTheImagesTab()
