@@ -1,6 +1,7 @@
 #include "models/backboneloader.h"
 
 #include "upstep/common/error.h"
+#include "common/jsonfile.h"
 #include "io/weightsfile.h"
 #include "models/resnet.h"
 #include "models/vit.h"
@@ -300,24 +301,6 @@ WeightsLayout mapWeightsToTimm(TensorMap &tensors, std::vector<std::string> &not
     return layout;
 }
 
-namespace {
-
-// A JSON file beside the weights (a Hugging Face model folder), or null when there is none.
-std::optional<nlohmann::json> siblingJson(const std::filesystem::path &weights, const char *name)
-{
-    const auto path = weights.parent_path() / name;
-    std::ifstream in(path);
-    if (!in)
-        return std::nullopt;
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception &e) {
-        throw FormatError(path, std::string("not valid JSON: ") + e.what());
-    }
-}
-
-} // namespace
-
 LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string &archOverride)
 {
     LoadedBackbone out;
@@ -331,8 +314,9 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
     if (layout.transformers) {
         out.arch.layout = "transformers " + layout.transformers->className;
         if (out.arch.source == "shapes") {
-            const auto config = siblingJson(file, "config.json");
-            const auto preprocessor = siblingJson(file, "preprocessor_config.json");
+            // A Hugging Face model folder's config files, beside the weights.
+            const auto config = readJsonIfPresent(file.parent_path() / "config.json");
+            const auto preprocessor = readJsonIfPresent(file.parent_path() / "preprocessor_config.json");
             try {
                 applyTransformersConfig(out.arch.spec, *layout.transformers, config ? &*config : nullptr,
                                         preprocessor ? &*preprocessor : nullptr, out.notes);

@@ -1,5 +1,7 @@
 #include "upstep/run/runrecord.h"
 
+#include "common/jsonfile.h"
+
 #include "upstep/common/error.h"
 #include "run/checkpoint.h"
 #include "run/metricslog.h"
@@ -13,23 +15,7 @@
 
 namespace upstep::core {
 
-namespace {
-
 namespace fs = std::filesystem;
-
-std::optional<nlohmann::json> readJsonIfPresent(const fs::path &file)
-{
-    std::ifstream in(file);
-    if (!in)
-        return std::nullopt;
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception &e) {
-        throw FormatError(file, std::string("not valid JSON: ") + e.what());
-    }
-}
-
-} // namespace
 
 RunRecord loadRunRecord(const fs::path &runDir)
 {

@@ -166,6 +166,14 @@ VARIANTS = {
 }
 
 
+def class_position_inside(timm_state, generator):
+    """A registers model's class token and position embedding as Meta and transformers keep them:
+    the class token's position is an entry of pos_embed (timm adds it to cls_token instead), so
+    a random first position is taken out of cls_token and put in front of pos_embed."""
+    first = 0.5 * torch.randn(1, 1, timm_state["cls_token"].shape[2], generator=generator)
+    return timm_state["cls_token"] - first, torch.cat([first, timm_state["pos_embed"]], dim=1)
+
+
 def split_qkv(state, prefix_of):
     """timm's fused qkv rows (q | k | v) as transformers' separate projections."""
     out = {}
@@ -195,11 +203,11 @@ def write_transformers_folders(out, models, generator):
     features from the reference."""
     # DINOv2 with registers: transformers keeps the class position inside position_embeddings.
     t = {k: v.detach().clone() for k, v in models["dinov2_reg"].state_dict().items()}
-    first = 0.5 * torch.randn(1, 1, t["cls_token"].shape[2], generator=generator)
-    hf = {"embeddings.cls_token": t["cls_token"] - first,
+    cls, pos = class_position_inside(t, generator)
+    hf = {"embeddings.cls_token": cls,
           "embeddings.mask_token": torch.zeros(1, t["cls_token"].shape[2]),
           "embeddings.register_tokens": t["reg_token"],
-          "embeddings.position_embeddings": torch.cat([first, t["pos_embed"]], dim=1),
+          "embeddings.position_embeddings": pos,
           "embeddings.patch_embeddings.projection.weight": t["patch_embed.proj.weight"],
           "embeddings.patch_embeddings.projection.bias": t["patch_embed.proj.bias"],
           "layernorm.weight": t["norm.weight"], "layernorm.bias": t["norm.bias"]}
@@ -295,10 +303,8 @@ def main(out):
     # token, "register_tokens", and the class token's position inside pos_embed (timm moves it
     # into cls_token). Same model, so the same features as dinov2_reg.
     reg = {k: v.detach().clone() for k, v in models["dinov2_reg"].state_dict().items()}
-    first_position = 0.5 * torch.randn(1, 1, reg["cls_token"].shape[2], generator=generator)
     meta = collections.OrderedDict(reg)
-    meta["cls_token"] = reg["cls_token"] - first_position
-    meta["pos_embed"] = torch.cat([first_position, reg["pos_embed"]], dim=1)
+    meta["cls_token"], meta["pos_embed"] = class_position_inside(reg, generator)
     meta["register_tokens"] = meta.pop("reg_token")
     meta["mask_token"] = torch.zeros(1, reg["cls_token"].shape[2])
     torch.save(meta, os.path.join(out, "dinov2_meta.pth"))
@@ -310,20 +316,6 @@ def main(out):
         "vit_base_patch16_clip_quickgelu_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, norm_pre=True,
                                                    quick_gelu=True, eps=1e-5, num_classes=512),
     }
-    # The registers model as Meta's own DINOv2 release names it, saved with torch.save: a mask
-    # token, "register_tokens", and the class token's position inside pos_embed (timm moves it
-    # into cls_token). Same model, so the same features as dinov2_reg.
-    reg = {k: v.detach().clone() for k, v in models["dinov2_reg"].state_dict().items()}
-    first_position = 0.5 * torch.randn(1, 1, reg["cls_token"].shape[2], generator=generator)
-    meta = collections.OrderedDict(reg)
-    meta["cls_token"] = reg["cls_token"] - first_position
-    meta["pos_embed"] = torch.cat([first_position, reg["pos_embed"]], dim=1)
-    meta["register_tokens"] = meta.pop("reg_token")
-    meta["mask_token"] = torch.zeros(1, reg["cls_token"].shape[2])
-    torch.save(meta, os.path.join(out, "dinov2_meta.pth"))
-
-    write_transformers_folders(out, models, generator)
-
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in counts.items()}
     with open(os.path.join(out, "param_counts.json"), "w") as f:
         json.dump(counts, f, indent=1)
