@@ -301,6 +301,48 @@ WeightsLayout mapWeightsToTimm(TensorMap &tensors, std::vector<std::string> &not
     return layout;
 }
 
+namespace {
+
+// timm's hub folders hold a config.json beside model.safetensors: the model's name (whose
+// "_quickgelu" says what the tensors cannot) and its pretrained_cfg, the preprocessing timm uses.
+// Returns false for a config.json of another kind.
+bool applyTimmConfig(ArchSpec &spec, const nlohmann::json &config, const std::filesystem::path &file,
+                     std::vector<std::string> &notes)
+{
+    if (!config.is_object() || !config.contains("architecture") || !config.contains("pretrained_cfg"))
+        return false;
+    try {
+        const auto architecture = config.at("architecture").get<std::string>();
+        if (spec.family == ArchFamily::Vit && architecture.find("quickgelu") != std::string::npos)
+            spec.vit.activation = VitActivation::QuickGelu;
+        const auto &cfg = config.at("pretrained_cfg");
+        auto &p = spec.preprocessing;
+        if (cfg.contains("mean") && cfg["mean"].size() == 3)
+            p.mean = cfg["mean"].get<std::array<double, 3>>();
+        if (cfg.contains("std") && cfg["std"].size() == 3)
+            p.std = cfg["std"].get<std::array<double, 3>>();
+        if (cfg.contains("crop_pct") && cfg["crop_pct"].is_number())
+            p.cropPct = cfg["crop_pct"].get<double>();
+        if (cfg.contains("interpolation") && cfg["interpolation"].is_string())
+            p.interpolation = cfg["interpolation"] == "bicubic"   ? Interpolation::Bicubic
+                              : cfg["interpolation"] == "nearest" ? Interpolation::Nearest
+                                                                  : Interpolation::Bilinear;
+        notes.push_back("preprocessing" +
+                        std::string(spec.vit.activation == VitActivation::QuickGelu ? " and QuickGELU" : "") +
+                        " from timm's config.json (" + architecture + ")");
+    } catch (const nlohmann::json::exception &e) {
+        throw FormatError(file, std::string("timm's config.json has an unexpected value: ") + e.what());
+    }
+    try {
+        applyArchOverrides(spec, {}); // bounds-checks what the config said
+    } catch (const InputError &e) {
+        throw FormatError(file, e.what());
+    }
+    return true;
+}
+
+} // namespace
+
 LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string &archOverride)
 {
     LoadedBackbone out;
@@ -326,12 +368,16 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
             }
         }
     }
+    bool timmConfig = false;
+    if (out.arch.source == "shapes" && !layout.transformers)
+        if (const auto config = readJsonIfPresent(file.parent_path() / "config.json"))
+            timmConfig = applyTimmConfig(out.arch.spec, *config, file.parent_path() / "config.json", out.notes);
     const auto &detected = out.arch.spec;
-    if (out.arch.source == "shapes" && !layout.transformers && detected.family == ArchFamily::Vit &&
+    if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && detected.family == ArchFamily::Vit &&
         detected.vit.normPre && archOverride.find("act=") == std::string::npos)
         out.notes.push_back("a CLIP image tower: GELU assumed (OpenCLIP); OpenAI's CLIP weights need --arch "
                             "act=quick_gelu");
-    if (out.arch.source == "shapes" && !layout.transformers && detected.family == ArchFamily::Vit)
+    if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && detected.family == ArchFamily::Vit)
         out.notes.push_back("preprocessing guessed from the family (the file does not say); --arch mean=, std=, "
                             "crop_pct= set it");
     if (!archOverride.empty()) {

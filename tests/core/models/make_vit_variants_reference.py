@@ -311,6 +311,16 @@ def main(out):
 
     write_transformers_folders(out, models, generator)
 
+    # A timm hub folder: model.safetensors and timm's config.json, whose model name says QuickGELU
+    # and whose pretrained_cfg gives the preprocessing.
+    timm_folder = os.path.join(out, "timm_clip_folder")
+    os.makedirs(timm_folder, exist_ok=True)
+    safetensors_writer.save(os.path.join(timm_folder, "model.safetensors"), models["clip_quickgelu"].state_dict())
+    with open(os.path.join(timm_folder, "config.json"), "w") as f:
+        json.dump({"architecture": "vit_base_patch16_clip_quickgelu_224", "num_classes": 32,
+                   "pretrained_cfg": {"tag": "openai", "input_size": [3, 64, 64], "interpolation": "bilinear",
+                                      "crop_pct": 0.95, "mean": [0.1, 0.2, 0.3], "std": [0.4, 0.5, 0.6]}}, f)
+
     counts = {
         "vit_small_patch14_dinov2": Vit(img=518, patch=14, dim=384, depth=12, heads=6, layer_scale=True),
         "vit_base_patch16_clip_quickgelu_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, norm_pre=True,

@@ -166,6 +166,22 @@ private slots:
         QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
     }
 
+    void timmHubFolderSaysWhatTheTensorsCannot()
+    {
+        // timm's config.json beside the weights: "_quickgelu" in the model's name and the
+        // preprocessing of pretrained_cfg, with no --arch.
+        const auto loaded = loadBackbone(upstep::test::referencePath("timm_clip_folder"));
+        QCOMPARE(loaded.arch.spec.vit.activation, VitActivation::QuickGelu);
+        const auto &p = loaded.arch.spec.preprocessing;
+        QCOMPARE(p.cropPct, 0.95);
+        QCOMPARE(p.interpolation, Interpolation::Bilinear);
+        QCOMPARE(p.mean[1], 0.2);
+        QCOMPARE(p.std[2], 0.6);
+        const auto io = loadSafetensors(upstep::test::referencePath("clip_quickgelu.io.safetensors")).tensors;
+        torch::NoGradGuard noGrad;
+        QVERIFY(maxDifference(loaded.model->features(io.at("input")), io.at("features")) < 1e-4);
+    }
+
     void transformersExportsUseTransformersNames()
     {
         // LoRA on a transformers-layout DINOv2 (fused q|k|v inside) exports as PEFT users know it:
