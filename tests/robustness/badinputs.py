@@ -51,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 import zlib
 
 # Under AddressSanitizer (scripts/sanitize exports ASAN_OPTIONS for the asan build): its shadow
@@ -580,6 +581,24 @@ def build_corpus(R, root):
              "error", ["weights.pth"], r"pickle|PyTorch|\.pth", prep=evil,
              check=lambda res: (["the pickle was executed"] if os.path.exists(sentinel) else []) +
              (["says 'header length', not that this is a pickle"] if "header length" in res.err else [])))
+
+    # The same payload inside torch.save's zip format, which is read (by a pickle reader that
+    # only knows state-dict objects): refused by the global's name, and nothing runs.
+    zip_sentinel = cdir("weights-pth-zip-system", "PICKLE-WAS-EXECUTED")
+    zip_pth = cdir("weights-pth-zip-system", "weights.pth")
+
+    def evil_zip():
+        os.makedirs(os.path.dirname(zip_pth), exist_ok=True)
+        with zipfile.ZipFile(zip_pth, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("archive/data.pkl", pickle.dumps({"weight": EvilPickle(zip_sentinel)}, protocol=2))
+            z.writestr("archive/version", "3\n")
+    add(Case("weights-pth-zip-system", "weights", ["info", zip_pth], "error", ["weights.pth"],
+             r"posix\.system|refused", prep=evil_zip,
+             check=lambda res: ["the pickle was executed"] if os.path.exists(zip_sentinel) else []))
+
+    empty_model_folder = cdir("weights-empty-model-folder", "model-folder")
+    add(Case("weights-empty-model-folder", "weights", ["info", empty_model_folder], "error", ["model-folder"],
+             r"model\.safetensors", prep=lambda: os.makedirs(empty_model_folder, exist_ok=True)))
 
     nan_model = cdir("weights-nan-features", "nan.safetensors")
 
