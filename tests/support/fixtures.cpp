@@ -17,6 +17,15 @@ void writeTinyVit(const std::filesystem::path &file, unsigned seed)
     core::saveBackbone(*model, file);
 }
 
+void randomizeLoraB(torch::nn::Module &model, double std, unsigned seed)
+{
+    torch::manual_seed(seed);
+    torch::NoGradGuard noGrad;
+    for (auto &item : model.named_parameters())
+        if (item.key().find("lora_B") != std::string::npos)
+            item.value().normal_(0, std);
+}
+
 void importFashionSubset(const std::filesystem::path &dir, const std::string &split, int limit)
 {
     const auto data = dataPath("fashion-mnist");

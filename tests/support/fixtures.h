@@ -4,6 +4,8 @@
 
 #include "upstep/run/trainconfig.h"
 
+#include <torch/nn/module.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -17,6 +19,10 @@ inline constexpr const char *kTinyVitArch =
 
 /// Writes a randomly initialised tiny ViT (seeded) to file.
 void writeTinyVit(const std::filesystem::path &file, unsigned seed = 0);
+
+/// Gives every lora_B of model seeded normal values (std), as after training: a fresh LoRA is
+/// the identity (B = 0), which no export or merge test could tell apart from no adapter.
+void randomizeLoraB(torch::nn::Module &model, double std, unsigned seed);
 
 /// Imports the first `limit` images of Fashion-MNIST "train" or "t10k" into dir, one sub-folder
 /// per class (usable unlabeled too: the scan then ignores the folder names).

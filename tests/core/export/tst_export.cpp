@@ -51,10 +51,7 @@ private slots:
         auto model = loadBackbone(root() / "tiny.safetensors").model;
         torch::manual_seed(3);
         injectLora(*model, {4, 8, {}});
-        torch::NoGradGuard noGrad;
-        for (auto &item : model->named_parameters())
-            if (item.key().find("lora_B") != std::string::npos)
-                item.value().normal_(0, 0.2);
+        upstep::test::randomizeLoraB(*model, 0.2, 3);
         m_adapter = adapterFromModel(*model, (root() / "tiny.safetensors").string());
     }
 

@@ -189,14 +189,8 @@ private slots:
         // folder's names with its config; each reloads to the adapted model's features.
         const auto folder = upstep::test::referencePath("hf_dinov2_reg");
         auto model = loadBackbone(folder).model;
-        torch::manual_seed(8);
         injectLora(*model, {4, 8, {}});
-        {
-            torch::NoGradGuard noGrad;
-            for (auto &item : model->named_parameters())
-                if (item.key().find("lora_B") != std::string::npos)
-                    item.value().normal_(0, 0.2);
-        }
+        upstep::test::randomizeLoraB(*model, 0.2, 8);
         model->eval();
         const auto adapter = adapterFromModel(*model, (folder / "model.safetensors").string());
         for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
