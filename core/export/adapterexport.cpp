@@ -212,6 +212,9 @@ bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std:
         ++merged;
     }
     auto metadata = file.metadata;
+    // The architecture as the run used it (an --arch activation, a config folder's settings), so
+    // the merged file loads as the same model wherever it is read.
+    metadata[kArchMetadataKey] = archSpecToJson(adapted.spec());
     metadata["upstep.merged_lora"] = "r=" + std::to_string(request.adapter.info.rank) +
                                      " alpha=" + std::to_string(request.adapter.info.alpha) + " layers=" +
                                      std::to_string(merged);
@@ -278,7 +281,7 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
                                                       : "features = model(pixel_values=x).pooler_output\n");
         return py.str();
     }
-    py << "import timm\nfrom peft import PeftModel\nfrom safetensors.torch import load_file\n\n";
+    py << "import timm\nimport torch\nfrom peft import PeftModel\nfrom safetensors.torch import load_file\n\n";
     if (spec.family == ArchFamily::Vit) {
         const auto &v = spec.vit;
         // The timm arguments of each variation the weights hold (VitShape), so the state dict loads.
@@ -300,7 +303,7 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
         if (v.eps != 1e-6)
             variant << ", norm_layer=partial(torch.nn.LayerNorm, eps=" << v.eps << ")";
         if (v.eps != 1e-6)
-            py << "from functools import partial\n\nimport torch\n";
+            py << "from functools import partial\n";
         py << "from timm.models.vision_transformer import VisionTransformer\n\n"
            << "base = VisionTransformer(img_size=" << v.imgSize << ", patch_size=" << v.patch
            << ", in_chans=" << spec.inChans << ", embed_dim=" << v.dim << ", depth=" << v.depth
@@ -310,8 +313,12 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
         py << "base = timm.create_model(\"" << (spec.name.empty() ? "resnet50" : spec.name)
            << "\", pretrained=False, num_classes=" << spec.numClasses << ")\n";
     }
-    py << "base.load_state_dict(load_file(\"" << baseWeights << "\"))\n"
-       << "model = PeftModel.from_pretrained(base, \"" << folderName << "\").eval()\n"
+    const auto extension = std::filesystem::path(baseWeights).extension();
+    if (extension == ".pth" || extension == ".pt" || extension == ".bin") // a torch.save file
+        py << "base.load_state_dict(torch.load(\"" << baseWeights << "\", weights_only=True))\n";
+    else
+        py << "base.load_state_dict(load_file(\"" << baseWeights << "\"))\n";
+    py << "model = PeftModel.from_pretrained(base, \"" << folderName << "\").eval()\n"
        << "features = model.forward_features  # or model(x) for the base head's logits\n";
     return py.str();
 }

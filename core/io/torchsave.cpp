@@ -255,8 +255,8 @@ private:
     {
         if (!allowedGlobal(name))
             fail("refers to the Python object '" + name +
-                 "'; reading it would mean running code from the file, so "
-                 "it is refused");
+                 "'; reading it would mean running code from the file, so it is refused. A whole pickled model "
+                 "or training state cannot be read: save model.state_dict() with torch.save, or as safetensors");
         auto v = make(PyValue::Kind::Global);
         v->text = name;
         push(v);
@@ -527,13 +527,21 @@ TorchSaveContents loadTorchSave(const std::filesystem::path &file)
         auto [pickleData, pickleSize] = reader.getRecord("data.pkl");
         const std::string pickle(static_cast<const char *>(pickleData.get()), pickleSize);
         // torch.save stores its records uncompressed: a storage's bytes are read straight from the
-        // file at the record's offset, never more than the file holds (a zip claiming more is refused).
+        // file at the record's offset. A record ends before the next one starts (or the file ends),
+        // so a storage longer than that room is a damaged or truncated record, refused.
+        std::vector<std::size_t> starts{static_cast<std::size_t>(fileSize)};
+        for (const auto &record : reader.getAllRecords())
+            starts.push_back(reader.getRecordOffset(record));
+        std::sort(starts.begin(), starts.end());
         std::ifstream in(file, std::ios::binary);
         const StorageReader storage = [&](const std::string &name, std::uint64_t bytes) {
             requireRecord(name);
             const auto offset = reader.getRecordOffset(name);
-            if (offset > fileSize || bytes > fileSize - offset)
-                throw FormatError(file, "the PyTorch file's record '" + name + "' reaches past the end of the file");
+            const auto next = std::upper_bound(starts.begin(), starts.end(), offset);
+            const std::uint64_t room = next == starts.end() ? 0 : *next - offset;
+            if (offset > fileSize || bytes > room)
+                throw FormatError(file, "the PyTorch file's tensor data '" + name + "' is shorter than its tensor (" +
+                                            std::to_string(bytes) + " bytes needed): the file is damaged or truncated");
             std::string data(bytes, '\0');
             if (!in.seekg(static_cast<std::streamoff>(offset)) ||
                 !in.read(data.data(), static_cast<std::streamsize>(bytes)))
@@ -543,9 +551,9 @@ TorchSaveContents loadTorchSave(const std::filesystem::path &file)
         out.tensors = unpickleStateDict(file, pickle, storage, 4 * fileSize + (std::uint64_t{1} << 30), &out.notes);
     } catch (const Error &) {
         throw;
-    } catch (const std::exception &e) {
-        const std::string what = e.what();
-        throw FormatError(file, "is not a readable torch.save archive: " + what.substr(0, what.find('\n')));
+    } catch (const std::exception &) {
+        throw FormatError(file, "is a zip archive but not a readable torch.save file (it may be truncated, or "
+                                "another kind of zip); save the weights again with torch.save or as safetensors");
     }
     return out;
 }

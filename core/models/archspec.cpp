@@ -207,6 +207,13 @@ std::string gigabytes(double bytes)
 
 void validate(const ArchSpec &s)
 {
+    for (std::size_t c = 0; c < 3; ++c) // images are divided by std: zero or negative gives NaN features
+        if (!(s.preprocessing.std[c] > 0) || !std::isfinite(s.preprocessing.mean[c]) ||
+            !std::isfinite(s.preprocessing.std[c]))
+            throw InputError("preprocessing std must be positive and mean finite, got std " +
+                             std::to_string(s.preprocessing.std[c]));
+    if (!(s.preprocessing.cropPct > 0 && s.preprocessing.cropPct <= 1))
+        throw InputError("crop_pct must lie in (0, 1], got " + std::to_string(s.preprocessing.cropPct));
     if (s.inChans < 1 || s.inChans > 64)
         throw InputError("in_chans must lie in [1, 64], got " + std::to_string(s.inChans));
     if (s.numClasses < 0 || s.numClasses > 1'000'000)

@@ -104,10 +104,14 @@ std::optional<TransformersLayout> detectTransformersLayout(const TensorMap &tens
                         hasKeyEnding(tensors, "embeddings.register_tokens", ignored) ||
                         tensors.count(layout.prefix + "encoder.layer.0.norm1.weight") > 0;
     layout.model = dinov2 ? TransformersModel::Dinov2 : TransformersModel::Vit;
-    layout.className = dinov2
-                           ? (hasKeyEnding(tensors, "embeddings.register_tokens", ignored) ? "Dinov2WithRegistersModel"
-                                                                                           : "Dinov2Model")
-                           : "ViTModel";
+    // The class whose module names the file's are: a classification model keeps its backbone
+    // under "vit." or "dinov2.", and PEFT names its adapters accordingly.
+    if (dinov2)
+        layout.className = hasKeyEnding(tensors, "embeddings.register_tokens", ignored) ? "Dinov2WithRegistersModel"
+                           : layout.prefix == "dinov2."                                 ? "Dinov2ForImageClassification"
+                                                                                        : "Dinov2Model";
+    else
+        layout.className = layout.prefix == "vit." ? "ViTForImageClassification" : "ViTModel";
     return layout;
 }
 
@@ -181,10 +185,12 @@ void mapTransformersToTimm(TensorMap &tensors, const TransformersLayout &layout,
                     " names mapped to timm's (query, key and value fused into "
                     "qkv)");
     if (dropped > 0)
-        notes.push_back(std::to_string(dropped) + " tensors no timm ViT uses dropped (pooler, mask token, classifier)");
+        notes.push_back(std::to_string(dropped) +
+                        " tensor(s) no timm ViT uses dropped (a pooler, mask token, position ids or "
+                        "DINOv2's classifier)");
     if (otherTower > 0)
         notes.push_back(std::to_string(otherTower) +
-                        " tensors outside the vision model ignored (e.g. CLIP's text tower)");
+                        " tensor(s) outside the vision model ignored (e.g. CLIP's text tower)");
 }
 
 void applyTransformersConfig(ArchSpec &spec, const TransformersLayout &layout, const nlohmann::json *config,
@@ -226,10 +232,17 @@ void applyTransformersConfig(ArchSpec &spec, const TransformersLayout &layout, c
     try {
         // A CLIPModel's config nests the vision tower's settings.
         const auto *vision = json(config, "vision_config") ? json(config, "vision_config") : config;
-        if (const auto *heads = json(vision, "num_attention_heads"))
+        if (const auto *heads = json(vision, "num_attention_heads")) {
+            if (!heads->is_number_integer() || heads->get<std::int64_t>() < 1 || heads->get<std::int64_t>() > v.dim)
+                throw InputError("config.json: num_attention_heads must be a whole number from 1 to the width " +
+                                 std::to_string(v.dim) + ", got " + heads->dump());
             v.heads = heads->get<int>();
-        if (const auto *eps = json(vision, "layer_norm_eps"))
+        }
+        if (const auto *eps = json(vision, "layer_norm_eps")) {
+            if (!eps->is_number())
+                throw InputError("config.json: layer_norm_eps must be a number, got " + eps->dump());
             v.eps = eps->get<double>();
+        }
         if (const auto *act = json(vision, "hidden_act")) {
             const auto name = act->get<std::string>();
             if (name == "quick_gelu")

@@ -11,11 +11,13 @@ refused without anything in them running. Usage: make_torchsave_files.py OUT_DIR
   evil-eval.pth   the same through builtins.eval;
   whole-model.pth a pickled nn.Module (a class from the file's code, not a state dict);
   expanded-huge.pth  one stored float viewed as 2^34 (stride 0), which must not be allocated;
-  legacy.pth      the pre-1.6 format (a bare pickle).
+  legacy.pth      the pre-1.6 format (a bare pickle);
+  short-record.pth  plain.pth with its first storage cut to half (a complete zip).
 """
 import collections
 import os
 import sys
+import zipfile
 
 import torch
 import torchvision
@@ -72,6 +74,12 @@ def main(out):
     # One float stored, 2^34 of them asked for (stride 0): 64 GiB from a file of a few hundred bytes.
     torch.save({"big": torch.zeros(1).expand(2 ** 34)}, os.path.join(out, "expanded-huge.pth"))
     torch.save(state, os.path.join(out, "legacy.pth"), _use_new_zipfile_serialization=False)
+    # A complete zip whose first storage record lost half its bytes: must not load as junk weights.
+    with zipfile.ZipFile(os.path.join(out, "plain.pth")) as source, \
+            zipfile.ZipFile(os.path.join(out, "short-record.pth"), "w", zipfile.ZIP_STORED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item.filename, data[:len(data) // 2] if item.filename.endswith("/data/0") else data)
     assert not os.path.exists(sentinel)
     print("torch.save files written to", out)
 

@@ -91,6 +91,8 @@ private slots:
 
     void oldPicklesSayHowToConvert() { expectRefused("legacy.pth", "torch.save(torch.load("); }
 
+    void shortStorageIsRefusedNotReadAsJunk() { expectRefused("short-record.pth", "shorter than its tensor"); }
+
     void damagedFilesAreClearErrors()
     {
         // A zip that is not torch.save's, and truncated or corrupted pickles, fail with a message.

@@ -137,7 +137,7 @@ private slots:
                                     << "CLIPVisionModel";
         QTest::addRow("vit classification") << "hf_vit"
                                             << "hf_vit"
-                                            << "ViTModel";
+                                            << "ViTForImageClassification";
     }
 
     void transformersFoldersMatchTheirTimmTwins()
@@ -243,6 +243,29 @@ private slots:
         const auto total = countParameters(*model).total;
         qInfo("%s: %lld parameters", qPrintable(preset), static_cast<long long>(total));
         QCOMPARE(total, counts.at(preset.toStdString()).get<std::int64_t>());
+    }
+
+    void settingsTheTensorsCannotHoldSurviveAMergedExport()
+    {
+        // An activation given with --arch (OpenAI CLIP weights) is written into the merged file,
+        // so the merged model loads as the model that was adapted, without --arch.
+        const auto weights = upstep::test::referencePath("clip_quickgelu.safetensors");
+        auto model = loadBackbone(weights, "act=quick_gelu").model;
+        injectLora(*model, {4, 8, {}});
+        upstep::test::randomizeLoraB(*model, 0.2, 5);
+        model->eval();
+        ExportRequest request;
+        request.baseWeights = weights;
+        request.arch = "act=quick_gelu";
+        request.adapter = adapterFromModel(*model, weights.string());
+        request.format = ExportFormat::Merged;
+        request.out = root() / "clip-merged";
+        exportAdapter(request);
+        const auto merged = loadBackbone(root() / "clip-merged" / "model.safetensors");
+        QCOMPARE(merged.arch.spec.vit.activation, VitActivation::QuickGelu);
+        QCOMPARE(merged.arch.source, std::string("metadata"));
+        // Preprocessing that would give NaN features is refused, not used.
+        QVERIFY_THROWS_EXCEPTION(InputError, loadBackbone(weights, "std=0/0/0"));
     }
 
     void unknownTensorsAreStillRefused()
