@@ -16,6 +16,19 @@ namespace upstep::cli {
 
 namespace {
 
+// A path as a shell reads it back: quoted when it holds anything but safe characters.
+std::string shellQuoted(const std::string &path)
+{
+    if (!path.empty() &&
+        path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=") ==
+            std::string::npos)
+        return path;
+    std::string out = "'";
+    for (const char c : path)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
 std::atomic<bool> g_interrupted{false};
 
 /// Options that map onto TrainConfig fields. Only options given on the command line override
@@ -128,8 +141,8 @@ void runAdapt(AdaptArgs &args)
                   << " --resume\n";
         throw core::Cancelled(); // exit 130, so that `adapt && export` does not go on with half a run
     } else
-        std::cerr << "adapter: " << summary.adapterFile.string() << "; export it with: upstep export --run " << args.out
-                  << " --format peft --out ADAPTER_DIR\n";
+        std::cerr << "adapter: " << summary.adapterFile.string() << "; export it with: upstep export --run "
+                  << shellQuoted(args.out) << " --format peft --out ADAPTER_DIR\n";
     if (summary.status == core::RunStatus::Finished && !config.targetTest.empty()) {
         std::cerr << "evaluating on " << config.targetTest << " (kNN memory and probe: a seeded half of it)\n";
         const auto report = core::runEvaluation(core::evalJobForRun(config, args.out), progress.sink(), &g_interrupted);

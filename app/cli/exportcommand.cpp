@@ -4,6 +4,7 @@
 #include "upstep/common/error.h"
 #include "upstep/export/runexport.h"
 
+#include <filesystem>
 #include <iostream>
 
 namespace upstep::cli {
@@ -25,6 +26,9 @@ void runExport(const ExportArgs &args)
     request.overwrite = args.force;
     if (!args.weights.empty())
         warnOnBaseMismatch(args.run, args.weights);
+    std::error_code ec;
+    if (!args.force && std::filesystem::exists(args.out, ec)) // the core's message cannot name the flag
+        throw core::InputError(args.out + " already exists; choose another folder, or pass --force to replace it");
     const auto result = core::exportRun(request);
     std::cout << "exported " << args.format << " to " << result.folder.string() << ":";
     for (const auto &file : result.files)

@@ -377,7 +377,10 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
         detected.vit.normPre && archOverride.find("act=") == std::string::npos)
         out.notes.push_back("a CLIP image tower: GELU assumed (OpenCLIP); OpenAI's CLIP weights need --arch "
                             "act=quick_gelu");
-    if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && detected.family == ArchFamily::Vit)
+    const bool preprocessingGiven = archOverride.find("mean=") != std::string::npos ||
+                                    archOverride.find("std=") != std::string::npos;
+    if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && !preprocessingGiven &&
+        detected.family == ArchFamily::Vit)
         out.notes.push_back("preprocessing guessed from the family (the file does not say); --arch mean=, std=, "
                             "crop_pct= set it");
     if (!archOverride.empty()) {
