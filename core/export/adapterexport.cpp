@@ -57,13 +57,34 @@ struct BaseNames {
     std::optional<TransformersLayout> transformers;
 };
 
-BaseNames baseNames(const TensorFile &file)
+/// Each base tensor's name and first dimension (1 for a scalar).
+using TensorRows = std::vector<std::pair<std::string, std::int64_t>>;
+
+TensorRows tensorRows(const TensorMap &tensors)
+{
+    TensorRows rows;
+    for (const auto &[name, tensor] : tensors)
+        rows.emplace_back(name, tensor.dim() > 0 ? tensor.size(0) : 1);
+    return rows;
+}
+
+/// The same from a weights file: a safetensors header says it without reading the data.
+TensorRows tensorRows(const std::filesystem::path &weights)
+{
+    if (isTorchSaveFile(weights))
+        return tensorRows(loadWeightsFile(weights).tensors);
+    TensorRows rows;
+    for (const auto &entry : readSafetensorsHeader(weights).entries)
+        rows.emplace_back(entry.name, entry.shape.empty() ? 1 : entry.shape.front());
+    return rows;
+}
+
+BaseNames baseNames(const TensorRows &rows)
 {
     TensorMap probe;
     std::vector<std::string> original;
-    for (const auto &[name, tensor] : file.tensors) {
-        const auto rows = tensor.dim() > 0 ? tensor.size(0) : 1;
-        probe[name] = torch::full({rows, 1}, static_cast<std::int64_t>(original.size()), torch::kInt64);
+    for (const auto &[name, count] : rows) {
+        probe[name] = torch::full({count, 1}, static_cast<std::int64_t>(original.size()), torch::kInt64);
         original.push_back(name);
     }
     std::vector<std::string> notes;
@@ -133,7 +154,7 @@ std::string writePeft(const ExportRequest &request, BackboneImpl &adapted, const
     TensorMap tensors;
     for (const auto &[name, tensor] : loraTensors(adapted))
         tensors[name] = tensor.to(torch::kFloat32);
-    const auto base = baseNames(loadWeightsFile(request.baseWeights));
+    const auto base = baseNames(tensorRows(request.baseWeights));
     if (base.transformers) {
         // In the transformers model's own module names, so PeftModel.from_pretrained(AutoModel...)
         // loads it: each fused qkv LoRA becomes the query, key and value LoRAs it is (one lora_A,
@@ -184,7 +205,7 @@ bool writeMerged(const ExportRequest &request, BackboneImpl &adapted, const std:
     bool reduced = false;
     for (const auto &[name, tensor] : file.tensors)
         reduced = reduced || (tensor.is_floating_point() && tensor.element_size() < 4);
-    const auto base = baseNames(file); // which file tensors (and rows) hold each model tensor
+    const auto base = baseNames(tensorRows(file.tensors)); // which file tensors (and rows) hold each model tensor
 
     torch::NoGradGuard noGrad;
     std::size_t merged = 0;

@@ -7,20 +7,15 @@
 
 namespace upstep::core {
 
-namespace {
-
-// torch.save files: a zip archive (torch >= 1.6) or, before that, a bare pickle (protocol 2-5).
-bool looksLikeTorchSave(const std::filesystem::path &file)
+bool isTorchSaveFile(const std::filesystem::path &file)
 {
     std::ifstream in(file, std::ios::binary);
     unsigned char head[4] = {};
     if (!in.read(reinterpret_cast<char *>(head), 4))
         return false;
     return (head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) ||
-           (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5);
+           (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5); // a pickle, protocol 2-5
 }
-
-} // namespace
 
 std::filesystem::path resolveWeightsFile(const std::filesystem::path &path)
 {
@@ -46,7 +41,7 @@ TensorFile loadWeightsFile(const std::filesystem::path &file, std::optional<torc
                            std::vector<std::string> *notes)
 {
     const auto resolved = resolveWeightsFile(file);
-    if (!looksLikeTorchSave(resolved))
+    if (!isTorchSaveFile(resolved))
         return loadSafetensors(resolved, floatsAs);
     auto contents = loadTorchSave(resolved);
     TensorFile out;

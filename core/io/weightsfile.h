@@ -18,6 +18,9 @@ namespace upstep::core {
 /// InputError naming what was looked for.
 std::filesystem::path resolveWeightsFile(const std::filesystem::path &path);
 
+/// True when the file starts as torch.save writes: a zip archive (torch >= 1.6) or a bare pickle.
+bool isTorchSaveFile(const std::filesystem::path &file);
+
 /// Reads every tensor of a safetensors or torch.save file (see torchsave.h: no code from the file
 /// runs). floatsAs converts floating tensors as loadSafetensors does. notes receives what was
 /// unwrapped from a torch.save checkpoint. Throws FormatError/IoError naming the file.

@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <regex>
 #include <set>
 
@@ -50,6 +49,17 @@ int countIndexed(const TensorMap &t, const std::string &prefix)
         }
     }
     return count;
+}
+
+// Bounds-checks a spec read from a file (its shapes, metadata or config) and names it, as
+// --arch values are checked; a bad value is the file's fault, so a FormatError naming it.
+void checkDetected(ArchSpec &spec, const std::filesystem::path &file)
+{
+    try {
+        applyArchOverrides(spec, {}); // no overrides: only the checks and the canonical name
+    } catch (const InputError &e) {
+        throw FormatError(file, e.what());
+    }
 }
 
 // What timm's pretrained configs give each family, guessed from the shape (the file does not
@@ -236,11 +246,7 @@ DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, cons
                                     std::to_string(tensors.size()) + " tensors" +
                                     (tensors.empty() ? "" : ", the first named '" + tensors.begin()->first + "'"));
     }
-    try {
-        applyArchOverrides(out.spec, {}); // no overrides: bounds-checks the detected shape and names it
-    } catch (const InputError &e) {
-        throw FormatError(file, e.what());
-    }
+    checkDetected(out.spec, file);
     return out;
 }
 
@@ -333,11 +339,7 @@ bool applyTimmConfig(ArchSpec &spec, const nlohmann::json &config, const std::fi
     } catch (const nlohmann::json::exception &e) {
         throw FormatError(file, std::string("timm's config.json has an unexpected value: ") + e.what());
     }
-    try {
-        applyArchOverrides(spec, {}); // bounds-checks what the config said
-    } catch (const InputError &e) {
-        throw FormatError(file, e.what());
-    }
+    checkDetected(spec, file);
     return true;
 }
 
@@ -362,10 +364,10 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
             try {
                 applyTransformersConfig(out.arch.spec, *layout.transformers, config ? &*config : nullptr,
                                         preprocessor ? &*preprocessor : nullptr, out.notes);
-                applyArchOverrides(out.arch.spec, {}); // bounds-checks what the config said
             } catch (const InputError &e) {
                 throw FormatError(file, e.what());
             }
+            checkDetected(out.arch.spec, file);
         }
     }
     bool timmConfig = false;
