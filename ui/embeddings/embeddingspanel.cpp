@@ -122,7 +122,9 @@ QString EmbeddingsPanel::idleHint() const
 {
     if (m_source.weights.isEmpty() || m_source.data.isEmpty())
         return tr("Choose a usable backbone and a target folder in the set-up panel, then compute a map.");
-    return tr("Press \"%1\" to map the target images (PCA takes seconds, t-SNE minutes).").arg(m_compute->text());
+    return tr("Press \"%1\" to map the target images: extracting their features takes most of the time, then "
+              "PCA takes seconds and t-SNE minutes.")
+        .arg(m_compute->text());
 }
 
 EmbeddingsPanel::~EmbeddingsPanel() = default;

@@ -195,14 +195,17 @@ void ResultCard::showResult(const Result &result)
     if (!std::isfinite(forgetting)) {
         // Without an evaluation, the live source probe's first and last values tell the same story.
         double first = NAN, last = NAN;
+        int measured = 0;
         for (const auto &r : metrics)
             if (std::isfinite(r.sourceProbeTop1)) {
                 if (!std::isfinite(first))
                     first = r.sourceProbeTop1;
                 last = r.sourceProbeTop1;
+                ++measured;
             }
-        forgetting = first - last;
+        forgetting = measured >= 2 ? first - last : NAN; // one measurement shows no change at all
         forgettingNote = std::isfinite(forgetting) ? tr("live source probe, first to last")
+                         : measured == 1           ? tr("one source probe so far: nothing to compare")
                                                    : tr("give a labeled source folder");
     }
     setFigure(kForgetting, std::isfinite(forgetting) ? QStringLiteral("%1 pts").arg(100 * forgetting, 0, 'f', 2) : QStringLiteral("–"),

@@ -95,7 +95,7 @@ void BackbonePanel::check(const QString &file)
                              .arg(s.featureDim)
                              .arg(s.spec.numClasses > 0 ? tr("%1-class head").arg(s.spec.numClasses) : tr("no head"))
                              .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped())
-                             .arg(QString::fromStdString(s.description).toHtmlEscaped()));
+                             .arg(QString::fromStdString(s.description + "; " + s.layout + " layout").toHtmlEscaped()));
         m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
                                                   s.detectedFrom + ")\n" + core::describeVitChoices(s.spec)));
         m_path->remember(file);

@@ -405,6 +405,20 @@ void MainWindow::refreshRuns() { m_runs->refresh(m_setup->config()); }
 
 void MainWindow::onRunsListed()
 {
+    // A shown run of another backbone or target (the form changed) is not this session's: its
+    // curves, card and exports go, and the newest run of the new session, if any, comes instead.
+    const auto listed = [this](const QString &dir) {
+        for (int row = 0; row < m_comparison->runCount(); ++row)
+            if (QString::fromStdString(m_comparison->run(row).dir.string()) == dir)
+                return true;
+        return false;
+    };
+    if (!m_session->isActive() && !m_lastRunDir.isEmpty() && !listed(m_lastRunDir)) {
+        m_curves->clear();
+        m_resultCard->clear(tr("No run of this backbone and target yet: results appear here when one ends."));
+        m_lastRunDir = m_comparison->runCount() > 0 ? QString::fromStdString(m_comparison->run(0).dir.string())
+                                                    : QString();
+    }
     // The lister has adopted its newest run as m_lastRunDir when no run was shown yet. A
     // reopened session brings that run's curves and result card back.
     if (m_curves->recordCount() == 0 && !m_session->isActive() && !m_resultCard->hasResult())

@@ -625,6 +625,15 @@ private slots:
         QCOMPARE(window.setup()->config().loraRank, 8);
         QCOMPARE(table->item(evaluated, ui::RunComparison::kDiffers)->text(), QStringLiteral("same as the form"));
         QCOMPARE(window.setup()->config().target, tinySession(60).target); // the session's paths stay
+
+        // Another backbone is another session: the shown run's card, curves and exports go.
+        QVERIFY(window.resultCard()->hasResult());
+        fs::copy_file(root() / "tiny.safetensors", root() / "other-backbone.safetensors",
+                      fs::copy_options::overwrite_existing);
+        window.setup()->backbone()->setFile(path("other-backbone.safetensors"));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.resultCard()->hasResult(), 30000);
+        QCOMPARE(window.curves()->recordCount(), 0);
+        QVERIFY(!window.controls()->exportAdapterButton()->isEnabled());
     }
 
     void tabsStayPutThroughARun()
