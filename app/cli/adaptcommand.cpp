@@ -41,6 +41,8 @@ public:
         auto *option = cmd.add_option(flags, m_values.*field, help)->capture_default_str();
         if constexpr (std::is_unsigned_v<T>)
             option->check(CLI::NonNegativeNumber); // CLI11 would wrap -1 to 2^64 - 1
+        if constexpr (std::is_same_v<T, std::vector<std::string>>)
+            option->delimiter(',');
         applyWhenGiven(option, field);
     }
     template <typename Enum>
@@ -180,6 +182,10 @@ void addAdaptCommand(CLI::App &app)
     o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector anchor term; 0 turns CVR off");
     o.add(*cmd, "--lora-rank", &C::loraRank, "LoRA rank r");
     o.add(*cmd, "--lora-alpha", &C::loraAlpha, "LoRA alpha (scale alpha / r)");
+    o.add(*cmd, "--lora-targets", &C::loraTargets,
+          "Layers that get adapters, comma-separated names or name endings as PEFT's target_modules (default: "
+          "qkv for a ViT, mlp.fc1,mlp.fc2 for a ConvNeXt, the 3x3 convolutions for a ResNet; `upstep info` lists "
+          "them)");
     o.addChoice(*cmd, "--offline", &C::offline, "Target stream: ema (EMA of LoRA + head) or shared (online, no grad)");
     o.add(*cmd, "--prototypes", &C::prototypes, "Number of fixed prototypes K");
     o.add(*cmd, "--small-crops", &C::smallCrops, "Small crops per image, in addition to the two global views");

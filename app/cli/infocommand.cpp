@@ -35,6 +35,8 @@ void runInfo(const InfoArgs &args)
         j["parameters"] = counts.total;
         j["feature_dim"] = spec.featureDim();
         j["has_head"] = spec.numClasses > 0;
+        j["choices"] = core::describeArchChoices(spec);
+        j["lora_default_targets"] = core::resolveLoraTargets(*loaded.model, {});
         j["notes"] = loaded.notes;
         std::cout << core::jsonText(j, 2) << "\n";
         return;
@@ -51,10 +53,12 @@ void runInfo(const InfoArgs &args)
               << p.resizeSize() << " + centre crop, " << core::interpolationName(p.interpolation) << ", mean ("
               << p.mean[0] << ", " << p.mean[1] << ", " << p.mean[2] << "), std (" << p.std[0] << ", " << p.std[1]
               << ", " << p.std[2] << ")\n";
-    // Each choice made for a ViT, so a user can see the file was understood.
-    std::istringstream choices(core::describeVitChoices(spec));
+    // Each choice made for the model, so a user can see the file was understood.
+    std::istringstream choices(core::describeArchChoices(spec));
     for (std::string line; std::getline(choices, line);)
-        std::cout << "vit:           " << line << "\n";
+        std::cout << "model:         " << line << "\n";
+    std::cout << "lora:          by default on " << core::describeLoraTargets(*loaded.model, {})
+              << "; `upstep adapt --lora-targets` chooses others\n";
     for (const auto &note : loaded.notes)
         std::cout << "note:          " << note << "\n";
 }

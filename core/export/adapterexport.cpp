@@ -127,12 +127,23 @@ std::vector<std::string> targetModules(BackboneImpl &model, const std::vector<st
     return {suffixes.begin(), suffixes.end()};
 }
 
+/// timm's class and module for a family, as PEFT's auto_mapping names them.
+std::pair<std::string, std::string> timmClassOf(ArchFamily family)
+{
+    switch (family) {
+    case ArchFamily::Vit: return {"VisionTransformer", "timm.models.vision_transformer"};
+    case ArchFamily::ConvNext: return {"ConvNeXt", "timm.models.convnext"};
+    case ArchFamily::ResNet: break;
+    }
+    return {"ResNet", "timm.models.resnet"};
+}
+
 /// Returns the transformers model class of the base, or empty for timm and torchvision files.
 std::string writePeft(const ExportRequest &request, BackboneImpl &adapted, const std::filesystem::path &dir,
                       ExportResult &result)
 {
     const auto &spec = adapted.spec();
-    const bool vit = spec.family == ArchFamily::Vit;
+    const auto [baseClass, parentLibrary] = timmClassOf(spec.family);
     nlohmann::json config{{"peft_type", "LORA"},
                           {"task_type", nullptr},
                           {"r", request.adapter.info.rank},
@@ -148,9 +159,7 @@ std::string writePeft(const ExportRequest &request, BackboneImpl &adapted, const
                           {"inference_mode", true},
                           {"base_model_name_or_path",
                            spec.name.empty() ? request.baseWeights.filename().string() : spec.name},
-                          {"auto_mapping",
-                           {{"base_model_class", vit ? "VisionTransformer" : "ResNet"},
-                            {"parent_library", vit ? "timm.models.vision_transformer" : "timm.models.resnet"}}}};
+                          {"auto_mapping", {{"base_model_class", baseClass}, {"parent_library", parentLibrary}}}};
     TensorMap tensors;
     for (const auto &[name, tensor] : loraTensors(adapted))
         tensors[name] = tensor.to(torch::kFloat32);
@@ -317,19 +326,38 @@ std::string peftLoadingSnippet(const ArchSpec &spec, const std::string &baseWeig
             variant << ", pre_norm=True";
         if (!v.qkvBias)
             variant << ", qkv_bias=False";
+        if (!v.classToken)
+            variant << ", class_token=False";
         if (v.pool == VitPool::Avg)
             variant << ", global_pool=\"avg\"";
+        if (v.pool == VitPool::Map)
+            variant << ", global_pool=\"map\"";
+        if (v.swiglu)
+            variant << ", mlp_layer=SwiGLUPacked, act_layer=torch.nn.SiLU";
         if (v.activation == VitActivation::QuickGelu)
             variant << ", act_layer=\"quick_gelu\"";
         if (v.eps != 1e-6)
             variant << ", norm_layer=partial(torch.nn.LayerNorm, eps=" << v.eps << ")";
         if (v.eps != 1e-6)
             py << "from functools import partial\n";
+        if (v.swiglu)
+            py << "from timm.layers import SwiGLUPacked\n";
         py << "from timm.models.vision_transformer import VisionTransformer\n\n"
            << "base = VisionTransformer(img_size=" << v.imgSize << ", patch_size=" << v.patch
            << ", in_chans=" << spec.inChans << ", embed_dim=" << v.dim << ", depth=" << v.depth
-           << ", num_heads=" << v.heads << ", mlp_ratio=" << static_cast<double>(v.mlpDim) / v.dim
+           << ", num_heads=" << v.heads << ", mlp_ratio="
+           << (v.mlpDim % v.dim == 0 ? std::to_string(v.mlpDim / v.dim)
+                                     // timm takes int(dim * ratio): half a unit keeps the truncation exact
+                                     : "(" + std::to_string(v.mlpDim) + " + 0.5) / " + std::to_string(v.dim))
            << ", num_classes=" << spec.numClasses << variant.str() << ")\n";
+    } else if (spec.family == ArchFamily::ConvNext) {
+        const auto list = [](const std::array<int, 4> &a) {
+            return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ", " +
+                   std::to_string(a[3]) + ")";
+        };
+        py << "from timm.models.convnext import ConvNeXt\n\n"
+           << "base = ConvNeXt(in_chans=" << spec.inChans << ", depths=" << list(spec.convnext.depths)
+           << ", dims=" << list(spec.convnext.dims) << ", num_classes=" << spec.numClasses << ")\n";
     } else {
         py << "base = timm.create_model(\"" << (spec.name.empty() ? "resnet50" : spec.name)
            << "\", pretrained=False, num_classes=" << spec.numClasses << ")\n";

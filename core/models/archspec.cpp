@@ -71,6 +71,31 @@ ArchSpec clipPreset(int dim, int patch, int projection, VitActivation activation
     return s;
 }
 
+// SigLIP image towers as timm builds them: no class token, the attention pool (global_pool
+// "map"), statistics 0.5, bicubic, no crop.
+ArchSpec siglipPreset(int dim, int heads, int depth, int mlpDim, int patch, int size)
+{
+    ArchSpec s = vitPreset(dim, heads, depth, patch, size);
+    s.vit.mlpDim = mlpDim;
+    s.numClasses = 0;
+    s.vit.classToken = false;
+    s.vit.pool = VitPool::Map;
+    s.preprocessing = timmAugregPreprocessing(size);
+    s.preprocessing.cropPct = 1.0;
+    return s;
+}
+
+// ConvNeXt as timm builds it: ImageNet statistics, bicubic, crop 0.875.
+ArchSpec convnextPreset(std::array<int, 4> depths, std::array<int, 4> dims)
+{
+    ArchSpec s;
+    s.family = ArchFamily::ConvNext;
+    s.convnext = {depths, dims};
+    s.numClasses = 1000;
+    s.preprocessing = imagenetBicubic(224, 0.875);
+    return s;
+}
+
 ArchSpec resnetPreset(bool bottleneck, std::array<int, 4> layers)
 {
     ArchSpec s;
@@ -98,6 +123,19 @@ const std::map<std::string, ArchSpec> &presets()
         m["vit_base_patch32_clip_224"] = clipPreset(768, 32, 512, VitActivation::Gelu);
         m["vit_base_patch16_clip_quickgelu_224"] = clipPreset(768, 16, 512, VitActivation::QuickGelu);
         m["vit_base_patch32_clip_quickgelu_224"] = clipPreset(768, 32, 512, VitActivation::QuickGelu);
+        m["vit_giant_patch14_dinov2"] = dinov2Preset(1536, 0);
+        m["vit_giant_patch14_dinov2"].vit.depth = 40;
+        m["vit_giant_patch14_dinov2"].vit.heads = 24;
+        m["vit_giant_patch14_dinov2"].vit.mlpDim = 8192; // SwiGLU: value and gate halves of 4096
+        m["vit_giant_patch14_dinov2"].vit.swiglu = true;
+        m["vit_base_patch16_siglip_224"] = siglipPreset(768, 12, 12, 3072, 16, 224);
+        m["vit_base_patch16_siglip_256"] = siglipPreset(768, 12, 12, 3072, 16, 256);
+        m["vit_so400m_patch14_siglip_224"] = siglipPreset(1152, 16, 27, 4304, 14, 224);
+        m["vit_so400m_patch14_siglip_384"] = siglipPreset(1152, 16, 27, 4304, 14, 384);
+        m["convnext_tiny"] = convnextPreset({3, 3, 9, 3}, {96, 192, 384, 768});
+        m["convnext_small"] = convnextPreset({3, 3, 27, 3}, {96, 192, 384, 768});
+        m["convnext_base"] = convnextPreset({3, 3, 27, 3}, {128, 256, 512, 1024});
+        m["convnext_large"] = convnextPreset({3, 3, 27, 3}, {192, 384, 768, 1536});
         m["resnet18"] = resnetPreset(false, {2, 2, 2, 2});
         m["resnet34"] = resnetPreset(false, {3, 4, 6, 3});
         m["resnet50"] = resnetPreset(true, {3, 4, 6, 3});
@@ -149,7 +187,9 @@ VitPool poolFromName(const std::string &name)
         return VitPool::Token;
     if (name == "avg")
         return VitPool::Avg;
-    throw InputError("pool must be token or avg, got '" + name + "'");
+    if (name == "map")
+        return VitPool::Map;
+    throw InputError("pool must be token, avg or map, got '" + name + "'");
 }
 
 VitActivation activationFromName(const std::string &name)
@@ -183,6 +223,23 @@ std::array<double, 3> toTriple(const std::string &key, const std::string &value)
     return out;
 }
 
+std::array<int, 4> toQuad(const std::string &key, const std::string &value)
+{
+    std::array<int, 4> out{};
+    std::stringstream ss(value);
+    std::string part;
+    std::size_t i = 0;
+    while (std::getline(ss, part, '/')) {
+        if (i == 4 || part.empty())
+            throw InputError("--arch: '" + key + "' needs four positive integers separated by '/', got '" + value +
+                             "'");
+        out[i++] = toInt(key, part);
+    }
+    if (i != 4)
+        throw InputError("--arch: '" + key + "' needs four positive integers separated by '/', got '" + value + "'");
+    return out;
+}
+
 Interpolation interpolationFromName(const std::string &name)
 {
     if (name == "bilinear")
@@ -192,6 +249,27 @@ Interpolation interpolationFromName(const std::string &name)
     if (name == "nearest")
         return Interpolation::Nearest;
     throw InputError("interpolation must be bilinear, bicubic or nearest, got '" + name + "'");
+}
+
+std::string familyName(ArchFamily family)
+{
+    switch (family) {
+    case ArchFamily::Vit: return "vit";
+    case ArchFamily::ResNet: return "resnet";
+    case ArchFamily::ConvNext: return "convnext";
+    }
+    return "vit";
+}
+
+ArchFamily familyFromName(const std::string &name)
+{
+    if (name == "vit")
+        return ArchFamily::Vit;
+    if (name == "resnet")
+        return ArchFamily::ResNet;
+    if (name == "convnext")
+        return ArchFamily::ConvNext;
+    throw InputError("unknown model family '" + name + "' (known: vit, resnet, convnext)");
 }
 
 // Bounds that keep an absurd shape from being allocated: refused with the estimate instead.
@@ -231,6 +309,11 @@ void validate(const ArchSpec &s)
             throw InputError("reg_tokens must lie in [0, 256], got " + std::to_string(v.regTokens));
         if (!(v.eps > 0 && v.eps < 1))
             throw InputError("eps must lie in (0, 1)");
+        if (!v.classToken && v.pool == VitPool::Token)
+            throw InputError("pool=token needs a class token: without one (class_token=0) use pool=avg or map");
+        if (v.swiglu && v.mlpDim % 2 != 0)
+            throw InputError("a SwiGLU MLP needs an even mlp_dim (value and gate halves), got " +
+                             std::to_string(v.mlpDim));
         const auto side = static_cast<std::int64_t>(v.imgSize / v.patch);
         if (side * side > kMaxTokens)
             throw InputError("img_size " + std::to_string(v.imgSize) + " with patch " + std::to_string(v.patch) +
@@ -247,6 +330,19 @@ void validate(const ArchSpec &s)
                              gigabytes(4 * params) + " in fp32), over the limit of " +
                              std::to_string(static_cast<long long>(kMaxParameters / 1e6)) + " million");
     }
+    if (s.family == ArchFamily::ConvNext) {
+        double params = 0;
+        for (std::size_t i = 0; i < 4; ++i) {
+            const double d = s.convnext.dims[i];
+            if (s.convnext.depths[i] < 1 || s.convnext.dims[i] < 1 || s.convnext.dims[i] > 65536)
+                throw InputError("ConvNeXt depths and dims must be positive (dims at most 65536)");
+            params += s.convnext.depths[i] * (8 * d * d + 60 * d);
+        }
+        if (params > kMaxParameters)
+            throw InputError("this ConvNeXt shape has about " + std::to_string(static_cast<long long>(params / 1e6)) +
+                             " million parameters, over the limit of " +
+                             std::to_string(static_cast<long long>(kMaxParameters / 1e6)) + " million");
+    }
 }
 
 } // namespace
@@ -260,6 +356,8 @@ int ArchSpec::featureDim() const
 {
     if (family == ArchFamily::Vit)
         return vit.dim;
+    if (family == ArchFamily::ConvNext)
+        return convnext.dims[3];
     return resnet.bottleneck ? 2048 : 512;
 }
 
@@ -291,6 +389,14 @@ void applyArchOverrides(ArchSpec &spec, const std::string &overrides)
             v.heads = toInt(key, value);
         } else if (key == "mlp_dim") {
             v.mlpDim = toInt(key, value);
+        } else if (key == "class_token") {
+            v.classToken = toBool(key, value);
+        } else if (key == "swiglu") {
+            v.swiglu = toBool(key, value);
+        } else if (key == "depths") {
+            spec.convnext.depths = toQuad(key, value);
+        } else if (key == "dims") {
+            spec.convnext.dims = toQuad(key, value);
         } else if (key == "reg_tokens") {
             v.regTokens = toInt(key, value);
         } else if (key == "no_embed_class") {
@@ -328,8 +434,9 @@ void applyArchOverrides(ArchSpec &spec, const std::string &overrides)
             spec.preprocessing.interpolation = interpolationFromName(value);
         } else {
             throw InputError("--arch: unknown key '" + key +
-                             "' (known: img_size patch depth dim heads mlp_dim reg_tokens no_embed_class layer_scale "
-                             "norm_pre qkv_bias pool act eps in_chans num_classes mean std crop_pct interpolation)");
+                             "' (known: img_size patch depth dim heads mlp_dim class_token reg_tokens no_embed_class "
+                             "layer_scale norm_pre qkv_bias pool swiglu act eps depths dims in_chans num_classes "
+                             "mean std crop_pct interpolation)");
         }
     }
     // A new width without explicit heads or MLP follows timm's conventions.
@@ -352,6 +459,8 @@ ArchSpec parseArchSpec(const std::string &text)
         spec = presets().at("vit_small_patch16_224");
     } else if (name == "resnet") {
         spec = presets().at("resnet50");
+    } else if (name == "convnext") {
+        spec = presets().at("convnext_tiny");
     } else {
         throw InputError("unknown architecture '" + name + "' (known: " + archPresetList() + ")");
     }
@@ -370,7 +479,11 @@ std::string canonicalArchName(const ArchSpec &spec)
             if (a.dim == b.dim && a.depth == b.depth && a.patch == b.patch && a.mlpDim == b.mlpDim &&
                 a.heads == b.heads && a.imgSize == b.imgSize && a.regTokens == b.regTokens &&
                 a.noEmbedClass == b.noEmbedClass && a.layerScale == b.layerScale && a.normPre == b.normPre &&
-                a.qkvBias == b.qkvBias && a.pool == b.pool && a.activation == b.activation && a.eps == b.eps)
+                a.qkvBias == b.qkvBias && a.pool == b.pool && a.activation == b.activation && a.eps == b.eps &&
+                a.classToken == b.classToken && a.swiglu == b.swiglu)
+                return name;
+        } else if (spec.family == ArchFamily::ConvNext) {
+            if (preset.convnext.depths == spec.convnext.depths && preset.convnext.dims == spec.convnext.dims)
                 return name;
         } else if (preset.resnet.bottleneck == spec.resnet.bottleneck && preset.resnet.layers == spec.resnet.layers &&
                    preset.resnet.widthPerGroup == spec.resnet.widthPerGroup) {
@@ -380,6 +493,12 @@ std::string canonicalArchName(const ArchSpec &spec)
     if (spec.family == ArchFamily::Vit)
         return "vit_d" + std::to_string(spec.vit.dim) + "_l" + std::to_string(spec.vit.depth) + "_patch" +
                std::to_string(spec.vit.patch) + "_" + std::to_string(spec.vit.imgSize);
+    const auto joined = [](const std::array<int, 4> &a) {
+        return std::to_string(a[0]) + "-" + std::to_string(a[1]) + "-" + std::to_string(a[2]) + "-" +
+               std::to_string(a[3]);
+    };
+    if (spec.family == ArchFamily::ConvNext)
+        return "convnext_dims" + joined(spec.convnext.dims) + "_depths" + joined(spec.convnext.depths);
     const auto &l = spec.resnet.layers;
     return std::string("resnet_") + (spec.resnet.bottleneck ? "bottleneck_" : "basic_") + std::to_string(l[0]) + "-" +
            std::to_string(l[1]) + "-" + std::to_string(l[2]) + "-" + std::to_string(l[3]);
@@ -398,7 +517,7 @@ std::string interpolationName(Interpolation interpolation)
 std::string archSpecToJson(const ArchSpec &s)
 {
     nlohmann::json j;
-    j["family"] = s.family == ArchFamily::Vit ? "vit" : "resnet";
+    j["family"] = familyName(s.family);
     j["name"] = s.name;
     j["in_chans"] = s.inChans;
     j["num_classes"] = s.numClasses;
@@ -409,6 +528,7 @@ std::string archSpecToJson(const ArchSpec &s)
         j["dim"] = s.vit.dim;
         j["heads"] = s.vit.heads;
         j["mlp_dim"] = s.vit.mlpDim;
+        j["class_token"] = s.vit.classToken;
         j["reg_tokens"] = s.vit.regTokens;
         j["no_embed_class"] = s.vit.noEmbedClass;
         j["layer_scale"] = s.vit.layerScale;
@@ -417,6 +537,10 @@ std::string archSpecToJson(const ArchSpec &s)
         j["pool"] = vitPoolName(s.vit.pool);
         j["act"] = vitActivationName(s.vit.activation);
         j["eps"] = s.vit.eps;
+        j["swiglu"] = s.vit.swiglu;
+    } else if (s.family == ArchFamily::ConvNext) {
+        j["depths"] = s.convnext.depths;
+        j["dims"] = s.convnext.dims;
     } else {
         j["block"] = s.resnet.bottleneck ? "bottleneck" : "basic";
         j["layers"] = s.resnet.layers;
@@ -434,7 +558,7 @@ ArchSpec archSpecFromJson(const std::string &text)
     try {
         const auto j = nlohmann::json::parse(text);
         ArchSpec s;
-        s.family = j.at("family").get<std::string>() == "vit" ? ArchFamily::Vit : ArchFamily::ResNet;
+        s.family = familyFromName(j.at("family").get<std::string>());
         s.name = j.value("name", "");
         s.inChans = j.at("in_chans").get<int>();
         s.numClasses = j.at("num_classes").get<int>();
@@ -454,6 +578,11 @@ ArchSpec archSpecFromJson(const std::string &text)
             s.vit.pool = poolFromName(j.value("pool", std::string("token")));
             s.vit.activation = activationFromName(j.value("act", std::string("gelu")));
             s.vit.eps = j.value("eps", 1e-6);
+            s.vit.classToken = j.value("class_token", true);
+            s.vit.swiglu = j.value("swiglu", false);
+        } else if (s.family == ArchFamily::ConvNext) {
+            s.convnext.depths = j.at("depths").get<std::array<int, 4>>();
+            s.convnext.dims = j.at("dims").get<std::array<int, 4>>();
         } else {
             s.resnet.bottleneck = j.at("block").get<std::string>() == "bottleneck";
             s.resnet.layers = j.at("layers").get<std::array<int, 4>>();
@@ -482,7 +611,12 @@ std::string describeArch(const ArchSpec &s)
             << (s.vit.regTokens > 0 ? ", " + std::to_string(s.vit.regTokens) + " registers" : "")
             << (s.vit.layerScale ? ", layer scale" : "") << (s.vit.normPre ? ", norm_pre" : "")
             << (s.vit.activation == VitActivation::QuickGelu ? ", QuickGELU" : "")
-            << (s.vit.pool == VitPool::Avg ? ", avg pool" : "");
+            << (s.vit.pool == VitPool::Avg ? ", avg pool" : "")
+            << (s.vit.pool == VitPool::Map ? ", attention pool" : "") << (s.vit.swiglu ? ", SwiGLU" : "");
+    else if (s.family == ArchFamily::ConvNext)
+        out << "ConvNeXt dims [" << s.convnext.dims[0] << "," << s.convnext.dims[1] << "," << s.convnext.dims[2] << ","
+            << s.convnext.dims[3] << "], depths [" << s.convnext.depths[0] << "," << s.convnext.depths[1] << ","
+            << s.convnext.depths[2] << "," << s.convnext.depths[3] << "]";
     else
         out << "ResNet " << (s.resnet.bottleneck ? "bottleneck" : "basic") << " blocks [" << s.resnet.layers[0] << ","
             << s.resnet.layers[1] << "," << s.resnet.layers[2] << "," << s.resnet.layers[3] << "]";
@@ -490,30 +624,74 @@ std::string describeArch(const ArchSpec &s)
     return out.str();
 }
 
-std::string vitPoolName(VitPool pool) { return pool == VitPool::Avg ? "avg" : "token"; }
+std::string vitPoolName(VitPool pool)
+{
+    switch (pool) {
+    case VitPool::Token: return "token";
+    case VitPool::Avg: return "avg";
+    case VitPool::Map: return "map";
+    }
+    return "token";
+}
 
 std::string vitActivationName(VitActivation activation)
 {
     return activation == VitActivation::QuickGelu ? "quick_gelu" : "gelu";
 }
 
-std::string describeVitChoices(const ArchSpec &spec)
+namespace {
+
+void describeVit(const VitShape &v, std::ostringstream &out)
 {
-    if (spec.family != ArchFamily::Vit)
-        return {};
-    const auto &v = spec.vit;
-    std::ostringstream out;
-    out << "pooling: "
-        << (v.pool == VitPool::Avg ? "mean of the patch tokens, then fc_norm" : "class token after the final norm")
-        << "\n";
-    out << "prefix tokens: class" << (v.regTokens > 0 ? " + " + std::to_string(v.regTokens) + " register" : "")
-        << "; position embedding " << (v.noEmbedClass ? "on the patches only" : "on the class token and patches")
-        << "\n";
+    out << "pooling: ";
+    switch (v.pool) {
+    case VitPool::Token: out << "class token after the final norm"; break;
+    case VitPool::Avg: out << "mean of the patch tokens, then fc_norm"; break;
+    case VitPool::Map: out << "attention pool (attn_pool: a learned query over the normed patch tokens)"; break;
+    }
+    out << "\n";
+    out << "prefix tokens: " << (v.classToken ? "class" : "none")
+        << (v.regTokens > 0 ? " + " + std::to_string(v.regTokens) + " register" : "") << "; position embedding "
+        << (v.noEmbedClass || !v.classToken ? "on the patches only" : "on the class token and patches") << "\n";
     out << "layer scale: " << (v.layerScale ? "yes (ls1, ls2)" : "no") << "\n";
     out << "norm before the blocks: " << (v.normPre ? "yes (norm_pre)" : "no") << "\n";
-    out << "activation: " << (v.activation == VitActivation::QuickGelu ? "QuickGELU" : "GELU (exact)")
+    out << "mlp: "
+        << (v.swiglu ? "SwiGLU (fc1 packs value and gate, SiLU)"
+                     : (v.activation == VitActivation::QuickGelu ? "QuickGELU" : "GELU (exact)"))
         << "; LayerNorm eps " << v.eps << "; qkv bias " << (v.qkvBias ? "yes" : "no") << "\n";
+}
+
+} // namespace
+
+std::string describeArchChoices(const ArchSpec &spec)
+{
+    std::ostringstream out;
+    switch (spec.family) {
+    case ArchFamily::Vit: describeVit(spec.vit, out); break;
+    case ArchFamily::ConvNext:
+        out << "pooling: global average, then head.norm (LayerNorm)\n"
+            << "blocks: depthwise 7x7 conv, LayerNorm, MLP (GELU), layer scale (gamma); LayerNorm eps 1e-6\n"
+            << "stem: 4x4 patch convolution; stages 2-4 downsample with LayerNorm + 2x2 convolution\n";
+        break;
+    case ArchFamily::ResNet:
+        out << "pooling: global average\n"
+            << "blocks: " << (spec.resnet.bottleneck ? "bottleneck" : "basic")
+            << "; BatchNorm with running statistics\n";
+        break;
+    }
     return out.str();
+}
+
+int presetVitHeads(const ArchSpec &spec)
+{
+    for (const auto &[name, preset] : presets()) {
+        const auto &a = preset.vit;
+        const auto &b = spec.vit;
+        if (preset.family == ArchFamily::Vit && spec.family == ArchFamily::Vit && a.dim == b.dim &&
+            a.depth == b.depth && a.mlpDim == b.mlpDim && a.patch == b.patch)
+            return a.heads;
+    }
+    return 0;
 }
 
 std::string archPresetList()
@@ -521,7 +699,7 @@ std::string archPresetList()
     std::string out;
     for (const auto &[name, spec] : presets())
         out += (out.empty() ? "" : " ") + name;
-    return out + " vit resnet";
+    return out + " vit resnet convnext";
 }
 
 } // namespace upstep::core

@@ -1,5 +1,7 @@
 #include "models/backboneloader.h"
 
+#include "models/convnext.h"
+
 #include "upstep/common/error.h"
 #include "common/jsonfile.h"
 #include "io/weightsfile.h"
@@ -76,6 +78,10 @@ Preprocessing timmVitPreprocessing(const ArchSpec &s)
     if (s.vit.normPre) {
         p.mean = {0.48145466, 0.4578275, 0.40821073};
         p.std = {0.26862954, 0.26130258, 0.27577711};
+    } else if (s.vit.pool == VitPool::Map) { // SigLIP
+        p.mean = {0.5, 0.5, 0.5};
+        p.std = {0.5, 0.5, 0.5};
+        p.cropPct = 1.0;
     } else if (s.vit.layerScale || s.vit.pool == VitPool::Avg) {
         if (s.vit.patch == 14)
             p.cropPct = 1.0;
@@ -99,13 +105,19 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
     if (s.vit.depth == 0)
         throw FormatError(file, "ViT weights without blocks.N tensors");
     s.vit.mlpDim = static_cast<int>(requireTensor(t, "blocks.0.mlp.fc1.weight", file, 2).size(0));
+    // SwiGLU (DINOv2 giant): fc1 packs value and gate, so fc2 takes half of fc1's outputs.
+    s.vit.swiglu = requireTensor(t, "blocks.0.mlp.fc2.weight", file, 2).size(1) * 2 == s.vit.mlpDim;
+    s.vit.classToken = findTensor(t, "cls_token") != nullptr;
     // The variations timm's files show by their tensors (see VitShape).
     if (t.count("reg_token"))
         s.vit.regTokens = static_cast<int>(requireTensor(t, "reg_token", file, 3).size(1));
     s.vit.layerScale = findTensor(t, "blocks.0.ls1.gamma") != nullptr;
     s.vit.normPre = findTensor(t, "norm_pre.weight") != nullptr;
     s.vit.qkvBias = findTensor(t, "blocks.0.attn.qkv.bias") != nullptr;
-    s.vit.pool = findTensor(t, "fc_norm.weight") ? VitPool::Avg : VitPool::Token;
+    s.vit.pool = findTensor(t, "fc_norm.weight")     ? VitPool::Avg
+                 : findTensor(t, "attn_pool.latent") ? VitPool::Map
+                 : s.vit.classToken                  ? VitPool::Token
+                                                     : VitPool::Avg;
     s.vit.eps = s.vit.normPre ? 1e-5 : 1e-6; // CLIP towers use torch's default LayerNorm
     // pos_embed holds the patches' grid, after the class and register tokens' entries unless
     // the file is of the kind (DeiT-III, DINOv2 with registers) that gives them no position.
@@ -123,8 +135,11 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
                                     std::to_string(s.vit.prefixTokens()) +
                                     " prefix token(s) plus a square grid nor a square grid");
     s.vit.imgSize = grid * s.vit.patch;
-    // Shapes do not give the head count: timm's convention is 64 channels per head.
-    s.vit.heads = std::max(1, s.vit.dim / 64);
+    // Shapes do not give the head count: a known model's, else timm's convention of 64 channels
+    // per head.
+    s.vit.heads = presetVitHeads(s);
+    if (s.vit.heads == 0)
+        s.vit.heads = std::max(1, s.vit.dim / 64);
     if (s.vit.dim % s.vit.heads != 0)
         s.vit.heads = 1;
     if (const auto *head = findTensor(t, "head.weight"))
@@ -151,6 +166,32 @@ ArchSpec detectResNet(const TensorMap &t, const std::filesystem::path &file)
         s.resnet.widthPerGroup = static_cast<int>(requireTensor(t, "layer1.0.conv1.weight", file, 4).size(0));
     if (const auto *fc = findTensor(t, "fc.weight"))
         s.numClasses = static_cast<int>(fc->size(0));
+    s.preprocessing.channels = s.inChans;
+    return s;
+}
+
+ArchSpec detectConvNext(const TensorMap &t, const std::filesystem::path &file)
+{
+    ArchSpec s;
+    s.family = ArchFamily::ConvNext;
+    s.inChans = static_cast<int>(requireTensor(t, "stem.0.weight", file, 4).size(1));
+    if (findTensor(t, "stages.0.blocks.0.mlp.grn.weight") || findTensor(t, "stages.0.blocks.0.mlp.grn.gamma"))
+        throw FormatError(file, "ConvNeXt V2 (global response normalisation, mlp.grn) is not supported yet; "
+                                "ConvNeXt V1 weights (timm's convnext_*) are");
+    for (std::size_t i = 0; i < 4; ++i) {
+        const auto prefix = "stages." + std::to_string(i) + ".blocks.";
+        s.convnext.depths[i] = countIndexed(t, prefix);
+        if (s.convnext.depths[i] == 0)
+            throw FormatError(file, "ConvNeXt weights without " + prefix + "N tensors");
+        s.convnext.dims[i] = static_cast<int>(requireTensor(t, prefix + "0.conv_dw.weight", file, 4).size(0));
+        const auto *fc1 = findTensor(t, prefix + "0.mlp.fc1.weight");
+        if (fc1 && fc1->dim() == 4)
+            throw FormatError(file, "ConvNeXt with 1x1-convolution MLPs (conv_mlp: atto to nano) is not supported; "
+                                    "tiny, small, base and large are");
+    }
+    if (const auto *fc = findTensor(t, "head.fc.weight"))
+        s.numClasses = static_cast<int>(fc->size(0));
+    s.preprocessing.interpolation = Interpolation::Bicubic; // timm's convnext_* configs
     s.preprocessing.channels = s.inChans;
     return s;
 }
@@ -237,12 +278,14 @@ DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, cons
     out.source = "shapes";
     if (tensors.count("cls_token") || tensors.count("patch_embed.proj.weight")) {
         out.spec = detectVit(tensors, file, torchvisionNames);
+    } else if (tensors.count("stem.0.weight") && tensors.count("stages.0.blocks.0.conv_dw.weight")) {
+        out.spec = detectConvNext(tensors, file);
     } else if (tensors.count("conv1.weight") && tensors.count("layer1.0.conv1.weight")) {
         out.spec = detectResNet(tensors, file);
         out.layout = "torchvision";
     } else {
-        throw FormatError(file, "not a supported model: expected a ViT (timm or torchvision names) or a ResNet "
-                                "(torchvision/timm names); found " +
+        throw FormatError(file, "not a supported model: expected a ViT (timm, torchvision or Hugging Face names), "
+                                "a ResNet (torchvision/timm names) or a ConvNeXt (timm names); found " +
                                     std::to_string(tensors.size()) + " tensors" +
                                     (tensors.empty() ? "" : ", the first named '" + tensors.begin()->first + "'"));
     }
@@ -252,8 +295,11 @@ DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, cons
 
 BackbonePtr createBackbone(const ArchSpec &spec)
 {
-    if (spec.family == ArchFamily::Vit)
-        return std::make_shared<VisionTransformerImpl>(spec);
+    switch (spec.family) {
+    case ArchFamily::Vit: return std::make_shared<VisionTransformerImpl>(spec);
+    case ArchFamily::ConvNext: return std::make_shared<ConvNextImpl>(spec);
+    case ArchFamily::ResNet: break;
+    }
     return std::make_shared<ResNetImpl>(spec);
 }
 
@@ -382,7 +428,7 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
     const bool preprocessingGiven = archOverride.find("mean=") != std::string::npos ||
                                     archOverride.find("std=") != std::string::npos;
     if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && !preprocessingGiven &&
-        detected.family == ArchFamily::Vit)
+        detected.family != ArchFamily::ResNet) // torchvision's ResNet statistics are the only ones in use
         out.notes.push_back("preprocessing guessed from the family (the file does not say); --arch mean=, std=, "
                             "crop_pct= set it");
     if (!archOverride.empty()) {
@@ -415,7 +461,7 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
         }
     }
     if (spec.numClasses == 0) { // a headless spec ignores a head present in the file
-        for (const char *name : {"head.weight", "head.bias", "fc.weight", "fc.bias"})
+        for (const char *name : {"head.weight", "head.bias", "fc.weight", "fc.bias", "head.fc.weight", "head.fc.bias"})
             contents.tensors.erase(name);
     }
     out.model = createBackbone(spec);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <regex>
 
 namespace upstep::core {
 
@@ -32,9 +33,14 @@ bool matchesPattern(const std::string &name, const std::string &pattern)
 std::vector<std::string> defaultTargets(BackboneImpl &model)
 {
     std::vector<std::string> names;
-    if (model.spec().family == ArchFamily::Vit) {
+    const auto family = model.spec().family;
+    if (family == ArchFamily::Vit || family == ArchFamily::ConvNext) {
+        // ViT: the attention's fused qkv. ConvNeXt: the blocks' MLP, which holds most weights.
         forEachAdaptable(model, [&](const std::string &name, auto &) {
-            if (matchesPattern(name, "qkv"))
+            const bool target = family == ArchFamily::Vit
+                                    ? matchesPattern(name, "qkv")
+                                    : matchesPattern(name, "mlp.fc1") || matchesPattern(name, "mlp.fc2");
+            if (target)
                 names.push_back(name);
         });
         return names;
@@ -64,10 +70,32 @@ std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vect
             }
         });
         if (!matched)
-            throw InputError("LoRA target '" + pattern + "' matches no adaptable layer of " + model.spec().name +
-                             " (ViT: qkv, proj, fc1, fc2; ResNet: conv1, conv2, conv3 or full names)");
+            throw InputError(
+                "LoRA target '" + pattern + "' matches no adaptable layer of " + model.spec().name +
+                " (ViT: qkv, proj, fc1, fc2; ConvNeXt: fc1, fc2, stem.0, downsample.1; ResNet: conv1, conv2, "
+                "conv3; or full names)");
     }
     return names;
+}
+
+std::string describeLoraTargets(BackboneImpl &model, const std::vector<std::string> &patterns)
+{
+    static const std::regex kIndex(R"(\.\d+\.)");
+    std::vector<std::pair<std::string, int>> groups; // in the model's order
+    for (const auto &name : resolveLoraTargets(model, patterns)) {
+        // Twice: ".0.1." would leave the second index after one pass of non-overlapping matches.
+        const auto general = std::regex_replace(std::regex_replace(name, kIndex, ".N."), kIndex, ".N.");
+        const auto it = std::find_if(groups.begin(), groups.end(), [&](const auto &g) { return g.first == general; });
+        if (it == groups.end())
+            groups.emplace_back(general, 1);
+        else
+            ++it->second;
+    }
+    std::string out;
+    for (const auto &[general, count] : groups)
+        out += (out.empty() ? "" : ", ") + general + " (" + std::to_string(count) +
+               (count == 1 ? " layer)" : " layers)");
+    return out.empty() ? "none" : out;
 }
 
 std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &config)

@@ -19,7 +19,8 @@ struct LoraConfig {
     int rank = 8;
     double alpha = 16;
     /// Module name patterns, matched as PEFT does: the full name, or its last dotted parts.
-    /// Empty: qkv for a ViT, the 3x3 convolutions of the blocks for a ResNet.
+    /// Empty: qkv for a ViT, mlp.fc1 and mlp.fc2 for a ConvNeXt, the 3x3 convolutions of the
+    /// blocks for a ResNet.
     std::vector<std::string> targets;
 };
 
@@ -34,6 +35,10 @@ inline constexpr const char *kPeftPrefix = "base_model.model.";
 /// Full names of the modules the patterns select (or the defaults). Throws InputError when a
 /// pattern matches no adaptable layer.
 std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vector<std::string> &patterns);
+
+/// The layers the patterns (or the defaults) select, grouped by their name with block indices as
+/// N, e.g. "blocks.N.attn.qkv (12 layers)". For `upstep info` and logs.
+std::string describeLoraTargets(BackboneImpl &model, const std::vector<std::string> &patterns);
 
 /// Attaches adapters, freezes every other parameter, and returns the adapted module names.
 std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &config);

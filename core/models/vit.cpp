@@ -61,10 +61,11 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x)
     return proj(out.transpose(1, 2).reshape({b, n, c}));
 }
 
-MlpImpl::MlpImpl(int dim, int hidden, VitActivation activation) : m_activation(activation)
+MlpImpl::MlpImpl(int dim, int hidden, VitActivation activation, bool swiglu)
+    : m_activation(activation), m_swiglu(swiglu)
 {
     fc1 = register_module("fc1", LoraLinear(dim, hidden));
-    fc2 = register_module("fc2", LoraLinear(hidden, dim));
+    fc2 = register_module("fc2", LoraLinear(swiglu ? hidden / 2 : hidden, dim));
     initLinear(*fc1);
     initLinear(*fc2);
 }
@@ -72,9 +73,38 @@ MlpImpl::MlpImpl(int dim, int hidden, VitActivation activation) : m_activation(a
 torch::Tensor MlpImpl::forward(const torch::Tensor &x)
 {
     auto hidden = fc1(x);
+    if (m_swiglu) { // timm's SwiGLUPacked (gate first): silu(value) * gate
+        const auto halves = hidden.chunk(2, -1);
+        return fc2(F::silu(halves[0]) * halves[1]);
+    }
     // Exact (erf) GELU, or CLIP's QuickGELU x * sigmoid(1.702 x), which OpenAI's weights need.
     hidden = m_activation == VitActivation::QuickGelu ? hidden * torch::sigmoid(1.702 * hidden) : F::gelu(hidden);
     return fc2(hidden);
+}
+
+AttentionPoolImpl::AttentionPoolImpl(const VitShape &v) : m_heads(v.heads)
+{
+    latent = register_parameter("latent", torch::zeros({1, 1, v.dim}));
+    q = register_module("q", torch::nn::Linear(torch::nn::LinearOptions(v.dim, v.dim).bias(v.qkvBias)));
+    kv = register_module("kv", torch::nn::Linear(torch::nn::LinearOptions(v.dim, 2 * v.dim).bias(v.qkvBias)));
+    proj = register_module("proj", torch::nn::Linear(v.dim, v.dim));
+    norm = register_module("norm", layerNorm(v.dim, v.eps));
+    mlp = register_module("mlp", Mlp(v.dim, v.mlpDim, v.activation, v.swiglu));
+    torch::NoGradGuard noGrad;
+    latent.normal_(0.0, std::pow(v.dim, -0.5));
+}
+
+torch::Tensor AttentionPoolImpl::forward(const torch::Tensor &tokens)
+{
+    const auto b = tokens.size(0), n = tokens.size(1), c = tokens.size(2);
+    const auto headDim = c / m_heads;
+    const auto query = q(latent.expand({b, -1, -1})).reshape({b, 1, m_heads, headDim}).transpose(1, 2);
+    const auto keysValues = kv(tokens).reshape({b, n, 2, m_heads, headDim}).permute({2, 0, 3, 1, 4});
+    auto out = compat::scaledDotProductAttention(query, keysValues[0], keysValues[1],
+                                                 std::pow(static_cast<double>(headDim), -0.5));
+    out = proj(out.transpose(1, 2).reshape({b, 1, c}));
+    out = out + mlp(norm(out));
+    return out.select(1, 0);
 }
 
 LayerScaleImpl::LayerScaleImpl(int dim, double init) { gamma = register_parameter("gamma", torch::full({dim}, init)); }
@@ -86,7 +116,7 @@ VitBlockImpl::VitBlockImpl(const VitShape &v)
     if (v.layerScale)
         ls1 = register_module("ls1", LayerScale(v.dim, 1e-5)); // DINOv2's init value
     norm2 = register_module("norm2", layerNorm(v.dim, v.eps));
-    mlp = register_module("mlp", Mlp(v.dim, v.mlpDim, v.activation));
+    mlp = register_module("mlp", Mlp(v.dim, v.mlpDim, v.activation, v.swiglu));
     if (v.layerScale)
         ls2 = register_module("ls2", LayerScale(v.dim, 1e-5));
 }
@@ -105,7 +135,8 @@ VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::
     const int grid = v.imgSize / v.patch;
     // timm drops the patch convolution's bias when a norm follows the embedding (CLIP's norm_pre).
     patch_embed = register_module("patch_embed", PatchEmbed(m_spec.inChans, v.dim, v.patch, !v.normPre));
-    cls_token = register_parameter("cls_token", torch::zeros({1, 1, v.dim}));
+    if (v.classToken)
+        cls_token = register_parameter("cls_token", torch::zeros({1, 1, v.dim}));
     if (v.regTokens > 0)
         reg_token = register_parameter("reg_token", torch::zeros({1, v.regTokens, v.dim}));
     pos_embed = register_parameter("pos_embed", torch::zeros({1, v.posEmbedLength(grid), v.dim}));
@@ -119,6 +150,8 @@ VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::
         fc_norm = register_module("fc_norm", layerNorm(v.dim, v.eps));
     else
         norm = register_module("norm", layerNorm(v.dim, v.eps));
+    if (v.pool == VitPool::Map)
+        attn_pool = register_module("attn_pool", AttentionPool(v));
     if (m_spec.numClasses > 0) {
         head = register_module("head", torch::nn::Linear(v.dim, m_spec.numClasses));
         torch::NoGradGuard noGrad;
@@ -127,7 +160,8 @@ VisionTransformerImpl::VisionTransformerImpl(ArchSpec spec) : BackboneImpl(std::
     }
     truncNormal(pos_embed, 0.02);
     torch::NoGradGuard noGrad;
-    cls_token.normal_(0.0, 1e-6);
+    if (cls_token.defined())
+        cls_token.normal_(0.0, 1e-6);
     if (reg_token.defined())
         reg_token.normal_(0.0, 1e-6);
 }
@@ -141,7 +175,9 @@ torch::Tensor VisionTransformerImpl::features(const torch::Tensor &x)
                          c10::str(x.sizes()));
     auto tokens = patch_embed(x);
     const auto batch = tokens.size(0);
-    std::vector<torch::Tensor> parts{cls_token.expand({batch, -1, -1})};
+    std::vector<torch::Tensor> parts;
+    if (cls_token.defined())
+        parts.push_back(cls_token.expand({batch, -1, -1}));
     if (reg_token.defined())
         parts.push_back(reg_token.expand({batch, -1, -1}));
     if (v.noEmbedClass) { // DeiT-III, DINOv2 with registers: the prefix tokens get no position
@@ -155,8 +191,13 @@ torch::Tensor VisionTransformerImpl::features(const torch::Tensor &x)
         tokens = norm_pre(tokens);
     for (const auto &block : *blocks)
         tokens = block->as<VitBlockImpl>()->forward(tokens);
+    const auto patches = [&](const torch::Tensor &t) {
+        return t.narrow(1, v.prefixTokens(), t.size(1) - v.prefixTokens());
+    };
     if (v.pool == VitPool::Avg)
-        return fc_norm(tokens.narrow(1, v.prefixTokens(), tokens.size(1) - v.prefixTokens()).mean(1));
+        return fc_norm(patches(tokens).mean(1));
+    if (v.pool == VitPool::Map) // timm pools the normed patch tokens (prefix tokens excluded)
+        return attn_pool(patches(norm(tokens)));
     return norm(tokens).select(1, 0);
 }
 

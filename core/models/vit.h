@@ -33,15 +33,33 @@ TORCH_MODULE(Attention);
 
 class MlpImpl : public torch::nn::Module {
 public:
-    MlpImpl(int dim, int hidden, VitActivation activation);
+    /// swiglu: timm's SwiGLUPacked, fc1 gives [value | gate] halves of `hidden`, fc2 takes hidden / 2.
+    MlpImpl(int dim, int hidden, VitActivation activation, bool swiglu = false);
     torch::Tensor forward(const torch::Tensor &x);
     LoraLinear fc1{nullptr};
     LoraLinear fc2{nullptr};
 
 private:
     VitActivation m_activation;
+    bool m_swiglu;
 };
 TORCH_MODULE(Mlp);
+
+/// timm's AttentionPoolLatent with one latent query (SigLIP's "map" pooling): the query attends
+/// over the tokens, then a residual MLP on its normed output.
+class AttentionPoolImpl : public torch::nn::Module {
+public:
+    explicit AttentionPoolImpl(const VitShape &shape);
+    torch::Tensor forward(const torch::Tensor &tokens); ///< [B, N, D] -> [B, D]
+    torch::Tensor latent;
+    torch::nn::Linear q{nullptr}, kv{nullptr}, proj{nullptr};
+    torch::nn::LayerNorm norm{nullptr};
+    Mlp mlp{nullptr};
+
+private:
+    int m_heads;
+};
+TORCH_MODULE(AttentionPool);
 
 /// timm's LayerScale: a learned per-channel factor on a residual branch (tensor "gamma").
 class LayerScaleImpl : public torch::nn::Module {
@@ -71,14 +89,15 @@ public:
     torch::Tensor features(const torch::Tensor &x) override;
     torch::Tensor headForward(const torch::Tensor &features) override;
 
-    torch::Tensor cls_token;
+    torch::Tensor cls_token; ///< undefined without a class token (SigLIP)
     torch::Tensor reg_token; ///< undefined without register tokens
     torch::Tensor pos_embed;
     PatchEmbed patch_embed{nullptr};
     torch::nn::LayerNorm norm_pre{nullptr}; ///< null unless VitShape::normPre
     torch::nn::ModuleList blocks{nullptr};
     torch::nn::LayerNorm norm{nullptr};    ///< null with average pooling
-    torch::nn::LayerNorm fc_norm{nullptr}; ///< null with class-token pooling
+    torch::nn::LayerNorm fc_norm{nullptr}; ///< null unless average pooling
+    AttentionPool attn_pool{nullptr};      ///< null unless attention pooling
     torch::nn::Linear head{nullptr};
 };
 

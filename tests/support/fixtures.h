@@ -17,6 +17,12 @@ inline constexpr const char *kTinyVitArch =
     "vit,img_size=28,patch=7,depth=2,dim=32,heads=2,mlp_dim=64,in_chans=1,num_classes=10,mean=0.5/0.5/0.5,"
     "std=0.5/0.5/0.5,crop_pct=1";
 
+/// The largest absolute elementwise difference of two tensors of one shape.
+inline double maxDifference(const torch::Tensor &a, const torch::Tensor &b)
+{
+    return (a - b).abs().max().item<double>();
+}
+
 /// Writes a randomly initialised tiny ViT (seeded) to file.
 void writeTinyVit(const std::filesystem::path &file, unsigned seed = 0);
 

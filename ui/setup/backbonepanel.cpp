@@ -18,7 +18,8 @@ QString plainBackboneError(const TaskError &error)
 {
     if (error.kind == core::ErrorKind::Format)
         return BackbonePanel::tr("This is not model weights UpStep can read. Choose a .safetensors or .pth file of a "
-                                 "ViT or ResNet (as timm and torchvision save them), or a Hugging Face model folder.");
+                                 "ViT, ConvNeXt or ResNet (as timm and torchvision save them), or a Hugging Face model "
+                                 "folder.");
     if (error.kind == core::ErrorKind::Input)
         return BackbonePanel::tr("UpStep cannot adapt this model: %1")
             .arg(error.details.section(QStringLiteral(": "), 1, -1).section(QLatin1Char('\n'), 0, 0));
@@ -33,9 +34,10 @@ BackbonePanel::BackbonePanel(QWidget *parent)
       m_info(new StatusLine(this))
 {
     m_path->setPlaceholder(tr("Pretrained weights (.safetensors, .pth, or a Hugging Face model folder)"));
-    m_path->setToolTip(tr("A ViT (DINOv2, CLIP, DeiT-III...) or ResNet: a .safetensors or .pth file from timm or "
-                          "torchvision, or a Hugging Face transformers model folder. The architecture is detected "
-                          "from the tensors."));
+    m_path->setToolTip(
+        tr("A ViT (DINOv2, CLIP, SigLIP, DeiT-III...), ConvNeXt or ResNet: a .safetensors or .pth file from timm or "
+           "torchvision, or a Hugging Face transformers model folder. The architecture is detected "
+           "from the tensors."));
     m_path->allowFolders(tr("Choose a model folder..."));
     m_info->showPlain(tr("No backbone chosen"));
     auto *layout = new QVBoxLayout(this);
@@ -97,7 +99,7 @@ void BackbonePanel::check(const QString &file)
                              .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped())
                              .arg(QString::fromStdString(s.description + "; " + s.layout + " layout").toHtmlEscaped()));
         m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
-                                                  s.detectedFrom + ")\n" + core::describeVitChoices(s.spec)));
+                                                  s.detectedFrom + ")\n" + core::describeArchChoices(s.spec)));
         m_path->remember(file);
     });
     connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {

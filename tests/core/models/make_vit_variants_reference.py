@@ -1,5 +1,6 @@
 """Reference forwards for the ViT variants people adapt (DINOv2, DINOv2 with registers, DeiT-III,
-CLIP image towers, MAE/BEiT-style average pooling), for the C++ cross-check (tst_vitvariants).
+CLIP image towers, MAE/BEiT-style average pooling, SigLIP's attention pool without a class token,
+DINOv2 giant's SwiGLU MLP), for the C++ cross-check (tst_vitvariants).
 
 Debian has no timm, so the model below is a plain-PyTorch ViT written from the published
 architecture, with its tensors named as timm names them. For each variant it writes, with random
@@ -28,8 +29,57 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "support"
 import safetensors_writer  # noqa: E402
 
 
+class Mlp(torch.nn.Module):
+    """fc1, activation, fc2; or SwiGLU as timm packs it (DINOv2 giant): fc1 gives a value half and
+    a gate half, silu(value) * gate goes into fc2."""
+
+    def __init__(self, dim, hidden, quick_gelu=False, swiglu=False):
+        super().__init__()
+        self.quick_gelu, self.swiglu = quick_gelu, swiglu
+        self.fc1 = torch.nn.Linear(dim, hidden)
+        self.fc2 = torch.nn.Linear(hidden // 2 if swiglu else hidden, dim)
+
+    def forward(self, x):
+        h = self.fc1(x)
+        if self.swiglu:
+            value, gate = h.chunk(2, dim=-1)
+            return self.fc2(F.silu(value) * gate)
+        h = h * torch.sigmoid(1.702 * h) if self.quick_gelu else F.gelu(h)
+        return self.fc2(h)
+
+
+def attend(q, k, v):
+    """Softmax attention of [B, heads, N, d] queries over keys and values."""
+    weights = (q @ k.transpose(-2, -1)) * q.shape[-1] ** -0.5
+    return weights.softmax(dim=-1) @ v
+
+
+class AttentionPool(torch.nn.Module):
+    """SigLIP's pooling (timm's global_pool="map"): one learned query attends over the patch
+    tokens, then a residual MLP on its normed output."""
+
+    def __init__(self, dim, heads, mlp, eps):
+        super().__init__()
+        self.heads = heads
+        self.latent = torch.nn.Parameter(torch.zeros(1, 1, dim))
+        self.q = torch.nn.Linear(dim, dim)
+        self.kv = torch.nn.Linear(dim, 2 * dim)
+        self.proj = torch.nn.Linear(dim, dim)
+        self.norm = torch.nn.LayerNorm(dim, eps=eps)
+        self.mlp = Mlp(dim, mlp)
+
+    def forward(self, x):
+        b, n, c = x.shape
+        h = self.heads
+        q = self.q(self.latent.expand(b, -1, -1)).reshape(b, 1, h, c // h).transpose(1, 2)
+        k, v = self.kv(x).reshape(b, n, 2, h, c // h).permute(2, 0, 3, 1, 4)
+        out = self.proj(attend(q, k, v).transpose(1, 2).reshape(b, 1, c))
+        out = out + self.mlp(self.norm(out))
+        return out[:, 0]
+
+
 class Block(torch.nn.Module):
-    def __init__(self, dim, heads, mlp, eps, layer_scale, qkv_bias, quick_gelu):
+    def __init__(self, dim, heads, mlp, eps, layer_scale, qkv_bias, quick_gelu, swiglu=False):
         super().__init__()
         self.heads = heads
         self.quick_gelu = quick_gelu
@@ -38,9 +88,7 @@ class Block(torch.nn.Module):
         self.attn.qkv = torch.nn.Linear(dim, 3 * dim, bias=qkv_bias)
         self.attn.proj = torch.nn.Linear(dim, dim)
         self.norm2 = torch.nn.LayerNorm(dim, eps=eps)
-        self.mlp = torch.nn.Module()
-        self.mlp.fc1 = torch.nn.Linear(dim, mlp)
-        self.mlp.fc2 = torch.nn.Linear(mlp, dim)
+        self.mlp = Mlp(dim, mlp, quick_gelu, swiglu)
         if layer_scale:
             self.ls1 = torch.nn.Module()
             self.ls1.gamma = torch.nn.Parameter(torch.ones(dim))
@@ -53,51 +101,52 @@ class Block(torch.nn.Module):
         b, n, c = x.shape
         h = self.heads
         q, k, v = self.attn.qkv(x).reshape(b, n, 3, h, c // h).permute(2, 0, 3, 1, 4)
-        weights = (q @ k.transpose(-2, -1)) * (c // h) ** -0.5
-        out = weights.softmax(dim=-1) @ v
+        out = attend(q, k, v)
         return self.attn.proj(out.transpose(1, 2).reshape(b, n, c))
 
     def forward(self, x):
         a = self.attention(self.norm1(x))
         x = x + (a * self.ls1.gamma if self.ls1 is not None else a)
-        h = self.mlp.fc1(self.norm2(x))
-        h = h * torch.sigmoid(1.702 * h) if self.quick_gelu else F.gelu(h)
-        m = self.mlp.fc2(h)
+        m = self.mlp(self.norm2(x))
         return x + (m * self.ls2.gamma if self.ls2 is not None else m)
 
 
 class Vit(torch.nn.Module):
     def __init__(self, img=224, patch=16, dim=384, depth=12, heads=6, mlp=None, reg_tokens=0,
                  no_embed_class=False, layer_scale=False, norm_pre=False, qkv_bias=True, pool="token",
-                 quick_gelu=False, eps=1e-6, num_classes=0):
+                 quick_gelu=False, eps=1e-6, num_classes=0, class_token=True, swiglu=False):
         super().__init__()
         self.patch, self.reg, self.no_embed_class, self.pool = patch, reg_tokens, no_embed_class, pool
+        self.cls = 1 if class_token else 0
         grid = img // patch
         self.patch_embed = torch.nn.Module()
         # timm: no patch bias when a norm follows the embedding (CLIP's pre-norm)
         self.patch_embed.proj = torch.nn.Conv2d(3, dim, patch, stride=patch, bias=not norm_pre)
-        self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, dim))
+        if class_token:
+            self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, dim))
         if reg_tokens:
             self.reg_token = torch.nn.Parameter(torch.zeros(1, reg_tokens, dim))
-        prefix = 0 if no_embed_class else 1 + reg_tokens
+        prefix = 0 if no_embed_class else self.cls + reg_tokens
         self.pos_embed = torch.nn.Parameter(torch.zeros(1, prefix + grid * grid, dim))
         self.norm_pre = torch.nn.LayerNorm(dim, eps=eps) if norm_pre else None
         self.blocks = torch.nn.ModuleList(
-            Block(dim, heads, mlp or 4 * dim, eps, layer_scale, qkv_bias, quick_gelu) for _ in range(depth))
+            Block(dim, heads, mlp or 4 * dim, eps, layer_scale, qkv_bias, quick_gelu, swiglu) for _ in range(depth))
         if pool == "avg":
             self.fc_norm = torch.nn.LayerNorm(dim, eps=eps)
         else:
             self.norm = torch.nn.LayerNorm(dim, eps=eps)
+        if pool == "map":
+            self.attn_pool = AttentionPool(dim, heads, mlp or 4 * dim, eps)
         if num_classes:
             self.head = torch.nn.Linear(dim, num_classes)
 
     def prefix_in_pos_embed(self):
-        return 0 if self.no_embed_class else 1 + self.reg
+        return 0 if self.no_embed_class else self.cls + self.reg
 
     def features(self, x, pos_embed=None):
         pos = self.pos_embed if pos_embed is None else pos_embed
         t = self.patch_embed.proj(x).flatten(2).transpose(1, 2)
-        prefix = [self.cls_token.expand(t.shape[0], -1, -1)]
+        prefix = [self.cls_token.expand(t.shape[0], -1, -1)] if self.cls else []
         if self.reg:
             prefix.append(self.reg_token.expand(t.shape[0], -1, -1))
         if self.no_embed_class:
@@ -108,8 +157,11 @@ class Vit(torch.nn.Module):
             t = self.norm_pre(t)
         for block in self.blocks:
             t = block(t)
+        patches = slice(self.cls + self.reg, None)
         if self.pool == "avg":
-            return self.fc_norm(t[:, 1 + self.reg:].mean(dim=1))
+            return self.fc_norm(t[:, patches].mean(dim=1))
+        if self.pool == "map":  # timm pools the normed patch tokens
+            return self.attn_pool(self.norm(t)[:, patches])
         return self.norm(t)[:, 0]
 
 
@@ -133,7 +185,9 @@ def randomize(model, generator):
                 p.copy_(1 + 0.2 * torch.randn(p.shape, generator=generator))
             elif name.endswith("bias"):
                 p.copy_(0.05 * torch.randn(p.shape, generator=generator))
-            elif name in ("cls_token", "reg_token", "pos_embed"):
+            elif p.dim() == 1:  # channel norms named by position (ConvNeXt's stem.1, downsample.0)
+                p.copy_(1 + 0.2 * torch.randn(p.shape, generator=generator))
+            elif name in ("cls_token", "reg_token", "pos_embed", "attn_pool.latent"):
                 p.copy_(0.5 * torch.randn(p.shape, generator=generator))
             else:
                 fan_in = p[0].numel()
@@ -163,6 +217,9 @@ VARIANTS = {
                             num_classes=32), 64, 48),
     "mae_avg": (dict(img=64, patch=16, dim=128, depth=2, heads=2, pool="avg"), 64, 32),
     "no_qkv_bias": (dict(img=64, patch=16, dim=128, depth=2, heads=2, qkv_bias=False), 64, 32),
+    "siglip": (dict(img=64, patch=16, dim=128, depth=2, heads=2, class_token=False, pool="map"), 64, 48),
+    "dinov2_swiglu": (dict(img=70, patch=14, dim=128, depth=2, heads=2, layer_scale=True, swiglu=True, mlp=344),
+                      70, 42),
 }
 
 
@@ -325,6 +382,8 @@ def main(out):
         "vit_small_patch14_dinov2": Vit(img=518, patch=14, dim=384, depth=12, heads=6, layer_scale=True),
         "vit_base_patch16_clip_quickgelu_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, norm_pre=True,
                                                    quick_gelu=True, eps=1e-5, num_classes=512),
+        "vit_base_patch16_siglip_224": Vit(img=224, patch=16, dim=768, depth=12, heads=12, class_token=False,
+                                           pool="map"),
     }
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in counts.items()}
     with open(os.path.join(out, "param_counts.json"), "w") as f:

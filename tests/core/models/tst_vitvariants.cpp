@@ -1,8 +1,8 @@
 // The ViT variants people adapt, against plain-PyTorch reference forwards
 // (make_vit_variants_reference.py, a CTest fixture): DINOv2 (LayerScale, patch 14), DINOv2 with
 // register tokens (position embedding on the patches only), DeiT-III, a CLIP image tower
-// (norm_pre, QuickGELU, eps 1e-5), MAE/BEiT-style average pooling with fc_norm, and a ViT without
-// qkv bias. Detection from the tensors alone, features on real photos within 1e-4 at the native
+// (norm_pre, QuickGELU, eps 1e-5), MAE/BEiT-style average pooling with fc_norm, a ViT without
+// qkv bias, SigLIP (no class token, attention pool) and DINOv2 giant's SwiGLU MLP. Detection from the tensors alone, features on real photos within 1e-4 at the native
 // size and at a smaller size (position embedding resampled), full-size parameter counts, and a
 // LoRA run with both exports of a DINOv2-style model.
 #include "export/adapterexport.h"
@@ -24,17 +24,13 @@
 
 using namespace upstep::core;
 namespace fs = std::filesystem;
+using upstep::test::maxDifference;
 
 class TestVitVariants : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
     fs::path root() const { return m_dir.path().toStdString(); }
-
-    static double maxDifference(const torch::Tensor &a, const torch::Tensor &b)
-    {
-        return (a - b).abs().max().item<double>();
-    }
 
 private slots:
     void initTestCase()
@@ -66,6 +62,12 @@ private slots:
         QTest::addRow("no_qkv_bias") << "no_qkv_bias"
                                      << ""
                                      << "qkv_bias=0";
+        QTest::addRow("siglip") << "siglip"
+                                << ""
+                                << "no_class_token pool=map";
+        QTest::addRow("dinov2_swiglu") << "dinov2_swiglu"
+                                       << ""
+                                       << "layer_scale swiglu";
     }
 
     void matchesTheReference()
@@ -85,8 +87,11 @@ private slots:
         QCOMPARE(v.eps, detected.contains("eps=1e-5") ? 1e-5 : 1e-6);
         QCOMPARE(v.pool == VitPool::Avg, detected.contains("pool=avg"));
         QCOMPARE(v.qkvBias, !detected.contains("qkv_bias=0"));
+        QCOMPARE(v.classToken, !detected.contains("no_class_token"));
+        QCOMPARE(v.pool == VitPool::Map, detected.contains("pool=map"));
+        QCOMPARE(v.swiglu, detected.contains("swiglu"));
         QCOMPARE(loaded.arch.spec.numClasses > 0, detected.contains("head"));
-        QVERIFY(!describeVitChoices(loaded.arch.spec).empty());
+        QVERIFY(!describeArchChoices(loaded.arch.spec).empty());
 
         torch::NoGradGuard noGrad;
         const auto &expected = io.at("features");
@@ -232,6 +237,7 @@ private slots:
         QTest::addColumn<QString>("preset");
         QTest::addRow("dinov2 s/14") << "vit_small_patch14_dinov2";
         QTest::addRow("clip b/16") << "vit_base_patch16_clip_quickgelu_224";
+        QTest::addRow("siglip b/16") << "vit_base_patch16_siglip_224";
     }
 
     void fullSizeParameterCounts()

@@ -39,7 +39,7 @@ struct TrainConfig {
     // Adapters.
     int loraRank = 8;
     double loraAlpha = 16;
-    std::vector<std::string> loraTargets; ///< empty: qkv (ViT) or 3x3 convs (ResNet)
+    std::vector<std::string> loraTargets; ///< empty: qkv (ViT), mlp.fc1/fc2 (ConvNeXt), 3x3 convs (ResNet)
 
     // Clustering objective.
     int prototypes = 256;
