@@ -25,6 +25,7 @@ void runInfo(const InfoArgs &args)
     const auto &spec = loaded.arch.spec;
     const auto counts = core::countParameters(*loaded.model);
     const auto &p = spec.preprocessing;
+    const auto defaultTargets = core::loraPatternsFor({}, loaded.transformers.has_value());
     if (args.json) {
         nlohmann::json j;
         j["file"] = args.weights;
@@ -36,7 +37,7 @@ void runInfo(const InfoArgs &args)
         j["feature_dim"] = spec.featureDim();
         j["has_head"] = spec.numClasses > 0;
         j["choices"] = core::describeArchChoices(spec);
-        j["lora_default_targets"] = core::resolveLoraTargets(*loaded.model, {});
+        j["lora_default_targets"] = core::resolveLoraTargets(*loaded.model, defaultTargets);
         j["notes"] = loaded.notes;
         std::cout << core::jsonText(j, 2) << "\n";
         return;
@@ -57,7 +58,7 @@ void runInfo(const InfoArgs &args)
     std::istringstream choices(core::describeArchChoices(spec));
     for (std::string line; std::getline(choices, line);)
         std::cout << "model:         " << line << "\n";
-    std::cout << "lora:          by default on " << core::describeLoraTargets(*loaded.model, {})
+    std::cout << "lora:          by default on " << core::describeLoraTargets(*loaded.model, defaultTargets)
               << "; `upstep adapt --lora-targets` chooses others\n";
     for (const auto &note : loaded.notes)
         std::cout << "note:          " << note << "\n";

@@ -178,6 +178,12 @@ std::string writePeft(const ExportRequest &request, BackboneImpl &adapted, const
             const auto &a = tensors.at(head + module + ".lora_A.weight");
             const auto &b = tensors.at(head + module + ".lora_B.weight");
             for (const auto &rows : it->second) {
+                // PEFT's habit, query and value only: the projections the adapter does not change
+                // get no LoRA (their rows of lora_B are zero).
+                const auto projection = static_cast<std::size_t>(rows.count > 0 ? rows.begin / rows.count : 0);
+                if (it->second.size() == 3 && projection < 3 &&
+                    !request.adapter.info.qkvProjections.adapted[projection])
+                    continue;
                 const auto target = rows.name.substr(0, rows.name.size() - 7); // without ".weight"
                 renamed[head + target + ".lora_A.weight"] = a.clone();
                 renamed[head + target + ".lora_B.weight"] = b.narrow(0, rows.begin, rows.count).contiguous();

@@ -31,6 +31,28 @@ std::vector<std::string> modulesOf(const TensorMap &tensors)
     return modules;
 }
 
+/// The projections of the fused qkv layers that hold an update: those with a non-zero row of
+/// lora_B in some layer (all when none has one, as before training). Leaving out a projection
+/// whose rows are all zero never changes what the adapter computes.
+QkvProjections projectionsWithUpdates(const TensorMap &tensors)
+{
+    QkvProjections out;
+    out.adapted = {false, false, false};
+    const std::string suffix = std::string(".qkv") + ".lora_B.weight";
+    for (const auto &[name, tensor] : tensors) {
+        if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0 ||
+            tensor.dim() != 2 || tensor.size(0) % 3 != 0)
+            continue;
+        const auto rows = tensor.size(0) / 3;
+        for (std::int64_t i = 0; i < 3; ++i)
+            if (tensor.narrow(0, i * rows, rows).abs().max().item<double>() > 0)
+                out.adapted[static_cast<std::size_t>(i)] = true;
+    }
+    if (!out.adapted[0] && !out.adapted[1] && !out.adapted[2])
+        return {};
+    return out;
+}
+
 /// Rank from the first lora_A tensor: its first dimension.
 int rankOf(const TensorMap &tensors, const std::filesystem::path &file)
 {
@@ -80,6 +102,7 @@ Adapter loadPeftFolder(const std::filesystem::path &dir)
         }
     }
     adapter.info.modules = modulesOf(adapter.tensors);
+    adapter.info.qkvProjections = projectionsWithUpdates(adapter.tensors);
     if (rankOf(adapter.tensors, weightsFile) != adapter.info.rank)
         throw FormatError(weightsFile, "lora_A rank differs from r in adapter_config.json");
     return adapter;
@@ -96,6 +119,7 @@ Adapter adapterFromModel(BackboneImpl &model, const std::string &baseWeights)
         throw InputError("the model carries no LoRA adapter");
     adapter.info.rank = rankOf(adapter.tensors, "model");
     adapter.info.alpha = loraState(model).alpha; // injectLora gives every layer the same alpha
+    adapter.info.qkvProjections = qkvProjectionsOfModel(model);
     adapter.info.baseWeights = baseWeights;
     return adapter;
 }
@@ -108,6 +132,7 @@ Adapter adapterFromTensors(TensorMap tensors, double alpha, const std::string &b
     adapter.file = file;
     adapter.info.rank = rankOf(tensors, file);
     adapter.info.modules = modulesOf(tensors);
+    adapter.info.qkvProjections = projectionsWithUpdates(tensors);
     adapter.info.alpha = alpha;
     adapter.info.baseWeights = baseWeights;
     adapter.tensors = std::move(tensors);
@@ -120,6 +145,8 @@ void saveAdapterFile(const Adapter &adapter, const std::filesystem::path &file, 
                         {"lora_alpha", adapter.info.alpha},
                         {"modules", adapter.info.modules},
                         {"base_weights", adapter.info.baseWeights}};
+    if (!adapter.info.qkvProjections.all())
+        info["qkv_projections"] = adapter.info.qkvProjections.text();
     extra["upstep.lora"] = jsonText(info);
     extra["format"] = "pt";
     saveSafetensors(file, adapter.tensors, extra);
@@ -147,6 +174,9 @@ Adapter loadAdapter(const std::filesystem::path &path)
         adapter.info.alpha = info.at("lora_alpha").get<double>();
         adapter.info.modules = info.at("modules").get<std::vector<std::string>>();
         adapter.info.baseWeights = info.value("base_weights", "");
+        adapter.info.qkvProjections = QkvProjections::fromText(info.value("qkv_projections", ""));
+    } catch (const InputError &e) {
+        throw FormatError(path, std::string("malformed upstep.lora metadata: ") + e.what());
     } catch (const nlohmann::json::exception &e) {
         throw FormatError(path, std::string("malformed upstep.lora metadata: ") + e.what());
     }
@@ -161,6 +191,7 @@ void applyAdapter(BackboneImpl &model, const Adapter &adapter)
         throw FormatError(adapter.file, "adapter has no rank or no adapted modules");
     try {
         injectLora(model, {adapter.info.rank, adapter.info.alpha, adapter.info.modules});
+        restrictQkvRows(model, adapter.info.qkvProjections);
         loadLoraTensors(model, adapter.tensors);
     } catch (const InputError &e) {
         throw FormatError(adapter.file, std::string("does not fit this base model: ") + e.what());

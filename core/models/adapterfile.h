@@ -19,6 +19,7 @@ struct AdapterInfo {
     int rank = 0;
     double alpha = 0;
     std::vector<std::string> modules; ///< full module names, e.g. blocks.0.attn.qkv
+    QkvProjections qkvProjections;    ///< which row blocks of adapted qkv layers are adapted
     std::string baseWeights;          ///< the base file it was trained on, as given
 };
 

@@ -30,6 +30,24 @@ bool matchesPattern(const std::string &name, const std::string &pattern)
             name[name.size() - pattern.size() - 1] == '.');
 }
 
+// The names PEFT users of transformers models give the attention projections, and timm's
+// single-letter ones: q, k or v (0, 1, 2), or -1 for any other pattern.
+int projectionIndex(const std::string &pattern)
+{
+    static const std::array<std::array<const char *, 3>, 3> kNames{{
+        {"q", "query", "q_proj"},
+        {"k", "key", "k_proj"},
+        {"v", "value", "v_proj"},
+    }};
+    for (std::size_t i = 0; i < kNames.size(); ++i)
+        for (const char *name : kNames[i])
+            if (pattern == name)
+                return static_cast<int>(i);
+    return -1;
+}
+
+constexpr const char *kProjectionLetters[3] = {"q", "k", "v"};
+
 std::vector<std::string> defaultTargets(BackboneImpl &model)
 {
     std::vector<std::string> names;
@@ -60,7 +78,9 @@ std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vect
     if (patterns.empty())
         return defaultTargets(model);
     std::vector<std::string> names;
-    for (const auto &pattern : patterns) {
+    for (const auto &given : patterns) {
+        // A projection selects the fused qkv layers it is a part of.
+        const auto pattern = projectionIndex(given) >= 0 ? std::string("qkv") : given;
         bool matched = false;
         forEachAdaptable(model, [&](const std::string &name, auto &) {
             if (matchesPattern(name, pattern)) {
@@ -70,12 +90,100 @@ std::vector<std::string> resolveLoraTargets(BackboneImpl &model, const std::vect
             }
         });
         if (!matched)
-            throw InputError(
-                "LoRA target '" + pattern + "' matches no adaptable layer of " + model.spec().name +
-                " (ViT: qkv, proj, fc1, fc2; ConvNeXt: fc1, fc2, stem.0, downsample.1; ResNet: conv1, conv2, "
-                "conv3; or full names)");
+            throw InputError("LoRA target '" + given + "' matches no adaptable layer of " + model.spec().name +
+                             " (ViT: qkv or its projections query, key, value, and proj, fc1, fc2; ConvNeXt: fc1, "
+                             "fc2, stem.0, downsample.1; ResNet: conv1, conv2, conv3; or full names)");
     }
     return names;
+}
+
+std::string QkvProjections::text() const
+{
+    if (all())
+        return {};
+    std::string out;
+    for (std::size_t i = 0; i < 3; ++i)
+        if (adapted[i])
+            out += (out.empty() ? "" : ",") + std::string(kProjectionLetters[i]);
+    return out;
+}
+
+QkvProjections QkvProjections::fromText(const std::string &text)
+{
+    QkvProjections out;
+    if (text.empty())
+        return out;
+    out.adapted = {false, false, false};
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = std::min(text.find(',', start), text.size());
+        const int index = projectionIndex(text.substr(start, end - start));
+        if (index < 0)
+            throw InputError("qkv projections must be a list of q, k and v, got '" + text + "'");
+        out.adapted[static_cast<std::size_t>(index)] = true;
+        start = end + 1;
+    }
+    return out;
+}
+
+QkvProjections qkvProjectionsOf(const std::vector<std::string> &patterns)
+{
+    QkvProjections out;
+    bool named = false;
+    for (const auto &pattern : patterns) {
+        if (matchesPattern(pattern, "qkv"))
+            return {}; // the whole fused layer
+        if (const int index = projectionIndex(pattern); index >= 0) {
+            if (!named)
+                out.adapted = {false, false, false};
+            named = true;
+            out.adapted[static_cast<std::size_t>(index)] = true;
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> loraPatternsFor(const std::vector<std::string> &patterns, bool transformersLayout)
+{
+    if (patterns.empty() && transformersLayout)
+        return {"query", "value"};
+    return patterns;
+}
+
+void restrictQkvRows(torch::nn::Module &model, const QkvProjections &projections)
+{
+    forEachAdaptable(model, [&](const std::string &name, auto &layer) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(layer)>, LoraLinearImpl>) {
+            if (!layer.hasLora() || !matchesPattern(name, "qkv"))
+                return;
+            if (projections.all()) {
+                layer.setAdaptedRows({});
+                return;
+            }
+            const auto rows = layer.weight.size(0) / 3;
+            auto mask = torch::zeros({3 * rows});
+            for (std::int64_t i = 0; i < 3; ++i)
+                if (projections.adapted[static_cast<std::size_t>(i)])
+                    mask.narrow(0, i * rows, rows).fill_(1.0);
+            layer.setAdaptedRows(mask);
+        }
+    });
+}
+
+QkvProjections qkvProjectionsOfModel(torch::nn::Module &model)
+{
+    QkvProjections out;
+    forEachAdaptable(model, [&](const std::string &name, auto &layer) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(layer)>, LoraLinearImpl>) {
+            const auto &mask = layer.adaptedRows();
+            if (!layer.hasLora() || !matchesPattern(name, "qkv") || !mask.defined())
+                return;
+            const auto rows = mask.size(0) / 3;
+            for (std::int64_t i = 0; i < 3; ++i)
+                out.adapted[static_cast<std::size_t>(i)] = mask[i * rows].template item<float>() > 0.5f;
+        }
+    });
+    return out;
 }
 
 std::string describeLoraTargets(BackboneImpl &model, const std::vector<std::string> &patterns)
@@ -84,7 +192,9 @@ std::string describeLoraTargets(BackboneImpl &model, const std::vector<std::stri
     std::vector<std::pair<std::string, int>> groups; // in the model's order
     for (const auto &name : resolveLoraTargets(model, patterns)) {
         // Twice: ".0.1." would leave the second index after one pass of non-overlapping matches.
-        const auto general = std::regex_replace(std::regex_replace(name, kIndex, ".N."), kIndex, ".N.");
+        auto general = std::regex_replace(std::regex_replace(name, kIndex, ".N."), kIndex, ".N.");
+        if (const auto projections = qkvProjectionsOf(patterns); !projections.all() && matchesPattern(name, "qkv"))
+            general += " rows " + projections.text();
         const auto it = std::find_if(groups.begin(), groups.end(), [&](const auto &g) { return g.first == general; });
         if (it == groups.end())
             groups.emplace_back(general, 1);
@@ -105,6 +215,7 @@ std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &confi
         if (std::find(names.begin(), names.end(), name) != names.end())
             layer.attachLora(config.rank, config.alpha);
     });
+    restrictQkvRows(model, qkvProjectionsOf(config.targets));
     freezeAllButLora(model);
     return names;
 }

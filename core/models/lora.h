@@ -9,6 +9,7 @@
 #include "models/backbone.h"
 #include "models/loralayers.h"
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,7 +21,9 @@ struct LoraConfig {
     double alpha = 16;
     /// Module name patterns, matched as PEFT does: the full name, or its last dotted parts.
     /// Empty: qkv for a ViT, mlp.fc1 and mlp.fc2 for a ConvNeXt, the 3x3 convolutions of the
-    /// blocks for a ResNet.
+    /// blocks for a ResNet. The projections inside a ViT's fused qkv are named as transformers
+    /// models name them (query, key, value; q_proj, k_proj, v_proj; or q, k, v): they adapt those
+    /// row blocks of every qkv, the others held at zero (see QkvProjections).
     std::vector<std::string> targets;
 };
 
@@ -31,6 +34,31 @@ struct ParameterCounts {
 
 /// Prefix PEFT puts before module paths in adapter files.
 inline constexpr const char *kPeftPrefix = "base_model.model.";
+
+/// Which row blocks of the fused qkv layers carry the adapter: all three unless the targets name
+/// projections. The adapted ones share lora_A (one LoRA on the fused layer), so PEFT's separate
+/// query / value adapters are its exact split, each with that lora_A and its rows of lora_B.
+struct QkvProjections {
+    std::array<bool, 3> adapted{true, true, true}; ///< q, k, v
+    bool all() const { return adapted[0] && adapted[1] && adapted[2]; }
+    /// "q,v" style, empty when all are adapted.
+    std::string text() const;
+    /// Parses "q,v" (empty: all). Throws InputError on anything else.
+    static QkvProjections fromText(const std::string &text);
+};
+
+/// The projections the patterns name; all when they name none, or name qkv itself.
+QkvProjections qkvProjectionsOf(const std::vector<std::string> &patterns);
+
+/// PEFT's habit for transformers models, LoRA on query and value: the targets for a base loaded
+/// from a transformers layout when none are given. Other patterns are returned as they are.
+std::vector<std::string> loraPatternsFor(const std::vector<std::string> &patterns, bool transformersLayout);
+
+/// Restricts every adapted fused qkv of the model to the given projections.
+void restrictQkvRows(torch::nn::Module &model, const QkvProjections &projections);
+
+/// What the model's adapted qkv layers carry (all when it has none restricted).
+QkvProjections qkvProjectionsOfModel(torch::nn::Module &model);
 
 /// Full names of the modules the patterns select (or the defaults). Throws InputError when a
 /// pattern matches no adaptable layer.

@@ -60,7 +60,29 @@ torch::Tensor LoraLinearImpl::deltaWeight() const
 {
     if (!hasLora())
         return torch::zeros_like(weight);
-    return torch::matmul(lora_B->weight, lora_A->weight) * m_lora.effectiveScale();
+    return torch::matmul(effectiveB(), lora_A->weight) * m_lora.effectiveScale();
+}
+
+torch::Tensor LoraLinearImpl::effectiveB() const
+{
+    if (!m_rowMask.defined())
+        return lora_B->weight;
+    return lora_B->weight * m_rowMask.to(lora_B->weight.options()).unsqueeze(1);
+}
+
+torch::Tensor LoraLinearImpl::adapterPath(const torch::Tensor &x)
+{
+    const auto down = lora_A(x);
+    return m_rowMask.defined() ? torch::nn::functional::linear(down, effectiveB()) : lora_B(down);
+}
+
+void LoraLinearImpl::setAdaptedRows(torch::Tensor rowMask)
+{
+    requireUnmerged("restrict LoRA's rows");
+    if (rowMask.defined() && (rowMask.dim() != 1 || rowMask.size(0) != m_out))
+        throw InputError("LoRA row mask has shape " + c10::str(rowMask.sizes()) + ", expected [" +
+                         std::to_string(m_out) + "]");
+    m_rowMask = rowMask.defined() ? rowMask.to(torch::kFloat32) : rowMask;
 }
 
 // ---- Conv2d ---------------------------------------------------------------------------------

@@ -84,8 +84,7 @@ protected:
         const double scale = m_lora.effectiveScale();
         if (m_lora.merged || scale == 0.0)
             return y;
-        auto &self = static_cast<Derived &>(*this);
-        return y + self.lora_B(self.lora_A(x)) * scale;
+        return y + static_cast<Derived &>(*this).adapterPath(x) * scale;
     }
 
     LoraState m_lora;
@@ -100,6 +99,14 @@ public:
     void attachLora(int rank, double alpha);
     /// scale * B A, the weight change the adapter makes.
     torch::Tensor deltaWeight() const;
+    /// B A x, without the scale.
+    torch::Tensor adapterPath(const torch::Tensor &x);
+
+    /// Adapts only the output rows where rowMask ([out], 0 or 1) is 1, e.g. the query and value
+    /// blocks of a fused qkv: B's other rows are multiplied by zero, so they get no gradient and
+    /// the update leaves those outputs alone. Undefined: every row (the default).
+    void setAdaptedRows(torch::Tensor rowMask);
+    const torch::Tensor &adaptedRows() const { return m_rowMask; }
 
     torch::Tensor weight;
     torch::Tensor bias;
@@ -107,7 +114,11 @@ public:
     torch::nn::Linear lora_B{nullptr};
 
 private:
+    /// lora_B's weight with the rows outside the mask at zero.
+    torch::Tensor effectiveB() const;
+
     std::int64_t m_in, m_out;
+    torch::Tensor m_rowMask;
 };
 TORCH_MODULE(LoraLinear);
 
@@ -119,6 +130,7 @@ public:
 
     void attachLora(int rank, double alpha);
     torch::Tensor deltaWeight() const;
+    torch::Tensor adapterPath(const torch::Tensor &x) { return lora_B(lora_A(x)); }
     int kernelSize() const { return m_kernel; }
 
     torch::Tensor weight;

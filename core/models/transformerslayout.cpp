@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <algorithm>
 #include <regex>
 
 namespace upstep::core {
@@ -115,7 +116,8 @@ std::optional<TransformersLayout> detectTransformersLayout(const TensorMap &tens
     return layout;
 }
 
-void mapTransformersToTimm(TensorMap &tensors, const TransformersLayout &layout, std::vector<std::string> &notes)
+void mapTransformersToTimm(TensorMap &tensors, const TransformersLayout &layout, std::vector<std::string> &notes,
+                           MissingProjection missing)
 {
     TensorMap mapped;
     std::map<std::string, std::array<torch::Tensor, 3>> qkv; // timm name -> q, k, v
@@ -161,8 +163,14 @@ void mapTransformersToTimm(TensorMap &tensors, const TransformersLayout &layout,
             mapped.emplace(name, tensor); // refused by name when the model is loaded strictly
     }
     for (auto &[name, parts] : qkv) {
-        if (!parts[0].defined() || !parts[1].defined() || !parts[2].defined())
-            throw InputError("transformers checkpoint: " + name + " lacks one of its query, key and value tensors");
+        const auto present = std::find_if(parts.begin(), parts.end(), [](const auto &t) { return t.defined(); });
+        for (auto &part : parts) {
+            if (part.defined())
+                continue;
+            if (missing == MissingProjection::Refuse)
+                throw InputError("transformers checkpoint: " + name + " lacks one of its query, key and value tensors");
+            part = missing == MissingProjection::Zeros ? torch::zeros_like(*present) : present->clone();
+        }
         mapped.emplace(name, torch::cat({parts[0], parts[1], parts[2]}, 0));
     }
     // CLIP keeps its class and position embeddings without the batch axis timm has.
@@ -320,8 +328,8 @@ TensorMap transformersLoraToTimm(const TensorMap &peft, TransformersModel model)
     layout.model = model;
     layout.prefix = prefix;
     std::vector<std::string> notes;
-    mapTransformersToTimm(a, layout, notes);
-    mapTransformersToTimm(b, layout, notes);
+    mapTransformersToTimm(a, layout, notes, MissingProjection::CopyOfAnother);
+    mapTransformersToTimm(b, layout, notes, MissingProjection::Zeros);
     TensorMap out;
     for (auto &[name, tensor] : a) {
         const auto module = name.substr(0, name.size() - 7); // ".weight"

@@ -35,7 +35,11 @@ std::optional<TransformersLayout> detectTransformersLayout(const TensorMap &tens
 /// order), CLIP's class and position embeddings reshaped, the projection made a head with a zero
 /// bias, registers converted as timm does. Tensors no timm ViT has (ViT's pooler, DINOv2's mask
 /// token and classifier, CLIP's text tower) are dropped, and notes say so.
-void mapTransformersToTimm(TensorMap &tensors, const TransformersLayout &layout, std::vector<std::string> &notes);
+/// A layer without one of its q, k, v tensors is refused, unless `missing` says what stands in
+/// for it (adapters on some projections only: a zero lora_B, the shared lora_A).
+enum class MissingProjection { Refuse, Zeros, CopyOfAnother };
+void mapTransformersToTimm(TensorMap &tensors, const TransformersLayout &layout, std::vector<std::string> &notes,
+                           MissingProjection missing = MissingProjection::Refuse);
 
 /// What transformers' defaults give when config.json is absent, then what config.json and
 /// preprocessor_config.json (either may be null) say: heads, eps, activation, preprocessing.
@@ -48,7 +52,8 @@ std::optional<TransformersModel> transformersModelOfClass(const std::string &cla
 
 /// An adapter written in transformers module names (how upstep exports LoRA trained on such a
 /// model) back in timm's: the q, k and v LoRAs of a layer, which share one lora_A, become the
-/// fused qkv LoRA they came from. Throws InputError for q/k/v LoRAs with different lora_A (an
+/// fused qkv LoRA they came from; a projection without a LoRA (PEFT's usual query and value
+/// only) gets zero rows of lora_B. Throws InputError for q/k/v LoRAs with different lora_A (an
 /// adapter trained elsewhere on separate projections is not read yet).
 TensorMap transformersLoraToTimm(const TensorMap &peft, TransformersModel model);
 

@@ -87,7 +87,8 @@ RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::f
     const auto config = loadTrainConfig(paths.config().string());
     const auto base = weights.empty() ? std::filesystem::path(config.weights) : weights;
     RunSnapshot snapshot;
-    snapshot.model = loadBackbone(base, arch.empty() ? config.arch : arch).model;
+    auto loaded = loadBackbone(base, arch.empty() ? config.arch : arch);
+    snapshot.model = loaded.model;
     const auto checkpoint = loadCheckpointAtStep(paths.checkpoints(), step);
     if (!checkpoint && step >= 0)
         throw InputError(runFolder.string() + ": the run has no checkpoint at step " + std::to_string(step) +
@@ -103,7 +104,8 @@ RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::f
     }
     // The same construction as the trainer's, then the checkpoint's tensors over it (the random
     // initial values are all replaced; the prototypes are rebuilt from the run's seed).
-    injectLora(*snapshot.model, {config.loraRank, config.loraAlpha, config.loraTargets});
+    injectLora(*snapshot.model, {config.loraRank, config.loraAlpha,
+                                 loraPatternsFor(config.loraTargets, loaded.transformers.has_value())});
     loadLoraTensors(*snapshot.model, checkpoint->lora);
     ProjectionHeadConfig headConfig;
     headConfig.prototypes = config.prototypes;

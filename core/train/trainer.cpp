@@ -215,7 +215,9 @@ void AdaptationRun::prepareModel()
         note(n);
     // Adapter A matrices and the head draw from the global generator: seed it first.
     torch::manual_seed(m_config.seed);
-    injectLora(*m_backbone, {m_config.loraRank, m_config.loraAlpha, m_config.loraTargets});
+    const auto targets = loraPatternsFor(m_config.loraTargets, loaded.transformers.has_value());
+    injectLora(*m_backbone, {m_config.loraRank, m_config.loraAlpha, targets});
+    note("LoRA on " + describeLoraTargets(*m_backbone, targets));
     m_backbone->to(m_device);
     m_backbone->eval();
 

@@ -4,6 +4,9 @@
 #include "models/lora.h"
 #include "models/loralayers.h"
 #include "models/backboneloader.h"
+#include "models/vit.h"
+
+#include "fixtures.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -93,8 +96,46 @@ private slots:
 
         auto custom = smallVit();
         QCOMPARE(injectLora(*custom, {2, 4, {"fc1", "blocks.0.attn.proj"}}).size(), 4u);
-        QVERIFY_THROWS_EXCEPTION(InputError, injectLora(*smallVit(), {2, 4, {"q_proj"}}));
+        QVERIFY_THROWS_EXCEPTION(InputError, injectLora(*smallVit(), {2, 4, {"out_proj"}}));
         QVERIFY_THROWS_EXCEPTION(InputError, injectLora(*custom, {2, 4, {"fc1"}})); // already adapted
+    }
+
+    void projectionsOfTheFusedQkv()
+    {
+        // PEFT users of transformers models target query and value: here the q and v row blocks of
+        // the fused qkv, the key rows left alone by the update and by training.
+        torch::manual_seed(2);
+        auto vit = smallVit();
+        const auto names = injectLora(*vit, {4, 8, {"query", "value"}});
+        QCOMPARE(names.size(), 3u); // the qkv of each block
+        QCOMPARE(qkvProjectionsOfModel(*vit).text(), std::string("q,v"));
+        QCOMPARE(describeLoraTargets(*vit, {"q_proj", "v_proj"}), std::string("blocks.N.attn.qkv rows q,v (3 layers)"));
+        QCOMPARE(qkvProjectionsOf({"q", "qkv"}).text(), std::string()); // the whole layer named too
+        QCOMPARE(loraPatternsFor({}, true), (std::vector<std::string>{"query", "value"}));
+        QVERIFY(loraPatternsFor({}, false).empty());
+        upstep::test::randomizeLoraB(*vit, 0.5, 3);
+        auto &transformer = dynamic_cast<VisionTransformerImpl &>(*vit);
+        auto *qkv = transformer.blocks[0]->as<VitBlockImpl>()->attn->qkv.get();
+        const auto delta = qkv->deltaWeight();
+        QCOMPARE(delta.narrow(0, 64, 64).abs().max().item<double>(), 0.0); // key rows
+        QVERIFY(delta.narrow(0, 0, 64).abs().max().item<double>() > 1e-3); // query rows
+        QVERIFY(delta.narrow(0, 128, 64).abs().max().item<double>() > 1e-3);
+
+        // The forward agrees with the merged weight, and training leaves the key rows at zero.
+        const auto x = torch::randn({2, 3, 32, 32});
+        const auto unmerged = vit->features(x);
+        {
+            torch::NoGradGuard noGrad;
+            mergeLora(*vit);
+            QVERIFY(torch::allclose(vit->features(x), unmerged, 1e-5, 1e-5));
+            unmergeLora(*vit);
+        }
+        vit->features(x).pow(2).sum().backward();
+        const auto gradB = qkv->lora_B->weight.grad();
+        QCOMPARE(gradB.narrow(0, 64, 64).abs().max().item<double>(), 0.0);
+        QVERIFY(gradB.narrow(0, 0, 64).abs().max().item<double>() > 0);
+        QVERIFY_THROWS_EXCEPTION(InputError, QkvProjections::fromText("q,x"));
+        QCOMPARE(QkvProjections::fromText("v,q").text(), std::string("q,v"));
     }
 
     void parameterCounts()

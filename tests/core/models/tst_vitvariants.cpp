@@ -232,6 +232,51 @@ private slots:
         QVERIFY(maxDifference(merged.model->features(x), expected) < 1e-4);
     }
 
+    void transformersRunAdaptsQueryAndValue()
+    {
+        // A real run on a transformers-layout DINOv2 folder, with the default targets: LoRA on
+        // query and value, as PEFT users of such models have it. The PEFT export holds exactly
+        // those modules and reloads (in real transformers names, and here) to the run's model;
+        // the merged export writes the folder's names back.
+        const auto folder = upstep::test::referencePath("hf_dinov2_reg");
+        upstep::test::importFashionSubset(root() / "hf-target", "t10k", 48);
+        auto config = upstep::test::tinyTrainConfig(root(), 4);
+        config.weights = folder.string();
+        config.target = (root() / "hf-target").string();
+        const auto summary = runAdaptation(config, root() / "hf-run", false);
+        QCOMPARE(summary.status, RunStatus::Finished);
+        const auto adapter = loadAdapterOrRun(root() / "hf-run");
+        QCOMPARE(adapter.info.qkvProjections.text(), std::string("q,v"));
+        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
+            ExportRequest request;
+            request.baseWeights = folder / "model.safetensors";
+            request.adapter = adapter;
+            request.format = format;
+            request.out = root() / (format == ExportFormat::Peft ? "hf-run-peft" : "hf-run-merged");
+            const auto result = exportAdapter(request); // reloads and compares before publishing
+            QVERIFY(result.maxAbsDifference <= result.tolerance);
+        }
+        std::ifstream in(root() / "hf-run-peft" / "adapter_config.json");
+        QCOMPARE(nlohmann::json::parse(in)["target_modules"], nlohmann::json::array({"query", "value"}));
+        const auto peft = loadSafetensors(root() / "hf-run-peft" / "adapter_model.safetensors").tensors;
+        QCOMPARE(peft.size(), 8u); // lora_A and lora_B of query and value in 2 layers
+        QVERIFY(!peft.count("base_model.model.encoder.layer.0.attention.attention.key.lora_B.weight"));
+
+        const auto x = loadSafetensors(upstep::test::referencePath("dinov2_reg.io.safetensors")).tensors.at("input");
+        auto adapted = loadBackbone(folder).model;
+        applyAdapter(*adapted, adapter);
+        adapted->eval();
+        auto fromPeft = loadBackbone(folder).model;
+        applyAdapter(*fromPeft, loadAdapter(root() / "hf-run-peft")); // key rows filled with zeros
+        fromPeft->eval();
+        const auto merged = loadBackbone(root() / "hf-run-merged").model;
+        torch::NoGradGuard noGrad;
+        const auto expected = adapted->features(x);
+        QVERIFY(maxDifference(expected, loadBackbone(folder).model->features(x)) > 1e-5); // the run changed it
+        QVERIFY(maxDifference(fromPeft->features(x), expected) < 1e-4);
+        QVERIFY(maxDifference(merged->features(x), expected) < 1e-4);
+    }
+
     void fullSizeParameterCounts_data()
     {
         QTest::addColumn<QString>("preset");
