@@ -2,18 +2,21 @@
 
     /usr/bin/python3 fuzz/seeds.py OUT DATA
 
-OUT gets one folder per target (safetensors, config, idx, imagedecode, imageheader); DATA is the
+OUT gets one folder per target (safetensors, torchsave, config, idx, imagedecode, imageheader); DATA is the
 data cache of scripts/fetch-data (mnist/, fashion-mnist/, photos/). Needs Debian's python3-torch,
 python3-pil and python3-numpy. Seeds are kept small (a few KB) so that libFuzzer mutates them
 quickly: images are real MNIST digits and photos, scaled down and written by Pillow in every
 format OpenCV reads; IDX files are the first records of the real MNIST and Fashion-MNIST files.
 The config seed and the seeds written by the built CLI are added by scripts/fuzz.
 """
+import collections
 import gzip
 import io
 import os
+import pickle
 import struct
 import sys
+import zipfile
 
 import numpy as np
 import torch
@@ -215,11 +218,46 @@ def safetensors_seeds(out):
             os.remove(os.path.join(folder, name))
 
 
+def torchsave_seeds(out):
+    """torch.save files as PyTorch writes them (whole zips), and their data.pkl alone (the
+    harness gives a non-zip input straight to the pickle interpreter): a state dict of every
+    dtype, a training checkpoint with the state dict nested and non-tensor entries, views sharing
+    one storage, a Parameter, and a pickle that names os.system."""
+    folder = os.path.join(out, "torchsave")
+    os.makedirs(folder, exist_ok=True)
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(4, 6, generator=g)
+    files = {
+        "state-dict.pth": collections.OrderedDict(
+            [("weight", torch.randn(3, 2, generator=g)), ("bias", torch.zeros(3)),
+             ("half", torch.randn(5, generator=g).half()), ("bf16", torch.randn(2, 2, generator=g).bfloat16()),
+             ("steps", torch.tensor(7)), ("mask", torch.tensor([True, False])),
+             ("count", torch.arange(4, dtype=torch.int32))]),
+        "checkpoint.pth": {"epoch": 3, "args": {"lr": 0.1, "name": "run", "dims": [1, 2]},
+                           "state_dict": {"module.fc.weight": torch.randn(2, 2, generator=g)}},
+        "views.pth": {"a": base[1:3], "b": base.t(), "c": base[:, ::2]},
+        "parameter.pth": {"p": torch.nn.Parameter(torch.randn(3, generator=g))},
+    }
+    for name, obj in files.items():
+        path = os.path.join(folder, name)
+        torch.save(obj, path)
+        with zipfile.ZipFile(path) as archive:
+            pickle_name = next(n for n in archive.namelist() if n.endswith("data.pkl"))
+            write(folder, name.replace(".pth", ".pkl"), archive.read(pickle_name))
+
+    class Exploit:  # what a malicious file holds: a call to os.system when unpickled
+        def __reduce__(self):
+            return (os.system, ("true",))
+
+    write(folder, "exploit.pkl", pickle.dumps({"weight": Exploit()}, protocol=2))
+
+
 def main():
     out, data = sys.argv[1], sys.argv[2]
     idx_seeds(out, data)
     image_seeds(out, data)
     safetensors_seeds(out)
+    torchsave_seeds(out)
 
 
 if __name__ == "__main__":
