@@ -34,6 +34,7 @@ BackboneSummary inspectBackbone(const std::filesystem::path &file, const std::st
     summary.parameters = countParameters(*loaded.model).total;
     summary.featureDim = loaded.arch.spec.featureDim();
     summary.preprocessing = describePreprocessing(loaded.arch.spec.preprocessing);
+    summary.loraTargets = describeLoraTargets(*loaded.model, loraPatternsFor({}, loaded.transformers.has_value()));
     summary.notes = loaded.notes;
     return summary;
 }

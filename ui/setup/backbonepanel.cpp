@@ -99,7 +99,8 @@ void BackbonePanel::check(const QString &file)
                              .arg(QString::fromStdString(s.preprocessing).toHtmlEscaped())
                              .arg(QString::fromStdString(s.description + "; " + s.layout + " layout").toHtmlEscaped()));
         m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
-                                                  s.detectedFrom + ")\n" + core::describeArchChoices(s.spec)));
+                                                  s.detectedFrom + ")\n" + core::describeArchChoices(s.spec) +
+                                                  "LoRA by default on " + s.loraTargets));
         m_path->remember(file);
     });
     connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {

@@ -19,11 +19,12 @@ struct BackboneSummary {
     std::filesystem::path file;
     ArchSpec spec;
     std::string description;    ///< describeArch(spec)
-    std::string layout;         ///< "timm" or "torchvision"
+    std::string layout;         ///< "timm", "torchvision" or "transformers <class>"
     std::string detectedFrom;   ///< "metadata", "shapes" or "--arch"
     std::int64_t parameters = 0;
     std::int64_t featureDim = 0;
     std::string preprocessing;  ///< one line: size, resize + crop, interpolation, mean, std
+    std::string loraTargets;    ///< the layers LoRA goes on by default, e.g. "blocks.N.attn.qkv (12 layers)"
     std::vector<std::string> notes;
 };
 
