@@ -72,7 +72,7 @@ ArchSpec clipPreset(int dim, int patch, int projection, VitActivation activation
 }
 
 // SigLIP image towers as timm builds them: no class token, the attention pool (global_pool
-// "map"), statistics 0.5, bicubic, no crop.
+// "map"), timm's default config (statistics 0.5, bicubic, crop 0.9).
 ArchSpec siglipPreset(int dim, int heads, int depth, int mlpDim, int patch, int size)
 {
     ArchSpec s = vitPreset(dim, heads, depth, patch, size);
@@ -81,7 +81,6 @@ ArchSpec siglipPreset(int dim, int heads, int depth, int mlpDim, int patch, int 
     s.vit.classToken = false;
     s.vit.pool = VitPool::Map;
     s.preprocessing = timmAugregPreprocessing(size);
-    s.preprocessing.cropPct = 1.0;
     return s;
 }
 
@@ -331,6 +330,9 @@ void validate(const ArchSpec &s)
                              std::to_string(static_cast<long long>(kMaxParameters / 1e6)) + " million");
     }
     if (s.family == ArchFamily::ConvNext) {
+        if (s.preprocessing.inputSize < 32) // four downsamplings by 4, 2, 2, 2
+            throw InputError("a ConvNeXt needs inputs of at least 32 px, got img_size " +
+                             std::to_string(s.preprocessing.inputSize));
         double params = 0;
         for (std::size_t i = 0; i < 4; ++i) {
             const double d = s.convnext.dims[i];
@@ -652,7 +654,8 @@ void describeVit(const VitShape &v, std::ostringstream &out)
     out << "\n";
     out << "prefix tokens: " << (v.classToken ? "class" : "none")
         << (v.regTokens > 0 ? " + " + std::to_string(v.regTokens) + " register" : "") << "; position embedding "
-        << (v.noEmbedClass || !v.classToken ? "on the patches only" : "on the class token and patches") << "\n";
+        << (v.noEmbedClass || v.prefixTokens() == 0 ? "on the patches only" : "on the prefix tokens and patches")
+        << "\n";
     out << "layer scale: " << (v.layerScale ? "yes (ls1, ls2)" : "no") << "\n";
     out << "norm before the blocks: " << (v.normPre ? "yes (norm_pre)" : "no") << "\n";
     out << "mlp: "
@@ -688,8 +691,8 @@ int presetVitHeads(const ArchSpec &spec)
         const auto &a = preset.vit;
         const auto &b = spec.vit;
         if (preset.family == ArchFamily::Vit && spec.family == ArchFamily::Vit && a.dim == b.dim &&
-            a.depth == b.depth && a.mlpDim == b.mlpDim && a.patch == b.patch)
-            return a.heads;
+            a.depth == b.depth && a.mlpDim == b.mlpDim)
+            return a.heads; // the patch size does not change the heads (so400m patch 14 or 16)
     }
     return 0;
 }

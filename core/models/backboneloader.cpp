@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -81,7 +82,6 @@ Preprocessing timmVitPreprocessing(const ArchSpec &s)
     } else if (s.vit.pool == VitPool::Map) { // SigLIP
         p.mean = {0.5, 0.5, 0.5};
         p.std = {0.5, 0.5, 0.5};
-        p.cropPct = 1.0;
     } else if (s.vit.layerScale || s.vit.pool == VitPool::Avg) {
         if (s.vit.patch == 14)
             p.cropPct = 1.0;
@@ -92,7 +92,7 @@ Preprocessing timmVitPreprocessing(const ArchSpec &s)
     return p;
 }
 
-ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool torchvisionLayout)
+ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool torchvisionLayout, bool &headsGuessed)
 {
     ArchSpec s;
     s.family = ArchFamily::Vit;
@@ -116,8 +116,10 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
     s.vit.qkvBias = findTensor(t, "blocks.0.attn.qkv.bias") != nullptr;
     s.vit.pool = findTensor(t, "fc_norm.weight")     ? VitPool::Avg
                  : findTensor(t, "attn_pool.latent") ? VitPool::Map
-                 : s.vit.classToken                  ? VitPool::Token
-                                                     : VitPool::Avg;
+                                                     : VitPool::Token;
+    if (!s.vit.classToken && s.vit.pool == VitPool::Token)
+        throw FormatError(file, "a ViT without class token that pools by averaging after the final norm (timm's "
+                                "*_gap_* models: no cls_token, no fc_norm, no attn_pool) is not supported yet");
     s.vit.eps = s.vit.normPre ? 1e-5 : 1e-6; // CLIP towers use torch's default LayerNorm
     // pos_embed holds the patches' grid, after the class and register tokens' entries unless
     // the file is of the kind (DeiT-III, DINOv2 with registers) that gives them no position.
@@ -138,7 +140,8 @@ ArchSpec detectVit(const TensorMap &t, const std::filesystem::path &file, bool t
     // Shapes do not give the head count: a known model's, else timm's convention of 64 channels
     // per head.
     s.vit.heads = presetVitHeads(s);
-    if (s.vit.heads == 0)
+    headsGuessed = s.vit.heads == 0;
+    if (headsGuessed)
         s.vit.heads = std::max(1, s.vit.dim / 64);
     if (s.vit.dim % s.vit.heads != 0)
         s.vit.heads = 1;
@@ -170,7 +173,7 @@ ArchSpec detectResNet(const TensorMap &t, const std::filesystem::path &file)
     return s;
 }
 
-ArchSpec detectConvNext(const TensorMap &t, const std::filesystem::path &file)
+ArchSpec detectConvNext(const TensorMap &t, const std::filesystem::path &file, bool torchvisionLayout)
 {
     ArchSpec s;
     s.family = ArchFamily::ConvNext;
@@ -191,7 +194,9 @@ ArchSpec detectConvNext(const TensorMap &t, const std::filesystem::path &file)
     }
     if (const auto *fc = findTensor(t, "head.fc.weight"))
         s.numClasses = static_cast<int>(fc->size(0));
-    s.preprocessing.interpolation = Interpolation::Bicubic; // timm's convnext_* configs
+    // timm's convnext_* configs: bicubic, crop 0.875; torchvision's weights: bilinear, 236 -> 224.
+    s.preprocessing.interpolation = torchvisionLayout ? Interpolation::Bilinear : Interpolation::Bicubic;
+    s.preprocessing.cropPct = torchvisionLayout ? 224.0 / 236.0 : 0.875;
     s.preprocessing.channels = s.inChans;
     return s;
 }
@@ -261,6 +266,47 @@ bool mapTorchvisionVitKeys(TensorMap &tensors)
     return true;
 }
 
+bool mapTorchvisionConvNextKeys(TensorMap &tensors)
+{
+    if (!tensors.count("features.0.0.weight") || !tensors.count("features.1.0.block.0.weight"))
+        return false;
+    static const std::regex kFeature(R"(^features\.(\d+)\.(\d+)\.(.*)$)");
+    static const std::map<std::string, std::string> kBlockParts = {{"block.0.", "conv_dw."},
+                                                                   {"block.2.", "norm."},
+                                                                   {"block.3.", "mlp.fc1."},
+                                                                   {"block.5.", "mlp.fc2."}};
+    TensorMap mapped;
+    for (auto &[name, tensor] : tensors) {
+        std::string key = name;
+        std::smatch m;
+        if (std::regex_match(name, m, kFeature)) {
+            const int index = std::stoi(m[1].str());
+            const auto inner = m[2].str(), rest = m[3].str();
+            if (index == 0) { // stem: the 4x4 convolution and its LayerNorm
+                key = "stem." + inner + "." + rest;
+            } else if (index % 2 == 0) { // between stages: LayerNorm, 2x2 convolution
+                key = "stages." + std::to_string(index / 2) + ".downsample." + inner + "." + rest;
+            } else { // a stage of CNBlocks
+                const auto block = "stages." + std::to_string(index / 2) + ".blocks." + inner + ".";
+                if (rest == "layer_scale") {
+                    key = block + "gamma";
+                    tensor = tensor.reshape({-1});
+                }
+                for (const auto &[from, to] : kBlockParts)
+                    if (rest.rfind(from, 0) == 0)
+                        key = block + to + rest.substr(from.size());
+            }
+        } else if (name.rfind("classifier.0.", 0) == 0) {
+            key = "head.norm." + name.substr(13);
+        } else if (name.rfind("classifier.2.", 0) == 0) {
+            key = "head.fc." + name.substr(13);
+        }
+        mapped.emplace(key, tensor);
+    }
+    tensors = std::move(mapped);
+    return true;
+}
+
 DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, const std::filesystem::path &file,
                         bool torchvisionNames)
 {
@@ -277,9 +323,9 @@ DetectedArch detectArch(const TensorMap &tensors, const Metadata &metadata, cons
     }
     out.source = "shapes";
     if (tensors.count("cls_token") || tensors.count("patch_embed.proj.weight")) {
-        out.spec = detectVit(tensors, file, torchvisionNames);
+        out.spec = detectVit(tensors, file, torchvisionNames, out.headsGuessed);
     } else if (tensors.count("stem.0.weight") && tensors.count("stages.0.blocks.0.conv_dw.weight")) {
-        out.spec = detectConvNext(tensors, file);
+        out.spec = detectConvNext(tensors, file, torchvisionNames);
     } else if (tensors.count("conv1.weight") && tensors.count("layer1.0.conv1.weight")) {
         out.spec = detectResNet(tensors, file);
         out.layout = "torchvision";
@@ -347,6 +393,10 @@ WeightsLayout mapWeightsToTimm(TensorMap &tensors, std::vector<std::string> &not
     layout.torchvision = mapTorchvisionVitKeys(tensors);
     if (layout.torchvision)
         notes.push_back("torchvision ViT names mapped to timm's");
+    if (mapTorchvisionConvNextKeys(tensors)) {
+        layout.torchvision = true;
+        notes.push_back("torchvision ConvNeXt names mapped to timm's");
+    }
     layout.transformers = detectTransformersLayout(tensors);
     if (layout.transformers)
         mapTransformersToTimm(tensors, *layout.transformers, notes);
@@ -367,6 +417,13 @@ bool applyTimmConfig(ArchSpec &spec, const nlohmann::json &config, const std::fi
         const auto architecture = config.at("architecture").get<std::string>();
         if (spec.family == ArchFamily::Vit && architecture.find("quickgelu") != std::string::npos)
             spec.vit.activation = VitActivation::QuickGelu;
+        // The model's name gives what the shapes cannot: the head count of a known preset.
+        try {
+            const auto preset = parseArchSpec(architecture.substr(0, architecture.find('.')));
+            if (preset.family == ArchFamily::Vit && spec.family == ArchFamily::Vit && preset.vit.dim == spec.vit.dim)
+                spec.vit.heads = preset.vit.heads;
+        } catch (const InputError &) { // a model upstep has no preset for
+        }
         const auto &cfg = config.at("pretrained_cfg");
         auto &p = spec.preprocessing;
         if (cfg.contains("mean") && cfg["mean"].size() == 3)
@@ -421,14 +478,20 @@ LoadedBackbone loadBackbone(const std::filesystem::path &path, const std::string
         if (const auto config = readJsonIfPresent(file.parent_path() / "config.json"))
             timmConfig = applyTimmConfig(out.arch.spec, *config, file.parent_path() / "config.json", out.notes);
     const auto &detected = out.arch.spec;
+    if (out.arch.headsGuessed && !layout.transformers && !timmConfig && detected.family == ArchFamily::Vit &&
+        archOverride.find("heads=") == std::string::npos)
+        out.notes.push_back("heads taken as width / 64 = " + std::to_string(detected.vit.heads) +
+                            " (the file does not say, and no known model has this shape); --arch heads= sets it");
     if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && detected.family == ArchFamily::Vit &&
         detected.vit.normPre && archOverride.find("act=") == std::string::npos)
         out.notes.push_back("a CLIP image tower: GELU assumed (OpenCLIP); OpenAI's CLIP weights need --arch "
                             "act=quick_gelu");
     const bool preprocessingGiven = archOverride.find("mean=") != std::string::npos ||
                                     archOverride.find("std=") != std::string::npos;
-    if (out.arch.source == "shapes" && !layout.transformers && !timmConfig && !preprocessingGiven &&
-        detected.family != ArchFamily::ResNet) // torchvision's ResNet statistics are the only ones in use
+    // torchvision's weights (and ResNets, whose statistics are torchvision's) come with one
+    // preprocessing; timm's differ by family and pretraining.
+    if (out.arch.source == "shapes" && !layout.transformers && !layout.torchvision && !timmConfig &&
+        !preprocessingGiven && detected.family != ArchFamily::ResNet)
         out.notes.push_back("preprocessing guessed from the family (the file does not say); --arch mean=, std=, "
                             "crop_pct= set it");
     if (!archOverride.empty()) {

@@ -22,7 +22,8 @@ inline constexpr const char *kArchMetadataKey = "upstep.arch";
 
 struct DetectedArch {
     ArchSpec spec;
-    std::string layout; ///< "timm" or "torchvision"
+    std::string layout;        ///< "timm" or "torchvision"
+    bool headsGuessed = false; ///< a ViT's head count taken as width / 64 (no preset matched)
     std::string source; ///< "metadata", "shapes" or "--arch"
 };
 
@@ -33,6 +34,11 @@ bool mapOriginalDinov2Keys(TensorMap &tensors);
 /// Renames torchvision ViT keys (conv_proj, encoder.layers.encoder_layer_N, in_proj_weight,
 /// heads.head...) to timm's. Returns true when anything was renamed.
 bool mapTorchvisionVitKeys(TensorMap &tensors);
+
+/// Renames torchvision ConvNeXt keys (features.0 stem, features.2k+1 stages of CNBlocks with
+/// block.0/2/3/5 and layer_scale, features.2k downsampling, classifier.0/2) to timm's, the
+/// layer scale reshaped from [C, 1, 1] to [C]. Returns false for other files.
+bool mapTorchvisionConvNextKeys(TensorMap &tensors);
 
 /// Detects the architecture of (timm-named) tensors; torchvisionNames says they were mapped
 /// from torchvision's ViT, whose preprocessing differs. The file name is used in errors.

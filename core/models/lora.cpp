@@ -150,11 +150,12 @@ std::vector<std::string> loraPatternsFor(const std::vector<std::string> &pattern
     return patterns;
 }
 
-void restrictQkvRows(torch::nn::Module &model, const QkvProjections &projections)
+void restrictQkvRows(torch::nn::Module &model, const QkvProjections &projections, const std::vector<std::string> &only)
 {
     forEachAdaptable(model, [&](const std::string &name, auto &layer) {
         if constexpr (std::is_same_v<std::decay_t<decltype(layer)>, LoraLinearImpl>) {
-            if (!layer.hasLora() || !matchesPattern(name, "qkv"))
+            if (!layer.hasLora() || !matchesPattern(name, "qkv") ||
+                (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()))
                 return;
             if (projections.all()) {
                 layer.setAdaptedRows({});
@@ -215,7 +216,7 @@ std::vector<std::string> injectLora(BackboneImpl &model, const LoraConfig &confi
         if (std::find(names.begin(), names.end(), name) != names.end())
             layer.attachLora(config.rank, config.alpha);
     });
-    restrictQkvRows(model, qkvProjectionsOf(config.targets));
+    restrictQkvRows(model, qkvProjectionsOf(config.targets), names);
     freezeAllButLora(model);
     return names;
 }
@@ -266,12 +267,15 @@ TensorMap loraTensors(torch::nn::Module &model)
             return;
         const auto base = std::string(kPeftPrefix) + name;
         out[base + ".lora_A.weight"] = layer.lora_A->weight.detach().to(torch::kCPU).clone();
-        out[base + ".lora_B.weight"] = layer.lora_B->weight.detach().to(torch::kCPU).clone();
+        torch::Tensor b = layer.lora_B->weight;
+        if constexpr (std::is_same_v<std::decay_t<decltype(layer)>, LoraLinearImpl>)
+            b = layer.effectiveB(); // rows outside a qkv mask written as the zeros they act as
+        out[base + ".lora_B.weight"] = b.detach().to(torch::kCPU).clone();
     });
     return out;
 }
 
-void loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors)
+bool loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors)
 {
     auto find = [&](const std::string &name) -> const torch::Tensor & {
         if (auto it = tensors.find(kPeftPrefix + name); it != tensors.end())
@@ -293,6 +297,21 @@ void loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors)
             param->copy_(src);
         }
     });
+    // Rows outside a layer's mask that hold an update: the adapter was trained on the whole qkv.
+    bool widen = false;
+    forEachAdaptable(model, [&](const std::string &, auto &layer) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(layer)>, LoraLinearImpl>) {
+            const auto &mask = layer.adaptedRows();
+            if (layer.hasLora() && mask.defined())
+                widen = widen || (layer.lora_B->weight * (1 - mask.to(layer.lora_B->weight.options()).unsqueeze(1)))
+                                         .abs()
+                                         .max()
+                                         .template item<double>() > 0;
+        }
+    });
+    if (widen)
+        restrictQkvRows(model, QkvProjections{});
+    return widen;
 }
 
 void freezeAllButLora(torch::nn::Module &model)

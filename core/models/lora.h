@@ -54,8 +54,10 @@ QkvProjections qkvProjectionsOf(const std::vector<std::string> &patterns);
 /// from a transformers layout when none are given. Other patterns are returned as they are.
 std::vector<std::string> loraPatternsFor(const std::vector<std::string> &patterns, bool transformersLayout);
 
-/// Restricts every adapted fused qkv of the model to the given projections.
-void restrictQkvRows(torch::nn::Module &model, const QkvProjections &projections);
+/// Restricts the adapted fused qkv layers of the model (those named in `only`, or all when it is
+/// empty) to the given projections.
+void restrictQkvRows(torch::nn::Module &model, const QkvProjections &projections,
+                     const std::vector<std::string> &only = {});
 
 /// What the model's adapted qkv layers carry (all when it has none restricted).
 QkvProjections qkvProjectionsOfModel(torch::nn::Module &model);
@@ -83,8 +85,11 @@ void unmergeLora(torch::nn::Module &model);
 /// Adapter tensors under PEFT names, on the CPU.
 TensorMap loraTensors(torch::nn::Module &model);
 /// Loads adapter tensors (PEFT names, with or without the prefix). Throws FormatError-like
-/// InputError on a missing tensor or a shape mismatch.
-void loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors);
+/// InputError on a missing tensor or a shape mismatch. A qkv layer restricted to some
+/// projections whose loaded lora_B has non-zero rows outside them (a run trained on the whole
+/// qkv before query and value became the default) is widened to all three, so the model is the
+/// one that was trained; returns true when that happened.
+bool loadLoraTensors(torch::nn::Module &model, const TensorMap &tensors);
 
 /// Sets requires_grad on adapter parameters only.
 void freezeAllButLora(torch::nn::Module &model);

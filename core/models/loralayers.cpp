@@ -72,6 +72,8 @@ torch::Tensor LoraLinearImpl::effectiveB() const
 
 torch::Tensor LoraLinearImpl::adapterPath(const torch::Tensor &x)
 {
+    if (m_rowMask.defined() && m_rowMask.device() != lora_B->weight.device())
+        m_rowMask = m_rowMask.to(lora_B->weight.device()); // once, not on every forward
     const auto down = lora_A(x);
     return m_rowMask.defined() ? torch::nn::functional::linear(down, effectiveB()) : lora_B(down);
 }

@@ -107,6 +107,8 @@ public:
     /// the update leaves those outputs alone. Undefined: every row (the default).
     void setAdaptedRows(torch::Tensor rowMask);
     const torch::Tensor &adaptedRows() const { return m_rowMask; }
+    /// lora_B's weight with the rows outside the mask at zero (lora_B itself when unrestricted).
+    torch::Tensor effectiveB() const;
 
     torch::Tensor weight;
     torch::Tensor bias;
@@ -114,9 +116,6 @@ public:
     torch::nn::Linear lora_B{nullptr};
 
 private:
-    /// lora_B's weight with the rows outside the mask at zero.
-    torch::Tensor effectiveB() const;
-
     std::int64_t m_in, m_out;
     torch::Tensor m_rowMask;
 };

@@ -290,7 +290,9 @@ void AdaptationRun::restore()
     stage("resuming from the newest checkpoint");
     auto checkpoint = loadLatestCheckpoint(m_paths.checkpoints());
     requireSameRun(readFingerprint(checkpoint->metadata), m_fingerprint);
-    loadLoraTensors(*m_backbone, checkpoint->lora);
+    if (loadLoraTensors(*m_backbone, checkpoint->lora))
+        note("the checkpoint's LoRA updates all of q, k and v (a run from before query and value became the "
+             "default for this layout): continuing on all three");
     restoreParameters(m_step->streams().head(), checkpoint->head, m_paths.checkpoints());
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> offline;

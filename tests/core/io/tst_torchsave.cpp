@@ -1,6 +1,6 @@
 // torch.save (.pth/.pt) files read without running anything from them (make_torchsave_files.py, a
 // CTest fixture, writes them with real PyTorch): every dtype, shared and strided storages,
-// checkpoints with a "module." prefix, torchvision's resnet18 with its features; files that name
+// checkpoints with a "module." prefix, torchvision's resnet50 with its features; files that name
 // os.system, eval or a model class are refused by name and the payload never runs; old pickles
 // get the conversion command.
 #include "io/torchsave.h"
@@ -72,12 +72,12 @@ private slots:
 
     void torchvisionResnetMatches()
     {
-        const auto loaded = loadBackbone(file("resnet18.pth"));
-        QCOMPARE(loaded.arch.spec.name, std::string("resnet18"));
-        const auto io = loadSafetensors(file("resnet18.io.safetensors")).tensors;
+        const auto loaded = loadBackbone(file("resnet50.pth"));
+        QCOMPARE(loaded.arch.spec.name, std::string("resnet50"));
+        const auto io = loadSafetensors(file("resnet50.io.safetensors")).tensors;
         torch::NoGradGuard noGrad;
         const double error = (loaded.model->features(io.at("input")) - io.at("features")).abs().max().item<double>();
-        qInfo("resnet18.pth: max abs difference %.3g", error);
+        qInfo("resnet50.pth: max abs difference %.3g", error);
         QVERIFY2(error < 1e-4, qPrintable(QString::number(error)));
     }
 

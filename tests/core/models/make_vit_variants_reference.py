@@ -218,6 +218,9 @@ VARIANTS = {
     "mae_avg": (dict(img=64, patch=16, dim=128, depth=2, heads=2, pool="avg"), 64, 32),
     "no_qkv_bias": (dict(img=64, patch=16, dim=128, depth=2, heads=2, qkv_bias=False), 64, 32),
     "siglip": (dict(img=64, patch=16, dim=128, depth=2, heads=2, class_token=False, pool="map"), 64, 48),
+    # registers without a class token: they take positions, and the attention pool skips them
+    "siglip_reg": (dict(img=64, patch=16, dim=128, depth=2, heads=2, class_token=False, pool="map", reg_tokens=4),
+                   64, 48),
     "dinov2_swiglu": (dict(img=70, patch=14, dim=128, depth=2, heads=2, layer_scale=True, swiglu=True, mlp=344),
                       70, 42),
 }

@@ -82,6 +82,39 @@ private slots:
         QCOMPARE(loaded.model->logits(io.at("input")).sizes(), (torch::IntArrayRef{3, 10}));
     }
 
+    void torchvisionFileLoads()
+    {
+        // The same weights as torchvision names and saves them (.pth, layer_scale [C, 1, 1]): the
+        // same features; a merged export writes torchvision's names back.
+        const auto file = upstep::test::referencePath("convnext_torchvision.pth");
+        const auto loaded = loadBackbone(file);
+        QCOMPARE(loaded.arch.layout, std::string("torchvision"));
+        QCOMPARE(loaded.arch.spec.preprocessing.interpolation, Interpolation::Bilinear);
+        const auto io = loadSafetensors(upstep::test::referencePath("convnext_small_test.io.safetensors")).tensors;
+        {
+            torch::NoGradGuard noGrad;
+            const double difference = maxDifference(loaded.model->features(io.at("input")), io.at("features"));
+            qInfo("convnext_torchvision.pth: max abs difference %.3g", difference);
+            QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
+        }
+        auto model = loadBackbone(file).model;
+        injectLora(*model, {4, 8, {"fc1", "fc2", "stem.0"}});
+        upstep::test::randomizeLoraB(*model, 0.2, 6);
+        model->eval();
+        ExportRequest request;
+        request.baseWeights = file;
+        request.adapter = adapterFromModel(*model, file.string());
+        request.format = ExportFormat::Merged;
+        request.out = root() / "torchvision-merged";
+        QVERIFY(exportAdapter(request).maxAbsDifference < 1e-4);
+        const auto merged = loadSafetensors(root() / "torchvision-merged" / "model.safetensors").tensors;
+        QVERIFY(merged.count("features.1.0.block.3.weight") && merged.count("features.0.0.weight"));
+        QVERIFY(!merged.count("stem.0.weight"));
+        torch::NoGradGuard noGrad;
+        const auto reloaded = loadBackbone(root() / "torchvision-merged" / "model.safetensors");
+        QVERIFY(maxDifference(reloaded.model->features(io.at("input")), model->features(io.at("input"))) < 1e-4);
+    }
+
     void convnextTinyParameterCount()
     {
         std::ifstream in(upstep::test::referencePath("convnext_param_counts.json"));

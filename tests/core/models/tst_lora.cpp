@@ -134,6 +134,17 @@ private slots:
         const auto gradB = qkv->lora_B->weight.grad();
         QCOMPARE(gradB.narrow(0, 64, 64).abs().max().item<double>(), 0.0);
         QVERIFY(gradB.narrow(0, 0, 64).abs().max().item<double>() > 0);
+        // Loading tensors back: a q,v adapter keeps its mask; one that also updates the key rows (a
+        // run trained on the whole qkv before q,v became the default) widens the mask, so the
+        // model is the one that was trained.
+        auto restored = smallVit();
+        injectLora(*restored, {4, 8, {"query", "value"}});
+        auto tensors = loraTensors(*vit);
+        QVERIFY(!loadLoraTensors(*restored, tensors));
+        QCOMPARE(qkvProjectionsOfModel(*restored).text(), std::string("q,v"));
+        tensors.at("base_model.model.blocks.1.attn.qkv.lora_B.weight").narrow(0, 64, 64).fill_(0.1);
+        QVERIFY(loadLoraTensors(*restored, tensors));
+        QVERIFY(qkvProjectionsOfModel(*restored).all());
         QVERIFY_THROWS_EXCEPTION(InputError, QkvProjections::fromText("q,x"));
         QCOMPARE(QkvProjections::fromText("v,q").text(), std::string("q,v"));
     }

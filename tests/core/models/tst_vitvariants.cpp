@@ -65,6 +65,9 @@ private slots:
         QTest::addRow("siglip") << "siglip"
                                 << ""
                                 << "no_class_token pool=map";
+        QTest::addRow("siglip_reg") << "siglip_reg"
+                                    << ""
+                                    << "no_class_token pool=map reg_tokens=4";
         QTest::addRow("dinov2_swiglu") << "dinov2_swiglu"
                                        << ""
                                        << "layer_scale swiglu";
@@ -169,6 +172,16 @@ private slots:
         const double difference = maxDifference(loaded.model->features(tensors.at("input")), tensors.at("features"));
         qInfo("%s: max abs difference %.3g", qPrintable(folder), difference);
         QVERIFY2(difference < 1e-4, qPrintable(QString::number(difference)));
+        if (!tensors.count("input_small"))
+            return;
+        // At a smaller size too: the folder's position embedding resampled like the timm file's.
+        const int small = static_cast<int>(tensors.at("input_small").size(2));
+        const auto resized = loadBackbone(upstep::test::referencePath(folder.toStdString()),
+                                          "img_size=" + std::to_string(small));
+        const double smaller = maxDifference(resized.model->features(tensors.at("input_small")),
+                                             tensors.at("features_small"));
+        qInfo("%s: max abs difference %.3g at %d px", qPrintable(folder), smaller, small);
+        QVERIFY2(smaller < 1e-4, qPrintable(QString::number(smaller)));
     }
 
     void timmHubFolderSaysWhatTheTensorsCannot()
