@@ -2,6 +2,7 @@
 
 #include "testdata.h"
 
+#include "export/adapterexport.h"
 #include "io/idx.h"
 #include "upstep/models/archspec.h"
 #include "models/backboneloader.h"
@@ -32,6 +33,22 @@ void importFashionSubset(const std::filesystem::path &dir, const std::string &sp
     core::IdxImportOptions options;
     options.limit = limit;
     core::importIdx(data / (split + "-images-idx3-ubyte.gz"), data / (split + "-labels-idx1-ubyte.gz"), dir, options);
+}
+
+bool exportBoth(const core::Adapter &adapter, const std::filesystem::path &base, const std::filesystem::path &peftOut,
+                const std::filesystem::path &mergedOut)
+{
+    bool within = true;
+    for (const auto format : {core::ExportFormat::Peft, core::ExportFormat::Merged}) {
+        core::ExportRequest request;
+        request.baseWeights = base;
+        request.adapter = adapter;
+        request.format = format;
+        request.out = format == core::ExportFormat::Peft ? peftOut : mergedOut;
+        const auto result = core::exportAdapter(request);
+        within = within && result.maxAbsDifference <= result.tolerance;
+    }
+    return within;
 }
 
 core::TrainConfig tinyTrainConfig(const std::filesystem::path &root, std::int64_t steps)

@@ -2,6 +2,7 @@
 // Small real inputs the training and export tests share: a tiny ViT for 28x28 gray images saved
 // as a weights file, and Fashion-MNIST subsets imported from the real IDX files into folders.
 
+#include "models/adapterfile.h"
 #include "upstep/run/trainconfig.h"
 
 #include <torch/nn/module.h>
@@ -22,6 +23,12 @@ inline double maxDifference(const torch::Tensor &a, const torch::Tensor &b)
 {
     return (a - b).abs().max().item<double>();
 }
+
+/// Exports the adapter on `base` as a PEFT folder and as merged weights; exportAdapter reloads
+/// each and compares it with the adapted model before publishing. True when both were within
+/// their tolerance.
+bool exportBoth(const core::Adapter &adapter, const std::filesystem::path &base, const std::filesystem::path &peftOut,
+                const std::filesystem::path &mergedOut);
 
 /// Writes a randomly initialised tiny ViT (seeded) to file.
 void writeTinyVit(const std::filesystem::path &file, unsigned seed = 0);

@@ -5,8 +5,9 @@ refused without anything in them running. Usage: make_torchsave_files.py OUT_DIR
                   two views of one storage, a transposed (non-contiguous) tensor, a parameter;
   checkpoint.pth  a training checkpoint: {"epoch": 3, "state_dict": {"module.<name>": ...}};
   expected.safetensors  the tensors both should give (names without "module.");
-  resnet50.pth    torchvision's resnet50 (random weights, bottleneck blocks) with its features on
-                  a fixed input in resnet50.io.safetensors;
+  resnet50_torchsave.pth  torchvision's resnet50 (random weights, bottleneck blocks) with its
+                  features on a fixed input in resnet50_torchsave.io.safetensors (names apart from
+                  make_torchvision_reference.py's resnet50.*, which runs beside it);
   evil-system.pth a dict whose value pickles as os.system("touch SENTINEL");
   evil-eval.pth   the same through builtins.eval;
   whole-model.pth a pickled nn.Module (a class from the file's code, not a state dict);
@@ -60,8 +61,8 @@ def main(out):
         m = resnet
         f = m.layer4(m.layer3(m.layer2(m.layer1(m.maxpool(m.relu(m.bn1(m.conv1(x))))))))
         features = torch.flatten(m.avgpool(f), 1)
-    torch.save(resnet.state_dict(), os.path.join(out, "resnet50.pth"))
-    safetensors_writer.save(os.path.join(out, "resnet50.io.safetensors"), {"input": x, "features": features})
+    torch.save(resnet.state_dict(), os.path.join(out, "resnet50_torchsave.pth"))
+    safetensors_writer.save(os.path.join(out, "resnet50_torchsave.io.safetensors"), {"input": x, "features": features})
 
     sentinel = os.path.join(out, "PICKLE-WAS-EXECUTED")
     if os.path.exists(sentinel):

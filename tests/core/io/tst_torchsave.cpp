@@ -72,12 +72,12 @@ private slots:
 
     void torchvisionResnetMatches()
     {
-        const auto loaded = loadBackbone(file("resnet50.pth"));
+        const auto loaded = loadBackbone(file("resnet50_torchsave.pth"));
         QCOMPARE(loaded.arch.spec.name, std::string("resnet50"));
-        const auto io = loadSafetensors(file("resnet50.io.safetensors")).tensors;
+        const auto io = loadSafetensors(file("resnet50_torchsave.io.safetensors")).tensors;
         torch::NoGradGuard noGrad;
         const double error = (loaded.model->features(io.at("input")) - io.at("features")).abs().max().item<double>();
-        qInfo("resnet50.pth: max abs difference %.3g", error);
+        qInfo("resnet50_torchsave.pth: max abs difference %.3g", error);
         QVERIFY2(error < 1e-4, qPrintable(QString::number(error)));
     }
 

@@ -154,15 +154,7 @@ private slots:
 
         const auto adapter = loadAdapterOrRun(root() / "run");
         QCOMPARE(adapter.info.modules.size(), 9u);
-        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
-            ExportRequest request;
-            request.baseWeights = root() / "tiny.safetensors";
-            request.adapter = adapter;
-            request.format = format;
-            request.out = root() / (format == ExportFormat::Peft ? "peft" : "merged");
-            const auto result = exportAdapter(request); // reloads and compares before publishing
-            QVERIFY(result.maxAbsDifference <= result.tolerance);
-        }
+        QVERIFY(upstep::test::exportBoth(adapter, root() / "tiny.safetensors", root() / "peft", root() / "merged"));
         const auto merged = loadBackbone(root() / "merged" / "model.safetensors");
         QCOMPARE(merged.arch.spec.family, ArchFamily::ConvNext);
         auto adapted = loadBackbone(root() / "tiny.safetensors").model;

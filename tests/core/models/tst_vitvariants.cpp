@@ -211,15 +211,8 @@ private slots:
         upstep::test::randomizeLoraB(*model, 0.2, 8);
         model->eval();
         const auto adapter = adapterFromModel(*model, (folder / "model.safetensors").string());
-        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
-            ExportRequest request;
-            request.baseWeights = folder / "model.safetensors";
-            request.adapter = adapter;
-            request.format = format;
-            request.out = root() / (format == ExportFormat::Peft ? "hf-peft" : "hf-merged");
-            const auto result = exportAdapter(request);
-            QVERIFY(result.maxAbsDifference <= result.tolerance);
-        }
+        QVERIFY(
+            upstep::test::exportBoth(adapter, folder / "model.safetensors", root() / "hf-peft", root() / "hf-merged"));
         const auto peft = loadSafetensors(root() / "hf-peft" / "adapter_model.safetensors").tensors;
         QVERIFY(peft.count("base_model.model.encoder.layer.1.attention.attention.value.lora_B.weight"));
         QCOMPARE(peft.at("base_model.model.encoder.layer.0.attention.attention.query.lora_B.weight").sizes(),
@@ -260,15 +253,8 @@ private slots:
         QCOMPARE(summary.status, RunStatus::Finished);
         const auto adapter = loadAdapterOrRun(root() / "hf-run");
         QCOMPARE(adapter.info.qkvProjections.text(), std::string("q,v"));
-        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
-            ExportRequest request;
-            request.baseWeights = folder / "model.safetensors";
-            request.adapter = adapter;
-            request.format = format;
-            request.out = root() / (format == ExportFormat::Peft ? "hf-run-peft" : "hf-run-merged");
-            const auto result = exportAdapter(request); // reloads and compares before publishing
-            QVERIFY(result.maxAbsDifference <= result.tolerance);
-        }
+        QVERIFY(upstep::test::exportBoth(adapter, folder / "model.safetensors", root() / "hf-run-peft",
+                                         root() / "hf-run-merged"));
         std::ifstream in(root() / "hf-run-peft" / "adapter_config.json");
         QCOMPARE(nlohmann::json::parse(in)["target_modules"], nlohmann::json::array({"query", "value"}));
         const auto peft = loadSafetensors(root() / "hf-run-peft" / "adapter_model.safetensors").tensors;
@@ -359,15 +345,7 @@ private slots:
         QCOMPARE(summary.status, RunStatus::Finished);
 
         auto adapter = loadAdapterOrRun(root() / "run");
-        for (const auto format : {ExportFormat::Peft, ExportFormat::Merged}) {
-            ExportRequest request;
-            request.baseWeights = root() / "tiny.safetensors";
-            request.adapter = adapter;
-            request.format = format;
-            request.out = root() / (format == ExportFormat::Peft ? "peft" : "merged");
-            const auto result = exportAdapter(request); // reloads and compares before publishing
-            QVERIFY(result.maxAbsDifference <= result.tolerance);
-        }
+        QVERIFY(upstep::test::exportBoth(adapter, root() / "tiny.safetensors", root() / "peft", root() / "merged"));
         const auto merged = loadBackbone(root() / "merged" / "model.safetensors");
         QVERIFY(merged.arch.spec.vit.layerScale && merged.arch.spec.vit.regTokens == 2);
         auto adapted = loadBackbone(root() / "tiny.safetensors").model;
