@@ -30,9 +30,12 @@ LayerNorm2dImpl::LayerNorm2dImpl(int channels)
     bias = register_parameter("bias", torch::zeros({channels}));
 }
 
+// Under bf16 autocast a convolution's output is bf16 while the norms' parameters stay float32,
+// and LibTorch's CPU layer_norm needs one type: the norms take their input in their own type.
+// (A ViT never meets this: its residual stream is float32 by the position embedding.)
 torch::Tensor LayerNorm2dImpl::forward(const torch::Tensor &x)
 {
-    const auto last = x.permute({0, 2, 3, 1});
+    const auto last = x.permute({0, 2, 3, 1}).to(weight.scalar_type());
     return torch::layer_norm(last, {weight.size(0)}, weight, bias, kEps).permute({0, 3, 1, 2});
 }
 
@@ -58,7 +61,7 @@ ConvNextBlockImpl::ConvNextBlockImpl(int dim)
 torch::Tensor ConvNextBlockImpl::forward(const torch::Tensor &x)
 {
     // The norm and MLP run channels-last, as timm does without conv_mlp.
-    auto y = conv_dw(x).permute({0, 2, 3, 1});
+    auto y = conv_dw(x).permute({0, 2, 3, 1}).to(norm->weight.scalar_type()); // see LayerNorm2d
     y = mlp(norm(y)).permute({0, 3, 1, 2});
     return x + y * gamma.reshape({1, -1, 1, 1});
 }
@@ -114,7 +117,7 @@ torch::Tensor ConvNextImpl::features(const torch::Tensor &x)
         throw InputError("ConvNeXt expects input [B, " + std::to_string(m_spec.inChans) +
                          ", H, W] with H and W at least 32, got " + c10::str(x.sizes()));
     const auto y = stages->forward(stem->forward(x));
-    return head->norm(y.mean({2, 3}));
+    return head->norm(y.mean({2, 3}).to(head->norm->weight.scalar_type()));
 }
 
 torch::Tensor ConvNextImpl::headForward(const torch::Tensor &features)

@@ -102,7 +102,9 @@ torch::Tensor AttentionPoolImpl::forward(const torch::Tensor &tokens)
     const auto keysValues = kv(tokens).reshape({b, n, 2, m_heads, headDim}).permute({2, 0, 3, 1, 4});
     auto out = compat::scaledDotProductAttention(query, keysValues[0], keysValues[1],
                                                  std::pow(static_cast<double>(headDim), -0.5));
-    out = proj(out.transpose(1, 2).reshape({b, 1, c}));
+    // The latent's type (float32): under bf16 autocast proj gives bf16, which layer_norm refuses
+    // beside float32 parameters.
+    out = proj(out.transpose(1, 2).reshape({b, 1, c})).to(latent.scalar_type());
     out = out + mlp(norm(out));
     return out.select(1, 0);
 }

@@ -2,6 +2,7 @@
 // (make_convnext_reference.py, a CTest fixture): detection from the tensors alone, features on
 // real photos within 1e-4 at 224 and 160 px, ConvNeXt-T's parameter count, the default LoRA
 // targets, a LoRA run with both exports reloaded and checked, and files it must refuse by name.
+#include "common/torchcompat.h"
 #include "export/adapterexport.h"
 #include "io/safetensors.h"
 #include "models/adapterfile.h"
@@ -113,6 +114,23 @@ private slots:
         torch::NoGradGuard noGrad;
         const auto reloaded = loadBackbone(root() / "torchvision-merged" / "model.safetensors");
         QVERIFY(maxDifference(reloaded.model->features(io.at("input")), model->features(io.at("input"))) < 1e-4);
+    }
+
+    void runsUnderBf16Autocast()
+    {
+        // The CLI's default precision on CPUs with bf16 (autocast): convolutions give bf16 beside
+        // float32 norms, which must not stop the forward; the features stay close to float32's.
+        const auto loaded = loadBackbone(reference());
+        const auto io = loadSafetensors(upstep::test::referencePath("convnext_small_test.io.safetensors")).tensors;
+        torch::NoGradGuard noGrad;
+        torch::Tensor reduced;
+        {
+            compat::AutocastGuard autocast(torch::kCPU, torch::kBFloat16);
+            reduced = loaded.model->features(io.at("input")).to(torch::kFloat32);
+        }
+        const double difference = maxDifference(reduced, io.at("features"));
+        qInfo("convnext under bf16 autocast: max abs difference %.3g", difference);
+        QVERIFY(difference < 0.25 * io.at("features").abs().max().item<double>());
     }
 
     void convnextTinyParameterCount()

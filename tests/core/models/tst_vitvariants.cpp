@@ -5,6 +5,7 @@
 // qkv bias, SigLIP (no class token, attention pool) and DINOv2 giant's SwiGLU MLP. Detection from the tensors alone, features on real photos within 1e-4 at the native
 // size and at a smaller size (position embedding resampled), full-size parameter counts, and a
 // LoRA run with both exports of a DINOv2-style model.
+#include "common/torchcompat.h"
 #include "export/adapterexport.h"
 #include "io/safetensors.h"
 #include "models/adapterfile.h"
@@ -111,6 +112,12 @@ private slots:
         QVERIFY2(native < 1e-4, qPrintable(QString::number(native)));
         QVERIFY2(smaller < 1e-4, qPrintable(QString::number(smaller)));
 
+        {
+            // The CLI's default precision on CPUs with bf16: every variant runs under autocast.
+            compat::AutocastGuard autocast(torch::kCPU, torch::kBFloat16);
+            const auto reduced = loaded.model->features(io.at("input")).to(torch::kFloat32);
+            QVERIFY(maxDifference(reduced, expected) < 0.25 * expected.abs().max().item<double>());
+        }
         if (v.activation == VitActivation::QuickGelu) {
             // The activation is not in the tensors, and it matters: GELU gives other features.
             const auto gelu = loadBackbone(weights);
