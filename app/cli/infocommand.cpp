@@ -38,9 +38,8 @@ void runInfo(const InfoArgs &args)
         j["has_head"] = spec.numClasses > 0;
         j["choices"] = core::describeArchChoices(spec);
         j["lora_default_targets"] = core::resolveLoraTargets(*loaded.model, defaultTargets);
-        j["lora_default_qkv_projections"] = core::qkvProjectionsOf(defaultTargets).all()
-                                                ? std::string("q,k,v")
-                                                : core::qkvProjectionsOf(defaultTargets).text();
+        const auto projections = core::qkvProjectionsOf(defaultTargets);
+        j["lora_default_qkv_projections"] = projections.all() ? std::string("q,k,v") : projections.text();
         j["notes"] = loaded.notes;
         std::cout << core::jsonText(j, 2) << "\n";
         return;

@@ -191,10 +191,11 @@ std::string describeLoraTargets(BackboneImpl &model, const std::vector<std::stri
 {
     static const std::regex kIndex(R"(\.\d+\.)");
     std::vector<std::pair<std::string, int>> groups; // in the model's order
+    const auto projections = qkvProjectionsOf(patterns);
     for (const auto &name : resolveLoraTargets(model, patterns)) {
         // Twice: ".0.1." would leave the second index after one pass of non-overlapping matches.
         auto general = std::regex_replace(std::regex_replace(name, kIndex, ".N."), kIndex, ".N.");
-        if (const auto projections = qkvProjectionsOf(patterns); !projections.all() && matchesPattern(name, "qkv"))
+        if (!projections.all() && matchesPattern(name, "qkv"))
             general += " rows " + projections.text();
         const auto it = std::find_if(groups.begin(), groups.end(), [&](const auto &g) { return g.first == general; });
         if (it == groups.end())
