@@ -522,7 +522,9 @@ void describeVit(const VitShape &v, std::ostringstream &out)
     }
     out << "\n";
     out << "prefix tokens: " << (v.classToken ? "class" : "none")
-        << (v.regTokens > 0 ? " + " + std::to_string(v.regTokens) + " register" : "") << "; position embedding "
+        << (v.regTokens > 0 ? " + " + std::to_string(v.regTokens) + (v.regTokens == 1 ? " register" : " registers")
+                            : "")
+        << "; position embedding "
         << (v.noEmbedClass || v.prefixTokens() == 0 ? "on the patches only" : "on the prefix tokens and patches")
         << "\n";
     out << "layer scale: " << (v.layerScale ? "yes (ls1, ls2)" : "no") << "\n";

@@ -14,10 +14,20 @@ namespace {
 /// What the user reads when a file cannot be used as a backbone; the core's technical message
 /// stays one click away. A file that is no safetensors at all is said to be so in words, not as
 /// "header length 8099007406611439651 exceeds the limit".
+/// The loader's notes (a guessed preprocessing or head count, names mapped...), one per line.
+std::string notesText(const std::vector<std::string> &notes)
+{
+    std::string out;
+    for (const auto &note : notes)
+        out += "\nNote: " + note;
+    return out;
+}
+
 QString plainBackboneError(const TaskError &error)
 {
     if (error.kind == core::ErrorKind::Format)
-        return BackbonePanel::tr("This is not model weights UpStep can read. Choose a .safetensors or .pth file of a "
+        return BackbonePanel::tr("This is not model weights UpStep can read (Details says why: damaged, another kind "
+                                 "of file, or a .pth that would run code). Choose a .safetensors or .pth file of a "
                                  "ViT, ConvNeXt or ResNet (as timm and torchvision save them), or a Hugging Face model "
                                  "folder.");
     if (error.kind == core::ErrorKind::Input)
@@ -100,7 +110,7 @@ void BackbonePanel::check(const QString &file)
                              .arg(QString::fromStdString(s.description + "; " + s.layout + " layout").toHtmlEscaped()));
         m_info->setToolTip(QString::fromStdString(s.description + " (" + s.layout + " layout, detected from " +
                                                   s.detectedFrom + ")\n" + core::describeArchChoices(s.spec) +
-                                                  "LoRA by default on " + s.loraTargets));
+                                                  "LoRA by default on " + s.loraTargets + notesText(s.notes)));
         m_path->remember(file);
     });
     connect(m_check, &BackgroundTask::failed, this, [this](const TaskError &error) {
