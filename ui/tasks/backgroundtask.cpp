@@ -26,13 +26,14 @@ void BackgroundTask::start()
     Q_ASSERT(!m_thread);
     m_thread = QThread::create([this] { execute(); });
     m_thread->setObjectName(m_what);
-    connect(m_thread, &QThread::finished, this, &BackgroundTask::finished);
+    // Queued: QThread::finished is emitted on the ending thread, before isRunning() turns false.
+    connect(m_thread, &QThread::finished, this, &BackgroundTask::deliverOutcome, Qt::QueuedConnection);
     m_thread->start();
 }
 
 void BackgroundTask::cancel() { m_stop.store(true); }
 
-bool BackgroundTask::isRunning() const { return m_thread && m_thread->isRunning(); }
+bool BackgroundTask::isRunning() const { return m_thread && !m_delivered; }
 
 void BackgroundTask::reportProgress(const core::Progress &progress)
 {
@@ -44,11 +45,21 @@ void BackgroundTask::execute()
 {
     core::initWorkerThread();
     try {
-        const auto result = m_work([this](const core::Progress &p) { reportProgress(p); }, &m_stop);
-        emit succeeded(result);
+        m_result = m_work([this](const core::Progress &p) { reportProgress(p); }, &m_stop);
     } catch (...) {
-        emit failed(currentTaskError(m_what));
+        m_error = currentTaskError(m_what);
     }
+}
+
+void BackgroundTask::deliverOutcome()
+{
+    m_thread->wait(); // it has emitted finished; let it end so that nothing of it still runs
+    m_delivered = true;
+    if (m_error)
+        emit failed(*m_error);
+    else
+        emit succeeded(m_result);
+    emit finished();
 }
 
 } // namespace upstep::ui

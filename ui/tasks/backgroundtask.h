@@ -4,8 +4,10 @@
 // and returns its result as a QVariant or throws; the task turns both into signals.
 //
 // Threading: construct, start() and cancel() on the GUI thread. The work runs on the task's
-// thread; progressed/succeeded/failed are emitted from there and reach GUI-thread receivers
-// queued. progressed is throttled to about 20 per second (the last one is always delivered).
+// thread; progressed is emitted from there and reaches GUI-thread receivers queued, throttled to
+// about 20 per second (the last one is always delivered). The outcome (succeeded or failed, then
+// finished) is emitted on the GUI thread once the task's thread has ended, so isRunning() is
+// already false in their handlers: a receiver that reacts to the outcome sees a settled task.
 // The destructor cancels and waits, so a task can be deleted at any time.
 
 #include "tasks/coretypes.h"
@@ -16,6 +18,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 
 class QThread;
 
@@ -44,12 +47,17 @@ signals:
 
 private:
     void execute();
+    void deliverOutcome();
     void reportProgress(const core::Progress &progress);
 
     QString m_what;
     Work m_work;
     QThread *m_thread = nullptr;
     std::atomic<bool> m_stop{false};
+    bool m_delivered = false; ///< GUI thread only: the outcome has been emitted
+    // Written by the task's thread before it ends, read on the GUI thread after it ended.
+    QVariant m_result;
+    std::optional<TaskError> m_error;
     ProgressThrottle m_throttle; ///< task thread only
 };
 
