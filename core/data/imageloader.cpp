@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace upstep::core {
@@ -21,7 +22,27 @@ std::uint64_t splitMix64(std::uint64_t x)
     return x ^ (x >> 31);
 }
 
+int smallCropSide(const LoaderConfig &config)
+{
+    return config.smallCropSize > 0 ? config.smallCropSize : std::max(8, config.preprocessing.inputSize * 96 / 224);
+}
+
 } // namespace
+
+int neededShortSide(const LoaderConfig &config)
+{
+    const auto &p = config.preprocessing;
+    int side = std::max(p.resizeSize(), p.inputSize);
+    if (!config.augment)
+        return side;
+    const auto covering = [](int cropSide, double scaleMin) {
+        return static_cast<int>(std::ceil(cropSide / std::sqrt(std::max(scaleMin, 1e-3))));
+    };
+    side = std::max(side, covering(p.inputSize, config.augment->scaleMin));
+    if (config.smallCrops > 0)
+        side = std::max(side, covering(smallCropSide(config), config.smallCrop.scaleMin));
+    return side;
+}
 
 std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t index)
 {
@@ -29,7 +50,10 @@ std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t in
 }
 
 ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
-    : m_images(std::move(images)), m_config(std::move(config))
+    : m_images(std::move(images)), m_config(std::move(config)),
+      // Enough for every batch queued, being made, just handed out and being consumed.
+      m_recycler(static_cast<std::size_t>(std::max(0, m_config.prefetchBatches + m_config.workers + 2) *
+                                          (std::max(1, m_config.views) + std::max(0, m_config.smallCrops))))
 {
     // Upper bounds (upstep/common/limits.h): a batch is allocated whole, every worker is a thread.
     if (m_config.batchSize < 1 || m_config.batchSize > kMaxBatch)
@@ -96,6 +120,7 @@ void ImageLoader::workerLoop()
 {
     at::init_num_threads();
     const auto total = batchesPerEpoch();
+    DecodeBuffers buffers; // this worker's, reused for every image it decodes
     for (;;) {
         std::int64_t batchIndex = 0;
         {
@@ -108,7 +133,7 @@ void ImageLoader::workerLoop()
             batchIndex = m_nextToMake++;
         }
         try {
-            auto batch = makeBatch(batchIndex);
+            auto batch = makeBatch(batchIndex, buffers);
             std::lock_guard lock(m_mutex);
             m_ready.emplace(batchIndex, std::move(batch));
         } catch (...) {
@@ -121,7 +146,7 @@ void ImageLoader::workerLoop()
     }
 }
 
-Batch ImageLoader::makeBatch(std::int64_t batchIndex)
+Batch ImageLoader::makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers)
 {
     const auto begin = batchIndex * m_config.batchSize;
     const auto end = std::min<std::int64_t>(begin + m_config.batchSize, static_cast<std::int64_t>(m_order.size()));
@@ -129,46 +154,53 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex)
     const int views = m_config.augment ? m_config.views : 1;
     const int crops = m_config.augment ? m_config.smallCrops : 0;
     auto cropPreprocessing = p;
-    cropPreprocessing.inputSize =
-        m_config.smallCropSize > 0 ? m_config.smallCropSize : std::max(8, p.inputSize * 96 / 224);
+    cropPreprocessing.inputSize = smallCropSide(m_config);
     auto cropAugment = m_config.smallCrop;
     if (m_config.augment)
         cropAugment.horizontalFlip = m_config.augment->horizontalFlip;
 
-    std::vector<std::vector<torch::Tensor>> viewImages(static_cast<std::size_t>(views));
-    std::vector<std::vector<torch::Tensor>> cropImages(static_cast<std::size_t>(crops));
-    std::vector<std::int64_t> labels;
+    // Rows are written in place; files that fail to decode leave no row, so the tensors are cut
+    // to the rows filled at the end.
+    const auto capacity = end - begin;
     Batch batch;
+    for (int v = 0; v < views; ++v)
+        batch.views.push_back(m_recycler.acquire({capacity, p.channels, p.inputSize, p.inputSize}));
+    for (int c = 0; c < crops; ++c)
+        batch.crops.push_back(
+            m_recycler.acquire({capacity, p.channels, cropPreprocessing.inputSize, cropPreprocessing.inputSize}));
+    std::vector<std::int64_t> labels;
+    const int decodeSide = neededShortSide(m_config);
     for (auto pos = begin; pos < end; ++pos) {
         const auto index = m_order[static_cast<std::size_t>(pos)];
         const auto &entry = m_images[static_cast<std::size_t>(index)];
         cv::Mat decoded;
         try {
-            decoded = matchChannels(decodeImageFile(entry.path), p.channels);
+            decoded = matchChannels(decodeImagePixels(entry.path, decodeSide, buffers), p.channels);
         } catch (const DecodeError &e) {
             std::lock_guard lock(m_mutex);
             m_failures.emplace(index, SkippedFile{entry.path, e.problem()});
             continue;
         }
+        const auto row = static_cast<std::int64_t>(labels.size());
         if (m_config.augment) {
             std::mt19937_64 rng(sampleSeed(m_config.seed, m_epoch, index));
-            for (auto &view : viewImages)
-                view.push_back(normalizeToTensor(trainingView(decoded, p, *m_config.augment, rng), p));
-            for (auto &crop : cropImages)
-                crop.push_back(normalizeToTensor(trainingView(decoded, cropPreprocessing, cropAugment, rng), p));
+            for (auto &view : batch.views)
+                normalizeInto(trainingView(decoded, p, *m_config.augment, rng), p, view[row]);
+            for (auto &crop : batch.crops)
+                normalizeInto(trainingView(decoded, cropPreprocessing, cropAugment, rng), p, crop[row]);
         } else {
-            viewImages[0].push_back(normalizeToTensor(resizeAndCenterCrop(decoded, p), p));
+            normalizeInto(resizeAndCenterCrop(decoded, p), p, batch.views.front()[row]);
         }
         labels.push_back(entry.label);
         batch.indices.push_back(index);
     }
-    const auto stackOrEmpty = [&](const std::vector<torch::Tensor> &images, int size) {
-        return images.empty() ? torch::empty({0, p.channels, size, size}) : torch::stack(images);
-    };
-    for (const auto &view : viewImages)
-        batch.views.push_back(stackOrEmpty(view, p.inputSize));
-    for (const auto &crop : cropImages)
-        batch.crops.push_back(stackOrEmpty(crop, cropPreprocessing.inputSize));
+    const auto filled = static_cast<std::int64_t>(labels.size());
+    if (filled < capacity) {
+        for (auto &view : batch.views)
+            view = view.narrow(0, 0, filled).contiguous();
+        for (auto &crop : batch.crops)
+            crop = crop.narrow(0, 0, filled).contiguous();
+    }
     batch.images = batch.views.front();
     batch.labels = torch::tensor(labels, torch::kInt64);
     return batch;

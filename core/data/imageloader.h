@@ -12,6 +12,8 @@
 
 #include "upstep/common/progress.h"
 #include "data/imagetransform.h"
+#include "data/tensorrecycler.h"
+#include "io/imagedecode.h"
 #include "upstep/io/imagefolder.h"
 
 #include <torch/torch.h>
@@ -52,6 +54,11 @@ struct Batch {
     std::vector<std::int64_t> indices;  ///< positions in the loader's image list
 };
 
+/// The shorter side, in pixels, below which decoding must not reduce an image for this
+/// configuration: the evaluation resize, and for training every view and small crop at its
+/// smallest scale (so that no crop is cut from fewer pixels than it is resized to).
+int neededShortSide(const LoaderConfig &config);
+
 /// Seed of one sample's random generator.
 std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t index);
 
@@ -82,10 +89,11 @@ public:
 
 private:
     void workerLoop();
-    Batch makeBatch(std::int64_t batchIndex);
+    Batch makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers);
 
     const std::vector<ImageEntry> m_images;
     const LoaderConfig m_config;
+    TensorRecycler m_recycler;
 
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;

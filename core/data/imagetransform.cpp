@@ -5,6 +5,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <stdexcept>
+#include <vector>
 
 namespace upstep::core {
 
@@ -113,20 +115,32 @@ cv::Mat colorAugment(const cv::Mat &image, const AugmentConfig &a, std::mt19937_
 
 cv::Mat trainingView(const cv::Mat &image, const Preprocessing &p, const AugmentConfig &a, std::mt19937_64 &rng)
 {
-    return colorAugment(randomResizedCrop(image, p, a, rng), a, rng);
+    // Colour arithmetic needs float; converting the crop, not the whole image, keeps it cheap.
+    return colorAugment(toUnitFloat(randomResizedCrop(image, p, a, rng)), a, rng);
 }
 
 torch::Tensor normalizeToTensor(const cv::Mat &image, const Preprocessing &p)
 {
-    const cv::Mat contiguous = image.isContinuous() ? image : image.clone();
-    const int c = contiguous.channels();
-    auto tensor = torch::from_blob(const_cast<float *>(contiguous.ptr<float>()), {contiguous.rows, contiguous.cols, c},
-                                   torch::kFloat32)
-                      .permute({2, 0, 1})
-                      .clone(torch::MemoryFormat::Contiguous); // owns its memory; the Mat may go away
-    for (int ch = 0; ch < c; ++ch)
-        tensor[ch].sub_(p.mean[static_cast<std::size_t>(ch % 3)]).div_(p.std[static_cast<std::size_t>(ch % 3)]);
+    auto tensor = torch::empty({image.channels(), image.rows, image.cols}, torch::kFloat32);
+    normalizeInto(image, p, tensor);
     return tensor;
+}
+
+void normalizeInto(const cv::Mat &image, const Preprocessing &p, torch::Tensor out)
+{
+    const int c = image.channels();
+    if (!out.is_contiguous() || out.scalar_type() != torch::kFloat32 ||
+        out.sizes() != torch::IntArrayRef({c, image.rows, image.cols}))
+        throw std::logic_error("normalizeInto: the output is not a contiguous float [C, H, W] of the image's size");
+    // (v * unit - mean) / std in one pass per channel, written straight into the tensor's planes.
+    const double unit = unitScale(image.depth());
+    std::vector<cv::Mat> planes;
+    cv::split(image, planes);
+    for (int ch = 0; ch < c; ++ch) {
+        const auto k = static_cast<std::size_t>(ch % 3);
+        cv::Mat plane(image.rows, image.cols, CV_32FC1, out[ch].data_ptr<float>());
+        planes[static_cast<std::size_t>(ch)].convertTo(plane, CV_32F, unit / p.std[k], -p.mean[k] / p.std[k]);
+    }
 }
 
 torch::Tensor evalTransform(const cv::Mat &decoded, const Preprocessing &p)

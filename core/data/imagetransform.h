@@ -1,7 +1,9 @@
 #pragma once
-// Turns a decoded image (float, [0, 1], RGB or gray) into a model input tensor [C, H, W]:
-// channel matching, resize + centre crop (evaluation) or random resized crop + optional flip
-// (training views), then per-channel normalisation.
+// Turns a decoded image (RGB or gray, any pixel depth: 8-bit as decoded, 16-bit, or float in
+// [0, 1]) into a model input tensor [C, H, W]: channel matching, resize + centre crop
+// (evaluation) or random resized crop + optional flip (training views), then per-channel
+// normalisation. Resizing and cropping keep the decoded depth (8-bit resizes several times faster
+// than float); conversion to float happens once, at model size, fused with the normalisation.
 //
 // Randomness comes only from the generator passed in, which the loader seeds per sample from
 // (seed, epoch, index), so results do not depend on thread timing.
@@ -45,8 +47,11 @@ cv::Mat resizeAndCenterCrop(const cv::Mat &image, const Preprocessing &preproces
 cv::Mat randomResizedCrop(const cv::Mat &image, const Preprocessing &preprocessing, const AugmentConfig &augment,
                           std::mt19937_64 &rng);
 
-/// HWC float image (already inputSize square, channels matched) to a normalised CHW tensor.
+/// HWC image (already inputSize square, channels matched, any depth) to a normalised CHW tensor.
 torch::Tensor normalizeToTensor(const cv::Mat &image, const Preprocessing &preprocessing);
+
+/// The same, written into `out`, a contiguous float [C, H, W] tensor (a row of a batch).
+void normalizeInto(const cv::Mat &image, const Preprocessing &preprocessing, torch::Tensor out);
 
 /// Decoded image to model input, deterministic (evaluation path).
 torch::Tensor evalTransform(const cv::Mat &decoded, const Preprocessing &preprocessing);

@@ -20,15 +20,19 @@ namespace upstep::core {
 
 namespace {
 
-std::vector<unsigned char> readWholeFile(const std::filesystem::path &file)
+// Into `bytes`, whose capacity a decoding thread reuses from file to file.
+void readWholeFile(const std::filesystem::path &file, std::vector<unsigned char> &bytes)
 {
-    std::ifstream in(file, std::ios::binary);
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
     if (!in)
         throw DecodeError(file, std::string("cannot open: ") + std::strerror(errno));
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
-        throw DecodeError(file, "read failed");
-    return bytes;
+    const auto size = static_cast<std::streamoff>(in.tellg());
+    if (size < 0)
+        throw DecodeError(file, "cannot tell its size");
+    bytes.resize(static_cast<std::size_t>(size));
+    in.seekg(0);
+    if (size > 0 && !in.read(reinterpret_cast<char *>(bytes.data()), size))
+        throw DecodeError(file, "read failed (the file shrank while it was read, or the disk failed)");
 }
 
 bool isJpeg(const std::vector<unsigned char> &b) { return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
@@ -83,7 +87,7 @@ void checkPngChunks(const std::vector<unsigned char> &b, const std::filesystem::
 }
 
 // Refuses a file whose header declares more pixels than the limit, before OpenCV allocates them.
-void checkDeclaredSize(const std::vector<unsigned char> &bytes, const std::filesystem::path &file)
+DeclaredImageSize checkDeclaredSize(const std::vector<unsigned char> &bytes, const std::filesystem::path &file)
 {
     const auto declared = readDeclaredImageSize(bytes.data(), bytes.size());
     if (!declared) // OpenCV also reads PAM, HDR, EXR, Sun raster, PFM and BigTIFF by content, unbounded
@@ -100,52 +104,107 @@ void checkDeclaredSize(const std::vector<unsigned char> &bytes, const std::files
                                     std::to_string(static_cast<long long>(pixels / 1e6)) +
                                     " megapixels), over the limit of " + std::to_string(maxImagePixels() / 1000000) +
                                     " megapixels (set UPSTEP_MAX_IMAGE_PIXELS to raise it); not decoded");
+    return *declared;
+}
+
+// The largest libjpeg scale-down (1/2, 1/4 or 1/8) that keeps the shorter side at least
+// minShortSide pixels; 1 when none does, the file is not a JPEG, or no reduction is asked for.
+int jpegReduction(const DeclaredImageSize &declared, int minShortSide)
+{
+    if (minShortSide <= 0 || declared.format != "JPEG")
+        return 1;
+    const auto shortSide = std::min(declared.width, declared.height);
+    for (int factor : {8, 4, 2})
+        if ((shortSide + factor - 1) / factor >= minShortSide) // libjpeg rounds scaled sizes up
+            return factor;
+    return 1;
+}
+
+int reducedReadFlags(int factor, int components)
+{
+    const bool gray = components == 1;
+    switch (factor) {
+    case 2: return gray ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
+    case 4: return gray ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+    case 8: return gray ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
+    default: return cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
+    }
 }
 
 } // namespace
 
-cv::Mat decodeImageFile(const std::filesystem::path &file) { return decodeImageBytes(readWholeFile(file), file); }
+cv::Mat decodeImageFile(const std::filesystem::path &file) { return toUnitFloat(decodeImagePixels(file)); }
 
 cv::Mat decodeImageBytes(const std::vector<unsigned char> &bytes, const std::filesystem::path &file)
+{
+    DecodeBuffers buffers;
+    return toUnitFloat(decodeImagePixelsFromBytes(bytes, file, 0, buffers));
+}
+
+cv::Mat decodeImagePixels(const std::filesystem::path &file, int minShortSide)
+{
+    DecodeBuffers buffers;
+    return decodeImagePixels(file, minShortSide, buffers).clone();
+}
+
+cv::Mat decodeImagePixels(const std::filesystem::path &file, int minShortSide, DecodeBuffers &buffers)
+{
+    readWholeFile(file, buffers.bytes);
+    return decodeImagePixelsFromBytes(buffers.bytes, file, minShortSide, buffers);
+}
+
+cv::Mat decodeImagePixelsFromBytes(const std::vector<unsigned char> &bytes, const std::filesystem::path &file,
+                                   int minShortSide, DecodeBuffers &buffers)
 {
     if (bytes.empty())
         throw DecodeError(file, "empty file");
     if (isJpeg(bytes) && !jpegHasEndMarker(bytes))
         throw DecodeError(file, "truncated JPEG (no end-of-image marker)");
-    checkDeclaredSize(bytes, file);
+    const auto declared = checkDeclaredSize(bytes, file);
     if (isPng(bytes))
         checkPngChunks(bytes, file);
-
-    cv::Mat raw;
+    // Without IMREAD_UNCHANGED OpenCV applies the EXIF orientation and drops alpha; the reduced
+    // modes apply it too. A JPEG's component count keeps a gray file gray when it is reduced.
+    const int flags = reducedReadFlags(jpegReduction(declared, minShortSide), declared.components);
+    cv::Mat &raw = buffers.raw;
     try {
-        // Without IMREAD_UNCHANGED OpenCV applies the EXIF orientation and drops alpha.
-        raw = cv::imdecode(bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+        cv::imdecode(bytes, flags, &raw); // reuses raw's memory when the size repeats
     } catch (const cv::Exception &e) {
         throw DecodeError(file, std::string("decoder error: ") + e.what());
     }
     if (raw.empty())
         throw DecodeError(file, "not a decodable image (corrupt, truncated or not an image)");
-
     cv::Mat rgb;
     switch (raw.channels()) {
     case 1: rgb = raw; break;
-    case 2: cv::extractChannel(raw, rgb, 0); break; // gray + alpha
-    case 3: cv::cvtColor(raw, rgb, cv::COLOR_BGR2RGB); break;
-    case 4: cv::cvtColor(raw, rgb, cv::COLOR_BGRA2RGB); break;
+    case 2: cv::extractChannel(raw, buffers.rgb, 0), rgb = buffers.rgb; break; // gray + alpha
+    case 3: cv::cvtColor(raw, buffers.rgb, cv::COLOR_BGR2RGB), rgb = buffers.rgb; break;
+    case 4: cv::cvtColor(raw, buffers.rgb, cv::COLOR_BGRA2RGB), rgb = buffers.rgb; break;
     default: throw DecodeError(file, "unsupported channel count " + std::to_string(raw.channels()));
     }
-
-    double scale = 1.0;
     switch (rgb.depth()) {
-    case CV_8U: scale = 1.0 / 255.0; break;
-    case CV_16U: scale = 1.0 / 65535.0; break;
-    case CV_32F: break;
+    case CV_8U:
+    case CV_16U: return rgb;
+    case CV_32F: return cv::min(cv::max(rgb, 0.0), 1.0);
     default: throw DecodeError(file, "unsupported pixel depth");
     }
+}
+
+double unitScale(int depth)
+{
+    switch (depth) {
+    case CV_8U: return 1.0 / 255.0;
+    case CV_16U: return 1.0 / 65535.0;
+    default: return 1.0;
+    }
+}
+
+cv::Mat toUnitFloat(const cv::Mat &pixels)
+{
+    if (pixels.depth() == CV_32F)
+        return pixels;
     cv::Mat out;
-    rgb.convertTo(out, CV_MAKETYPE(CV_32F, rgb.channels()), scale);
-    if (rgb.depth() == CV_32F)
-        out = cv::min(cv::max(out, 0.0), 1.0);
+    pixels.convertTo(out, CV_MAKETYPE(CV_32F, pixels.channels()), unitScale(pixels.depth()));
     return out;
 }
 

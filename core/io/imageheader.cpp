@@ -75,9 +75,11 @@ std::optional<DeclaredImageSize> jpeg(const Bytes &b)
         const auto length = b.be(i + 2, 2);
         const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (frame) {
-            if (!b.has(i + 5, 4))
+            if (!b.has(i + 5, 5))
                 return std::nullopt;
-            return sized(b.be(i + 7, 2), b.be(i + 5, 2), "JPEG");
+            auto size = sized(b.be(i + 7, 2), b.be(i + 5, 2), "JPEG");
+            size->components = b.at(i + 9);
+            return size;
         }
         if (marker == 0xDA || length < 2) // scan data before any frame header: malformed
             return std::nullopt;

@@ -16,6 +16,7 @@ struct DeclaredImageSize {
     std::int64_t width = 0;
     std::int64_t height = 0;
     std::string format; ///< "PNG", "JPEG", ... for messages
+    int components = 0; ///< colour components where the reader knows them (JPEG), else 0
 };
 
 /// The width and height in the header of a PNG, JPEG, BMP, GIF, WebP, TIFF (first page), PNM

@@ -10,12 +10,14 @@ namespace upstep::core {
 
 Thumbnail makeThumbnail(const std::filesystem::path &file, int maxSide)
 {
-    auto image = matchChannels(decodeImageFile(file), 3);
+    // A JPEG whose shorter side keeps maxSide pixels is decoded reduced: its longer side then
+    // still has at least maxSide, so the thumbnail loses nothing.
+    auto image = matchChannels(decodeImagePixels(file, maxSide), 3);
     const double scale = std::min(1.0, static_cast<double>(maxSide) / std::max(image.cols, image.rows));
     if (scale < 1.0)
         cv::resize(image, image, cv::Size(), scale, scale, cv::INTER_AREA);
     cv::Mat bytes;
-    image.convertTo(bytes, CV_8UC3, 255.0);
+    image.convertTo(bytes, CV_8UC3, 255.0 * unitScale(image.depth()));
     Thumbnail thumbnail;
     thumbnail.width = bytes.cols;
     thumbnail.height = bytes.rows;

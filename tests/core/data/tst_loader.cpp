@@ -91,6 +91,22 @@ private slots:
         QCOMPARE(seen, std::vector<int>(m_images.size(), 1));
     }
 
+    // Batch memory is reused only once nothing outside the recycler refers to it.
+    void batchMemoryIsReusedOnlyWhenReleased()
+    {
+        upstep::core::TensorRecycler recycler(2);
+        auto first = recycler.acquire({2, 3});
+        const auto *memory = first.data_ptr<float>();
+        auto second = recycler.acquire({2, 3});
+        QVERIFY(second.data_ptr<float>() != memory); // first is still held
+        auto view = first.select(0, 1);
+        first = torch::Tensor();
+        QVERIFY(recycler.acquire({2, 3}).data_ptr<float>() != memory); // a view still holds it
+        view = torch::Tensor();
+        QCOMPARE(recycler.acquire({2, 3}).data_ptr<float>(), memory);
+        QVERIFY(recycler.acquire({3, 2}).data_ptr<float>() != memory); // other sizes get their own
+    }
+
     void queueIsBounded()
     {
         LoaderConfig config;

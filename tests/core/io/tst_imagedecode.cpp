@@ -9,6 +9,7 @@
 #include "testdata.h"
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -168,6 +169,57 @@ private slots:
         QCOMPARE(rotated.size(), cv::Size(20, 40)); // 40x20 stored, EXIF says rotate 90 degrees
 
         QCOMPARE(matchChannels(sixteen, 3).channels(), 3);
+    }
+
+    // A photo much larger than the model needs is decoded at 1/2, 1/4 or 1/8 size in the DCT
+    // domain: the shorter side keeps what was asked, the pixels match the full decode shrunk by
+    // area averaging, a gray JPEG stays gray and the EXIF orientation still applies.
+    void largeJpegsDecodeReduced()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto photo = cv::imread(upstep::test::dataPath("photos") / "astronaut.png", cv::IMREAD_COLOR);
+        QVERIFY(!photo.empty());
+        cv::Mat large;
+        cv::resize(photo, large, cv::Size(1600, 1200), 0, 0, cv::INTER_CUBIC);
+        std::vector<unsigned char> bytes;
+        cv::imencode(".jpg", large, bytes, {cv::IMWRITE_JPEG_QUALITY, 95});
+        upstep::test::writeBytes(root / "large.jpg", std::string(bytes.begin(), bytes.end()));
+
+        const auto full = decodeImagePixels(root / "large.jpg");
+        QCOMPARE(full.size(), cv::Size(1600, 1200));
+        QCOMPARE(full.type(), CV_8UC3);
+        const auto reduced = decodeImagePixels(root / "large.jpg", 224); // 1/4 keeps 300 >= 224; 1/8 would not
+        QCOMPARE(reduced.size(), cv::Size(400, 300));
+        QCOMPARE(decodeImagePixels(root / "large.jpg", 300).size(), cv::Size(400, 300));
+        QCOMPARE(decodeImagePixels(root / "large.jpg", 301).size(), cv::Size(800, 600));
+        QCOMPARE(decodeImagePixels(root / "large.jpg", 1201).size(), cv::Size(1600, 1200));
+        cv::Mat shrunk;
+        cv::resize(full, shrunk, reduced.size(), 0, 0, cv::INTER_AREA);
+        cv::Mat difference;
+        cv::absdiff(shrunk, reduced, difference);
+        const double meanDifference = cv::mean(difference.reshape(1))[0];
+        QVERIFY2(meanDifference < 2.0, qPrintable(QString::number(meanDifference)));
+
+        // What the model sees differs little from the full-size path.
+        Preprocessing p;
+        const auto a = evalTransform(toUnitFloat(full), p);
+        const auto b = evalTransform(toUnitFloat(reduced), p);
+        const double tensorDifference = (a - b).abs().mean().item<double>();
+        QVERIFY2(tensorDifference < 0.03, qPrintable(QString::number(tensorDifference)));
+
+        cv::Mat gray;
+        cv::cvtColor(large, gray, cv::COLOR_BGR2GRAY);
+        cv::imencode(".jpg", gray, bytes);
+        upstep::test::writeBytes(root / "gray.jpg", std::string(bytes.begin(), bytes.end()));
+        const auto grayReduced = decodeImagePixels(root / "gray.jpg", 150);
+        QCOMPARE(grayReduced.size(), cv::Size(200, 150));
+        QCOMPARE(grayReduced.channels(), 1);
+
+        cv::Mat wide;
+        cv::resize(photo, wide, cv::Size(1600, 800));
+        upstep::test::writeBytes(root / "rotated.jpg", jpegWithOrientation(wide, 6));
+        QCOMPARE(decodeImagePixels(root / "rotated.jpg", 200).size(), cv::Size(200, 400)); // 1/4, then turned
     }
 
     void labelsFromClassFolders()
