@@ -1,6 +1,7 @@
 // `upstep-bench-step`: times one UpStep iteration, kept (forward, loss, backward, AdamW, EMA)
 // and skipped (forward under no-grad, center update), per precision, on random inputs. It drives
 // core's AdaptationStep, the code the trainer runs. Prints one JSON object per line.
+#include "upstep/common/hardware.h"
 #include "common/runtime.h"
 #include "models/lora.h"
 #include "models/backboneloader.h"
@@ -39,6 +40,7 @@ double secondsPerCall(const torch::Device &device, int warmup, int iterations, F
 
 int main(int argc, char **argv)
 {
+    preferPassiveOpenMpWaiting(argv); // as the product runs; OMP_WAIT_POLICY=ACTIVE to compare
     CLI::App app{"Per-iteration cost of UpStep's kept and skipped iterations"};
     std::string arch = "vit_small_patch16_224", device = "cpu", offline = "ema";
     std::vector<std::string> precisions{"fp32", "bf16"};

@@ -196,6 +196,9 @@ void addAdaptCommand(CLI::App &app)
     o.addChoice(*cmd, "--precision", &C::precision, "auto (bf16 where the hardware has it), fp32 or bf16");
     o.add(*cmd, "--device", &C::device, "auto, cpu, cuda or cuda:N");
     o.add(*cmd, "--workers", &C::workers, "Decoding threads");
+    o.addChoice(*cmd, "--decoded-cache", &C::decodedCache,
+                "auto: read the target's decoded-image cache when there is one (upstep cache); build: make it "
+                "first when missing; off: decode the files");
     o.add(*cmd, "--checkpoint-every", &C::checkpointEvery, "Steps between checkpoints (0: only at stop and end)");
     o.add(*cmd, "--log-every", &C::logEvery, "Steps between metrics records");
     cmd->callback([args] { runAdapt(*args); });

@@ -13,6 +13,7 @@ void addImportIdxCommand(CLI::App &app);
 void addFeaturesCommand(CLI::App &app);
 void addInitCommand(CLI::App &app);
 void addScanCommand(CLI::App &app);
+void addCacheCommand(CLI::App &app);
 void addPretrainCommand(CLI::App &app);
 void addAdaptCommand(CLI::App &app);
 void addEvalCommand(CLI::App &app);

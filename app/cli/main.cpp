@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/hardware.h"
 #include "common/runtime.h"
 #include "upstep/train/trainer.h"
 
@@ -10,6 +11,7 @@
 int main(int argc, char **argv)
 {
     using namespace upstep;
+    core::preferPassiveOpenMpWaiting(argv);
     CLI::App app{"UpStep: adapt a pretrained vision backbone to unlabeled images of your domain"};
     app.require_subcommand(1);
     app.fallthrough(); // global options may also follow the sub-command
@@ -22,6 +24,7 @@ int main(int argc, char **argv)
     cli::addFeaturesCommand(app);
     cli::addInitCommand(app);
     cli::addScanCommand(app);
+    cli::addCacheCommand(app);
     cli::addPretrainCommand(app);
     cli::addAdaptCommand(app);
     cli::addEvalCommand(app);

@@ -23,6 +23,7 @@ struct ScanArgs {
     int size = 224;
     int workers = 2;
     int batch = 64;
+    bool useCache = false;
 };
 
 void runScan(const ScanArgs &args)
@@ -37,6 +38,7 @@ void runScan(const ScanArgs &args)
     options.batchSize = args.batch;
     options.workers = args.workers;
     options.inputSize = args.size;
+    options.useDecodedCache = args.useCache;
     const auto check = core::decodeEveryImage(folder.images, options, progress.sink());
     progress.finish();
     const auto decoded = check.readable;
@@ -54,6 +56,10 @@ void runScan(const ScanArgs &args)
               << "images:   " << decoded << " readable, " << skipped.size() << " skipped\n";
     if (!folder.classNames.empty())
         std::cout << "classes:  " << folder.classNames.size() << "\n";
+    if (!check.cacheNote.empty())
+        std::cout << "cache:    " << check.cacheNote << "\n";
+    else if (args.useCache)
+        std::cout << "cache:    none for this folder (run `upstep cache`); the files were decoded\n";
     std::cout << "decoding: " << decoded / std::max(seconds, 1e-9) << " images/s to " << args.size << "x" << args.size
               << " with " << args.workers << " loader threads (" << seconds << " s)\n";
     printSkipped(std::cout, skipped);
@@ -81,6 +87,9 @@ void addScanCommand(CLI::App &app)
         ->capture_default_str();
     cmd->add_option("--workers", args->workers, "Decoding threads")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--batch", args->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_flag("--use-cache", args->useCache,
+                  "Read the folder's decoded-image cache (upstep cache) instead of the files: a speed check of "
+                  "the cached pass");
     cmd->add_option("--report", args->report, "Write the skipped files and reasons to this CSV");
     cmd->callback([args] { runScan(*args); });
 }

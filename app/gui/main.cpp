@@ -42,6 +42,7 @@ std::vector<std::string> joinSessionArgument(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    upstep::core::preferPassiveOpenMpWaiting(argv); // the training thread must not starve the GUI's
     auto args = joinSessionArgument(argc, argv);
     std::vector<char *> pointers;
     for (auto &arg : args)

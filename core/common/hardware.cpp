@@ -3,11 +3,23 @@
 #include "common/runtime.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace upstep::core {
+
+void preferPassiveOpenMpWaiting(char **argv)
+{
+    if (std::getenv("OMP_WAIT_POLICY") != nullptr)
+        return; // the user's choice, or this is the re-executed program
+    if (::setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0)
+        return;
+    ::execv("/proc/self/exe", argv);
+    // Not re-executed (no /proc, or exec refused): the runtime keeps the policy it read at load.
+}
 
 int maxUsefulThreads() { return std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency())); }
 

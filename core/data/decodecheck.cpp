@@ -14,10 +14,13 @@ DecodeCheck decodeEveryImage(const std::vector<ImageEntry> &images, const Decode
     config.batchSize = options.batchSize;
     config.workers = options.workers;
     config.preprocessing.inputSize = options.inputSize;
+    DecodeCheck check;
+    if (options.useDecodedCache)
+        config.cache = decodedCacheForRun(DecodedCacheMode::Auto, images, neededShortSide(config), options.workers, {},
+                                          stop, &check.cacheNote);
     ImageLoader loader(images, config);
     const auto start = std::chrono::steady_clock::now();
     loader.startEpoch(0);
-    DecodeCheck check;
     const auto total = static_cast<std::int64_t>(images.size());
     while (auto batch = loader.next()) {
         if (stopRequested(stop))

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 namespace upstep::core {
 
@@ -72,6 +73,8 @@ ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
         throw InputError("loader needs to prefetch at least one batch");
     if (m_config.views < 1 || m_config.smallCrops < 0)
         throw InputError("loader needs at least one view per image and no negative crop count");
+    if (m_config.cache && m_config.cache->size() != m_images.size())
+        throw std::logic_error("the decoded-image cache was made for another image list");
 }
 
 ImageLoader::~ImageLoader() { stop(); }
@@ -146,6 +149,18 @@ void ImageLoader::workerLoop()
     }
 }
 
+cv::Mat ImageLoader::pixelsOf(std::int64_t index, int decodeSide, DecodeBuffers &buffers) const
+{
+    const auto &entry = m_images[static_cast<std::size_t>(index)];
+    if (!m_config.cache)
+        return decodeImagePixels(entry.path, decodeSide, buffers);
+    // Read-only mapped memory: the transforms below only read their input.
+    auto pixels = m_config.cache->image(static_cast<std::size_t>(index));
+    if (pixels.empty())
+        throw DecodeError(entry.path, m_config.cache->failure(static_cast<std::size_t>(index)));
+    return pixels;
+}
+
 Batch ImageLoader::makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers)
 {
     const auto begin = batchIndex * m_config.batchSize;
@@ -175,7 +190,7 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers)
         const auto &entry = m_images[static_cast<std::size_t>(index)];
         cv::Mat decoded;
         try {
-            decoded = matchChannels(decodeImagePixels(entry.path, decodeSide, buffers), p.channels);
+            decoded = matchChannels(pixelsOf(index, decodeSide, buffers), p.channels);
         } catch (const DecodeError &e) {
             std::lock_guard lock(m_mutex);
             m_failures.emplace(index, SkippedFile{entry.path, e.problem()});

@@ -11,6 +11,7 @@
 // stop() and the destructor wake and join the workers, also mid-epoch.
 
 #include "upstep/common/progress.h"
+#include "data/decodedcache.h"
 #include "data/imagetransform.h"
 #include "data/tensorrecycler.h"
 #include "io/imagedecode.h"
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -44,6 +46,8 @@ struct LoaderConfig {
     int smallCrops = 0;
     int smallCropSize = 0; ///< 0: inputSize * 96 / 224, at least 8
     AugmentConfig smallCrop{0.05, 0.4};
+    /// Decoded pixels of exactly these images, read instead of the files when set.
+    std::shared_ptr<const DecodedCache> cache;
 };
 
 struct Batch {
@@ -90,6 +94,8 @@ public:
 private:
     void workerLoop();
     Batch makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers);
+    /// Image `index`'s pixels from the cache or the file; throws DecodeError for a bad image.
+    cv::Mat pixelsOf(std::int64_t index, int decodeSide, DecodeBuffers &buffers) const;
 
     const std::vector<ImageEntry> m_images;
     const LoaderConfig m_config;

@@ -59,6 +59,7 @@ void visitFields(TrainConfig &c, Visitor &&v)
     v("device", c.device);
     v("threads", c.threads);
     v("workers", c.workers);
+    v("decoded_cache", c.decodedCache);
     v("seed", c.seed);
     v("checkpoint_every", c.checkpointEvery);
     v("keep_checkpoints", c.keepCheckpoints);

@@ -236,6 +236,13 @@ void AdaptationRun::prepareModel()
     loader.augment = augment;
     loader.views = 2;
     loader.smallCrops = m_config.smallCrops;
+    if (m_config.decodedCache == DecodedCacheMode::Build)
+        stage("caching the decoded target images");
+    std::string cacheNote;
+    loader.cache = decodedCacheForRun(m_config.decodedCache, m_target.images, neededShortSide(loader), m_config.workers,
+                                      m_callbacks.progress, m_control.stop, &cacheNote);
+    if (!cacheNote.empty())
+        note(cacheNote);
     m_loader = std::make_unique<ImageLoader>(m_target.images, loader);
     m_batchesPerEpoch = m_loader->batchesPerEpoch();
     const double steps = m_config.steps > 0 ? static_cast<double>(m_config.steps)

@@ -131,7 +131,7 @@ def main(work, threads, steps, seed):
         with open(os.path.join(device, "gpu.txt")) as f:
             card = f.read().strip()
         w("## The same iteration on a GPU\n")
-        w(f"From `scripts/device-check` on {card} (files in docs/benchmarks/device/; that machine has CUDA "
+        w(f"From `scripts/device-step-check` on {card} (files in docs/benchmarks/device/; that machine has CUDA "
           "PyTorch but no OpenCV, so the script builds the step benchmark from the sources it needs against the "
           "LibTorch inside the wheel). 20 timed iterations after 3 warm-ups.\n")
         w("| implementation | offline | precision | kept (s) | skipped (s) | skipped / kept |")
@@ -149,6 +149,11 @@ def main(work, threads, steps, seed):
               f"within {c['peft_vs_upstep_max_abs']:.1e} (the adapter itself moves them by up to "
               f"{c['adapter_effect_max_abs']:.2f}); the merged file loads into timm strictly and agrees within "
               f"{c['merged_timm_vs_upstep_max_abs']:.1e}.\n")
+    # Written by scripts/bench-performance, which times the input pipeline and a busy desktop.
+    performance = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", "performance.md")
+    if os.path.exists(performance):
+        with open(performance) as f:
+            w(f.read().rstrip() + "\n")
     print("\n".join(out))
 
 

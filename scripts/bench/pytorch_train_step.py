@@ -7,8 +7,9 @@ EMA-stream targets (EMA weights swapped in for a no-grad pass), Sinkhorn-Knopp (
 eps 0.05), the swapped-prediction loss, the center anchor, backward, gradient clipping, AdamW and
 the EMA update. A skipped iteration is a no-grad forward plus the center update.
 
-Usage: pytorch_train_step.py [--device cpu|cuda] [--batch 32] [--iterations 5] [--warmup 2]
-       [--threads N] [--precision fp32 bf16]. Prints one JSON object per precision.
+Usage: pytorch_train_step.py [--device cpu|cuda] [--arch vit_small_patch16_224|vit_base_patch16_224]
+       [--batch 32] [--iterations 5] [--warmup 2] [--threads N] [--precision fp32 bf16].
+       Prints one JSON object per precision.
 """
 import argparse
 import json
@@ -88,9 +89,14 @@ def sinkhorn(scores, eps=0.05, iterations=3):
     return q * b
 
 
+# timm's width, depth and heads of the presets upstep-bench-step also takes.
+SHAPES = {"vit_small_patch16_224": (384, 12, 6), "vit_base_patch16_224": (768, 12, 12)}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--arch", default="vit_small_patch16_224", choices=sorted(SHAPES))
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
@@ -102,18 +108,19 @@ def main():
     device = torch.device(args.device)
     for precision in args.precision:
         torch.manual_seed(0)
-        model = Vit().to(device)
+        dim, depth, heads = SHAPES[args.arch]
+        model = Vit(dim=dim, depth=depth, heads=heads, mlp=4 * dim).to(device)
         for name, p in model.named_parameters():
             p.requires_grad = "lora_" in name
-        head = nn.Sequential(nn.Linear(384, 1024), nn.GELU(), nn.Linear(1024, 1024), nn.GELU(),
+        head = nn.Sequential(nn.Linear(dim, 1024), nn.GELU(), nn.Linear(1024, 1024), nn.GELU(),
                              nn.Linear(1024, 256)).to(device)
         prototypes = F.normalize(torch.randn(256, 256), dim=1).to(device)
         trainable = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
         ema = [p.detach().clone() for p in trainable]
         optimizer = torch.optim.AdamW([{"params": trainable[:-6], "weight_decay": 0.0},
                                        {"params": trainable[-6:], "weight_decay": 1e-4}], lr=1e-4)
-        mu = torch.zeros(384, device=device)
-        mu0 = torch.zeros(384, device=device)
+        mu = torch.zeros(dim, device=device)
+        mu0 = torch.zeros(dim, device=device)
         views = torch.randn(2 * args.batch, 3, 224, 224, device=device)
         autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
@@ -169,7 +176,8 @@ def main():
             return (time.perf_counter() - start) / args.iterations
 
         k, s = timed(kept), timed(skipped)
-        print(json.dumps({"impl": "pytorch", "device": str(device), "precision": precision, "batch": args.batch,
+        print(json.dumps({"impl": "pytorch", "arch": args.arch, "device": str(device), "precision": precision,
+                          "batch": args.batch,
                           "offline": "ema",
                           "threads": torch.get_num_threads(), "kept_s": k, "skipped_s": s,
                           "skipped_over_kept": s / k, "torch": torch.__version__}), flush=True)

@@ -94,6 +94,16 @@ struct ChoiceTable<EmbedMethod> {
         {{EmbedMethod::Pca, "pca"}, {EmbedMethod::Tsne, "tsne"}});
 };
 
+/// Whether a run reads the target's decoded-image cache (docs/PERFORMANCE.md): use one that
+/// exists, build it first when missing, or always decode the files.
+enum class DecodedCacheMode { Auto, Build, Off };
+template <>
+struct ChoiceTable<DecodedCacheMode> {
+    static constexpr const char *what = "decoded cache";
+    static constexpr auto table = std::to_array<Choice<DecodedCacheMode>>(
+        {{DecodedCacheMode::Auto, "auto"}, {DecodedCacheMode::Build, "build"}, {DecodedCacheMode::Off, "off"}});
+};
+
 /// Every name of a choice, in table order: for CLI checks and menus.
 template <typename Enum>
 std::vector<std::string> choiceNames()

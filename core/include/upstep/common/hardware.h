@@ -36,6 +36,15 @@ int computeThreads();
 /// Thread-local torch set-up (at::init_num_threads) for a worker thread.
 void initWorkerThread();
 
+/// Makes the OpenMP threads behind LibTorch and OpenBLAS sleep instead of spin while they wait,
+/// unless OMP_WAIT_POLICY is already set. Spinning threads starve every other thread on a busy
+/// desktop (the loader, the GUI, another program): measured on 2 cores, a kept iteration beside
+/// one busy process took 2.7x as long as alone with spinning and 1.76x with sleeping, and alone
+/// no longer (docs/PERFORMANCE.md). The OpenMP runtime reads the policy once, when the program loads,
+/// so this sets it and re-executes the program (/proc/self/exe with the same arguments) before
+/// anything else happens; if that fails the program carries on as it is. Call it first in main().
+void preferPassiveOpenMpWaiting(char **argv);
+
 /// What `precision` resolves to on this device name: Fp32 or Bf16.
 Precision resolvedPrecision(Precision precision, const std::string &device);
 

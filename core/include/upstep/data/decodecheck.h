@@ -12,6 +12,7 @@
 #include "upstep/io/imagefolder.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace upstep::core {
@@ -20,12 +21,16 @@ struct DecodeCheckOptions {
     int inputSize = 224; ///< decoded and resized as for a model of this input size
     int workers = 2;
     int batchSize = 64;
+    /// Read the folder's decoded-image cache when there is one (a speed check of the cached
+    /// pass); files are decoded otherwise. Off by default: a check should read the files.
+    bool useDecodedCache = false;
 };
 
 struct DecodeCheck {
     std::int64_t readable = 0;
     std::vector<SkippedFile> failed; ///< with the decoder's reason, sorted by path
     double seconds = 0;
+    std::string cacheNote; ///< which decoded-image cache was read; empty when none
 };
 
 /// Throws Cancelled when stop is set; a file that fails is recorded, never thrown.

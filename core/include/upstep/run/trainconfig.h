@@ -73,6 +73,7 @@ struct TrainConfig {
     std::string device = "auto"; ///< parseDevice(): auto, cpu, cuda or cuda:N
     int threads = 0; ///< 0: leave the process setting alone
     int workers = 2;
+    DecodedCacheMode decodedCache = DecodedCacheMode::Auto; ///< the target's decoded-image cache
     std::uint64_t seed = 0;
     int checkpointEvery = 100; ///< in steps; 0: only at stop and at the end
     int keepCheckpoints = 2;
