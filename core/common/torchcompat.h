@@ -11,6 +11,10 @@ namespace upstep::core::compat {
 
 inline constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
 
+/// Whether scaledDotProductAttention below uses the fused kernel, which keeps no [N, N] scores.
+inline constexpr bool kFusedAttention = TORCH_VERSION_MAJOR > 2 ||
+                                        (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1);
+
 /// softmax(q k^T * scale) v for [B, H, N, d] tensors. Uses the fused kernel on 2.x.
 inline torch::Tensor scaledDotProductAttention(const torch::Tensor &q, const torch::Tensor &k,
                                                const torch::Tensor &v, double scale)

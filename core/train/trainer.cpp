@@ -9,7 +9,9 @@
 #include "models/adapterfile.h"
 #include "models/lora.h"
 #include "models/backboneloader.h"
+#include "method/projectionhead.h"
 #include "train/adaptationstep.h"
+#include "upstep/train/memoryestimate.h"
 #include "run/checkpoint.h"
 #include "run/metricslog.h"
 #include "train/learningrate.h"
@@ -86,6 +88,7 @@ private:
     void prepareData();
     void prepareModel();
     void prepareProbes();
+    void noteMemoryEstimate() const;
     void restore();
     void iterate(std::int64_t step, const Batch &batch, double lr);
     MetricsRecord record(std::int64_t step, double lr);
@@ -244,6 +247,7 @@ void AdaptationRun::prepareModel()
     if (!cacheNote.empty())
         note(cacheNote);
     m_loader = std::make_unique<ImageLoader>(m_target.images, loader);
+    noteMemoryEstimate();
     m_batchesPerEpoch = m_loader->batchesPerEpoch();
     const double steps = m_config.steps > 0 ? static_cast<double>(m_config.steps)
                                             : std::ceil(m_config.epochs * static_cast<double>(m_batchesPerEpoch));
@@ -252,6 +256,23 @@ void AdaptationRun::prepareModel()
                          " batches are " + std::to_string(static_cast<long long>(steps)) +
                          " steps, over the limit of " + std::to_string(kMaxSteps));
     m_totalSteps = std::max<std::int64_t>(1, static_cast<std::int64_t>(steps));
+}
+
+void AdaptationRun::noteMemoryEstimate() const
+{
+    std::int64_t parameters = 0, lora = 0;
+    for (const auto &parameter : m_backbone->parameters())
+        (parameter.requires_grad() ? lora : parameters) += parameter.numel();
+    // The projection head (docs/METHOD.md §2) and its prototypes, made later with the step.
+    const ProjectionHeadConfig head;
+    const std::int64_t d = m_backbone->featureDim();
+    const std::int64_t headParameters = d * head.hiddenDim + head.hiddenDim * head.hiddenDim +
+                                        head.hiddenDim * head.outputDim + 2 * head.hiddenDim + head.outputDim +
+                                        static_cast<std::int64_t>(m_config.prototypes) * head.outputDim;
+    const auto estimate = estimateTrainingMemory(m_backbone->spec(), parameters, lora + headParameters, m_config,
+                                                 m_dtype == torch::kBFloat16, compat::kFusedAttention,
+                                                 m_device.is_cuda());
+    note("memory: " + describeMemoryEstimate(estimate));
 }
 
 void AdaptationRun::prepareProbes()
