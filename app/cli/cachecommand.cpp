@@ -7,6 +7,7 @@
 #include "data/imageloader.h"
 #include "folderreport.h"
 #include "upstep/run/trainconfig.h"
+#include "upstep/train/trainer.h"
 #include "terminalprogress.h"
 
 #include <chrono>
@@ -49,7 +50,9 @@ std::string gb(std::int64_t bytes)
 void runCache(const CacheArgs &args)
 {
     TerminalProgress progress;
-    const auto folder = scanWithProgress(args.data, "off", progress);
+    // Scanned as `upstep adapt` scans its target, so that the image lists, and the caches' keys, agree.
+    auto folder = core::scanImageFolder(args.data, core::targetScanOptions(), progress.sink());
+    progress.finish();
     if (folder.images.empty())
         throw core::InputError(args.data + " holds no image files");
     const int side = args.side > 0 ? args.side : trainingSide(args.size);
@@ -71,7 +74,7 @@ void runCache(const CacheArgs &args)
         return;
     }
     if (!problem.empty())
-        std::cout << "note:     " << problem << "; it will be replaced\n";
+        std::cout << "note:     " << problem << "\n";
     if (args.dryRun)
         return;
     const auto start = std::chrono::steady_clock::now();

@@ -67,7 +67,10 @@ std::uint64_t contentKey(const std::vector<ImageEntry> &images)
 {
     std::uint64_t hash = 0xcbf29ce484222325ull;
     for (const auto &image : images) {
-        const auto path = image.path.string();
+        // Absolute, so that "photos", "./photos/" and "/home/u/photos" name the same cache.
+        std::error_code error;
+        auto absolute = fs::absolute(image.path, error);
+        const auto path = (error ? image.path : absolute).lexically_normal().string();
         hash = fnv1a(hash, path.data(), path.size() + 1);
         struct stat info {};
         std::int64_t facts[3] = {-1, -1, -1};
@@ -116,6 +119,7 @@ std::string gigabytes(std::int64_t bytes)
 struct Record {
     std::vector<unsigned char> bytes; ///< pixels, or the reason text
     std::uint32_t width = 0, height = 0, channels = 0;
+    std::exception_ptr error; ///< anything but a decode failure (out of memory...): stops the build
 };
 
 Record decodeForCache(const ImageEntry &image, int side, DecodeBuffers &buffers)
@@ -154,19 +158,15 @@ public:
     OrderedDecoder(const std::vector<ImageEntry> &images, int side, int workers, std::size_t window)
         : m_images(images), m_side(side), m_window(window)
     {
-        for (int i = 0; i < std::max(1, workers); ++i)
-            m_threads.emplace_back([this] { work(); });
-    }
-    ~OrderedDecoder()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stopping = true;
+        try {
+            for (int i = 0; i < std::max(1, workers); ++i)
+                m_threads.emplace_back([this] { work(); });
+        } catch (...) {
+            stopAndJoin(); // the threads started must not outlive a failed constructor
+            throw;
         }
-        m_wake.notify_all();
-        for (auto &thread : m_threads)
-            thread.join();
     }
+    ~OrderedDecoder() { stopAndJoin(); }
 
     Record take(std::size_t index)
     {
@@ -177,10 +177,24 @@ public:
         m_taken = index + 1;
         lock.unlock();
         m_wake.notify_all();
+        if (record.error)
+            std::rethrow_exception(record.error);
         return record;
     }
 
 private:
+    void stopAndJoin()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_wake.notify_all();
+        for (auto &thread : m_threads)
+            thread.join();
+        m_threads.clear();
+    }
+
     void work()
     {
         DecodeBuffers buffers;
@@ -194,7 +208,12 @@ private:
                     return;
                 index = m_next++;
             }
-            auto record = decodeForCache(m_images[index], m_side, buffers);
+            Record record;
+            try {
+                record = decodeForCache(m_images[index], m_side, buffers);
+            } catch (...) {
+                record.error = std::current_exception(); // rethrown by take() on the building thread
+            }
             {
                 std::lock_guard lock(m_mutex);
                 m_ready.emplace(index, std::move(record));
@@ -262,14 +281,19 @@ DecodedCacheEstimate DecodedCache::estimate(const std::vector<ImageEntry> &image
 std::shared_ptr<const DecodedCache> DecodedCache::open(const fs::path &folder, const std::vector<ImageEntry> &images,
                                                        int side, std::string *problem)
 {
-    const auto key = contentKey(images);
+    return openKeyed(folder, contentKey(images), images.size(), side, problem);
+}
+
+std::shared_ptr<const DecodedCache> DecodedCache::openKeyed(const fs::path &folder, std::uint64_t key,
+                                                            std::size_t count, int side, std::string *problem)
+{
     const auto file = cacheFile(folder, key, side);
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return nullptr;
     const auto refuse = [&](const std::string &why) -> std::shared_ptr<const DecodedCache> {
         if (problem)
-            *problem = file.string() + ": " + why + "; not used";
+            *problem = file.string() + ": " + why + "; not used (`upstep cache` rebuilds it)";
         return nullptr;
     };
     struct stat info {};
@@ -279,9 +303,10 @@ std::shared_ptr<const DecodedCache> DecodedCache::open(const fs::path &folder, c
     }
     const auto length = static_cast<std::size_t>(info.st_size);
     void *mapped = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+    const int mapError = errno;
     ::close(fd); // the mapping keeps the file open
     if (mapped == MAP_FAILED)
-        return refuse(std::string("cannot be mapped: ") + std::strerror(errno));
+        return refuse(std::string("cannot be mapped: ") + std::strerror(mapError));
     std::shared_ptr<DecodedCache> cache(new DecodedCache);
     cache->m_path = file;
     cache->m_data = static_cast<const unsigned char *>(mapped);
@@ -293,20 +318,25 @@ std::shared_ptr<const DecodedCache> DecodedCache::open(const fs::path &folder, c
         return refuse("not a decoded-image cache");
     if (footer.version != kVersion)
         return refuse("written by another version (format " + std::to_string(footer.version) + ")");
-    if (footer.contentKey != key || footer.count != images.size() || footer.side != static_cast<std::uint32_t>(side))
+    if (footer.contentKey != key || footer.count != count || footer.side != static_cast<std::uint32_t>(side))
         return refuse("made for other images");
-    const auto tableBytes = static_cast<std::uint64_t>(images.size()) * sizeof(Entry);
+    const auto tableBytes = static_cast<std::uint64_t>(count) * sizeof(Entry);
     if (footer.tableOffset % alignof(Entry) != 0 || footer.tableOffset > length - sizeof footer ||
         tableBytes != length - sizeof footer - footer.tableOffset)
         return refuse("damaged (its table does not fit the file)");
     cache->m_entries = reinterpret_cast<const Entry *>(cache->m_data + footer.tableOffset);
-    cache->m_count = images.size();
+    cache->m_count = count;
     cache->m_side = side;
     for (std::size_t i = 0; i < cache->m_count; ++i) {
         const auto &e = cache->m_entries[i];
-        const auto expected = static_cast<std::uint64_t>(e.width) * e.height * e.channels;
-        if ((e.channels != 0 && e.channels != 1 && e.channels != 3) || (e.channels != 0 && expected != e.length) ||
-            e.offset > footer.tableOffset || e.length > footer.tableOffset - e.offset)
+        // Sides bounded first, so that the product cannot wrap and cv::Mat gets positive ints.
+        constexpr std::uint32_t kMaxSide = 1u << 20;
+        const bool pixels = e.channels != 0;
+        const bool sane = !pixels || (e.width >= 1 && e.height >= 1 && e.width <= kMaxSide && e.height <= kMaxSide &&
+                                      (e.channels == 1 || e.channels == 3) &&
+                                      static_cast<std::uint64_t>(e.width) * e.height * e.channels == e.length);
+        if (!sane || (!pixels && e.length == 0) || e.offset > footer.tableOffset ||
+            e.length > footer.tableOffset - e.offset)
             return refuse("damaged (entry " + std::to_string(i) + " does not fit)");
     }
     return cache;
@@ -343,7 +373,8 @@ std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, 
         throw InputError("the decoded-image cache of " + std::to_string(images.size()) + " images at side " +
                          std::to_string(side) + " needs about " + gigabytes(estimate.bytes) + ", but " +
                          folder.string() + " has " + gigabytes(static_cast<std::int64_t>(space.available)) +
-                         " free; choose a smaller side, another folder (UPSTEP_CACHE_DIR), or no cache");
+                         " free; choose a smaller side (upstep cache --side), another folder (UPSTEP_CACHE_DIR), or "
+                         "no cache (upstep adapt --decoded-cache off)");
 
     const auto key = contentKey(images);
     AtomicFileWriter writer(cacheFile(folder, key, side));
@@ -377,8 +408,8 @@ std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, 
     writer.write(table.data(), table.size() * sizeof(Entry));
     writer.write(&footer, sizeof footer);
     writer.commit();
-    std::string problem;
-    auto cache = open(folder, images, side, &problem);
+    std::string problem; // opened by the key it was written under: files touched meanwhile do not matter
+    auto cache = openKeyed(folder, key, images.size(), side, &problem);
     if (!cache)
         throw IoError(cacheFile(folder, key, side), "the cache just written does not read back: " + problem);
     return cache;
@@ -418,6 +449,8 @@ std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, co
                      : std::string());
     else if (note && !problem.empty())
         *note = problem;
+    else if (note)
+        *note = "no decoded-image cache for this folder: decoding the files (`upstep cache` makes one)";
     return cache;
 }
 

@@ -83,6 +83,8 @@ public:
 private:
     DecodedCache() = default;
     struct Entry;
+    static std::shared_ptr<const DecodedCache> openKeyed(const std::filesystem::path &folder, std::uint64_t key,
+                                                         std::size_t count, int side, std::string *problem);
 
     std::filesystem::path m_path;
     const unsigned char *m_data = nullptr;

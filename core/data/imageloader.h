@@ -60,7 +60,8 @@ struct Batch {
 
 /// The shorter side, in pixels, below which decoding must not reduce an image for this
 /// configuration: the evaluation resize, and for training every view and small crop at its
-/// smallest scale (so that no crop is cut from fewer pixels than it is resized to).
+/// smallest scale (a square crop of the smallest area then has at least its output size; a crop
+/// of the most elongated ratio, 4:3, is short of it by up to 13 % along its shorter side).
 int neededShortSide(const LoaderConfig &config);
 
 /// Seed of one sample's random generator.

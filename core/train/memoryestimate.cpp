@@ -86,7 +86,8 @@ MemoryEstimate estimateTrainingMemory(const ArchSpec &spec, std::int64_t paramet
     const double crops = static_cast<double>(config.batchSize) * config.smallCrops;
     const double image = spec.inChans * static_cast<double>(side) * side * kFloat;
     const double smallImage = spec.inChans * static_cast<double>(smallSide) * smallSide * kFloat;
-    constexpr int kBatchesInFlight = 4 + 2 + 1; // the loader's prefetch queue, its workers, the one in use
+    // The loader's prefetch queue (4), one batch per worker being made, the one in use.
+    const double batchesInFlight = 4 + std::max(1, config.workers) + 1;
 
     MemoryEstimate e;
     e.onDevice = onDevice;
@@ -94,7 +95,7 @@ MemoryEstimate estimateTrainingMemory(const ArchSpec &spec, std::int64_t paramet
     e.training = static_cast<std::int64_t>(trainable * kFloat * 5); // value, gradient, 2 moments, EMA copy
     e.activations = static_cast<std::int64_t>(views * activationBytesPerImage(spec, side, bf16, fusedAttention) +
                                               crops * activationBytesPerImage(spec, smallSide, bf16, fusedAttention));
-    e.batches = static_cast<std::int64_t>(kBatchesInFlight * (views * image + crops * smallImage));
+    e.batches = static_cast<std::int64_t>(batchesInFlight * (views * image + crops * smallImage));
     e.probes = static_cast<std::int64_t>(config.probeImages * image +
                                          (config.sourceProbe.empty() ? 0.0 : config.sourceProbeImages * image));
     return e;
