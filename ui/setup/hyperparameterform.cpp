@@ -156,9 +156,18 @@ QWidget *HyperparameterForm::hardwareGroup()
     for (const auto &device : core::listComputeDevices())
         m_device->addItem(QString::fromStdString(device.description), QString::fromStdString(device.name));
     m_workers = intBox(1, 64, tr("Threads that decode and augment images"), this);
+    m_decodedCache = choices({},
+                             tr("auto reads the target folder's decoded-image cache when there is one (made by "
+                                "`upstep cache` or a run set to build); build makes it before the run when missing; "
+                                "off always decodes the files"),
+                             this);
+    addChoiceItems<core::DecodedCacheMode>(m_decodedCache);
     m_seed = intBox(0, std::numeric_limits<int>::max(), tr("Seed of all randomness: the same seed gives the same run "
                                                             "on the same hardware"), this);
-    return form(this, {{tr("Precision"), m_precision}, {tr("Device"), m_device}, {tr("Loader threads"), m_workers},
+    return form(this, {{tr("Precision"), m_precision},
+                       {tr("Device"), m_device},
+                       {tr("Loader threads"), m_workers},
+                       {tr("Decoded cache"), m_decodedCache},
                        {tr("Seed"), m_seed}});
 }
 
@@ -183,6 +192,7 @@ void HyperparameterForm::setConfig(const core::TrainConfig &c)
     selectChoice(m_precision, c.precision);
     select(m_device, c.device);
     m_workers->setValue(c.workers);
+    selectChoice(m_decodedCache, c.decodedCache);
     m_seed->setValue(static_cast<int>(std::min<std::uint64_t>(c.seed, std::numeric_limits<int>::max())));
 }
 
@@ -207,6 +217,7 @@ core::TrainConfig HyperparameterForm::config() const
     c.precision = selectedChoice<core::Precision>(m_precision);
     c.device = selected(m_device);
     c.workers = m_workers->value();
+    c.decodedCache = selectedChoice<core::DecodedCacheMode>(m_decodedCache);
     c.seed = static_cast<std::uint64_t>(m_seed->value());
     return c;
 }

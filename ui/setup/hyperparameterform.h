@@ -54,6 +54,7 @@ private:
     QComboBox *m_precision;
     QComboBox *m_device;
     QSpinBox *m_workers;
+    QComboBox *m_decodedCache;
     QSpinBox *m_seed;
 };
 
