@@ -1,5 +1,9 @@
 #include "upstep/train/memoryestimate.h"
 
+#include "common/runtime.h"
+#include "common/torchcompat.h"
+#include "method/projectionhead.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -99,6 +103,22 @@ MemoryEstimate estimateTrainingMemory(const ArchSpec &spec, std::int64_t paramet
     e.probes = static_cast<std::int64_t>(config.probeImages * image +
                                          (config.sourceProbe.empty() ? 0.0 : config.sourceProbeImages * image));
     return e;
+}
+
+std::int64_t projectionHeadParameters(std::int64_t featureDim, int prototypes)
+{
+    const ProjectionHeadConfig head;
+    const std::int64_t hidden = head.hiddenDim, out = head.outputDim;
+    return featureDim * hidden + hidden * hidden + hidden * out + 2 * hidden + out +
+           static_cast<std::int64_t>(prototypes) * out;
+}
+
+MemoryEstimate estimateTrainingMemory(const ArchSpec &spec, std::int64_t parameters, const TrainConfig &config)
+{
+    const auto device = resolveDevice(config.device);
+    const bool bf16 = resolvePrecision(config.precision, device) == torch::kBFloat16;
+    return estimateTrainingMemory(spec, parameters, projectionHeadParameters(spec.featureDim(), config.prototypes),
+                                  config, bf16, compat::kFusedAttention, device.is_cuda());
 }
 
 std::string describeMemoryEstimate(const MemoryEstimate &e)

@@ -9,7 +9,6 @@
 #include "models/adapterfile.h"
 #include "models/lora.h"
 #include "models/backboneloader.h"
-#include "method/projectionhead.h"
 #include "train/adaptationstep.h"
 #include "upstep/train/memoryestimate.h"
 #include "run/checkpoint.h"
@@ -263,12 +262,8 @@ void AdaptationRun::noteMemoryEstimate() const
     std::int64_t parameters = 0, lora = 0;
     for (const auto &parameter : m_backbone->parameters())
         (parameter.requires_grad() ? lora : parameters) += parameter.numel();
-    // The projection head (docs/METHOD.md §2) and its prototypes, made later with the step.
-    const ProjectionHeadConfig head;
-    const std::int64_t d = m_backbone->featureDim();
-    const std::int64_t headParameters = d * head.hiddenDim + head.hiddenDim * head.hiddenDim +
-                                        head.hiddenDim * head.outputDim + 2 * head.hiddenDim + head.outputDim +
-                                        static_cast<std::int64_t>(m_config.prototypes) * head.outputDim;
+    // The projection head and its prototypes are made later, with the step.
+    const auto headParameters = projectionHeadParameters(m_backbone->featureDim(), m_config.prototypes);
     const auto estimate = estimateTrainingMemory(m_backbone->spec(), parameters, lora + headParameters, m_config,
                                                  m_dtype == torch::kBFloat16, compat::kFusedAttention,
                                                  m_device.is_cuda());

@@ -69,7 +69,8 @@ QString estimateText(const RunEstimate &estimate)
     return text + tr(" (measured on %1)").arg(estimate.basedOn);
 }
 
-StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns)
+StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns,
+                    const std::optional<core::MemoryEstimate> &modelledMemory)
 {
     QString brief; // short enough for the bar beside Start at 1360 px, with a resumable run's name
     if (estimate) {
@@ -77,12 +78,19 @@ StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate
         if (estimate->peakResidentBytes > 0)
             brief += tr(", %1 GiB").arg(static_cast<double>(estimate->peakResidentBytes) / (1 << 30), 0, 'f', 1);
     }
+    // Until a run has measured it, the memory comes from the model: said as an estimate.
+    const bool modelled = modelledMemory && (!estimate || estimate->peakResidentBytes <= 0);
+    if (modelled) {
+        const auto gib = QString::number(static_cast<double>(modelledMemory->total()) / (1 << 30), 'f', 1);
+        brief = brief.isEmpty() ? tr("about %1 GiB of memory (estimated)").arg(gib)
+                                : tr("%1, about %2 GiB (estimated)").arg(brief, gib);
+    }
     StartHint hint;
     if (resumableRun.isEmpty())
-        hint.text = estimate ? tr("Ready: press Start · %1").arg(brief) : tr("Ready: press Start");
+        hint.text = !brief.isEmpty() ? tr("Ready: press Start · %1").arg(brief) : tr("Ready: press Start");
     else
-        hint.text = estimate ? tr("Ready: Start a new run (%1), or Resume %2").arg(brief, resumableRun)
-                             : tr("Ready: Start a new run, or Resume %1").arg(resumableRun);
+        hint.text = !brief.isEmpty() ? tr("Ready: Start a new run (%1), or Resume %2").arg(brief, resumableRun)
+                                     : tr("Ready: Start a new run, or Resume %1").arg(resumableRun);
     hint.detail = estimate  ? tr("A new run: %1.").arg(estimateText(*estimate))
                   : hasRuns ? tr("No estimate: no earlier run of this session has these settings; a run with them "
                                  "measures its speed (the ETA appears after a few steps).")
@@ -90,6 +98,9 @@ StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate
                                  "steps).");
     if (estimate)
         hint.detail += tr(" Measured, not modelled: that run's time per step times this run's steps.");
+    if (modelled)
+        hint.detail += tr(" Memory, modelled from the backbone and the settings: %1.")
+                           .arg(QString::fromStdString(core::describeMemoryEstimate(*modelledMemory)));
     return hint;
 }
 

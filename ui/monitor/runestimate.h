@@ -8,6 +8,7 @@
 // Threading: pure functions; GUI thread in practice.
 
 #include "upstep/run/runrecord.h"
+#include "upstep/train/memoryestimate.h"
 
 #include <QString>
 
@@ -42,6 +43,10 @@ QString estimateText(const RunEstimate &estimate);
 struct StartHint {
     QString text, detail;
 };
-StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns);
+/// modelledMemory: the memory the run is expected to take from the model alone
+/// (core::estimateTrainingMemory), shown when no earlier run measured it; empty when the
+/// backbone is not known.
+StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns,
+                    const std::optional<core::MemoryEstimate> &modelledMemory = std::nullopt);
 
 } // namespace upstep::ui

@@ -500,9 +500,12 @@ void MainWindow::updateControls()
                                m_controls->stopButton()->isEnabled(), m_controls->exportAdapterButton()->isEnabled());
     if (shown != AppState::Idle && shown != AppState::Checking)
         return;
+    std::optional<core::MemoryEstimate> memory;
+    if (const auto &summary = m_setup->backbone()->summary())
+        memory = core::estimateTrainingMemory(summary->spec, summary->parameters, m_setup->config());
     const auto hint = startHint(QFileInfo(resumable).fileName(),
                                 estimateRun(m_setup->config(), m_setup->target()->imageCount(), m_comparison->runs()),
-                                m_comparison->runCount() > 0);
+                                m_comparison->runCount() > 0, memory);
     m_controls->setHint(canStart ? hint.text : missing, canStart ? hint.detail : missing);
 }
 

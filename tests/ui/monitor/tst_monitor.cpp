@@ -453,6 +453,13 @@ private slots:
         QVERIFY(ui::startHint({}, std::nullopt, false).detail.contains(QStringLiteral("the first run measures")));
         QVERIFY(ui::startHint({}, std::nullopt, true)
                     .detail.contains(QStringLiteral("no earlier run of this session has these settings")));
+        // Before any run has measured it, the memory comes from the model, and says so.
+        core::MemoryEstimate modelled;
+        modelled.activations = 3LL << 30;
+        const auto withMemory = ui::startHint({}, std::nullopt, false, modelled);
+        QVERIFY2(withMemory.text.startsWith(QStringLiteral("Ready: press Start · about 3.3 GiB of memory (estimated)")),
+                 qPrintable(withMemory.text));
+        QVERIFY(withMemory.detail.contains(QStringLiteral("modelled from the backbone")));
 
         core::RunRecord otherBatch; // newest, but a step of it costs something else
         otherBatch.dir = "/runs/run-3";

@@ -35,6 +35,16 @@ struct MemoryEstimate {
 MemoryEstimate estimateTrainingMemory(const ArchSpec &spec, std::int64_t parameters, std::int64_t trainable,
                                       const TrainConfig &config, bool bf16, bool fusedAttention, bool onDevice);
 
+/// The same for `config` as a run would resolve it on this machine (precision, device, attention
+/// kernel), for a front end that has the model's summary but not the model: the trainable
+/// parameters are the projection head's; LoRA's (well under 1 % of the total for the default
+/// rank) are left out.
+MemoryEstimate estimateTrainingMemory(const ArchSpec &spec, std::int64_t parameters, const TrainConfig &config);
+
+/// Parameters of the projection head and its prototypes on features of this width
+/// (docs/METHOD.md §2).
+std::int64_t projectionHeadParameters(std::int64_t featureDim, int prototypes);
+
 /// "about 3.4 GB (weights 0.09, training state 0.01, activations 2.9, batches 0.27, probes 0.15,
 /// program 0.35)";
 /// on a GPU it also says how much of that is device memory.
