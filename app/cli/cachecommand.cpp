@@ -10,7 +10,10 @@
 #include "upstep/train/trainer.h"
 #include "terminalprogress.h"
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -18,6 +21,8 @@
 namespace upstep::cli {
 
 namespace {
+
+std::atomic<bool> g_interrupted{false};
 
 struct CacheArgs {
     std::string data;
@@ -77,8 +82,19 @@ void runCache(const CacheArgs &args)
         std::cout << "note:     " << problem << "\n";
     if (args.dryRun)
         return;
+    // Ctrl-C or SIGTERM stops the build; its temporary file is removed and nothing is left. A
+    // second signal exits at once (the temporary file may then stay, hidden, beside the caches).
+    std::signal(SIGINT, [](int) {
+        if (g_interrupted.exchange(true))
+            std::_Exit(130);
+    });
+    std::signal(SIGTERM, [](int) {
+        if (g_interrupted.exchange(true))
+            std::_Exit(130);
+    });
     const auto start = std::chrono::steady_clock::now();
-    const auto cache = core::DecodedCache::build(where, folder.images, side, args.workers, progress.sink());
+    const auto cache = core::DecodedCache::build(where, folder.images, side, args.workers, progress.sink(),
+                                                 &g_interrupted);
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::size_t failed = 0;
