@@ -3,8 +3,8 @@
 #include "commands.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/units.h"
 #include "data/decodedcache.h"
-#include "data/imageloader.h"
 #include "folderreport.h"
 #include "upstep/run/trainconfig.h"
 #include "upstep/train/trainer.h"
@@ -32,26 +32,6 @@ struct CacheArgs {
     bool dryRun = false;
 };
 
-/// The side `upstep adapt` asks for with default augmentation at this input size.
-int trainingSide(int inputSize)
-{
-    const core::TrainConfig defaults;
-    core::LoaderConfig config;
-    config.preprocessing.inputSize = inputSize;
-    core::AugmentConfig augment;
-    augment.scaleMin = defaults.scaleMin;
-    config.augment = augment;
-    config.smallCrops = defaults.smallCrops;
-    return core::neededShortSide(config);
-}
-
-std::string gb(std::int64_t bytes)
-{
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(2) << static_cast<double>(bytes) / 1e9 << " GB";
-    return text.str();
-}
-
 void runCache(const CacheArgs &args)
 {
     TerminalProgress progress;
@@ -60,7 +40,9 @@ void runCache(const CacheArgs &args)
     progress.finish();
     if (folder.images.empty())
         throw core::InputError(args.data + " holds no image files");
-    const int side = args.side > 0 ? args.side : trainingSide(args.size);
+    core::Preprocessing preprocessing;
+    preprocessing.inputSize = args.size;
+    const int side = args.side > 0 ? args.side : core::trainingDecodeSide(core::TrainConfig{}, preprocessing);
     const auto where = core::defaultDecodedCacheFolder();
     const auto estimate = core::DecodedCache::estimate(folder.images, side);
     std::error_code error;
@@ -68,14 +50,14 @@ void runCache(const CacheArgs &args)
     std::cout << "folder:   " << args.data << " (" << folder.images.size() << " images)\n"
               << "side:     " << side << " px, the shorter side kept"
               << (args.side > 0 ? "" : " (what training crops of " + std::to_string(args.size) + " px need)") << "\n"
-              << "estimate: about " << gb(estimate.bytes) << " (from " << estimate.sampled << " image headers) in "
-              << where.string()
-              << (error ? std::string() : ", " + gb(static_cast<std::int64_t>(space.available)) + " free") << "\n";
-    const auto existing = core::DecodedCache::fileFor(where, folder.images, side);
+              << "estimate: about " << core::gigabytes(static_cast<double>(estimate.bytes)) << " (from "
+              << estimate.sampled << " image headers) in " << where.string()
+              << (error ? std::string() : ", " + core::gigabytes(static_cast<double>(space.available)) + " free")
+              << "\n";
     std::string problem;
     if (auto cache = core::DecodedCache::open(where, folder.images, side, &problem)) {
-        std::cout << "cache:    " << cache->path().string() << " exists and matches the folder (" << gb(cache->bytes())
-                  << "); nothing to do\n";
+        std::cout << "cache:    " << cache->path().string() << " exists and matches the folder ("
+                  << core::gigabytes(static_cast<double>(cache->bytes())) << "); nothing to do\n";
         return;
     }
     if (!problem.empty())
@@ -100,8 +82,8 @@ void runCache(const CacheArgs &args)
     std::size_t failed = 0;
     for (std::size_t i = 0; i < cache->size(); ++i)
         failed += cache->failure(i).empty() ? 0 : 1;
-    std::cout << "cache:    " << cache->path().string() << " (" << gb(cache->bytes()) << ", " << cache->size()
-              << " images, " << failed << " could not be decoded)\n"
+    std::cout << "cache:    " << cache->path().string() << " (" << core::gigabytes(static_cast<double>(cache->bytes()))
+              << ", " << cache->size() << " images, " << failed << " could not be decoded)\n"
               << "built in: " << std::setprecision(3) << seconds << " s ("
               << static_cast<double>(cache->size()) / std::max(seconds, 1e-9) << " images/s with " << args.workers
               << " decoding threads)\n";

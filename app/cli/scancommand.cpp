@@ -56,10 +56,8 @@ void runScan(const ScanArgs &args)
               << "images:   " << decoded << " readable, " << skipped.size() << " skipped\n";
     if (!folder.classNames.empty())
         std::cout << "classes:  " << folder.classNames.size() << "\n";
-    if (!check.cacheNote.empty())
+    if (!check.cacheNote.empty()) // which cache was read, or that there was none
         std::cout << "cache:    " << check.cacheNote << "\n";
-    else if (args.useCache)
-        std::cout << "cache:    none for this folder (run `upstep cache`); the files were decoded\n";
     std::cout << "decoding: " << decoded / std::max(seconds, 1e-9) << " images/s to " << args.size << "x" << args.size
               << " with " << args.workers << " loader threads (" << seconds << " s)\n";
     printSkipped(std::cout, skipped);

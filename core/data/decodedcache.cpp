@@ -1,6 +1,7 @@
 #include "data/decodedcache.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/units.h"
 #include "upstep/io/atomicfile.h"
 #include "io/imagedecode.h"
 #include "io/imageheader.h"
@@ -107,12 +108,10 @@ cv::Size storedSize(std::int64_t width, std::int64_t height, int side)
             std::max(1, static_cast<int>(std::lround(static_cast<double>(height) * scale)))};
 }
 
-std::string gigabytes(std::int64_t bytes)
+// Two decimals up to 10 GB, whole gigabytes beyond.
+std::string sizeText(std::int64_t bytes)
 {
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(bytes < 10'000'000'000 ? 2 : 0) << static_cast<double>(bytes) / 1e9
-         << " GB";
-    return text.str();
+    return gigabytes(static_cast<double>(bytes), bytes < 10'000'000'000 ? 2 : 0);
 }
 
 // One decoded image on its way to the file.
@@ -126,12 +125,7 @@ Record decodeForCache(const ImageEntry &image, int side, DecodeBuffers &buffers)
 {
     Record record;
     try {
-        cv::Mat pixels = decodeImagePixels(image.path, side, buffers);
-        if (pixels.depth() != CV_8U) {
-            cv::Mat eight;
-            pixels.convertTo(eight, CV_MAKETYPE(CV_8U, pixels.channels()), 255.0 * unitScale(pixels.depth()));
-            pixels = eight;
-        }
+        cv::Mat pixels = toEightBit(decodeImagePixels(image.path, side, buffers));
         const auto size = storedSize(pixels.cols, pixels.rows, side);
         if (size != pixels.size()) {
             cv::Mat resized;
@@ -344,9 +338,14 @@ std::shared_ptr<const DecodedCache> DecodedCache::openKeyed(const fs::path &fold
 
 std::vector<int> DecodedCache::availableSides(const fs::path &folder, const std::vector<ImageEntry> &images)
 {
+    return sidesKeyed(folder, contentKey(images));
+}
+
+std::vector<int> DecodedCache::sidesKeyed(const fs::path &folder, std::uint64_t key)
+{
     std::vector<int> sides;
     std::error_code error;
-    const auto prefix = keyName(contentKey(images)) + "-side";
+    const auto prefix = keyName(key) + "-side";
     for (const auto &entry : fs::directory_iterator(folder, error)) {
         const auto name = entry.path().filename().string();
         if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".u8cache")
@@ -360,6 +359,14 @@ std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, 
                                                         int side, int workers, const ProgressSink &progress,
                                                         StopFlag stop)
 {
+    return buildKeyed(folder, images, contentKey(images), side, workers, progress, stop);
+}
+
+std::shared_ptr<const DecodedCache> DecodedCache::buildKeyed(const fs::path &folder,
+                                                             const std::vector<ImageEntry> &images, std::uint64_t key,
+                                                             int side, int workers, const ProgressSink &progress,
+                                                             StopFlag stop)
+{
     if (side < 8)
         throw InputError("the decoded-image cache's side must be at least 8 pixels, got " + std::to_string(side));
     std::error_code error;
@@ -371,12 +378,11 @@ std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, 
     constexpr std::int64_t kMargin = 256LL << 20; // leave the disk some room beyond the estimate
     if (!error && estimate.bytes + kMargin > static_cast<std::int64_t>(space.available))
         throw InputError("the decoded-image cache of " + std::to_string(images.size()) + " images at side " +
-                         std::to_string(side) + " needs about " + gigabytes(estimate.bytes) + ", but " +
-                         folder.string() + " has " + gigabytes(static_cast<std::int64_t>(space.available)) +
+                         std::to_string(side) + " needs about " + sizeText(estimate.bytes) + ", but " +
+                         folder.string() + " has " + sizeText(static_cast<std::int64_t>(space.available)) +
                          " free; choose a smaller side (upstep cache --side), another folder (UPSTEP_CACHE_DIR), or "
                          "no cache (upstep adapt --decoded-cache off)");
 
-    const auto key = contentKey(images);
     AtomicFileWriter writer(cacheFile(folder, key, side));
     std::vector<Entry> table(images.size());
     std::uint64_t offset = 0;
@@ -424,22 +430,23 @@ std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, co
     if (mode == DecodedCacheMode::Off)
         return nullptr;
     const auto folder = defaultDecodedCacheFolder();
+    // Every look-up below is for the same content: its key (a stat of every image) is made once.
+    const auto key = contentKey(images);
     std::string problem;
-    auto cache = DecodedCache::open(folder, images, side, &problem);
+    auto cache = DecodedCache::openKeyed(folder, key, images.size(), side, &problem);
     if (!cache && mode == DecodedCacheMode::Build) {
         const auto started = std::chrono::steady_clock::now();
-        cache = DecodedCache::build(folder, images, side, workers, progress, stop);
+        cache = DecodedCache::buildKeyed(folder, images, key, side, workers, progress, stop);
         if (note)
-            *note = "built the decoded-image cache " + cache->path().string() + " (" + gigabytes(cache->bytes()) +
-                    ", " +
+            *note = "built the decoded-image cache " + cache->path().string() + " (" + sizeText(cache->bytes()) + ", " +
                     std::to_string(std::lround(
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())) +
                     " s)";
         return cache;
     }
     if (!cache)
-        for (int available : DecodedCache::availableSides(folder, images))
-            if ((cache = DecodedCache::open(folder, images, available, &problem)))
+        for (int available : DecodedCache::sidesKeyed(folder, key))
+            if ((cache = DecodedCache::openKeyed(folder, key, images.size(), available, &problem)))
                 break;
     if (note && cache)
         *note = "reading decoded pixels from " + cache->path().string() +

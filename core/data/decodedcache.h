@@ -83,8 +83,18 @@ public:
 private:
     DecodedCache() = default;
     struct Entry;
+    // The public functions above with the images' content key already made (it stats every
+    // image), for callers that look up the same images more than once.
     static std::shared_ptr<const DecodedCache> openKeyed(const std::filesystem::path &folder, std::uint64_t key,
                                                          std::size_t count, int side, std::string *problem);
+    static std::vector<int> sidesKeyed(const std::filesystem::path &folder, std::uint64_t key);
+    static std::shared_ptr<const DecodedCache> buildKeyed(const std::filesystem::path &folder,
+                                                          const std::vector<ImageEntry> &images, std::uint64_t key,
+                                                          int side, int workers, const ProgressSink &progress,
+                                                          StopFlag stop);
+    friend std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode, const std::vector<ImageEntry> &,
+                                                                  int, int, const ProgressSink &, StopFlag,
+                                                                  std::string *);
 
     std::filesystem::path m_path;
     const unsigned char *m_data = nullptr;

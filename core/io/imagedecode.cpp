@@ -143,8 +143,8 @@ cv::Mat decodeImageBytes(const std::vector<unsigned char> &bytes, const std::fil
 
 cv::Mat decodeImagePixels(const std::filesystem::path &file, int minShortSide)
 {
-    DecodeBuffers buffers;
-    return decodeImagePixels(file, minShortSide, buffers).clone();
+    DecodeBuffers buffers; // the result shares their memory (reference counted), so it outlives them
+    return decodeImagePixels(file, minShortSide, buffers);
 }
 
 cv::Mat decodeImagePixels(const std::filesystem::path &file, int minShortSide, DecodeBuffers &buffers)
@@ -197,6 +197,15 @@ double unitScale(int depth)
     case CV_16U: return 1.0 / 65535.0;
     default: return 1.0;
     }
+}
+
+cv::Mat toEightBit(const cv::Mat &pixels)
+{
+    if (pixels.depth() == CV_8U)
+        return pixels;
+    cv::Mat out;
+    pixels.convertTo(out, CV_MAKETYPE(CV_8U, pixels.channels()), 255.0 * unitScale(pixels.depth()));
+    return out;
 }
 
 cv::Mat toUnitFloat(const cv::Mat &pixels)

@@ -56,6 +56,9 @@ double unitScale(int depth);
 /// Pixels of any depth as float in [0, 1], channels kept.
 cv::Mat toUnitFloat(const cv::Mat &pixels);
 
+/// Pixels of any depth as 8 bits, channels kept; 8-bit pixels are returned as they are.
+cv::Mat toEightBit(const cv::Mat &pixels);
+
 /// Converts to the channel count a model wants: gray is replicated to RGB, RGB is reduced to
 /// luminance (ITU-R 601 weights) for single-channel models.
 cv::Mat matchChannels(const cv::Mat &image, int channels);

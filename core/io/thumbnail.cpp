@@ -16,8 +16,7 @@ Thumbnail makeThumbnail(const std::filesystem::path &file, int maxSide)
     const double scale = std::min(1.0, static_cast<double>(maxSide) / std::max(image.cols, image.rows));
     if (scale < 1.0)
         cv::resize(image, image, cv::Size(), scale, scale, cv::INTER_AREA);
-    cv::Mat bytes;
-    image.convertTo(bytes, CV_8UC3, 255.0 * unitScale(image.depth()));
+    const cv::Mat bytes = toEightBit(image);
     Thumbnail thumbnail;
     thumbnail.width = bytes.cols;
     thumbnail.height = bytes.rows;

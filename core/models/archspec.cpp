@@ -3,6 +3,7 @@
 #include "models/archpresets.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/units.h"
 #include "upstep/common/jsontext.h"
 
 #include <nlohmann/json.hpp>
@@ -144,13 +145,6 @@ ArchFamily familyFromName(const std::string &name)
 constexpr double kMaxParameters = 4e9; // 16 GB in fp32, more than the largest ViT people adapt on one GPU
 constexpr std::int64_t kMaxTokens = 65536;
 
-std::string gigabytes(double bytes)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
-    return text;
-}
-
 void validate(const ArchSpec &s)
 {
     for (std::size_t c = 0; c < 3; ++c) // images are divided by std: zero or negative gives NaN features
@@ -195,7 +189,7 @@ void validate(const ArchSpec &s)
             throw InputError("this ViT shape (depth " + std::to_string(v.depth) + ", dim " + std::to_string(v.dim) +
                              ", mlp_dim " + std::to_string(v.mlpDim) + ") has about " +
                              std::to_string(static_cast<long long>(params / 1e6)) + " million parameters (" +
-                             gigabytes(4 * params) + " in fp32), over the limit of " +
+                             gigabytes(4 * params, 1) + " in fp32), over the limit of " +
                              std::to_string(static_cast<long long>(kMaxParameters / 1e6)) + " million");
     }
     if (s.family == ArchFamily::ConvNext) {

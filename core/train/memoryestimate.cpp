@@ -3,10 +3,10 @@
 #include "common/runtime.h"
 #include "common/torchcompat.h"
 #include "method/projectionhead.h"
+#include "upstep/common/units.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 namespace upstep::core {
 
@@ -71,12 +71,7 @@ double activationBytesPerImage(const ArchSpec &spec, int side, bool bf16, bool f
     return 0;
 }
 
-std::string gb(std::int64_t bytes)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f", static_cast<double>(bytes) / 1e9);
-    return text;
-}
+std::string gb(std::int64_t bytes) { return gigabytesNumber(static_cast<double>(bytes)); }
 
 } // namespace
 

@@ -28,6 +28,29 @@ namespace upstep::core {
 
 namespace {
 
+// The loader of a run's target: shuffled whole batches of two augmented views (and the small
+// crops), as docs/METHOD.md §4 describes. One place, so that `upstep cache` asks for the side the
+// run will need (trainingDecodeSide).
+LoaderConfig trainingLoaderConfig(const TrainConfig &config, const Preprocessing &preprocessing)
+{
+    LoaderConfig loader;
+    loader.batchSize = config.batchSize;
+    loader.shuffle = true;
+    loader.dropLast = true;
+    loader.seed = config.seed;
+    loader.workers = config.workers;
+    loader.preprocessing = preprocessing;
+    AugmentConfig augment;
+    augment.scaleMin = config.scaleMin;
+    augment.horizontalFlip = config.horizontalFlip;
+    if (!config.colorJitter)
+        augment.jitterProbability = augment.grayscaleProbability = 0;
+    loader.augment = augment;
+    loader.views = 2;
+    loader.smallCrops = config.smallCrops;
+    return loader;
+}
+
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -223,21 +246,7 @@ void AdaptationRun::prepareModel()
     m_backbone->to(m_device);
     m_backbone->eval();
 
-    LoaderConfig loader;
-    loader.batchSize = m_config.batchSize;
-    loader.shuffle = true;
-    loader.dropLast = true;
-    loader.seed = m_config.seed;
-    loader.workers = m_config.workers;
-    loader.preprocessing = m_backbone->spec().preprocessing;
-    AugmentConfig augment;
-    augment.scaleMin = m_config.scaleMin;
-    augment.horizontalFlip = m_config.horizontalFlip;
-    if (!m_config.colorJitter)
-        augment.jitterProbability = augment.grayscaleProbability = 0;
-    loader.augment = augment;
-    loader.views = 2;
-    loader.smallCrops = m_config.smallCrops;
+    auto loader = trainingLoaderConfig(m_config, m_backbone->spec().preprocessing);
     if (m_config.decodedCache == DecodedCacheMode::Build)
         stage("caching the decoded target images");
     std::string cacheNote;
@@ -581,6 +590,11 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
 }
 
 } // namespace
+
+int trainingDecodeSide(const TrainConfig &config, const Preprocessing &preprocessing)
+{
+    return neededShortSide(trainingLoaderConfig(config, preprocessing));
+}
 
 ScanOptions targetScanOptions()
 {

@@ -5,6 +5,8 @@
 
 #include <QThread>
 
+#include <utility>
+
 namespace upstep::ui {
 
 BackgroundTask::BackgroundTask(QString what, Work work, QObject *parent)
@@ -58,7 +60,7 @@ void BackgroundTask::deliverOutcome()
     if (m_error)
         emit failed(*m_error);
     else
-        emit succeeded(m_result);
+        emit succeeded(std::exchange(m_result, QVariant())); // the task keeps no copy of a large result
     emit finished();
 }
 

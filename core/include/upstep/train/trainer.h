@@ -19,6 +19,7 @@
 #include "upstep/common/error.h"
 #include "upstep/common/progress.h"
 #include "upstep/io/imagefolder.h"
+#include "upstep/models/archspec.h"
 #include "upstep/run/metricsrecord.h"
 #include "upstep/run/trainconfig.h"
 #include "upstep/run/trainsummary.h"
@@ -53,6 +54,10 @@ struct TrainControl {
 /// whose content is no image is listed as skipped before training (a truncated image is still
 /// found only when decoded).
 ScanOptions targetScanOptions();
+
+/// The shorter side a run with this config needs its target images decoded at (the decoded-image
+/// cache's side): the evaluation resize and the smallest training crops' cover.
+int trainingDecodeSide(const TrainConfig &config, const Preprocessing &preprocessing);
 
 /// The loss became NaN or infinite. The newest checkpoint on disk predates it.
 class TrainingDiverged : public Error {
