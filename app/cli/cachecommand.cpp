@@ -49,7 +49,10 @@ void runCache(const CacheArgs &args)
     const auto space = std::filesystem::space(std::filesystem::exists(where) ? where : where.parent_path(), error);
     std::cout << "folder:   " << args.data << " (" << folder.images.size() << " images)\n"
               << "side:     " << side << " px, the shorter side kept"
-              << (args.side > 0 ? "" : " (what training crops of " + std::to_string(args.size) + " px need)") << "\n"
+              << (args.side > 0 ? ""
+                                : " (what training crops of " + std::to_string(args.size) +
+                                      " px need; --size sets the model's input size)")
+              << "\n"
               << "estimate: about " << core::gigabytes(static_cast<double>(estimate.bytes)) << " (from "
               << estimate.sampled << " image headers) in " << where.string()
               << (error ? std::string() : ", " + core::gigabytes(static_cast<double>(space.available)) + " free")

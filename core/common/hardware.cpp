@@ -31,6 +31,12 @@ std::int64_t peakResidentBytes()
     return static_cast<std::int64_t>(usage.ru_maxrss) * 1024; // Linux reports kilobytes
 }
 
+std::int64_t physicalMemoryBytes()
+{
+    const long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && pageSize > 0 ? static_cast<std::int64_t>(pages) * pageSize : 0;
+}
+
 std::vector<ComputeDevice> listComputeDevices()
 {
     std::vector<ComputeDevice> devices;

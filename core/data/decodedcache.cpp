@@ -427,8 +427,11 @@ std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, co
 {
     if (note)
         note->clear();
-    if (mode == DecodedCacheMode::Off)
+    if (mode == DecodedCacheMode::Off) {
+        if (note)
+            *note = "decoded-image cache off: decoding the files";
         return nullptr;
+    }
     const auto folder = defaultDecodedCacheFolder();
     // Every look-up below is for the same content: its key (a stat of every image) is made once.
     const auto key = contentKey(images);

@@ -104,8 +104,8 @@ private:
     int m_side = 0;
 };
 
-/// The cache a run of these images uses under `mode`, and a line saying so in *note (empty when
-/// none is used). Auto: the cache at `side` when it exists, else the largest side there is (the
+/// The cache a run of these images uses under `mode`, and a line saying which, or why none, in
+/// *note. Auto: the cache at `side` when it exists, else the largest side there is (the
 /// note says when that is below `side`), else none. Build: as Auto, but builds the cache at
 /// `side` first when there is none at that side. Off: none.
 std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, const std::vector<ImageEntry> &images,

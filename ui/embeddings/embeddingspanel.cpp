@@ -239,11 +239,14 @@ void EmbeddingsPanel::setSource(const EmbeddingSource &source)
     // form's backbone becomes unusable; the line says that rather than an older message.
     if (isComputing())
         return;
-    if (m_map.empty() || m_statusIsError)
+    const QString unusable = tr("This map stays explorable (it keeps the backbone it was computed with); choose a "
+                                "usable backbone and target folder in the set-up panel to compute a new one.");
+    const bool usable = !m_source.weights.isEmpty() && !m_source.data.isEmpty();
+    // That note is about the inputs too: it goes once they are usable again.
+    if (m_map.empty() || m_statusIsError || (usable && m_status->text() == unusable))
         setStatus(idleHint());
-    else if (m_source.weights.isEmpty() || m_source.data.isEmpty())
-        setStatus(tr("This map stays explorable (it keeps the backbone it was computed with); choose a usable "
-                     "backbone and target folder in the set-up panel to compute a new one."));
+    else if (!usable)
+        setStatus(unusable);
 }
 
 void EmbeddingsPanel::setCheckpointStep(std::int64_t step)

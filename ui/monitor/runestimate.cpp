@@ -1,5 +1,7 @@
 #include "monitor/runestimate.h"
 
+#include "upstep/common/units.h"
+
 #include "monitor/runfigures.h"
 
 #include <QCoreApplication>
@@ -70,7 +72,7 @@ QString estimateText(const RunEstimate &estimate)
 }
 
 StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns,
-                    const std::optional<core::MemoryEstimate> &modelledMemory)
+                    const std::optional<core::MemoryEstimate> &modelledMemory, std::int64_t machineMemory)
 {
     QString brief; // short enough for the bar beside Start at 1360 px, with a resumable run's name
     if (estimate) {
@@ -81,9 +83,14 @@ StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate
     // Until a run has measured it, the memory comes from the model: said as an estimate.
     const bool modelled = modelledMemory && (!estimate || estimate->peakResidentBytes <= 0);
     if (modelled) {
-        const auto gib = QString::number(static_cast<double>(modelledMemory->total()) / (1 << 30), 'f', 1);
-        brief = brief.isEmpty() ? tr("about %1 GiB of memory (estimated)").arg(gib)
-                                : tr("%1, about %2 GiB (estimated)").arg(brief, gib);
+        // Decimal gigabytes, as the tooltip's terms and the run log say them.
+        const auto total = modelledMemory->total();
+        const auto size = QString::fromStdString(core::gigabytes(static_cast<double>(total), 1));
+        const bool tooLarge = !modelledMemory->onDevice && machineMemory > 0 && total > machineMemory;
+        const auto machine = QString::fromStdString(core::gigabytes(static_cast<double>(machineMemory), 1));
+        const auto memory = tooLarge ? tr("about %1, over this machine's %2").arg(size, machine)
+                                     : tr("about %1 of memory (estimated)").arg(size);
+        brief = brief.isEmpty() ? memory : tr("%1, %2").arg(brief, memory);
     }
     StartHint hint;
     if (resumableRun.isEmpty())
@@ -92,15 +99,17 @@ StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate
         hint.text = !brief.isEmpty() ? tr("Ready: Start a new run (%1), or Resume %2").arg(brief, resumableRun)
                                      : tr("Ready: Start a new run, or Resume %1").arg(resumableRun);
     hint.detail = estimate  ? tr("A new run: %1.").arg(estimateText(*estimate))
-                  : hasRuns ? tr("No estimate: no earlier run of this session has these settings; a run with them "
+                  : hasRuns ? tr("No time estimate: no earlier run of this session has these settings; a run with them "
                                  "measures its speed (the ETA appears after a few steps).")
-                            : tr("No estimate yet: the first run measures its speed (the ETA appears after a few "
-                                 "steps).");
+                            : tr("No time estimate yet: the first run measures its speed (the ETA appears after a "
+                                 "few steps).");
     if (estimate)
         hint.detail += tr(" Measured, not modelled: that run's time per step times this run's steps.");
     if (modelled)
         hint.detail += tr(" Memory, modelled from the backbone and the settings: %1.")
                            .arg(QString::fromStdString(core::describeMemoryEstimate(*modelledMemory)));
+    if (modelled && !modelledMemory->onDevice && machineMemory > 0 && modelledMemory->total() > machineMemory)
+        hint.detail += tr(" That is more than this machine has: lower the batch size (activations grow with it).");
     return hint;
 }
 

@@ -45,8 +45,10 @@ struct StartHint {
 };
 /// modelledMemory: the memory the run is expected to take from the model alone
 /// (core::estimateTrainingMemory), shown when no earlier run measured it; empty when the
-/// backbone is not known.
+/// backbone is not known. machineMemory: this machine's memory (0: unknown); a run on the CPU
+/// estimated above it is told to lower the batch size.
 StartHint startHint(const QString &resumableRun, const std::optional<RunEstimate> &estimate, bool hasRuns,
-                    const std::optional<core::MemoryEstimate> &modelledMemory = std::nullopt);
+                    const std::optional<core::MemoryEstimate> &modelledMemory = std::nullopt,
+                    std::int64_t machineMemory = 0);
 
 } // namespace upstep::ui

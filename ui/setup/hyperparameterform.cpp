@@ -157,9 +157,8 @@ QWidget *HyperparameterForm::hardwareGroup()
         m_device->addItem(QString::fromStdString(device.description), QString::fromStdString(device.name));
     m_workers = intBox(1, 64, tr("Threads that decode and augment images"), this);
     m_decodedCache = choices({},
-                             tr("auto reads the target folder's decoded-image cache when there is one (made by "
-                                "`upstep cache` or a run set to build); build makes it before the run when missing; "
-                                "off always decodes the files"),
+                             tr("auto: read the target's decoded-image cache if there is one\nbuild: make it "
+                                "first if missing\noff: always decode the files"),
                              this);
     addChoiceItems<core::DecodedCacheMode>(m_decodedCache);
     m_seed = intBox(0, std::numeric_limits<int>::max(), tr("Seed of all randomness: the same seed gives the same run "

@@ -1,5 +1,6 @@
 #include "window/mainwindow.h"
 
+#include "upstep/common/hardware.h"
 #include "upstep/run/runpaths.h"
 #include "widgets/choicebox.h"
 
@@ -505,7 +506,7 @@ void MainWindow::updateControls()
         memory = core::estimateTrainingMemory(summary->spec, summary->parameters, m_setup->config());
     const auto hint = startHint(QFileInfo(resumable).fileName(),
                                 estimateRun(m_setup->config(), m_setup->target()->imageCount(), m_comparison->runs()),
-                                m_comparison->runCount() > 0, memory);
+                                m_comparison->runCount() > 0, memory, core::physicalMemoryBytes());
     m_controls->setHint(canStart ? hint.text : missing, canStart ? hint.detail : missing);
 }
 

@@ -342,6 +342,10 @@ private slots:
         QCOMPARE(panel.map().size(), 120);
         QVERIFY(!panel.canCompute());
         QVERIFY2(panel.statusText().contains(QStringLiteral("usable backbone")), qPrintable(panel.statusText()));
+        // Usable again: that note goes, and the line says what to press.
+        panel.setSource(source());
+        QVERIFY2(panel.statusText().startsWith(QStringLiteral("Press")), qPrintable(panel.statusText()));
+        QCOMPARE(panel.map().size(), 120);
     }
 
     void badSourceIsAClearError()

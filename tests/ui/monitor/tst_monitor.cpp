@@ -457,8 +457,12 @@ private slots:
         core::MemoryEstimate modelled;
         modelled.activations = 3LL << 30;
         const auto withMemory = ui::startHint({}, std::nullopt, false, modelled);
-        QVERIFY2(withMemory.text.startsWith(QStringLiteral("Ready: press Start · about 3.3 GiB of memory (estimated)")),
+        QVERIFY2(withMemory.text.startsWith(QStringLiteral("Ready: press Start · about 3.6 GB of memory (estimated)")),
                  qPrintable(withMemory.text));
+        const auto tooLarge = ui::startHint({}, std::nullopt, false, modelled, 2'000'000'000);
+        QVERIFY2(tooLarge.text.contains(QStringLiteral("about 3.6 GB, over this machine's 2.0 GB")),
+                 qPrintable(tooLarge.text));
+        QVERIFY(tooLarge.detail.contains(QStringLiteral("lower the batch size")));
         QVERIFY(withMemory.detail.contains(QStringLiteral("modelled from the backbone")));
 
         core::RunRecord otherBatch; // newest, but a step of it costs something else

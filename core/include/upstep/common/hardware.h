@@ -22,6 +22,9 @@ struct ComputeDevice {
 /// The process's peak resident memory so far, in bytes (0 where the system does not say).
 std::int64_t peakResidentBytes();
 
+/// The machine's physical memory in bytes (0 where the system does not say).
+std::int64_t physicalMemoryBytes();
+
 /// The CPU first, then every CUDA device LibTorch can see.
 std::vector<ComputeDevice> listComputeDevices();
 
