@@ -1,13 +1,19 @@
-// `upstep-bench-tsne`: times core's exact PCA and Barnes-Hut t-SNE on the first n rows of a
-// feature table (a projector base.tsv from `upstep embed --projector`), for each n asked, and
-// reports trustworthiness@10 of the t-SNE map. Writes each map as a TSV so another tool can
-// judge it with its own metric. Prints one JSON object per line.
+// `upstep-bench-tsne`: times core's map methods (exact PCA, FFT-accelerated t-SNE, UMAP) on the
+// first n rows of a feature table (a projector base.tsv from `upstep embed --projector`), for each
+// n asked, or on a table grown to --replicate rows (the rows repeated in order, with seeded
+// Gaussian noise of --noise times the features' standard deviation). Reports each map's time,
+// the neighbour graph's recall against exact search (sampled), trustworthiness@10 on a seeded
+// 5,000-row sample and the process's peak resident memory. Writes each map as a TSV so another
+// tool can judge it with its own metric. Prints one JSON object per line.
 #include "upstep/common/hardware.h"
 #include "eval/projection.h"
 #include "eval/tsne.h"
+#include "eval/umap.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
@@ -43,49 +49,99 @@ torch::Tensor readTsv(const std::string &file, std::int64_t rows)
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+double peakResidentGigabytes()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0); // ru_maxrss is in KiB on Linux
+}
+
+void writeMap(const std::string &file, const torch::Tensor &map)
+{
+    std::ofstream out(file);
+    const auto e = map.contiguous();
+    const float *p = e.data_ptr<float>();
+    for (std::int64_t i = 0; i < e.size(0); ++i)
+        out << p[2 * i] << "\t" << p[2 * i + 1] << "\n";
+    if (!out)
+        throw std::runtime_error(file + ": write failed");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-    CLI::App app{"Times upstep's PCA and t-SNE on the first n rows of a feature TSV"};
+    CLI::App app{"Times upstep's PCA, t-SNE and UMAP on a feature TSV"};
     std::string features, outPrefix;
     std::vector<std::int64_t> sizes{5000, 10000, 20000};
+    std::vector<std::string> methods{"tsne"};
+    std::int64_t replicate = 0;
+    double noise = 0.01;
     int threads = 0;
     app.add_option("--features", features, "Feature TSV, one row per image")->required()->check(CLI::ExistingFile);
-    app.add_option("--sizes", sizes, "Point counts")->delimiter(',')->capture_default_str();
-    app.add_option("--maps", outPrefix, "Write each t-SNE map to PREFIX-N.tsv");
+    app.add_option("--sizes", sizes, "Point counts (the first n rows)")->delimiter(',')->capture_default_str();
+    app.add_option("--methods", methods, "tsne, umap (PCA is always timed)")->delimiter(',')->capture_default_str();
+    app.add_option("--replicate", replicate, "Instead of --sizes: all rows repeated to this many, with noise");
+    app.add_option("--noise", noise, "With --replicate: noise std as a fraction of the features' std")
+        ->capture_default_str();
+    app.add_option("--maps", outPrefix, "Write each map to PREFIX-METHOD-N.tsv");
     app.add_option("--threads", threads, "Compute threads (0: all cores)");
     CLI11_PARSE(app, argc, argv);
     try {
         setComputeThreads(threads);
-        const auto all = readTsv(features, *std::max_element(sizes.begin(), sizes.end()));
+        torch::Tensor all;
+        if (replicate > 0) {
+            std::ifstream in(features);
+            std::int64_t rows = 0;
+            for (std::string line; std::getline(in, line);)
+                ++rows;
+            const auto table = readTsv(features, rows);
+            auto generator = at::make_generator<at::CPUGeneratorImpl>(1);
+            const auto copies = (replicate + rows - 1) / rows;
+            all = table.repeat({copies, 1}).slice(0, 0, replicate);
+            all += at::normal(0, noise * table.std().item<double>(), all.sizes(), generator);
+            sizes = {replicate};
+        } else {
+            all = readTsv(features, *std::max_element(sizes.begin(), sizes.end()));
+        }
         for (const auto n : sizes) {
             const auto x = all.slice(0, 0, n).contiguous();
             auto start = Clock::now();
             const auto pca = projectPca(fitPca(x, 2), x);
             const double pcaSeconds = since(start);
-            start = Clock::now();
-            const auto map = runTsne(x, TsneConfig{});
-            const double tsneSeconds = since(start);
-            start = Clock::now();
-            const double trustTsne = trustworthiness(x, map.embedding, 10);
-            const double trustSeconds = since(start);
-            nlohmann::json row{{"tool", "upstep"},
-                               {"n", n},
-                               {"dim", x.size(1)},
-                               {"threads", torch::get_num_threads()},
-                               {"pca_s", pcaSeconds},
-                               {"tsne_s", tsneSeconds},
-                               {"kl", map.klDivergence},
-                               {"trust_pca", trustworthiness(x, pca, 10)},
-                               {"trust_tsne", trustTsne},
-                               {"trust_s", trustSeconds}};
-            std::cout << row.dump() << std::endl;
-            if (!outPrefix.empty()) {
-                std::ofstream out(outPrefix + "-" + std::to_string(n) + ".tsv");
-                const auto e = map.embedding.contiguous();
-                for (std::int64_t i = 0; i < n; ++i)
-                    out << e[i][0].item<float>() << "\t" << e[i][1].item<float>() << "\n";
+            for (const auto &method : methods) {
+                start = Clock::now();
+                torch::Tensor map;
+                nlohmann::json row{{"tool", "upstep"},
+                                   {"method", method},
+                                   {"n", n},
+                                   {"dim", x.size(1)},
+                                   {"threads", torch::get_num_threads()},
+                                   {"pca_s", pcaSeconds}};
+                if (method == "tsne") {
+                    const auto result = runTsne(x, TsneConfig{});
+                    map = result.embedding;
+                    row["kl"] = result.klDivergence;
+                    row["approximate_neighbours"] = result.approximateNeighbours;
+                    row["neighbour_recall"] = result.neighbourRecall;
+                    row["neighbour_s"] = result.neighbourSeconds;
+                } else if (method == "umap") {
+                    const auto result = runUmap(x, UmapConfig{});
+                    map = result.embedding;
+                    row["epochs"] = result.epochs;
+                    row["approximate_neighbours"] = result.approximateNeighbours;
+                    row["neighbour_recall"] = result.neighbourRecall;
+                    row["neighbour_s"] = result.neighbourSeconds;
+                } else {
+                    throw std::runtime_error("unknown method " + method + " (tsne or umap)");
+                }
+                row["map_s"] = since(start);
+                row["peak_rss_gb"] = peakResidentGigabytes();
+                row["trust_sample5000"] = sampledTrustworthiness(x, map, 10, 5000, 0);
+                row["trust_pca_sample5000"] = sampledTrustworthiness(x, pca, 10, 5000, 0);
+                std::cout << row.dump() << std::endl;
+                if (!outPrefix.empty())
+                    writeMap(outPrefix + "-" + method + "-" + std::to_string(n) + ".tsv", map);
             }
         }
     } catch (const std::exception &e) {

@@ -38,7 +38,13 @@ void runEmbed(const EmbedArgs &args)
     if (map.adapterStep() >= 0)
         std::cout << "adapter: the run's checkpoint at step " << map.adapterStep() << "\n";
     std::cout << "trustworthiness@" << k << ": base " << map.baseTrustworthiness() << ", adapted "
-              << map.adaptedTrustworthiness() << "\n";
+              << map.adaptedTrustworthiness();
+    if (map.qualityRows() < map.size())
+        std::cout << " (on a seeded sample of " << map.qualityRows() << " images)";
+    std::cout << "\n";
+    if (map.approximateNeighbours())
+        std::cout << "neighbour graph: approximate (HNSW), recall " << map.neighbourRecall()
+                  << " against exact search on a seeded sample of 500 points\n";
     if (map.baseLabelAgreement() >= 0)
         std::cout << "kNN label agreement@" << k << " in the map: base " << map.baseLabelAgreement() << ", adapted "
                   << map.adaptedLabelAgreement() << "\n";
@@ -61,7 +67,7 @@ void addEmbedCommand(CLI::App &app)
 {
     auto args = std::make_shared<EmbedArgs>();
     auto *cmd = app.add_subcommand("embed", "Aligned 2-D maps of the same images before and after adaptation "
-                                            "(PCA or t-SNE), with each image's displacement");
+                                            "(PCA, t-SNE or UMAP), with each image's displacement");
     cmd->add_option(
            "--weights", args->job.weights,
            "Base model weights (.safetensors, a torch.save .pth/.pt state dict, or a Hugging Face model folder)")
@@ -76,14 +82,20 @@ void addEmbedCommand(CLI::App &app)
     cmd->add_option("--data", args->job.data, "Image folder (class sub-folders give labels)")
         ->required()
         ->check(CLI::ExistingDirectory);
-    addChoiceOption(*cmd, "--method", args->job.method, "pca (exact, fitted on the base features) or tsne (one joint map)");
+    addChoiceOption(*cmd, "--method", args->job.method,
+                    "pca (exact, fitted on the base features), tsne or umap (one joint map of both sides)");
     cmd->add_option("--out", args->out, "CSV: path,label,cluster,base_x,base_y,adapted_x,adapted_y,displacement")->required();
     cmd->add_option("--projector", args->projector, "Also write a TensorBoard projector folder here");
     cmd->add_option("--max", args->job.maxImages, "Seeded subset of at most this many images (0: all)")
         ->capture_default_str();
     cmd->add_option("--perplexity", args->job.perplexity, "t-SNE perplexity")->capture_default_str();
     cmd->add_option("--iterations", args->job.iterations, "t-SNE iterations")->capture_default_str();
-    cmd->add_option("--seed", args->job.seed, "Seed of the subset and a random t-SNE start")
+    cmd->add_option("--umap-neighbours", args->job.umapNeighbours, "UMAP n_neighbors (the image itself included)")
+        ->capture_default_str();
+    cmd->add_option("--quality-sample", args->job.qualitySample,
+                    "Judge trustworthiness on a seeded sample of this many images (exact, O(n^2); 0: all)")
+        ->capture_default_str();
+    cmd->add_option("--seed", args->job.seed, "Seed of the subset, the samples and a random start")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_option("--device", args->job.device, "auto, cpu, cuda or cuda:N")->capture_default_str();

@@ -9,6 +9,7 @@
 #include "upstep/io/outputpath.h"
 #include "terminalprogress.h"
 
+#include <chrono>
 #include <iostream>
 #include <sstream>
 
@@ -24,14 +25,56 @@ struct ScanArgs {
     int workers = 2;
     int batch = 64;
     bool useCache = false;
+    bool listOnly = false;
 };
+
+/// path,reason of every skipped file, written atomically; nothing when report is empty.
+void writeSkippedReport(const std::string &report, const std::vector<core::SkippedFile> &skipped)
+{
+    if (report.empty())
+        return;
+    std::ostringstream csv;
+    csv << "path,reason\n";
+    for (const auto &s : skipped)
+        csv << core::csvField(s.path.string()) << "," << core::csvField(s.reason) << "\n";
+    core::makeParentFolder(report);
+    core::writeFileAtomically(report, csv.str());
+}
+
+/// The listing alone: how many image files, per class, and what was skipped. Nothing is decoded,
+/// so a folder of a million files is counted in seconds.
+void printListing(const ScanArgs &args, const core::ImageFolder &folder, double seconds)
+{
+    std::cout << "folder:   " << args.data << "\n"
+              << "images:   " << folder.images.size() << " image files (listed, not decoded), " << folder.skipped.size()
+              << " skipped\n"
+              << "listing:  " << seconds << " s\n";
+    if (!folder.classNames.empty()) {
+        std::vector<std::int64_t> counts(folder.classNames.size(), 0);
+        for (const auto &image : folder.images)
+            ++counts[static_cast<std::size_t>(image.label)];
+        constexpr std::size_t kShown = 50;
+        std::cout << "classes:  " << folder.classNames.size() << "\n";
+        for (std::size_t c = 0; c < std::min(kShown, counts.size()); ++c)
+            std::cout << "  " << counts[c] << "\t" << folder.classNames[c] << "\n";
+        if (counts.size() > kShown)
+            std::cout << "  ... and " << counts.size() - kShown << " more classes\n";
+    }
+    printSkipped(std::cout, folder.skipped);
+}
 
 void runScan(const ScanArgs &args)
 {
     if (!args.report.empty())
         core::checkOutputLocation(args.report);
     TerminalProgress progress;
+    const auto started = std::chrono::steady_clock::now();
     const auto folder = scanWithProgress(args.data, args.labels, progress);
+    if (args.listOnly) {
+        printListing(args, folder, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        writeSkippedReport(args.report, folder.skipped);
+        return;
+    }
 
     // Decode everything through the loader, exactly as training and feature extraction will.
     core::DecodeCheckOptions options;
@@ -61,14 +104,7 @@ void runScan(const ScanArgs &args)
     std::cout << "decoding: " << decoded / std::max(seconds, 1e-9) << " images/s to " << args.size << "x" << args.size
               << " with " << args.workers << " loader threads (" << seconds << " s)\n";
     printSkipped(std::cout, skipped);
-    if (!args.report.empty()) {
-        std::ostringstream csv;
-        csv << "path,reason\n";
-        for (const auto &s : skipped)
-            csv << core::csvField(s.path.string()) << "," << core::csvField(s.reason) << "\n";
-        core::makeParentFolder(args.report);
-        core::writeFileAtomically(args.report, csv.str());
-    }
+    writeSkippedReport(args.report, skipped);
 }
 
 } // namespace
@@ -88,6 +124,8 @@ void addScanCommand(CLI::App &app)
     cmd->add_flag("--use-cache", args->useCache,
                   "Read the folder's decoded-image cache (upstep cache) instead of the files: a speed check of "
                   "the cached pass");
+    cmd->add_flag("--list-only", args->listOnly,
+                  "Only list the folder: the image file count and the per-class breakdown, without decoding");
     cmd->add_option("--report", args->report, "Write the skipped files and reasons to this CSV");
     cmd->callback([args] { runScan(*args); });
 }

@@ -65,13 +65,14 @@ int main(int argc, char **argv)
     const QCommandLineOption start(QStringLiteral("start"), QStringLiteral("Start the session as soon as it is ready."));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: all cores)."),
                                      QStringLiteral("N"), QStringLiteral("0"));
-    const QCommandLineOption embed(QStringLiteral("embed"),
-                                   QStringLiteral("Open the Embeddings tab and map the session's target images with METHOD "
-                                                  "(pca or tsne), with its newest run as the adapter, once the session is ready."),
-                                   QStringLiteral("METHOD"));
+    const QCommandLineOption embed(
+        QStringLiteral("embed"),
+        QStringLiteral("Open the Embeddings tab and map the session's target images with METHOD "
+                       "(pca, tsne or umap), with its newest run as the adapter, once the session is ready."),
+        QStringLiteral("METHOD"));
     const QCommandLineOption embedImages(QStringLiteral("embed-images"),
-                                         QStringLiteral("Images in that map (default 10000; 0: all)."), QStringLiteral("N"),
-                                         QStringLiteral("10000"));
+                                         QStringLiteral("Images in that map (default 0: all)."), QStringLiteral("N"),
+                                         QStringLiteral("0"));
     const QCommandLineOption tryImage(QStringLiteral("try-image"),
                                       QStringLiteral("With --embed: once the map is computed, compare this image with it "
                                                      "(its nearest map images before and after adaptation)."),

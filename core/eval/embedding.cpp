@@ -85,9 +85,13 @@ struct ResolvedEmbedJob : EmbedJob {
         tsne.perplexity = job.perplexity;
         tsne.iterations = job.iterations;
         tsne.exaggerationIterations = job.exaggerationIterations;
+        tsne.seed = job.seed;
+        umap.neighbours = job.umapNeighbours;
+        umap.seed = job.seed;
     }
     FeatureOptions features;
     TsneConfig tsne;
+    UmapConfig umap;
 };
 
 /// The models a map compares: the base, and the adapted one when the job names an adapter
@@ -198,17 +202,26 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
         e.base = projectPca(pca, e.baseFeatures);
         e.adapted = projectPca(pca, e.adaptedFeatures);
     } else {
-        auto config = request.tsne;
-        config.seed = request.seed;
         // Images whose features did not change enter the map once and keep their base position.
         const auto change = (e.adaptedFeatures - e.baseFeatures).norm(2, 1);
         const auto scale = e.baseFeatures.norm(2, 1).mean().item<double>();
         const auto changed = (change > 1e-6 * std::max(scale, 1e-30)).nonzero().squeeze(1);
-        const auto joint =
-            runTsne(torch::cat({e.baseFeatures, e.adaptedFeatures.index_select(0, changed)}), config, {}, progress, stop);
-        e.base = joint.embedding.slice(0, 0, n).clone();
+        const auto joint = torch::cat({e.baseFeatures, e.adaptedFeatures.index_select(0, changed)});
+        torch::Tensor map;
+        if (request.method == EmbedMethod::Umap) {
+            auto result = runUmap(joint, request.umap, {}, progress, stop);
+            map = result.embedding;
+            e.approximateNeighbours = result.approximateNeighbours;
+            e.neighbourRecall = result.neighbourRecall;
+        } else {
+            auto result = runTsne(joint, request.tsne, {}, progress, stop);
+            map = result.embedding;
+            e.approximateNeighbours = result.approximateNeighbours;
+            e.neighbourRecall = result.neighbourRecall;
+        }
+        e.base = map.slice(0, 0, n).clone();
         e.adapted = e.base.clone();
-        e.adapted.index_copy_(0, changed, joint.embedding.slice(0, n));
+        e.adapted.index_copy_(0, changed, map.slice(0, n));
     }
     e.projectionSeconds = secondsSince(start);
     e.displacement = (e.adapted - e.base).norm(2, 1);
@@ -217,10 +230,14 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
     const bool unchanged = torch::equal(e.baseFeatures, e.adaptedFeatures) && torch::equal(e.base, e.adapted);
     if (progress)
         progress({"map quality", 0, 2, "maps"});
-    e.baseTrustworthiness = trustworthiness(e.baseFeatures, e.base, k);
+    const auto sample = request.qualitySample > 0 ? request.qualitySample : n;
+    e.qualityRows = std::min(n, sample);
+    e.baseTrustworthiness = sampledTrustworthiness(e.baseFeatures, e.base, k, sample, request.seed);
     if (progress)
         progress({"map quality", 1, 2, "maps"});
-    e.adaptedTrustworthiness = unchanged ? e.baseTrustworthiness : trustworthiness(e.adaptedFeatures, e.adapted, k);
+    e.adaptedTrustworthiness = unchanged
+                                   ? e.baseTrustworthiness
+                                   : sampledTrustworthiness(e.adaptedFeatures, e.adapted, k, sample, request.seed);
     if (!e.classNames.empty()) {
         std::vector<std::int64_t> labels;
         for (const auto &image : e.images)

@@ -3,9 +3,9 @@
 // through the base and the adapted model in one decoding pass, projected into one aligned 2-D
 // space, with each image's displacement and the maps' quality numbers.
 //   pca   exact PCA fitted on the base features; the adapted features use the same projection;
-//   tsne  one joint t-SNE map of the base features and the adapted features that changed, so
-//         both share a space; an image whose features did not change keeps its base position
-//         (it enters the map once: exact duplicates would only split on neighbour ties).
+//   tsne, umap  one joint t-SNE or UMAP map of the base features and the adapted features that
+//         changed, so both share a space; an image whose features did not change keeps its base
+//         position (it enters the map once: exact duplicates would only split on neighbour ties).
 // With a run folder as the adapter, its newest checkpoint is used (so a running run can be
 // shown) and each image is assigned to a cluster: the argmax of the run's prototype scores.
 // Output: a CSV per image, and a TensorBoard projector folder (tensors, metadata, sprite,
@@ -17,6 +17,7 @@
 #include "upstep/eval/embedjob.h"
 #include "eval/featureextractor.h"
 #include "eval/tsne.h"
+#include "eval/umap.h"
 
 #include <filesystem>
 #include <string>
@@ -35,6 +36,9 @@ struct Embedding {
     std::int64_t clusterCount = 0; ///< prototypes of the run (K); 0 without a run
     std::int64_t adapterStep = -1; ///< the run checkpoint's step; -1 for a finished adapter or none
     double baseTrustworthiness = 0, adaptedTrustworthiness = 0;
+    std::int64_t qualityRows = 0;       ///< images the trustworthiness was judged on (a seeded sample)
+    bool approximateNeighbours = false; ///< the map's neighbour graph came from HNSW
+    double neighbourRecall = 1;         ///< that graph's recall against exact search, sampled
     double baseLabelAgreement = -1, adaptedLabelAgreement = -1; ///< -1 without labels
     double featureSeconds = 0, projectionSeconds = 0;
 

@@ -40,6 +40,10 @@ void validateEmbedJob(const EmbedJob &job)
         within(job.iterations, 1, 100000, "t-SNE iterations");
         within(job.exaggerationIterations, 0, job.iterations, "t-SNE early exaggeration iterations");
     }
+    if (job.method == EmbedMethod::Umap)
+        within(job.umapNeighbours, 2, 1000, "UMAP neighbours");
+    if (job.qualitySample < 0)
+        throw InputError("the quality sample cannot be negative (0 judges every image)");
     within(static_cast<double>(job.batchSize), 1, kMaxBatch, "batch size");
     within(job.qualityNeighbours, 1, 1000, "quality neighbours");
     if (job.maxImages < 0)
@@ -79,6 +83,9 @@ double EmbeddingMap::baseTrustworthiness() const { return m_embedding ? m_embedd
 double EmbeddingMap::adaptedTrustworthiness() const { return m_embedding ? m_embedding->adaptedTrustworthiness : 0; }
 double EmbeddingMap::baseLabelAgreement() const { return m_embedding ? m_embedding->baseLabelAgreement : -1; }
 double EmbeddingMap::adaptedLabelAgreement() const { return m_embedding ? m_embedding->adaptedLabelAgreement : -1; }
+std::int64_t EmbeddingMap::qualityRows() const { return m_embedding ? m_embedding->qualityRows : 0; }
+double EmbeddingMap::neighbourRecall() const { return m_embedding ? m_embedding->neighbourRecall : 1; }
+bool EmbeddingMap::approximateNeighbours() const { return m_embedding && m_embedding->approximateNeighbours; }
 double EmbeddingMap::featureSeconds() const { return m_embedding ? m_embedding->featureSeconds : 0; }
 double EmbeddingMap::projectionSeconds() const { return m_embedding ? m_embedding->projectionSeconds : 0; }
 

@@ -2,6 +2,8 @@
 
 #include "upstep/common/error.h"
 
+#include <algorithm>
+
 namespace upstep::core {
 
 namespace F = torch::nn::functional;
@@ -35,9 +37,10 @@ ClassificationResult knnClassify(const torch::Tensor &memory, const torch::Tenso
     const auto bank = F::normalize(memory.to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
     const auto bankLabels = memoryLabels.to(torch::kInt64).to(bank.device());
 
+    const auto chunk = std::clamp<std::int64_t>(config.blockEntries / bank.size(0), 1, std::max(config.chunk, 1));
     std::vector<torch::Tensor> predictions;
-    for (std::int64_t start = 0; start < queries.size(0); start += config.chunk) {
-        const auto q = F::normalize(queries.narrow(0, start, std::min<std::int64_t>(config.chunk, queries.size(0) - start))
+    for (std::int64_t start = 0; start < queries.size(0); start += chunk) {
+        const auto q = F::normalize(queries.narrow(0, start, std::min<std::int64_t>(chunk, queries.size(0) - start))
                                         .to(bank.device(), torch::kFloat32),
                                     F::NormalizeFuncOptions().dim(1));
         const auto [similarity, index] = torch::matmul(q, bank.t()).topk(k, 1);

@@ -1,8 +1,9 @@
 #pragma once
 // Weighted k-nearest-neighbour classification, DINO's protocol (docs/METHOD.md §6): cosine
 // similarity on L2-normalised features, the k most similar memory items vote with weight
-// exp(similarity / temperature), top-1 of the votes. Memory use is bounded by processing the
-// queries in chunks.
+// exp(similarity / temperature), top-1 of the votes. Memory use is bounded whatever the bank's
+// size: queries go in chunks whose similarity block holds at most blockEntries values (256 MB of
+// float by default; with a million bank features, 67 queries a block).
 //
 // Threading: a pure function; runs on the caller's thread and device.
 
@@ -13,7 +14,8 @@ namespace upstep::core {
 struct KnnConfig {
     int k = 20;
     double temperature = 0.07;
-    int chunk = 512; ///< queries per similarity block
+    int chunk = 512;                                   ///< queries per similarity block at most
+    std::int64_t blockEntries = std::int64_t{1} << 26; ///< similarity values per block at most
 };
 
 struct ClassificationResult {

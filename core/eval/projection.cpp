@@ -200,6 +200,17 @@ double trustworthiness(const torch::Tensor &features, const torch::Tensor &embed
     return 1.0 - 2.0 / (static_cast<double>(n) * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
 }
 
+double sampledTrustworthiness(const torch::Tensor &features, const torch::Tensor &embedding, int k, std::int64_t rows,
+                              std::uint64_t seed)
+{
+    const auto n = features.size(0);
+    if (n <= rows)
+        return trustworthiness(features, embedding, k);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    const auto sample = std::get<0>(at::randperm(n, generator, torch::kInt64).slice(0, 0, rows).sort());
+    return trustworthiness(features.index_select(0, sample), embedding.index_select(0, sample), k);
+}
+
 double knnLabelAgreement(const torch::Tensor &embedding, const torch::Tensor &labels, int k)
 {
     const auto [neighbours, distances] = nearestNeighbours(embedding, k);

@@ -27,6 +27,11 @@ torch::Tensor projectPca(const PcaModel &model, const torch::Tensor &x);
 /// every map neighbour is a true neighbour. Exact; O(N^2) time in chunks, O(N) memory per chunk.
 double trustworthiness(const torch::Tensor &features, const torch::Tensor &embedding, int k = 10);
 
+/// Trustworthiness of the sub-map of a seeded sample of at most `rows` rows, against those rows'
+/// features: what trustworthiness() gives when N <= rows, and O(rows^2) however large N is.
+double sampledTrustworthiness(const torch::Tensor &features, const torch::Tensor &embedding, int k,
+                              std::int64_t rows = 5000, std::uint64_t seed = 0);
+
 /// Mean fraction of each point's k nearest map neighbours that share its label (labels [N] int64).
 double knnLabelAgreement(const torch::Tensor &embedding, const torch::Tensor &labels, int k = 10);
 

@@ -132,16 +132,17 @@ EmbeddingsPanel::~EmbeddingsPanel() = default;
 QWidget *EmbeddingsPanel::buildToolRow()
 {
     addChoiceItems<core::EmbedMethod>(m_method, {{core::EmbedMethod::Pca, tr("PCA (exact, fast)")},
-                                                 {core::EmbedMethod::Tsne, tr("t-SNE (Barnes-Hut)")}});
-    m_method->setToolTip(tr("PCA is fitted on the base features and projects both; t-SNE makes one joint map of "
-                            "base and adapted features"));
+                                                 {core::EmbedMethod::Tsne, tr("t-SNE (FFT-accelerated)")},
+                                                 {core::EmbedMethod::Umap, tr("UMAP")}});
+    m_method->setToolTip(tr("PCA is fitted on the base features and projects both; t-SNE and UMAP make one joint "
+                            "map of base and adapted features"));
     m_maxImages->setRange(0, 10'000'000);
     m_maxImages->setSingleStep(1000);
-    m_maxImages->setValue(10000);
+    m_maxImages->setValue(0);
     m_maxImages->setSpecialValueText(tr("all images"));
     m_maxImages->setSuffix(tr(" images"));
-    m_maxImages->setToolTip(tr("A seeded subset of the folder; 0 maps every image (t-SNE of 20k images takes minutes "
-                               "on two cores)"));
+    m_maxImages->setToolTip(tr("A seeded subset of the folder; 0 (the default) maps every image. t-SNE and UMAP "
+                               "search neighbours approximately past 10,000 images (docs/EMBEDDINGS.md)"));
     m_layout->addItem(tr("Side by side"));
     m_layout->addItem(tr("Overlay with arrows"));
     m_colouring->addItem(tr("Colour by label"));
@@ -413,6 +414,10 @@ void EmbeddingsPanel::showMap(const core::EmbeddingMap &map)
         QString quality = tr("%1 images · trustworthiness@%2: base %3").arg(m_map.size()).arg(k).arg(m_map.baseTrustworthiness(), 0, 'f', 3);
         if (m_map.hasAdapter())
             quality += tr(", adapted %1").arg(m_map.adaptedTrustworthiness(), 0, 'f', 3);
+        if (m_map.qualityRows() < m_map.size())
+            quality += tr(" (on a sample of %1)").arg(m_map.qualityRows());
+        if (m_map.approximateNeighbours())
+            quality += tr(" · neighbour recall %1").arg(m_map.neighbourRecall(), 0, 'f', 3);
         if (m_map.baseLabelAgreement() >= 0) {
             quality += tr(" · kNN label agreement in the map: base %1").arg(m_map.baseLabelAgreement(), 0, 'f', 3);
             if (m_map.hasAdapter())

@@ -87,6 +87,7 @@ private slots:
         QTest::addColumn<int>("method");
         QTest::addRow("pca") << static_cast<int>(EmbedMethod::Pca);
         QTest::addRow("tsne") << static_cast<int>(EmbedMethod::Tsne);
+        QTest::addRow("umap") << static_cast<int>(EmbedMethod::Umap);
     }
 
     void identityAdapterMovesNothing()

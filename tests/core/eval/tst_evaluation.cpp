@@ -105,6 +105,12 @@ private slots:
               probe.top1);
         QVERIFY(knn.top1 > 0.7);   // chance is 0.1
         QVERIFY(probe.top1 > 0.7);
+
+        // A block bound of 7,000 values takes two queries at a time against the 3,000-item bank:
+        // the same votes as 512 at a time.
+        KnnConfig small;
+        small.blockEntries = 7000;
+        QVERIFY(torch::equal(knnClassify(trainX, trainY, testX, testY, small).predictions, knn.predictions));
     }
 };
 

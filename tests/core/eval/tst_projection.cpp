@@ -1,10 +1,12 @@
 // Projections for the embedding views: PCA against a closed-form case, trustworthiness at its
-// extremes, and t-SNE on real Fashion-MNIST pixels (three classes that pixels separate well):
-// it keeps them apart, and it is deterministic for a seed (and a thread count, as BLAS sums in
-// the neighbour search depend on it).
+// extremes, the interpolated t-SNE repulsion against its exact sums, and t-SNE on real
+// Fashion-MNIST pixels (three classes that pixels separate well): it keeps them apart, and it is
+// deterministic for a seed (and a thread count, as BLAS sums in the neighbour search depend on it).
 #include "upstep/common/error.h"
 #include "eval/projection.h"
 #include "eval/tsne.h"
+#include "eval/tsnerepulsion.h"
+#include "eval/umap.h"
 #include "io/idx.h"
 
 #include "testdata.h"
@@ -136,6 +138,72 @@ private slots:
         const auto seeded = runTsne(x, config);
         QVERIFY(torch::equal(seeded.embedding, runTsne(x, config).embedding));
         QVERIFY(!torch::equal(seeded.embedding, first.embedding));
+    }
+
+    void interpolatedRepulsionMatchesExactSums()
+    {
+        // A late map (clusters spread over about 80 units) and an early one (all within 1e-3):
+        // the grid's interpolation must give the O(N^2) sums to a small relative error in both.
+        auto generator = at::make_generator<at::CPUGeneratorImpl>(11);
+        const auto centres = at::normal(0, 25, {8, 2}, generator, torch::kFloat64);
+        const auto late =
+            (centres.repeat({375, 1}) + at::normal(0, 3, {3000, 2}, generator, torch::kFloat64)).contiguous();
+        for (const auto &map : {late, (late * 1e-5).contiguous()}) {
+            const std::vector<double> y(map.data_ptr<double>(), map.data_ptr<double>() + map.numel());
+            std::vector<double> force, exactForce;
+            InterpolatedRepulsion field;
+            const double z = field.compute(y, force);
+            const double exactZ = exactRepulsion(y, exactForce);
+            const auto f = torch::tensor(force), e = torch::tensor(exactForce);
+            const double forceError = ((f - e).norm() / e.norm()).item<double>();
+            const double zError = std::abs(z - exactZ) / exactZ;
+            qInfo("interpolated repulsion on a %d-node grid: force error %.2e, Z error %.2e", field.gridSide(),
+                  forceError, zError);
+            QVERIFY2(forceError < 3e-2, qPrintable(QString::number(forceError)));
+            QVERIFY2(zError < 3e-3, qPrintable(QString::number(zError)));
+        }
+    }
+
+    void umapCurveMatchesUmapLearn()
+    {
+        // umap-learn's find_ab_params(spread=1, min_dist=0.1): a = 1.5769, b = 0.8951.
+        const auto [a, b] = fitUmapCurve(0.1, 1.0);
+        QVERIFY2(std::abs(a - 1.5769) < 0.01 && std::abs(b - 0.8951) < 0.01,
+                 qPrintable(QString("%1 %2").arg(a).arg(b)));
+        const auto [a2, b2] = fitUmapCurve(0.5, 1.0); // a wider floor flattens the curve's head
+        QVERIFY(a2 < a && b2 > b);
+    }
+
+    void umapKeepsClassesApartAndRepeatsOnOneThread()
+    {
+        const auto [x, labels] = fashionPixels({1, 5, 8}, 150);
+        UmapConfig config;
+        config.seed = 5;
+        const auto first = runUmap(x, config);
+        QCOMPARE(first.embedding.sizes(), (std::vector<std::int64_t>{450, 2}));
+        QCOMPARE(first.epochs, 500);
+        QVERIFY(torch::isfinite(first.embedding).all().item<bool>());
+        const double agreement = knnLabelAgreement(first.embedding, labels, 10);
+        const double trust = trustworthiness(x, first.embedding, 10);
+        qInfo("UMAP of 450 Fashion-MNIST images: kNN label agreement %.3f, trustworthiness %.3f", agreement, trust);
+        QVERIFY(agreement > 0.9);
+        QVERIFY(trust > 0.9);
+
+        torch::set_num_threads(1); // lock-free parallel updates repeat only on one thread
+        const auto once = runUmap(x, config);
+        QVERIFY(torch::equal(once.embedding, runUmap(x, config).embedding));
+        torch::set_num_threads(2);
+        QVERIFY_THROWS_EXCEPTION(InputError, runUmap(x.slice(0, 0, 15)));
+    }
+
+    void sampledTrustworthinessJudgesASubMap()
+    {
+        const auto [x, labels] = fashionPixels({1, 5, 8}, 150);
+        const auto pca = projectPca(fitPca(x, 2), x);
+        QCOMPARE(sampledTrustworthiness(x, pca, 10, 450), trustworthiness(x, pca, 10)); // all rows: the same
+        const auto sample = sampledTrustworthiness(x, pca, 10, 200, 4);
+        QVERIFY(sample > 0.5 && sample < 1);
+        QCOMPARE(sampledTrustworthiness(x, pca, 10, 200, 4), sample); // seeded
     }
 
     void tsneRefusesTooFewPoints()

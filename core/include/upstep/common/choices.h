@@ -85,13 +85,13 @@ struct ChoiceTable<ExportFormat> {
         {{ExportFormat::Peft, "peft"}, {ExportFormat::Merged, "merged"}});
 };
 
-/// How an embedding map is made: exact PCA, or one joint Barnes-Hut t-SNE map.
-enum class EmbedMethod { Pca, Tsne };
+/// How an embedding map is made: exact PCA, or one joint t-SNE or UMAP map of both sides.
+enum class EmbedMethod { Pca, Tsne, Umap };
 template <>
 struct ChoiceTable<EmbedMethod> {
     static constexpr const char *what = "method";
     static constexpr auto table = std::to_array<Choice<EmbedMethod>>(
-        {{EmbedMethod::Pca, "pca"}, {EmbedMethod::Tsne, "tsne"}});
+        {{EmbedMethod::Pca, "pca"}, {EmbedMethod::Tsne, "tsne"}, {EmbedMethod::Umap, "umap"}});
 };
 
 /// Whether a run reads the target's decoded-image cache (docs/PERFORMANCE.md): use one that

@@ -35,7 +35,10 @@ struct EmbedJob {
     double perplexity = 30;
     int iterations = 1000;             ///< t-SNE
     int exaggerationIterations = 250;  ///< t-SNE: early exaggeration for the first this many
+    int umapNeighbours = 15;           ///< UMAP: n_neighbors, the image itself included
     int qualityNeighbours = 10;
+    /// Trustworthiness is judged on a seeded sample of this many images (exact, O(n^2)); 0: all.
+    std::int64_t qualitySample = 5000;
 };
 
 struct MapNeighbour {
@@ -66,6 +69,11 @@ public:
     double baseLabelAgreement() const;    ///< -1 without labels
     double adaptedLabelAgreement() const;
     int qualityNeighbours() const { return m_qualityNeighbours; }
+    std::int64_t qualityRows() const; ///< images the trustworthiness was judged on
+    /// Recall of the map's approximate neighbour search against exact search on a sample of
+    /// images; 1 when the search was exact (PCA needs none).
+    double neighbourRecall() const;
+    bool approximateNeighbours() const;
     double featureSeconds() const;
     double projectionSeconds() const;
 
