@@ -135,18 +135,31 @@ torch::Tensor countBelow(const torch::Tensor &d, const torch::Tensor &thresholds
 PcaModel fitPca(const torch::Tensor &x, int k)
 {
     requireRows(x, 2, "PCA");
-    const auto data = x.to(torch::kFloat64);
+    // The covariance, summed in double over chunks of rows, and its eigenvectors: memory stays
+    // at D x D plus one chunk, where an SVD of the centred rows would copy all of them (gigabytes
+    // at a million rows) three times over.
+    constexpr std::int64_t kRows = 65536;
+    const auto n = x.size(0), d = x.size(1);
     PcaModel model;
-    model.mean = data.mean(0);
-    const auto centred = data - model.mean;
-    auto [u, s, vh] = torch::linalg_svd(centred, false);
-    k = std::min<int>(k, static_cast<int>(vh.size(0)));
-    auto components = vh.slice(0, 0, k).clone();
+    model.mean = torch::zeros({d}, torch::kFloat64);
+    for (std::int64_t start = 0; start < n; start += kRows)
+        model.mean += x.slice(0, start, std::min(n, start + kRows)).to(torch::kFloat64).sum(0);
+    model.mean /= static_cast<double>(n);
+    auto covariance = torch::zeros({d, d}, torch::kFloat64);
+    for (std::int64_t start = 0; start < n; start += kRows) {
+        const auto centred = x.slice(0, start, std::min(n, start + kRows)).to(torch::kFloat64) - model.mean;
+        covariance += centred.t().matmul(centred);
+    }
+    covariance /= static_cast<double>(n - 1);
+    const auto [eigenvalues, eigenvectors] = torch::linalg_eigh(covariance); // ascending
+    k = std::min<int>(k, static_cast<int>(d));
+    const auto order = torch::arange(d - 1, d - 1 - k, -1);
+    auto components = eigenvectors.index_select(1, order).t().contiguous();
     const auto largest = components.abs().argmax(1, true);
     const auto signs = components.gather(1, largest).sign();
     components = components * torch::where(signs == 0, torch::ones_like(signs), signs);
     model.components = components.to(torch::kFloat32);
-    model.variance = (s.slice(0, 0, k).pow(2) / static_cast<double>(x.size(0) - 1)).to(torch::kFloat32);
+    model.variance = eigenvalues.index_select(0, order).clamp_min(0).to(torch::kFloat32);
     model.mean = model.mean.to(torch::kFloat32);
     return model;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Linear projection of features for the embedding views, and the numbers that say how faithful a
-// 2-D map is: exact PCA (SVD of the centred features), trustworthiness (Venna and Kaski; the
+// 2-D map is: exact PCA (eigenvectors of the covariance), trustworthiness (Venna and Kaski; the
 // measure scikit-learn reports) and kNN label agreement in the map.
 //
 // Threading: pure functions on CPU tensors; torch's intra-op threads do the work.
