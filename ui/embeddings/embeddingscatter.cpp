@@ -264,10 +264,13 @@ void EmbeddingScatter::renderLayer()
             shown.resize(n);
             std::iota(shown.begin(), shown.end(), 0);
         }
+        // Level of detail: past kMaxArrows, an even stride of them. A million faint lines would
+        // take seconds to draw and show no more than a grey wash.
+        const qsizetype stride = std::max<qsizetype>(1, (shown.size() + kMaxArrows - 1) / kMaxArrows);
         QVector<QLineF> lines;
-        lines.reserve(shown.size());
-        for (const int i : shown)
-            if (i >= 0 && i < n)
+        lines.reserve(shown.size() / stride + 1);
+        for (qsizetype s = 0; s < shown.size(); s += stride)
+            if (const int i = shown[s]; i >= 0 && i < n)
                 lines.push_back({toWidget(m_origins[2 * i], m_origins[2 * i + 1]), widgetPosition(i)});
         QColor arrow = palette().text().color();
         arrow.setAlpha(lines.size() > 5000 ? 40 : 90);

@@ -23,6 +23,7 @@ namespace upstep::ui {
 class EmbeddingScatter : public QWidget {
     Q_OBJECT
 public:
+    static constexpr qsizetype kMaxArrows = 50'000; ///< arrows drawn at most (an even stride past it)
     explicit EmbeddingScatter(QWidget *parent = nullptr);
 
     void setTitle(const QString &title);

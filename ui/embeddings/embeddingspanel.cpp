@@ -7,6 +7,7 @@
 #include "embeddings/embeddingscatter.h"
 #include "embeddings/imagetrial.h"
 #include "embeddings/mapquery.h"
+#include "upstep/io/imagefolder.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
 
@@ -26,7 +27,11 @@
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
+#include <QLocale>
+
 #include <algorithm>
+#include <mutex>
+#include <optional>
 
 namespace upstep::ui {
 
@@ -294,24 +299,78 @@ void EmbeddingsPanel::compute()
     job.method = selectedChoice<core::EmbedMethod>(m_method);
     job.maxImages = m_maxImages->value();
     job.checkpointStep = m_checkpoint->step();
-    auto *task = new BackgroundTask(tr("Computing the embedding map"), [job](const core::ProgressSink &progress, core::StopFlag stop) {
-        return QVariant::fromValue(core::runEmbedding(job, progress, stop));
-    }, this);
+    // The worker hands the preview over through this box; the GUI thread takes it on the next
+    // progress report (the full computation goes on reporting after it).
+    struct PreviewBox {
+        std::mutex mutex;
+        std::optional<core::EmbeddingMap> map;
+        std::int64_t total = 0;
+    };
+    auto box = std::make_shared<PreviewBox>();
+    const int preview = m_previewImages;
+    auto *task = new BackgroundTask(
+        tr("Computing the embedding map"),
+        [job, preview, box](const core::ProgressSink &progress, core::StopFlag stop) {
+            if (preview > 0 && (job.maxImages == 0 || job.maxImages > 2 * preview)) {
+                core::ScanOptions scan;
+                scan.withLabels = core::hasClassSubfolders(job.data);
+                const auto total = static_cast<std::int64_t>(
+                    core::scanImageFolder(job.data, scan, progress, stop).images.size());
+                if (total > 2 * preview) {
+                    auto sample = job;
+                    sample.maxImages = preview;
+                    auto map = core::runEmbedding(
+                        sample,
+                        [&progress](const core::Progress &p) {
+                            auto labelled = p;
+                            labelled.stage = "preview: " + p.stage;
+                            progress(labelled);
+                        },
+                        stop);
+                    const std::lock_guard lock(box->mutex);
+                    box->map = std::move(map);
+                    box->total = job.maxImages > 0 ? std::min(job.maxImages, total) : total;
+                }
+            }
+            return QVariant::fromValue(core::runEmbedding(job, progress, stop));
+        },
+        this);
     m_task = task;
-    connect(task, &BackgroundTask::progressed, this, [this](const core::Progress &p) {
+    m_showingPreview = false;
+    connect(task, &BackgroundTask::progressed, this, [this, box](const core::Progress &p) {
+        std::optional<core::EmbeddingMap> preview;
+        std::int64_t total = 0;
+        {
+            const std::lock_guard lock(box->mutex);
+            preview.swap(box->map);
+            total = box->total;
+        }
+        if (preview) {
+            showMap(*preview);
+            m_showingPreview = true;
+            setStatus(tr("Preview: a seeded %1 of %2 images. Mapping all of them in the background…")
+                          .arg(QLocale().toString(static_cast<qlonglong>(preview->size())),
+                               QLocale().toString(static_cast<qlonglong>(total))));
+            emit previewShown(static_cast<int>(preview->size()));
+        }
         m_progress->setRange(0, p.total > 0 ? 1000 : 0);
         if (p.total > 0)
             m_progress->setValue(static_cast<int>(1000 * p.done / p.total));
         m_progress->setFormat(QString::fromStdString(p.stage) + (p.total > 0 ? QStringLiteral(" %p%") : QString()));
     });
     connect(task, &BackgroundTask::succeeded, this, [this](const QVariant &result) {
+        m_showingPreview = false;
         showMap(result.value<core::EmbeddingMap>());
         if (!m_find->text().trimmed().isEmpty())
             find(m_find->text()); // the query still shown selects on the new map too
         emit computed();
     });
     connect(task, &BackgroundTask::failed, this, [this, task](const TaskError &error) {
-        const QString message = task->isCancelled() ? tr("Cancelled; the previous map stays.") : error.message;
+        const QString kept = m_showingPreview ? tr("the preview of %1 images stays").arg(m_map.size())
+                                              : tr("the previous map stays");
+        m_showingPreview = false;
+        const QString message = task->isCancelled() ? tr("Cancelled; %1.").arg(kept)
+                                                    : tr("%1 (%2)").arg(error.message, kept);
         setStatus(message, !task->isCancelled());
         if (!task->isCancelled())
             emit computeFailed(message);

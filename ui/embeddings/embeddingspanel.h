@@ -50,6 +50,9 @@ public:
     EmbeddingSource source() const { return m_source; }
     void setMethod(core::EmbedMethod method);
     void setMaxImages(int images);         ///< 0: every image
+    /// A map of more than twice this many images first shows a seeded sample of this many (within
+    /// seconds), then refines to all of them in the same background task. 0: no preview.
+    void setPreviewImages(int images) { m_previewImages = images; }
     /// With a run folder as the source: map its checkpoint at step (-1: the newest). The choice
     /// lists the checkpoints the run keeps; it is hidden for other sources.
     void setCheckpointStep(std::int64_t step);
@@ -96,6 +99,7 @@ public:
 signals:
     void computed();
     void computeFailed(const QString &message);
+    void previewShown(int images); ///< a sample's map is up while the full map is computed
     void hoveredImage(int index); ///< -1 when no point is under the cursor
     void picked(int index);
     void selectionChanged(const QVector<int> &indices);
@@ -122,6 +126,8 @@ private:
     EmbeddingSource m_source;
     core::EmbeddingMap m_map;
     QPointer<BackgroundTask> m_task;
+    int m_previewImages = 2000;
+    bool m_showingPreview = false; ///< the map shown is a running computation's sample
     ImageTrial *m_trial;
     int m_picked = -1, m_hovered = -1;
     int m_mapGeneration = 0;   ///< counts showMap() calls: a late "Try an image" result for an older map is dropped

@@ -317,6 +317,40 @@ private slots:
         QCOMPARE(panel.map().adapterStep(), 6);
     }
 
+    void aSampleMapComesFirstThenEveryImage()
+    {
+        // 120 images with a 40-image preview: the sample's map is shown while the full one is
+        // computed, then replaced by the map of every image.
+        ui::EmbeddingsPanel panel;
+        panel.setSource(source());
+        panel.setPreviewImages(40);
+        QSignalSpy previews(&panel, &ui::EmbeddingsPanel::previewShown);
+        QSignalSpy done(&panel, &ui::EmbeddingsPanel::computed);
+        // What the panel shows at the moment the preview is announced.
+        std::int64_t shownSize = -1;
+        bool stillComputing = false;
+        QString status;
+        connect(&panel, &ui::EmbeddingsPanel::previewShown, this, [&] {
+            shownSize = panel.map().size();
+            stillComputing = panel.isComputing() && done.isEmpty();
+            status = panel.statusText();
+        });
+        QVERIFY(computeAndWait(panel));
+        QCOMPARE(previews.size(), 1);
+        QCOMPARE(previews.front().front().toInt(), 40);
+        QCOMPARE(shownSize, std::int64_t{40});
+        QVERIFY(stillComputing); // the preview arrived while the full map was still being made
+        QVERIFY2(status.startsWith(QStringLiteral("Preview: a seeded 40 of 120 images")), qPrintable(status));
+        QCOMPARE(panel.map().size(), 120);
+        QCOMPARE(previews.size(), 1);
+
+        // No preview for a folder of at most twice the preview size.
+        panel.setPreviewImages(60);
+        QVERIFY(computeAndWait(panel));
+        QCOMPARE(previews.size(), 1);
+        QCOMPARE(panel.map().size(), 120);
+    }
+
     void cancelKeepsThePreviousMap()
     {
         ui::EmbeddingsPanel panel;
