@@ -154,7 +154,18 @@ def main(work, threads, steps, seed):
     if os.path.exists(performance):
         with open(performance) as f:
             w(f.read().rstrip() + "\n")
+    # Written by scripts/bench-embedding: maps at scale against scikit-learn and umap-learn. Its
+    # headings move one level down, under this page's title.
+    embedding = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", "embedding.md")
+    if os.path.exists(embedding):
+        w(embedding_section(embedding))
     print("\n".join(out))
+
+
+def embedding_section(path):
+    with open(path) as f:
+        lines = f.read().rstrip().split("\n")
+    return "\n" + "\n".join("#" + line if line.startswith("#") else line for line in lines) + "\n"
 
 
 if __name__ == "__main__":
