@@ -56,6 +56,16 @@ double peakResidentGigabytes()
     return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0); // ru_maxrss is in KiB on Linux
 }
 
+/// The neighbour search's figures of a t-SNE or UMAP result into row; returns the map.
+template <typename Result>
+torch::Tensor recordNeighbours(nlohmann::json &row, const Result &result)
+{
+    row["approximate_neighbours"] = result.approximateNeighbours;
+    row["neighbour_recall"] = result.neighbourRecall;
+    row["neighbour_s"] = result.neighbourSeconds;
+    return result.embedding;
+}
+
 void writeMap(const std::string &file, const torch::Tensor &map)
 {
     std::ofstream out(file);
@@ -120,18 +130,12 @@ int main(int argc, char **argv)
                                    {"pca_s", pcaSeconds}};
                 if (method == "tsne") {
                     const auto result = runTsne(x, TsneConfig{});
-                    map = result.embedding;
+                    map = recordNeighbours(row, result);
                     row["kl"] = result.klDivergence;
-                    row["approximate_neighbours"] = result.approximateNeighbours;
-                    row["neighbour_recall"] = result.neighbourRecall;
-                    row["neighbour_s"] = result.neighbourSeconds;
                 } else if (method == "umap") {
                     const auto result = runUmap(x, UmapConfig{});
-                    map = result.embedding;
+                    map = recordNeighbours(row, result);
                     row["epochs"] = result.epochs;
-                    row["approximate_neighbours"] = result.approximateNeighbours;
-                    row["neighbour_recall"] = result.neighbourRecall;
-                    row["neighbour_s"] = result.neighbourSeconds;
                 } else {
                     throw std::runtime_error("unknown method " + method + " (tsne or umap)");
                 }
