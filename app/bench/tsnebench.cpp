@@ -132,6 +132,8 @@ int main(int argc, char **argv)
                     const auto result = runTsne(x, TsneConfig{});
                     map = recordNeighbours(row, result);
                     row["kl"] = result.klDivergence;
+                    row["attraction_s"] = result.attractionSeconds;
+                    row["repulsion_s"] = result.repulsionSeconds;
                 } else if (method == "umap") {
                     const auto result = runUmap(x, UmapConfig{});
                     map = recordNeighbours(row, result);

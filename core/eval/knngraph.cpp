@@ -87,4 +87,64 @@ SparseGraph symmetricGraph(const torch::Tensor &indices, const std::vector<float
     return graph;
 }
 
+std::vector<std::int32_t> localityOrder(const SparseGraph &graph)
+{
+    const auto n = graph.rows();
+    std::vector<std::int32_t> order;
+    order.reserve(static_cast<std::size_t>(n));
+    std::vector<char> reached(static_cast<std::size_t>(n), 0);
+    for (std::int64_t root = 0; root < n; ++root) {
+        if (reached[static_cast<std::size_t>(root)])
+            continue;
+        reached[static_cast<std::size_t>(root)] = 1;
+        order.push_back(static_cast<std::int32_t>(root));
+        // order itself is the queue: the rows from `next` on are reached but not yet expanded.
+        for (auto next = order.size() - 1; next < order.size(); ++next) {
+            const auto row = static_cast<std::size_t>(order[next]);
+            for (auto e = graph.rowStart[row]; e < graph.rowStart[row + 1]; ++e) {
+                const auto j = static_cast<std::size_t>(graph.column[static_cast<std::size_t>(e)]);
+                if (!reached[j]) {
+                    reached[j] = 1;
+                    order.push_back(static_cast<std::int32_t>(j));
+                }
+            }
+        }
+    }
+    return order;
+}
+
+SparseGraph renumbered(const SparseGraph &graph, const std::vector<std::int32_t> &order)
+{
+    const auto n = graph.rows();
+    std::vector<std::int32_t> newIndex(static_cast<std::size_t>(n));
+    for (std::int64_t r = 0; r < n; ++r)
+        newIndex[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = static_cast<std::int32_t>(r);
+    SparseGraph out;
+    out.rowStart.resize(static_cast<std::size_t>(n + 1), 0);
+    for (std::int64_t r = 0; r < n; ++r) {
+        const auto old = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
+        out.rowStart[static_cast<std::size_t>(r + 1)] = out.rowStart[static_cast<std::size_t>(r)] +
+                                                        graph.rowStart[old + 1] - graph.rowStart[old];
+    }
+    out.column.resize(graph.column.size());
+    out.value.resize(graph.value.size());
+    at::parallel_for(0, n, 1024, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<std::pair<std::int32_t, float>> row;
+        for (auto r = begin; r < end; ++r) {
+            const auto old = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
+            row.clear();
+            for (auto e = graph.rowStart[old]; e < graph.rowStart[old + 1]; ++e)
+                row.emplace_back(newIndex[static_cast<std::size_t>(graph.column[static_cast<std::size_t>(e)])],
+                                 graph.value[static_cast<std::size_t>(e)]);
+            std::sort(row.begin(), row.end());
+            auto at = static_cast<std::size_t>(out.rowStart[static_cast<std::size_t>(r)]);
+            for (const auto &[column, value] : row) {
+                out.column[at] = column;
+                out.value[at++] = value;
+            }
+        }
+    });
+    return out;
+}
+
 } // namespace upstep::core

@@ -110,13 +110,27 @@ TsneResult runTsne(const torch::Tensor &x, const TsneConfig &config, const torch
         p = affinities(neighbours, config.perplexity);
     }
     result.neighbourSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - searchStart).count();
-    auto y = initialMap(data, config, init);
+    // Renumbered so that neighbours sit close in memory (knngraph.h: localityOrder); the map is
+    // put back in the caller's order at the end.
+    const auto order = localityOrder(p);
+    p = renumbered(p, order);
+    std::vector<double> y(static_cast<std::size_t>(2 * n));
+    {
+        const auto start = initialMap(data, config, init);
+        for (std::int64_t r = 0; r < n; ++r)
+            for (int c = 0; c < 2; ++c)
+                y[static_cast<std::size_t>(2 * r + c)] =
+                    start[2 * static_cast<std::size_t>(order[static_cast<std::size_t>(r)]) + c];
+    }
     std::vector<double> update(y.size(), 0), gains(y.size(), 1), gradient(y.size());
     std::vector<double> attraction(y.size()), repulsion;
+    // The attraction loop reads the other end of every edge: a float copy halves what it reads.
+    std::vector<float> yNear(y.size());
     const double learningRate =
         config.learningRate > 0 ? config.learningRate : std::max(static_cast<double>(n) / config.exaggeration / 4, 50.0);
     InterpolatedRepulsion repulsionField;
     double z = 1;
+    using Clock = std::chrono::steady_clock;
 
     for (int it = 0; it < config.iterations; ++it) {
         if (stopRequested(stop))
@@ -124,15 +138,20 @@ TsneResult runTsne(const torch::Tensor &x, const TsneConfig &config, const torch
         const bool early = it < config.exaggerationIterations;
         const double exaggeration = early ? config.exaggeration : 1.0;
         const double momentum = early ? 0.5 : 0.8;
+        auto phase = Clock::now();
         z = std::max(repulsionField.compute(y, repulsion), 1e-12);
+        result.repulsionSeconds += std::chrono::duration<double>(Clock::now() - phase).count();
+        phase = Clock::now();
+        std::copy(y.begin(), y.end(), yNear.begin());
         at::parallel_for(0, n, 256, [&](std::int64_t begin, std::int64_t end) {
             for (auto i = begin; i < end; ++i) {
-                const double yi = y[static_cast<std::size_t>(2 * i)], yj = y[static_cast<std::size_t>(2 * i + 1)];
-                double ax = 0, ay = 0;
+                const float yi = yNear[static_cast<std::size_t>(2 * i)],
+                            yj = yNear[static_cast<std::size_t>(2 * i + 1)];
+                float ax = 0, ay = 0;
                 for (auto e = p.rowStart[static_cast<std::size_t>(i)]; e < p.rowStart[static_cast<std::size_t>(i + 1)]; ++e) {
                     const auto j = static_cast<std::size_t>(p.column[static_cast<std::size_t>(e)]);
-                    const double dx = yi - y[2 * j], dy = yj - y[2 * j + 1];
-                    const double w = p.value[static_cast<std::size_t>(e)] / (1 + dx * dx + dy * dy);
+                    const float dx = yi - yNear[2 * j], dy = yj - yNear[2 * j + 1];
+                    const float w = p.value[static_cast<std::size_t>(e)] / (1 + dx * dx + dy * dy);
                     ax += w * dx;
                     ay += w * dy;
                 }
@@ -140,6 +159,7 @@ TsneResult runTsne(const torch::Tensor &x, const TsneConfig &config, const torch
                 attraction[static_cast<std::size_t>(2 * i + 1)] = ay;
             }
         });
+        result.attractionSeconds += std::chrono::duration<double>(Clock::now() - phase).count();
         for (std::size_t c = 0; c < y.size(); ++c) {
             gradient[c] = 4 * (exaggeration * attraction[c] - repulsion[c] / z);
             const bool sameSign = (gradient[c] > 0) == (update[c] > 0);
@@ -173,7 +193,12 @@ TsneResult runTsne(const torch::Tensor &x, const TsneConfig &config, const torch
             kl += pij * std::log(std::max(pij, 1e-12) / std::max(q, 1e-12));
         }
     result.klDivergence = kl;
-    result.embedding = torch::from_blob(y.data(), {n, 2}, torch::kFloat64).to(torch::kFloat32).clone();
+    result.embedding = torch::empty({n, 2}, torch::kFloat32);
+    auto *out = result.embedding.data_ptr<float>();
+    for (std::int64_t r = 0; r < n; ++r)
+        for (int c = 0; c < 2; ++c)
+            out[2 * static_cast<std::int64_t>(order[static_cast<std::size_t>(r)]) + c] = static_cast<float>(
+                y[static_cast<std::size_t>(2 * r + c)]);
     return result;
 }
 

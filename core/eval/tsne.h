@@ -43,6 +43,8 @@ struct TsneResult {
     bool approximateNeighbours = false; ///< the affinities came from the HNSW graph
     double neighbourRecall = 1;         ///< of that graph against exact search, on a seeded sample of rows
     double neighbourSeconds = 0;        ///< the neighbour search and the affinities, of the whole run
+    double attractionSeconds = 0;       ///< of the gradient iterations: the sum over the kNN graph
+    double repulsionSeconds = 0;        ///< of the gradient iterations: the interpolated all-pairs sum
 };
 
 /// Maps x [N, D] to 2-D. init [N, 2], when defined, replaces the PCA start: the aligned

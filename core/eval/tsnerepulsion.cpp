@@ -36,6 +36,20 @@ void lagrangeWeights(double t, double *w)
     w[2] = a * b * 4.5; // / ((5/6 - 1/6) (5/6 - 1/2)) = / (2/9)
 }
 
+/// out = transform(in), cut along splitDim into one slab per intra-op thread: LibTorch's FFT
+/// (pocketfft in these builds) runs each call on one thread, and the grids are large enough at a
+/// million points that the transforms would otherwise dominate an iteration.
+template <class Transform>
+void acrossThreads(const torch::Tensor &out, const torch::Tensor &in, std::int64_t splitDim, Transform transform)
+{
+    const auto size = in.size(splitDim);
+    const auto slab = std::max<std::int64_t>(1, (size + at::get_num_threads() - 1) / at::get_num_threads());
+    at::parallel_for(0, size, slab, [&](std::int64_t begin, std::int64_t end) {
+        auto slice = out.narrow(splitDim, begin, end - begin);
+        transform(slice, in.narrow(splitDim, begin, end - begin));
+    });
+}
+
 } // namespace
 
 void InterpolatedRepulsion::resize(int side)
@@ -47,6 +61,7 @@ void InterpolatedRepulsion::resize(int side)
     const std::int64_t padded = 2 * side, half = side + 1;
     m_charges = torch::zeros({3, side, padded}, real);
     m_kernels = torch::zeros({2, padded, padded}, real);
+    m_kernelRows = torch::empty({2, padded, half}, complex);
     m_kernelHats = torch::empty({2, padded, half}, complex);
     m_rowHats = torch::empty({3, side, half}, complex);
     m_columns = torch::zeros({3, padded, half}, complex);
@@ -74,18 +89,25 @@ void InterpolatedRepulsion::convolve(double spacing)
             }
         }
     });
-    at::fft_rfft2_out(m_kernelHats, m_kernels);
+    // Each 2-D transform is two passes of 1-D ones, each pass cut across the threads along the
+    // other axis.
+    auto rows = [](at::Tensor &o, const at::Tensor &i) { at::fft_rfft_out(o, i); };
+    auto columns = [](at::Tensor &o, const at::Tensor &i) { at::fft_fft_out(o, i, c10::nullopt, 1); };
+    auto columnsBack = [](at::Tensor &o, const at::Tensor &i) { at::fft_ifft_out(o, i, c10::nullopt, 1); };
+    acrossThreads(m_kernelRows, m_kernels, 1, rows);
+    acrossThreads(m_kernelHats, m_kernelRows, 2, columns);
     // The charges' transform: rows (the right half is padding), then the columns that hold data
     // (the lower half of each is padding).
-    at::fft_rfft_out(m_rowHats, m_charges);
+    acrossThreads(m_rowHats, m_charges, 1, rows);
     m_columns.narrow(1, 0, side).copy_(m_rowHats);
-    at::fft_fft_out(m_hats, m_columns, c10::nullopt, 1);
+    acrossThreads(m_hats, m_columns, 2, columns);
     auto forces = m_products.narrow(0, 0, 3), normaliser = m_products[3];
     at::mul_out(forces, m_hats, m_kernelHats[0]);
     at::mul_out(normaliser, m_hats[0], m_kernelHats[1]);
     // Back again, keeping the quadrant where both operands were: the node potentials.
-    at::fft_ifft_out(m_inverse, m_products, c10::nullopt, 1);
-    at::fft_irfft_out(m_potentials, m_inverse.narrow(1, 0, side), padded, 2);
+    acrossThreads(m_inverse, m_products, 2, columnsBack);
+    acrossThreads(m_potentials, m_inverse.narrow(1, 0, side), 1,
+                  [padded](at::Tensor &o, const at::Tensor &i) { at::fft_irfft_out(o, i, padded, 2); });
 }
 
 double InterpolatedRepulsion::compute(const std::vector<double> &y, std::vector<double> &force)

@@ -19,7 +19,8 @@
 // size each iteration cost more in page faults than the transforms themselves.
 //
 // Threading: compute() runs on the caller's thread plus torch's intra-op pool (per-point work and
-// the FFTs); the result depends on the inputs alone, not on the thread count. One object serves
+// the FFTs, cut into one slab per thread); the result depends on the inputs alone, not on the
+// thread count. One object serves
 // one caller at a time.
 
 #include <torch/torch.h>
@@ -49,6 +50,7 @@ private:
     int m_gridSide = 0;
     torch::Tensor m_charges;    ///< [3, side, 2 side] float; the right half stays zero
     torch::Tensor m_kernels;    ///< [2, 2 side, 2 side] float: K^2 and K on circular offsets
+    torch::Tensor m_kernelRows; ///< [2, 2 side, side + 1] complex: rows transformed
     torch::Tensor m_kernelHats; ///< [2, 2 side, side + 1] complex
     torch::Tensor m_rowHats;    ///< [3, side, side + 1] complex: rows transformed
     torch::Tensor m_columns;    ///< [3, 2 side, side + 1] complex; the lower half stays zero

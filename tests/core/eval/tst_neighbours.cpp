@@ -1,8 +1,10 @@
 // Approximate neighbour search (HNSW through hnswlib) against exact search on real images: the
 // pixels of 6,000 Fashion-MNIST test images. Recall@10 must reach 0.95, every listed neighbour
 // must be another row at the distance given, and the sampled recall estimate that maps show must
-// agree with the recall measured over every row.
+// agree with the recall measured over every row. The graph built on the table can be renumbered
+// for locality without losing or changing an edge.
 #include "upstep/common/error.h"
+#include "eval/knngraph.h"
 #include "eval/neighbours.h"
 #include "eval/projection.h"
 #include "io/idx.h"
@@ -82,6 +84,57 @@ private slots:
         const auto table = allNearestNeighbours(x, 8, {NeighbourMethod::Approximate});
         QVERIFY(!(table.indices == torch::arange(300).unsqueeze(1)).any().item<bool>());
         QVERIFY((table.distances.slice(0, 240).select(1, 7) < 1e-6).all().item<bool>());
+    }
+
+    void renumberingKeepsEveryEdgeAndBringsNeighboursClose()
+    {
+        const std::int64_t n = 3000, k = 10;
+        const auto table = allNearestNeighbours(m_pixels.slice(0, 0, n), static_cast<int>(k), {NeighbourMethod::Exact});
+        std::vector<float> weights(static_cast<std::size_t>(n * k));
+        for (std::size_t e = 0; e < weights.size(); ++e)
+            weights[e] = static_cast<float>(e % 97 + 1); // distinct enough to catch a mismatched edge
+        const auto graph = symmetricGraph(table.indices, weights, [](float a, float b) { return a + b; });
+
+        const auto order = localityOrder(graph);
+        auto sorted = order;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::int64_t r = 0; r < n; ++r)
+            QCOMPARE(sorted[static_cast<std::size_t>(r)], static_cast<std::int32_t>(r)); // a permutation
+
+        const auto renamed = renumbered(graph, order);
+        QCOMPARE(renamed.column.size(), graph.column.size());
+        std::vector<std::int32_t> newIndex(static_cast<std::size_t>(n));
+        for (std::int64_t r = 0; r < n; ++r)
+            newIndex[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = static_cast<std::int32_t>(r);
+        double spanBefore = 0, spanAfter = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const auto r = static_cast<std::size_t>(newIndex[static_cast<std::size_t>(i)]);
+            QCOMPARE(renamed.rowStart[r + 1] - renamed.rowStart[r], graph.rowStart[i + 1] - graph.rowStart[i]);
+            for (auto e = graph.rowStart[i]; e < graph.rowStart[i + 1]; ++e) {
+                const auto j = graph.column[static_cast<std::size_t>(e)];
+                const auto first = renamed.column.begin() + renamed.rowStart[r];
+                const auto last = renamed.column.begin() + renamed.rowStart[r + 1];
+                const auto found = std::lower_bound(first, last, newIndex[static_cast<std::size_t>(j)]);
+                QVERIFY(found != last && *found == newIndex[static_cast<std::size_t>(j)]);
+                QCOMPARE(renamed.value[static_cast<std::size_t>(found - renamed.column.begin())],
+                         graph.value[static_cast<std::size_t>(e)]);
+                spanBefore += std::abs(static_cast<double>(j - i));
+                spanAfter += std::abs(static_cast<double>(*found) - static_cast<double>(r));
+            }
+            QVERIFY(std::is_sorted(renamed.column.begin() + renamed.rowStart[r],
+                                   renamed.column.begin() + renamed.rowStart[r + 1]));
+        }
+        // The test rows come in no particular order, so an edge spans about n / 3 rows before.
+        qInfo("mean index distance along an edge: %.0f before, %.0f after renumbering",
+              spanBefore / graph.column.size(), spanAfter / graph.column.size());
+        QVERIFY(spanAfter < spanBefore / 2);
+
+        // Two components: the order still covers both.
+        SparseGraph two;
+        two.rowStart = {0, 1, 2, 3, 4};
+        two.column = {1, 0, 3, 2};
+        two.value = {1, 1, 1, 1};
+        QCOMPARE(localityOrder(two), (std::vector<std::int32_t>{0, 1, 2, 3}));
     }
 
     void refusesTooFewRowsAndStops()
