@@ -20,8 +20,7 @@
 //
 // Threading: compute() runs on the caller's thread plus torch's intra-op pool (per-point work and
 // the FFTs, cut into one slab per thread); the result depends on the inputs alone, not on the
-// thread count. One object serves
-// one caller at a time.
+// thread count. One object serves one caller at a time.
 
 #include <torch/torch.h>
 
