@@ -4,13 +4,18 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
-#include <fstream>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace upstep::core {
@@ -52,14 +57,10 @@ std::string whyNotReadable(const fs::directory_entry &entry)
 }
 
 // Empty when the first bytes are those of an image format OpenCV decodes here.
-std::string whyNotImageContent(const fs::path &file)
+std::string whyNotImageSignature(const unsigned char *head, std::size_t got)
 {
-    std::array<unsigned char, 12> head{};
-    std::ifstream in(file, std::ios::binary);
-    in.read(reinterpret_cast<char *>(head.data()), static_cast<std::streamsize>(head.size()));
-    const auto got = in.gcount();
     const auto starts = [&](std::initializer_list<unsigned char> magic, std::size_t at = 0) {
-        return static_cast<std::size_t>(got) >= at + magic.size() && std::equal(magic.begin(), magic.end(), head.begin() + at);
+        return got >= at + magic.size() && std::equal(magic.begin(), magic.end(), head + at);
     };
     if (starts({0x89, 'P', 'N', 'G'}) || starts({0xFF, 0xD8, 0xFF}) || starts({'B', 'M'}) ||
         starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A}) ||
@@ -67,6 +68,70 @@ std::string whyNotImageContent(const fs::path &file)
         (got >= 2 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6'))
         return {};
     return got < 4 ? "too short to be an image" : "content is not a known image format (corrupt or misnamed)";
+}
+
+// whyNotReadable and the signature check of a file named like an image, in one open, one fstat
+// and one 12-byte read: a third of the system calls of the two apart, which is most of a scan's
+// time at a million files. The reasons are the same. O_NONBLOCK: a FIFO named like an image must
+// not block the scan (it is refused as "not a regular file").
+std::string whyNotImageFile(const fs::path &file)
+{
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT || errno == ELOOP ? "broken link or vanished file"
+               : errno == EACCES                 ? "permission denied"
+                                                 : std::string("cannot open: ") + std::strerror(errno);
+    struct ::stat info {};
+    std::string why;
+    std::array<unsigned char, 12> head{};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        why = "not a regular file";
+    } else if (info.st_size == 0) {
+        why = "empty file";
+    } else {
+        const auto got = ::read(fd, head.data(), head.size());
+        why = got < 0 ? std::string("cannot read: ") + std::strerror(errno)
+                      : whyNotImageSignature(head.data(), static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    return why;
+}
+
+/// Runs check(i) for i in [0, count) on a few threads plus the caller's, which alone reports
+/// progress and sees stop. The checks are system calls that wait on the file system as much as
+/// they compute, so more threads than cores still help on slow (network) file systems.
+void checkInParallel(std::size_t count, const std::function<void(std::size_t)> &check, const ProgressSink &progress,
+                     StopFlag stop)
+{
+    constexpr std::size_t kChunk = 256;
+    std::atomic<std::size_t> next{0}, done{0};
+    std::atomic<bool> abandon{false};
+    const auto work = [&](bool reporting) {
+        for (std::size_t begin; !abandon && (begin = next.fetch_add(kChunk)) < count;) {
+            const auto end = std::min(count, begin + kChunk);
+            for (auto i = begin; i < end; ++i)
+                check(i);
+            const auto finished = done += end - begin;
+            if (reporting) {
+                if (stopRequested(stop))
+                    abandon = true;
+                else if (progress)
+                    progress(
+                        {"checking", static_cast<std::int64_t>(finished), static_cast<std::int64_t>(count), "files"});
+            }
+        }
+    };
+    const auto helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 2, 8) - 1;
+    {
+        std::vector<std::jthread> threads;
+        for (unsigned t = 0; t < helpers && count > kChunk; ++t)
+            threads.emplace_back(work, false);
+        work(true);
+    }
+    if (abandon)
+        throw Cancelled();
+    if (progress) // the helpers may have finished the last chunks after the caller's last report
+        progress({"checking", static_cast<std::int64_t>(count), static_cast<std::int64_t>(count), "files"});
 }
 
 struct FolderStat {
@@ -180,10 +245,10 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         if (progress && seen % 1024 == 0)
             progress({"scanning", seen, 0, "files"});
 
-        auto why = whyNotReadable(entry);
-        if (why.empty() && options.checkSignatures)
-            why = whyNotImageContent(entry.path());
-        if (!why.empty()) {
+        // Files named like images are checked after the listing, in parallel, when signatures
+        // are asked for; the rest here.
+        const bool later = options.checkSignatures && hasImageExtension(entry.path());
+        if (auto why = later ? std::string() : whyNotReadable(entry); !why.empty()) {
             result.skipped.push_back({entry.path(), why});
             continue;
         }
@@ -199,6 +264,23 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
             label = found->second;
         }
         result.images.push_back({entry.path(), label});
+    }
+    if (options.checkSignatures) {
+        std::vector<std::string> why(result.images.size());
+        checkInParallel(
+            result.images.size(), [&](std::size_t i) { why[i] = whyNotImageFile(result.images[i].path); }, progress,
+            stop);
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < result.images.size(); ++i) {
+            if (why[i].empty()) {
+                if (kept != i)
+                    result.images[kept] = std::move(result.images[i]);
+                ++kept;
+            } else {
+                result.skipped.push_back({std::move(result.images[i].path), std::move(why[i])});
+            }
+        }
+        result.images.erase(result.images.begin() + static_cast<std::ptrdiff_t>(kept), result.images.end());
     }
     std::sort(result.images.begin(), result.images.end(),
               [](const auto &a, const auto &b) { return a.path < b.path; });

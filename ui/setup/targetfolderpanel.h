@@ -58,8 +58,9 @@ private:
     QPushButton *m_unreadableButton, *m_checkButton;
     ThumbnailGrid *m_grid;
     QPointer<BackgroundTask> m_scan, m_check;
-    core::ImageFolder m_scanned; ///< the last scan, less the files a check found undecodable
-    std::shared_ptr<const core::ImageFolder> m_lastScan;
+    /// The last scan, less the files a check found undecodable; the grid's rows read from it.
+    std::shared_ptr<const core::ImageFolder> m_scanned;
+    std::shared_ptr<const core::ImageFolder> m_lastScan; ///< the scan itself (the same object until a check)
     bool m_usable = false;
     qint64 m_imageCount = 0;
     std::vector<core::SkippedFile> m_unreadable;

@@ -6,6 +6,11 @@
 
 #include <algorithm>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace upstep::ui {
 
 namespace {
@@ -63,6 +68,12 @@ QImage ThumbnailCache::image(const QString &path)
 
 void ThumbnailCache::serve()
 {
+#ifdef __linux__
+    // Decoding yields to the GUI thread: at the same priority, two decoders on a two-core machine
+    // held the GUI thread off the CPU for up to 100 ms while scrolling through a million files.
+    // (Linux takes a thread id here: the nice value of this thread alone.)
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+#endif
     for (;;) {
         QString path;
         {

@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace upstep::core;
@@ -174,6 +175,61 @@ private slots:
     // A photo much larger than the model needs is decoded at 1/2, 1/4 or 1/8 size in the DCT
     // domain: the shorter side keeps what was asked, the pixels match the full decode shrunk by
     // area averaging, a gray JPEG stays gray and the EXIF orientation still applies.
+    void signatureScanGivesTheSameReasonsInParallel()
+    {
+        // The signature check runs after the listing on several threads once a folder holds more
+        // than one chunk of files: the same images and the same reasons as the plain scan, plus
+        // the content it exists to catch, and a FIFO named like an image must not block it.
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto png = upstep::test::readBytes(firstWithExtension(upstep::test::dataPath("photos"), ".png"));
+        using upstep::test::writeBytes;
+        for (int i = 0; i < 700; ++i)
+            writeBytes(root / ("many" + std::to_string(i % 3)) / (std::to_string(i) + ".png"), png);
+        writeBytes(root / "zero.png", "");
+        writeBytes(root / "text.jpg", "this is not an image\n");
+        writeBytes(root / "tiny.bmp", "BM"); // a signature but 2 bytes: passes here, fails decoding
+        writeBytes(root / "notes.txt", "hello\n");
+        fs::create_symlink(root / "gone.png", root / "dangling.png");
+        QCOMPARE(::mkfifo((root / "pipe.png").c_str(), 0644), 0);
+
+        const auto plain = scanImageFolder(root);
+        ScanOptions options;
+        options.checkSignatures = true;
+        std::int64_t lastDone = 0, total = 0;
+        const auto checked = scanImageFolder(root, options, [&](const Progress &p) {
+            if (p.stage != "checking")
+                return;
+            QVERIFY(p.done >= lastDone); // one reporter, never counting down
+            lastDone = p.done;
+            total = p.total;
+        });
+        std::map<std::string, std::string> skipped;
+        for (const auto &s : checked.skipped)
+            skipped[s.path.filename().string()] = s.reason;
+        QCOMPARE(skipped["zero.png"], std::string("empty file"));
+        QCOMPARE(skipped["notes.txt"], std::string("not an image file type"));
+        QCOMPARE(skipped["dangling.png"], std::string("broken link or vanished file"));
+        QCOMPARE(skipped["pipe.png"], std::string("not a regular file"));
+        QCOMPARE(skipped["text.jpg"], std::string("content is not a known image format (corrupt or misnamed)"));
+        QCOMPARE(checked.skipped.size(), 5u);
+        QVERIFY(std::is_sorted(checked.skipped.begin(), checked.skipped.end(),
+                               [](const auto &a, const auto &b) { return a.path < b.path; }));
+
+        QCOMPARE(checked.images.size(), 701u); // the 700 and tiny.bmp
+        QCOMPARE(plain.images.size(), 702u);   // text.jpg too: the plain scan reads no content
+        std::vector<fs::path> expected;
+        for (const auto &image : plain.images)
+            if (image.path.filename() != "text.jpg")
+                expected.push_back(image.path);
+        std::vector<fs::path> got;
+        for (const auto &image : checked.images)
+            got.push_back(image.path);
+        QVERIFY(got == expected);              // same order: sorted by path
+        QCOMPARE(lastDone, std::int64_t{705}); // every file named like an image was checked
+        QCOMPARE(total, std::int64_t{705});
+    }
+
     void largeJpegsDecodeReduced()
     {
         QTemporaryDir dir;
