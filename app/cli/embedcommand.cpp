@@ -2,7 +2,10 @@
 
 #include "adaptercheck.h"
 #include "choiceoption.h"
+#include "upstep/common/hardware.h"
 #include "upstep/eval/embedjob.h"
+#include "upstep/eval/mapestimate.h"
+#include "upstep/models/backbonesummary.h"
 #include "upstep/io/outputpath.h"
 #include "terminalprogress.h"
 
@@ -27,8 +30,20 @@ void runEmbed(const EmbedArgs &args)
         core::checkOutputLocation(args.projector);
     if (!args.job.adapter.empty())
         warnOnBaseMismatch(args.job.adapter, args.job.weights);
+    // The folder is scanned once, here, for the estimate and the map alike.
+    auto job = args.job;
+    {
+        TerminalProgress scanning;
+        job.scan = core::scanEmbedFolder(job.data, scanning.sink());
+        scanning.finish();
+    }
+    const auto backbone = core::inspectBackbone(job.weights, job.arch);
+    const auto estimate = core::estimateMapCost(job, static_cast<std::int64_t>(job.scan->images.size()),
+                                                backbone.featureDim, !job.adapter.empty(), -1, core::computeThreads());
+    std::cerr << "estimate for " << estimate.images << " images: " << core::describeMapCost(job, estimate)
+              << " (the features' time: the ETA of the progress line)\n";
     TerminalProgress progress;
-    const auto map = core::runEmbedding(args.job, progress.sink());
+    const auto map = core::runEmbedding(job, progress.sink());
     progress.finish();
     map.writeFiles(args.out, args.projector);
 

@@ -164,10 +164,10 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
 {
     validateEmbedJob(job);
     const ResolvedEmbedJob request(job);
-    ScanOptions scan;
-    scan.withLabels = hasClassSubfolders(request.data);
-    auto folder = scanImageFolder(request.data, scan, progress, stop);
-    auto images = folder.images;
+    const auto folder = request.scan && request.scan->root == request.data
+                            ? request.scan
+                            : scanEmbedFolder(request.data, progress, stop);
+    auto images = folder->images;
     if (request.maxImages > 0 && static_cast<std::int64_t>(images.size()) > request.maxImages) {
         std::mt19937_64 rng(request.seed);
         std::shuffle(images.begin(), images.end(), rng);
@@ -181,9 +181,10 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
     auto &run = models.run;
     Embedding e;
     e.job = job;
+    e.job.scan.reset(); // the map keeps its own images; the whole scan would double them in memory
     e.featureSeconds = secondsSince(start);
     e.images = std::move(features.images);
-    e.classNames = folder.classNames;
+    e.classNames = folder->classNames;
     e.baseFeatures = features.features.front();
     e.adaptedFeatures = features.features.back();
     e.adapterStep = run.step;

@@ -86,6 +86,8 @@ double EmbeddingMap::adaptedLabelAgreement() const { return m_embedding ? m_embe
 std::int64_t EmbeddingMap::qualityRows() const { return m_embedding ? m_embedding->qualityRows : 0; }
 double EmbeddingMap::neighbourRecall() const { return m_embedding ? m_embedding->neighbourRecall : 1; }
 bool EmbeddingMap::approximateNeighbours() const { return m_embedding && m_embedding->approximateNeighbours; }
+std::int64_t EmbeddingMap::featureDim() const { return m_embedding ? m_embedding->baseFeatures.size(1) : 0; }
+
 double EmbeddingMap::featureSeconds() const { return m_embedding ? m_embedding->featureSeconds : 0; }
 double EmbeddingMap::projectionSeconds() const { return m_embedding ? m_embedding->projectionSeconds : 0; }
 
@@ -126,6 +128,14 @@ void EmbeddingMap::writeProjector(const std::filesystem::path &folder) const
 {
     if (m_embedding)
         core::writeProjector(*m_embedding, folder);
+}
+
+std::shared_ptr<const ImageFolder> scanEmbedFolder(const std::filesystem::path &data, const ProgressSink &progress,
+                                                   StopFlag stop)
+{
+    ScanOptions options;
+    options.withLabels = hasClassSubfolders(data);
+    return std::make_shared<const ImageFolder>(scanImageFolder(data, options, progress, stop));
 }
 
 EmbeddingMap runEmbedding(const EmbedJob &job, const ProgressSink &progress, StopFlag stop)

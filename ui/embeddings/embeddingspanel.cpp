@@ -7,6 +7,8 @@
 #include "embeddings/embeddingscatter.h"
 #include "embeddings/imagetrial.h"
 #include "embeddings/mapquery.h"
+#include "upstep/common/hardware.h"
+#include "upstep/eval/mapestimate.h"
 #include "upstep/io/imagefolder.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
@@ -305,17 +307,16 @@ void EmbeddingsPanel::compute()
         std::mutex mutex;
         std::optional<core::EmbeddingMap> map;
         std::int64_t total = 0;
+        std::string estimate; ///< of the map of every image, from the preview's feature rate
     };
     auto box = std::make_shared<PreviewBox>();
     const int preview = m_previewImages;
     auto *task = new BackgroundTask(
         tr("Computing the embedding map"),
-        [job, preview, box](const core::ProgressSink &progress, core::StopFlag stop) {
+        [job, preview, box](const core::ProgressSink &progress, core::StopFlag stop) mutable {
             if (preview > 0 && (job.maxImages == 0 || job.maxImages > 2 * preview)) {
-                core::ScanOptions scan;
-                scan.withLabels = core::hasClassSubfolders(job.data);
-                const auto total = static_cast<std::int64_t>(
-                    core::scanImageFolder(job.data, scan, progress, stop).images.size());
+                job.scan = core::scanEmbedFolder(job.data, progress, stop); // once, for both maps
+                const auto total = static_cast<std::int64_t>(job.scan->images.size());
                 if (total > 2 * preview) {
                     auto sample = job;
                     sample.maxImages = preview;
@@ -327,9 +328,15 @@ void EmbeddingsPanel::compute()
                             progress(labelled);
                         },
                         stop);
+                    const auto estimate =
+                        core::estimateMapCost(job, total, map.featureDim(), map.hasAdapter(),
+                                              map.featureSeconds() /
+                                                  static_cast<double>(std::max<std::int64_t>(map.size(), 1)),
+                                              core::computeThreads());
                     const std::lock_guard lock(box->mutex);
                     box->map = std::move(map);
-                    box->total = job.maxImages > 0 ? std::min(job.maxImages, total) : total;
+                    box->total = estimate.images;
+                    box->estimate = core::describeMapCost(job, estimate);
                 }
             }
             return QVariant::fromValue(core::runEmbedding(job, progress, stop));
@@ -340,17 +347,20 @@ void EmbeddingsPanel::compute()
     connect(task, &BackgroundTask::progressed, this, [this, box](const core::Progress &p) {
         std::optional<core::EmbeddingMap> preview;
         std::int64_t total = 0;
+        std::string estimate;
         {
             const std::lock_guard lock(box->mutex);
             preview.swap(box->map);
             total = box->total;
+            estimate = box->estimate;
         }
         if (preview) {
             showMap(*preview);
             m_showingPreview = true;
-            setStatus(tr("Preview: a seeded %1 of %2 images. Mapping all of them in the background…")
+            setStatus(tr("Preview: a seeded %1 of %2 images. Mapping all of them in the background: %3. "
+                         "Cancel keeps the preview.")
                           .arg(QLocale().toString(static_cast<qlonglong>(preview->size())),
-                               QLocale().toString(static_cast<qlonglong>(total))));
+                               QLocale().toString(static_cast<qlonglong>(total)), QString::fromStdString(estimate)));
             emit previewShown(static_cast<int>(preview->size()));
         }
         m_progress->setRange(0, p.total > 0 ? 1000 : 0);

@@ -4,6 +4,8 @@
 // files have the documented shape.
 #include "eval/embedding.h"
 #include "upstep/eval/embedjob.h"
+#include "upstep/eval/mapestimate.h"
+#include "upstep/common/units.h"
 #include "models/adapterfile.h"
 #include "models/lora.h"
 #include "models/backboneloader.h"
@@ -101,6 +103,58 @@ private slots:
         QVERIFY(e.baseTrustworthiness > 0.5 && e.baseTrustworthiness <= 1.0);
         QVERIFY(e.baseLabelAgreement >= 0 && e.baseLabelAgreement <= 1); // labels from the class folders
         QCOMPARE(e.classNames.size(), std::size_t{10});
+    }
+
+    void aScanGivenIsUsedAndNotKept()
+    {
+        // The preview and the full map share one scan: the map must use the one it is given (here
+        // one image short of the folder) rather than list the folder again, and must not keep it.
+        auto scan = scanEmbedFolder(root() / "images");
+        QCOMPARE(scan->images.size(), std::size_t{120});
+        auto shorter = std::make_shared<ImageFolder>(*scan);
+        shorter->images.pop_back();
+        auto job = request({}, EmbedMethod::Pca);
+        job.scan = shorter;
+        const auto e = computeEmbedding(job);
+        QCOMPARE(e.images.size(), std::size_t{119});
+        QVERIFY(!e.job.scan);
+        QCOMPARE(shorter.use_count(), 2L); // the job's copy and this one, none inside the map
+    }
+
+    void mapCostScalesWithItsInputs()
+    {
+        auto job = request({}, EmbedMethod::Tsne);
+        job.perplexity = 30;
+        job.iterations = 1000;
+        const auto base = estimateMapCost(job, 60000, 192, false, -1, 2);
+        QCOMPARE(base.mapPoints, std::int64_t{60000});
+        QCOMPARE(base.featureSeconds, -1.0);
+        // The reference point of the model: 60,000 points at 192 dimensions on 2 threads.
+        QVERIFY(std::abs(base.neighbourSeconds + base.layoutSeconds - 30.8) < 4);
+        const auto adapted = estimateMapCost(job, 60000, 192, true, 0.01, 2);
+        QCOMPARE(adapted.mapPoints, std::int64_t{120000}); // both sides, in the worst case
+        QCOMPARE(adapted.featureSeconds, 600.0);
+        QVERIFY(adapted.peakBytes > base.peakBytes);
+        const auto faster = estimateMapCost(job, 60000, 192, false, -1, 4);
+        QVERIFY(std::abs(faster.layoutSeconds * 2 - base.layoutSeconds) < 1e-9);
+        job.maxImages = 1000;
+        QCOMPARE(estimateMapCost(job, 60000, 192, false, -1, 2).images, std::int64_t{1000});
+        job.method = EmbedMethod::Pca;
+        const auto pca = estimateMapCost(job, 60000, 192, true, -1, 2);
+        QCOMPARE(pca.neighbourSeconds + pca.layoutSeconds, 0.0);
+        QCOMPARE(pca.mapPoints, std::int64_t{1000}); // PCA projects; it lays nothing out twice
+
+        job.method = EmbedMethod::Umap;
+        job.maxImages = 0;
+        const auto text = describeMapCost(job, estimateMapCost(job, 1000000, 768, true, 0.05, 2));
+        QVERIFY2(text.find("features 13 h 53 min") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("UMAP") != std::string::npos && text.find("GB of memory") != std::string::npos,
+                 text.c_str());
+        QCOMPARE(roughDuration(0.2), std::string("1 s"));
+        QCOMPARE(roughDuration(59), std::string("59 s"));
+        QCOMPARE(roughDuration(150), std::string("3 min"));
+        QCOMPARE(roughDuration(3600 * 3 + 60 * 20), std::string("3 h 20 min"));
+        QCOMPARE(roughDuration(3600 * 52), std::string("2 days 4 h"));
     }
 
     void perturbedAdapterMovesAndRanks()

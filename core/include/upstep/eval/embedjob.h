@@ -9,6 +9,7 @@
 
 #include "upstep/common/choices.h"
 #include "upstep/common/progress.h"
+#include "upstep/io/imagefolder.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +27,9 @@ struct EmbedJob {
     std::filesystem::path adapter; ///< run folder (its newest checkpoint), PEFT folder or file; empty: base only
     std::int64_t checkpointStep = -1; ///< with a run folder: its checkpoint at this step; -1: the newest
     std::filesystem::path data;    ///< images; class sub-folders give labels
+    /// A scan of data that the caller already made (scanEmbedFolder), so that a map and its preview
+    /// do not list a million files again; null: the map scans data itself.
+    std::shared_ptr<const ImageFolder> scan;
     EmbedMethod method = EmbedMethod::Pca;
     std::int64_t maxImages = 0;    ///< seeded subset; 0: every image
     std::uint64_t seed = 0;
@@ -74,6 +78,7 @@ public:
     /// images; 1 when the search was exact (PCA needs none).
     double neighbourRecall() const;
     bool approximateNeighbours() const;
+    std::int64_t featureDim() const; ///< width of the backbone's features
     double featureSeconds() const;
     double projectionSeconds() const;
 
@@ -113,6 +118,10 @@ private:
 /// neighbours per point), iterations in [1, 100000], batch size in [1, kMaxBatch], quality
 /// neighbours in [1, 1000]. Throws InputError naming the setting and its allowed range.
 void validateEmbedJob(const EmbedJob &job);
+
+/// data scanned as a map scans it (class sub-folders give labels): for EmbedJob::scan.
+std::shared_ptr<const ImageFolder> scanEmbedFolder(const std::filesystem::path &data, const ProgressSink &progress = {},
+                                                   StopFlag stop = nullptr);
 
 EmbeddingMap runEmbedding(const EmbedJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr);
 
