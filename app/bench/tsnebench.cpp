@@ -6,6 +6,7 @@
 // 5,000-row sample and the process's peak resident memory. Writes each map as a TSV so another
 // tool can judge it with its own metric. Prints one JSON object per line.
 #include "upstep/common/hardware.h"
+#include "upstep/eval/mapestimate.h"
 #include "eval/projection.h"
 #include "eval/tsne.h"
 #include "eval/umap.h"
@@ -96,8 +97,30 @@ int main(int argc, char **argv)
         ->capture_default_str();
     app.add_option("--maps", outPrefix, "Write each map to PREFIX-METHOD-N.tsv");
     app.add_option("--threads", threads, "Compute threads (0: all cores)");
+    bool estimateOnly = false;
+    app.add_flag("--estimate-only", estimateOnly,
+                 "Print the modelled map time (upstep/eval/mapestimate.h) of each size and method; map nothing");
     CLI11_PARSE(app, argc, argv);
     try {
+        if (estimateOnly) {
+            setComputeThreads(threads);
+            const auto dim = readTsv(features, 1).size(1);
+            for (const auto n : replicate > 0 ? std::vector<std::int64_t>{replicate} : sizes)
+                for (const auto &method : methods) {
+                    EmbedJob job;
+                    job.method = method == "umap" ? EmbedMethod::Umap : EmbedMethod::Tsne;
+                    const auto e = estimateMapCost(job, n, dim, false, -1, torch::get_num_threads());
+                    std::cout << nlohmann::json{{"tool", "upstep-estimate"},
+                                                {"method", method},
+                                                {"n", n},
+                                                {"threads", torch::get_num_threads()},
+                                                {"neighbour_s", e.neighbourSeconds},
+                                                {"map_s", e.neighbourSeconds + e.layoutSeconds}}
+                                     .dump()
+                              << std::endl;
+                }
+            return 0;
+        }
         setComputeThreads(threads);
         torch::Tensor all;
         if (replicate > 0) {

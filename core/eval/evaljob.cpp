@@ -113,7 +113,7 @@ ProbeResult probe(const torch::Tensor &train, const torch::Tensor &trainLabels, 
     result.knnPredictions = std::move(knn.predictions);
     if (request.linearProbe)
         result.scores.linearTop1 =
-            linearProbe(normalized(train), trainLabels, normalized(test), testLabels, request.linear).top1;
+            linearProbe(train, trainLabels, test, testLabels, request.linear).top1; // it normalises, chunk by chunk
     return result;
 }
 

@@ -11,22 +11,31 @@ namespace upstep::core {
 namespace {
 
 // Rates measured with upstep-bench-tsne on 2 threads (AMD EPYC, 2 cores), 192-dimensional
-// features of the 60,000 Fashion-MNIST training images (docs/EMBEDDINGS.md, "Estimates").
+// features: the 60,000 Fashion-MNIST training images, and a million rows made of them
+// (docs/benchmarks/embedding.md; docs/EMBEDDINGS.md, "Estimates", compares model and runs).
 constexpr double kReferenceThreads = 2;
 constexpr double kReferenceDim = 192;
 constexpr double kReferencePoints = 60000;
-/// HNSW build and query plus the graph, per point and per neighbour asked for.
-constexpr double kNeighbourSecondsPerPointNeighbour = 12.0 / 60000 / 90;
-/// One t-SNE iteration (attraction and interpolated repulsion), per point.
-constexpr double kTsneSecondsPerPointIteration = 18.8 / 60000 / 1000;
-/// One t-SNE iteration's fixed part: the FFT grid is at least 150 nodes a side however few the
-/// points (about 300 iterations/s on 10,000 points).
-constexpr double kTsneSecondsPerIteration = 0.003;
+/// HNSW build and query plus the graph at 60,000 points: a part per point (the build) and a part
+/// per point and neighbour asked for (the query and the graph), from UMAP's 14 neighbours (7.5 s)
+/// and t-SNE's 90 (13.2 s). Both grow a little faster than the log of the points: 302 s for 90
+/// neighbours of a million points.
+constexpr double kNeighbourSecondsPerPoint = 1.075e-4;
+constexpr double kNeighbourSecondsPerPointNeighbour = 1.25e-6;
+constexpr double kNeighbourGrowthPower = 1.5;
+/// One t-SNE iteration: a fixed part (the FFT grid, at least 150 nodes a side, larger as the
+/// map spreads) and a part per point (attraction, spreading and interpolation): 24.5 ms at
+/// 60,000 points, 164 ms at a million.
+constexpr double kTsneSecondsPerIteration = 0.010;
+constexpr double kTsneSecondsPerPointIteration = 1.5e-7;
 /// Exact neighbour search (up to 10,000 points): per pair of points and dimension.
 constexpr double kExactSecondsPerPairDim = 1e-10;
 constexpr double kExactUpTo = 10000; ///< NeighbourSearchConfig::exactUpTo
-/// One UMAP epoch, per point, at 15 neighbours.
-constexpr double kUmapSecondsPerPointEpoch = 8.0 / 60000 / 200;
+/// One UMAP epoch, per point, at 15 neighbours: 9.3 s for 200 epochs of 60,000 points. The
+/// negative samples land anywhere in the map, so the rate falls as the map outgrows the caches:
+/// 233 s for 200 epochs of a million, 1.5 times the rate per point, as (points / 60,000)^0.15.
+constexpr double kUmapSecondsPerPointEpoch = 9.3 / 60000 / 200;
+constexpr double kUmapCacheGrowthPower = 0.15;
 /// A scanned image: its path and label as the scan and the map hold them.
 constexpr double kBytesPerImage = 600;
 /// LibTorch, OpenCV and the program's own buffers (as MemoryEstimate::runtime).
@@ -53,15 +62,18 @@ MapCostEstimate estimateMapCost(const EmbedJob &job, std::int64_t images, std::i
     const double bytesPerFeatureTable = n * dim * 4;
     double peak = kRuntimeBytes + n * kBytesPerImage + bytesPerFeatureTable * (withAdapter ? 2 : 1);
     if (layout) {
-        // HNSW search grows with the log of the points and the width of each distance.
-        const double searchGrowth = std::log(std::max(points, 2.0)) / std::log(kReferencePoints);
-        e.neighbourSeconds = (points <= kExactUpTo ? kExactSecondsPerPairDim * points * points * dim
-                                                   : kNeighbourSecondsPerPointNeighbour * points * neighbours *
-                                                         (dim / kReferenceDim) * searchGrowth) *
+        // HNSW's work grows with the log of the points and the width of each distance.
+        const double searchGrowth = std::pow(std::log(std::max(points, 2.0)) / std::log(kReferencePoints),
+                                             kNeighbourGrowthPower);
+        e.neighbourSeconds = (points <= kExactUpTo
+                                  ? kExactSecondsPerPairDim * points * points * dim
+                                  : (kNeighbourSecondsPerPoint + kNeighbourSecondsPerPointNeighbour * neighbours) *
+                                        points * (dim / kReferenceDim) * searchGrowth) *
                              speed;
         e.layoutSeconds = (job.method == EmbedMethod::Tsne
                                ? (kTsneSecondsPerPointIteration * points + kTsneSecondsPerIteration) * job.iterations
-                               : kUmapSecondsPerPointEpoch * points * (e.mapPoints <= 10000 ? 500 : 200)) *
+                               : kUmapSecondsPerPointEpoch * points * (e.mapPoints <= 10000 ? 500 : 200) *
+                                     std::pow(std::max(points / kReferencePoints, 1.0), kUmapCacheGrowthPower)) *
                           speed;
         const double joined = points * dim * 4;                           // the table the map is built on
         const double index = points * (dim * 4 + 2 * 16 * 4 + 64);        // HNSW: vectors and links

@@ -97,6 +97,24 @@ std::string whyNotImageFile(const fs::path &file)
     return why;
 }
 
+// whyNotReadable for a file named like an image, in one stat and one access check (the entry's
+// own checks make three or four calls).
+std::string whyNotReadableFile(const fs::path &file)
+{
+    struct ::stat info {};
+    if (::stat(file.c_str(), &info) != 0)
+        return errno == ENOENT || errno == ELOOP ? "broken link or vanished file"
+               : errno == EACCES                 ? "permission denied"
+                                                 : std::string("cannot read: ") + std::strerror(errno);
+    if (!S_ISREG(info.st_mode))
+        return "not a regular file";
+    if (info.st_size == 0)
+        return "empty file";
+    if (::access(file.c_str(), R_OK) != 0)
+        return "permission denied";
+    return {};
+}
+
 /// Runs check(i) for i in [0, count) on a few threads plus the caller's, which alone reports
 /// progress and sees stop. The checks are system calls that wait on the file system as much as
 /// they compute, so more threads than cores still help on slow (network) file systems.
@@ -245,9 +263,8 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         if (progress && seen % 1024 == 0)
             progress({"scanning", seen, 0, "files"});
 
-        // Files named like images are checked after the listing, in parallel, when signatures
-        // are asked for; the rest here.
-        const bool later = options.checkSignatures && hasImageExtension(entry.path());
+        // Files named like images are checked after the listing, in parallel; the rest here.
+        const bool later = hasImageExtension(entry.path());
         if (auto why = later ? std::string() : whyNotReadable(entry); !why.empty()) {
             result.skipped.push_back({entry.path(), why});
             continue;
@@ -265,11 +282,11 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         }
         result.images.push_back({entry.path(), label});
     }
-    if (options.checkSignatures) {
+    {
+        const auto whyNot = options.checkSignatures ? whyNotImageFile : whyNotReadableFile;
         std::vector<std::string> why(result.images.size());
         checkInParallel(
-            result.images.size(), [&](std::size_t i) { why[i] = whyNotImageFile(result.images[i].path); }, progress,
-            stop);
+            result.images.size(), [&](std::size_t i) { why[i] = whyNot(result.images[i].path); }, progress, stop);
         std::size_t kept = 0;
         for (std::size_t i = 0; i < result.images.size(); ++i) {
             if (why[i].empty()) {

@@ -129,8 +129,9 @@ private slots:
         const auto base = estimateMapCost(job, 60000, 192, false, -1, 2);
         QCOMPARE(base.mapPoints, std::int64_t{60000});
         QCOMPARE(base.featureSeconds, -1.0);
-        // The reference point of the model: 60,000 points at 192 dimensions on 2 threads.
-        QVERIFY(std::abs(base.neighbourSeconds + base.layoutSeconds - 30.8) < 4);
+        // 60,000 points at 192 dimensions on 2 threads took 37.7 s in the benchmark of 2026-12-03
+        // (docs/benchmarks/embedding.md); the model comes within a quarter of it.
+        QVERIFY(std::abs(base.neighbourSeconds + base.layoutSeconds - 37.7) < 37.7 / 4);
         const auto adapted = estimateMapCost(job, 60000, 192, true, 0.01, 2);
         QCOMPARE(adapted.mapPoints, std::int64_t{120000}); // both sides, in the worst case
         QCOMPARE(adapted.featureSeconds, 600.0);

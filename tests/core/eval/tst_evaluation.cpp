@@ -105,6 +105,14 @@ private slots:
               probe.top1);
         QVERIFY(knn.top1 > 0.7);   // chance is 0.1
         QVERIFY(probe.top1 > 0.7);
+        // Streamed in chunks of 700 rows (five chunks, the last short), the fit is the same up to
+        // the order of float sums: L-BFGS may end a hair apart, so a few borderline images may flip.
+        const auto chunked = linearProbe(trainX, trainY, testX, testY, {1e-4, 100, 700});
+        const double agree = (chunked.predictions == probe.predictions).to(torch::kFloat64).mean().item<double>();
+        qInfo("linear probe in chunks of 700: top-1 %.3f, predictions agreeing with one chunk: %.4f", chunked.top1,
+              agree);
+        QVERIFY(agree >= 0.99);
+        QVERIFY(std::abs(chunked.top1 - probe.top1) <= 0.01);
 
         // A block bound of 7,000 values takes two queries at a time against the 3,000-item bank:
         // the same votes as 512 at a time.
