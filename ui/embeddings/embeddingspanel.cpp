@@ -7,8 +7,7 @@
 #include "embeddings/embeddingscatter.h"
 #include "embeddings/imagetrial.h"
 #include "embeddings/mapquery.h"
-#include "upstep/common/hardware.h"
-#include "upstep/eval/mapestimate.h"
+#include "embeddings/progressivemap.h"
 #include "upstep/io/imagefolder.h"
 #include "widgets/palette.h"
 #include "thumbnails/thumbnailcache.h"
@@ -32,8 +31,6 @@
 #include <QLocale>
 
 #include <algorithm>
-#include <mutex>
-#include <optional>
 
 namespace upstep::ui {
 
@@ -303,65 +300,25 @@ void EmbeddingsPanel::compute()
     job.checkpointStep = m_checkpoint->step();
     // The worker hands the preview over through this box; the GUI thread takes it on the next
     // progress report (the full computation goes on reporting after it).
-    struct PreviewBox {
-        std::mutex mutex;
-        std::optional<core::EmbeddingMap> map;
-        std::int64_t total = 0;
-        std::string estimate; ///< of the map of every image, from the preview's feature rate
-    };
-    auto box = std::make_shared<PreviewBox>();
-    const int preview = m_previewImages;
+    auto handover = std::make_shared<PreviewHandover>();
     auto *task = new BackgroundTask(
         tr("Computing the embedding map"),
-        [job, preview, box](const core::ProgressSink &progress, core::StopFlag stop) mutable {
-            if (preview > 0 && (job.maxImages == 0 || job.maxImages > 2 * preview)) {
-                job.scan = core::scanEmbedFolder(job.data, progress, stop); // once, for both maps
-                const auto total = static_cast<std::int64_t>(job.scan->images.size());
-                if (total > 2 * preview) {
-                    auto sample = job;
-                    sample.maxImages = preview;
-                    auto map = core::runEmbedding(
-                        sample,
-                        [&progress](const core::Progress &p) {
-                            auto labelled = p;
-                            labelled.stage = "preview: " + p.stage;
-                            progress(labelled);
-                        },
-                        stop);
-                    const auto estimate =
-                        core::estimateMapCost(job, total, map.featureDim(), map.hasAdapter(),
-                                              map.featureSeconds() /
-                                                  static_cast<double>(std::max<std::int64_t>(map.size(), 1)),
-                                              core::computeThreads());
-                    const std::lock_guard lock(box->mutex);
-                    box->map = std::move(map);
-                    box->total = estimate.images;
-                    box->estimate = core::describeMapCost(job, estimate);
-                }
-            }
-            return QVariant::fromValue(core::runEmbedding(job, progress, stop));
+        [job, preview = m_previewImages, handover](const core::ProgressSink &progress, core::StopFlag stop) {
+            return QVariant::fromValue(computeProgressiveMap(job, preview, *handover, progress, stop));
         },
         this);
     m_task = task;
     m_showingPreview = false;
-    connect(task, &BackgroundTask::progressed, this, [this, box](const core::Progress &p) {
-        std::optional<core::EmbeddingMap> preview;
-        std::int64_t total = 0;
-        std::string estimate;
-        {
-            const std::lock_guard lock(box->mutex);
-            preview.swap(box->map);
-            total = box->total;
-            estimate = box->estimate;
-        }
-        if (preview) {
-            showMap(*preview);
+    connect(task, &BackgroundTask::progressed, this, [this, handover](const core::Progress &p) {
+        if (auto preview = handover->take()) {
+            showMap(preview->map);
             m_showingPreview = true;
             setStatus(tr("Preview: a seeded %1 of %2 images. Mapping all of them in the background: %3. "
                          "Cancel keeps the preview.")
-                          .arg(QLocale().toString(static_cast<qlonglong>(preview->size())),
-                               QLocale().toString(static_cast<qlonglong>(total)), QString::fromStdString(estimate)));
-            emit previewShown(static_cast<int>(preview->size()));
+                          .arg(QLocale().toString(static_cast<qlonglong>(preview->map.size())),
+                               QLocale().toString(static_cast<qlonglong>(preview->total)),
+                               QString::fromStdString(preview->estimate)));
+            emit previewShown(static_cast<int>(preview->map.size()));
         }
         m_progress->setRange(0, p.total > 0 ? 1000 : 0);
         if (p.total > 0)

@@ -341,6 +341,9 @@ private slots:
         QCOMPARE(shownSize, std::int64_t{40});
         QVERIFY(stillComputing); // the preview arrived while the full map was still being made
         QVERIFY2(status.startsWith(QStringLiteral("Preview: a seeded 40 of 120 images")), qPrintable(status));
+        // with what mapping all of them will cost, the feature time measured on the preview
+        QVERIFY2(status.contains(QStringLiteral("features ")) && status.contains(QStringLiteral("GB of memory")),
+                 qPrintable(status));
         QCOMPARE(panel.map().size(), 120);
         QCOMPARE(previews.size(), 1);
 
