@@ -25,7 +25,7 @@ void runEmbed(const EmbedArgs &args)
 {
     // Settings and output places are checked before minutes of feature extraction.
     core::validateEmbedJob(args.job);
-    core::checkOutputLocation(args.out);
+    core::checkOutputFile(args.out);
     if (!args.projector.empty())
         core::checkOutputLocation(args.projector);
     if (!args.job.adapter.empty())
@@ -40,8 +40,8 @@ void runEmbed(const EmbedArgs &args)
     const auto backbone = core::inspectBackbone(job.weights, job.arch);
     const auto estimate = core::estimateMapCost(job, static_cast<std::int64_t>(job.scan->images.size()),
                                                 backbone.featureDim, !job.adapter.empty(), -1, core::computeThreads());
-    std::cerr << "estimate for " << estimate.images << " images: " << core::describeMapCost(job, estimate)
-              << " (the features' time: the ETA of the progress line)\n";
+    std::cerr << "estimate for " << estimate.images << (estimate.images == 1 ? " image: " : " images: ")
+              << core::describeMapCost(job, estimate) << " (the features' time: the ETA of the progress line)\n";
     TerminalProgress progress;
     const auto map = core::runEmbedding(job, progress.sink());
     progress.finish();

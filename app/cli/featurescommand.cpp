@@ -36,7 +36,7 @@ void runFeatures(const FeaturesArgs &args)
         throw core::InputError("--out " + args.out +
                                ": name the .safetensors file of the features (the .csv index "
                                "is written next to it, with the same name)");
-    core::checkOutputLocation(out);
+    core::checkOutputFile(out);
     const auto device = core::resolveDevice(args.device);
     // The folder is checked first: a wrong path fails before the model is loaded.
     TerminalProgress progress;

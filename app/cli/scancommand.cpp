@@ -66,7 +66,7 @@ void printListing(const ScanArgs &args, const core::ImageFolder &folder, double 
 void runScan(const ScanArgs &args)
 {
     if (!args.report.empty())
-        core::checkOutputLocation(args.report);
+        core::checkOutputFile(args.report);
     TerminalProgress progress;
     const auto started = std::chrono::steady_clock::now();
     const auto folder = scanWithProgress(args.data, args.labels, progress);

@@ -67,4 +67,12 @@ void checkOutputLocation(const fs::path &target)
     ::unlink(probe.c_str());
 }
 
+void checkOutputFile(const fs::path &target)
+{
+    std::error_code ec;
+    if (fs::is_directory(target, ec))
+        throw IoError(target, "is a folder; name the file to write (inside it or elsewhere)");
+    checkOutputLocation(target);
+}
+
 } // namespace upstep::core

@@ -169,9 +169,9 @@ QWidget *EmbeddingsPanel::buildToolRow()
                               "and after adaptation, side by side"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    // Wide enough for the longest stage text on one line ("extracting features 100%").
-    m_progress->setFixedWidth(m_progress->fontMetrics().horizontalAdvance(QStringLiteral("extracting features 100%")) +
-                              24);
+    // Wide enough for the longest stage text on one line (the preview's stages carry a prefix).
+    m_progress->setFixedWidth(
+        m_progress->fontMetrics().horizontalAdvance(QStringLiteral("preview: extracting features 100%")) + 24);
     m_progress->setTextVisible(true);
     // Shown only while a map is computed; its place is kept, so the status beside it stays put.
     auto policy = m_progress->sizePolicy();

@@ -16,12 +16,16 @@ namespace upstep::ui {
 
 QString classSummary(const core::ImageFolder &folder)
 {
-    const QLocale locale;
     std::vector<qlonglong> perClass(folder.classNames.size(), 0);
     for (const auto &image : folder.images)
         if (image.label >= 0 && static_cast<std::size_t>(image.label) < perClass.size())
             ++perClass[static_cast<std::size_t>(image.label)];
-    const auto images = static_cast<qlonglong>(folder.images.size());
+    return classSummary(perClass, static_cast<qlonglong>(folder.images.size()));
+}
+
+QString classSummary(const std::vector<qlonglong> &perClass, qlonglong images)
+{
+    const QLocale locale;
     const auto text = images == 1 ? QObject::tr("1 image") : QObject::tr("%1 images").arg(locale.toString(images));
     if (perClass.empty())
         return text;

@@ -20,6 +20,8 @@ class StatusLine;
 /// "10 classes · 10,000 images · about 1,000 per class" (or the smallest and largest class when
 /// they differ by more than a tenth).
 QString classSummary(const core::ImageFolder &folder);
+/// The same from the images per class (empty: no classes) and the images in all.
+QString classSummary(const std::vector<qlonglong> &perClass, qlonglong images);
 
 class LabeledFolderField : public QWidget {
     Q_OBJECT

@@ -61,6 +61,7 @@ private:
     /// The last scan, less the files a check found undecodable; the grid's rows read from it.
     std::shared_ptr<const core::ImageFolder> m_scanned;
     std::shared_ptr<const core::ImageFolder> m_lastScan; ///< the scan itself (the same object until a check)
+    std::vector<qlonglong> m_perClass; ///< images per class folder of m_scanned; empty without class folders
     bool m_usable = false;
     qint64 m_imageCount = 0;
     std::vector<core::SkippedFile> m_unreadable;

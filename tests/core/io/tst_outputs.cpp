@@ -66,6 +66,18 @@ private slots:
         expectIoError("/proc/upstep-run", "cannot create files in /proc");
         checkOutputLocation(root() / "new" / "deeper" / "run"); // missing folders are made later
         checkOutputLocation(root() / "afile");                  // replacing a file is allowed here
+        // An output that is one file may replace a file, never a folder: the write would fail
+        // only after the work.
+        checkOutputFile(root() / "afile");
+        fs::create_directories(root() / "afolder");
+        checkOutputLocation(root() / "afolder"); // a run folder written in place
+        QVERIFY_THROWS_EXCEPTION(IoError, checkOutputFile(root() / "afolder"));
+        try {
+            checkOutputFile(root() / "afolder");
+        } catch (const IoError &error) {
+            QVERIFY2(std::string(error.what()).find("is a folder") != std::string::npos, error.what());
+        }
+        fs::remove(root() / "afolder"); // the next test counts what the folder holds
         for (const auto &entry : fs::directory_iterator(root()))
             QVERIFY2(entry.path().filename().string().rfind(".upstep-write-test", 0) != 0, "probe file left behind");
     }

@@ -271,6 +271,12 @@ private slots:
         QCOMPARE(panel.unreadable().back().path.filename().string(), std::string("truncated.png"));
         QVERIFY(panel.statusText().contains(QStringLiteral("5 images")));
         QCOMPARE(panel.grid()->model()->rowCount(), 5);
+
+        // A target with class sub-folders is scanned without labels, yet its line counts them.
+        panel.setFolder(QString::fromStdString((root() / "test").string()));
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(panel.statusText(), QStringLiteral("10 classes · 60 images · 4 to 8 per class"));
+        QCOMPARE(panel.grid()->model()->rowCount(), 60);
     }
 
     void backboneCheckRejectsNonModel()

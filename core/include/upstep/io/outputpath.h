@@ -17,6 +17,10 @@ std::filesystem::path withoutTrailingSeparator(const std::filesystem::path &targ
 /// does not let this process create files (read-only, /proc, permissions).
 void checkOutputLocation(const std::filesystem::path &target);
 
+/// checkOutputLocation for an output that is one file: also refuses a `target` that is an
+/// existing folder (a file cannot replace it, and the work before the write would be lost).
+void checkOutputFile(const std::filesystem::path &target);
+
 /// Makes the folder that will hold the output file `target`, when missing (`--out new/x.csv`).
 /// Call it when the result is ready to be written, so a refused command leaves no folder.
 /// Throws IoError naming the folder.
