@@ -118,6 +118,7 @@ void TargetFolderPanel::startScan(const QString &folder)
     m_perClass.clear();
     m_lastScan.reset();
     m_grid->setPaths({});
+    m_grid->setPlaceholder({});
     m_unreadableButton->setVisible(false);
     m_check = nullptr; // cancelled above; its late signals are ignored (they check the task)
     m_checkButton->setEnabled(true);
@@ -135,6 +136,7 @@ void TargetFolderPanel::startScan(const QString &folder)
         return;
     }
     m_status->showPlain(tr("Scanning..."));
+    m_grid->setPlaceholder(tr("Scanning the folder... the images appear here when it is done"));
     const auto root = folder.toStdString();
     m_scan = new BackgroundTask(
         tr("Scanning %1").arg(folder),
@@ -176,8 +178,10 @@ void TargetFolderPanel::startScan(const QString &folder)
             error.details);
     });
     connect(m_scan, &BackgroundTask::finished, this, [this, task = m_scan.data()] {
-        if (task == m_scan)
-            emit scanFinished(m_usable);
+        if (task != m_scan)
+            return;
+        m_grid->setPlaceholder(m_usable ? QString() : tr("No images to show"));
+        emit scanFinished(m_usable);
     });
     emit scanStarted();
     m_scan->start();

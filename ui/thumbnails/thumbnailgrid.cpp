@@ -3,6 +3,7 @@
 #include "thumbnails/thumbnailcache.h"
 
 #include <QFileInfo>
+#include <QPainter>
 #include <QPixmap>
 
 #include <algorithm>
@@ -107,6 +108,22 @@ ThumbnailGrid::ThumbnailGrid(QWidget *parent)
 }
 
 void ThumbnailGrid::setPaths(QStringList paths) { m_model->setPaths(std::move(paths)); }
+
+void ThumbnailGrid::setPlaceholder(const QString &text)
+{
+    m_placeholder = text;
+    viewport()->update();
+}
+
+void ThumbnailGrid::paintEvent(QPaintEvent *event)
+{
+    QListView::paintEvent(event);
+    if (m_model->rowCount() > 0 || m_placeholder.isEmpty())
+        return;
+    QPainter painter(viewport());
+    painter.setPen(palette().placeholderText().color());
+    painter.drawText(viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
+}
 
 void ThumbnailGrid::setSource(qsizetype rows, ImageListModel::PathSource pathAt)
 {

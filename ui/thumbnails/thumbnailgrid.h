@@ -61,8 +61,14 @@ public:
     void setPaths(QStringList paths);
     void setSource(qsizetype rows, ImageListModel::PathSource pathAt);
     ImageListModel *imageModel() const { return m_model; }
+    /// Shown in the middle of the grid while it has no images ("Scanning the folder..."); empty: none.
+    void setPlaceholder(const QString &text);
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
 
 private:
+    QString m_placeholder;
     ThumbnailCache *m_cache;
     ImageListModel *m_model;
 };
