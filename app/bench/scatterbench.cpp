@@ -2,8 +2,10 @@
 // it. Points come from a map TSV (x, y per line: upstep-bench-tsne --maps writes them) or, without
 // one, from seeded clusters. Reports the median and the longest time, in milliseconds, of:
 //   - set: handing the points over (the hit-test grid is built);
-//   - zoom: a wheel step at the centre, then the repaint (the point layer is drawn again);
+//   - zoom: a wheel step at the centre, then the repaint (the point layer is drawn again, with
+//     a subset of a large map while the view moves);
 //   - pan: a drag of 40 pixels, then the repaint;
+//   - full_repaint: every point drawn, as when the view has come to rest or for an export;
 //   - hover: the hit test under the cursor at 1,000 places;
 //   - lasso: the points inside a polygon over a quarter of the plot.
 // Prints one JSON object. Needs a display (Xvfb, or QT_QPA_PLATFORM=offscreen).
@@ -14,6 +16,8 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -89,6 +93,7 @@ int main(int argc, char **argv)
         colours[static_cast<std::size_t>(i)] = QColor::fromHsv(static_cast<int>(i % 10) * 36, 200, 200).rgb();
 
     nlohmann::json row{{"points", n}, {"source", map.empty() ? "clusters" : map}};
+    const auto palette = colours;
     row["set"] = timed(1, [&](int) { scatter.setPoints(std::move(positions), std::move(colours)); });
     (void)scatter.grab(); // the first paint
     const QPointF centre(scatter.width() / 2.0, scatter.height() / 2.0);
@@ -109,6 +114,15 @@ int main(int argc, char **argv)
                             Qt::NoModifier);
         QApplication::sendEvent(&scatter, &release);
         (void)scatter.grab();
+    });
+    // The view rests: every point again, kSettleMs later.
+    QEventLoop rest;
+    QTimer::singleShot(upstep::ui::EmbeddingScatter::kSettleMs + 100, &rest, &QEventLoop::quit);
+    rest.exec();
+    row["settles_to_every_point"] = scatter.isShowingEveryPoint();
+    row["full_repaint"] = timed(5, [&](int) {
+        scatter.setColours(palette); // the layer must be drawn again
+        (void)scatter.renderToImage();
     });
     std::mt19937 random(5);
     std::uniform_real_distribution<double> x(0, scatter.width()), y(0, scatter.height());

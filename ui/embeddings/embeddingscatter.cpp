@@ -11,6 +11,7 @@
 #include <cmath>
 #include <numeric>
 #include <limits>
+#include <utility>
 
 namespace upstep::ui {
 
@@ -32,6 +33,13 @@ QRect plotArea(const QSize &size)
 
 EmbeddingScatter::EmbeddingScatter(QWidget *parent) : QWidget(parent)
 {
+    m_settle.setSingleShot(true);
+    m_settle.setInterval(kSettleMs);
+    connect(&m_settle, &QTimer::timeout, this, [this] {
+        m_moving = false;
+        m_layerDirty = true;
+        update();
+    });
     setMouseTracking(true);
     setMinimumSize(200, 200);
     setFocusPolicy(Qt::ClickFocus);
@@ -117,6 +125,10 @@ void EmbeddingScatter::setView(const QRectF &view)
     if (view == m_view || !view.isValid())
         return;
     m_view = view;
+    if (pointCount() > kMovingPoints) { // a zoom, pan or linked view: a subset until the view rests
+        m_moving = true;
+        m_settle.start();
+    }
     m_layerDirty = true;
     update();
 }
@@ -288,7 +300,10 @@ void EmbeddingScatter::renderLayer()
     const int dot = std::max(1, static_cast<int>(std::lround(dotSize(n) * ratio)));
     const QRect pixels(QPoint(static_cast<int>(area.left() * ratio), static_cast<int>(area.top() * ratio)),
                        QPoint(static_cast<int>(area.right() * ratio), static_cast<int>(area.bottom() * ratio)));
-    for (int i = 0; i < n; ++i) {
+    // Level of detail: while the view moves, an even stride of kMovingPoints of them; every
+    // point again once it has been still for kSettleMs.
+    const int stride = m_moving ? std::max(1, (n + kMovingPoints - 1) / kMovingPoints) : 1;
+    for (int i = 0; i < n; i += stride) {
         const QPointF p = widgetPosition(i) * ratio;
         const int x0 = static_cast<int>(p.x()) - dot / 2, y0 = static_cast<int>(p.y()) - dot / 2;
         const QRgb colour = m_colours[static_cast<std::size_t>(i)] | 0xff000000u;
@@ -352,6 +367,10 @@ bool EmbeddingScatter::event(QEvent *event)
 
 QImage EmbeddingScatter::renderToImage()
 {
+    if (std::exchange(m_moving, false)) { // an export shows every point
+        m_settle.stop();
+        m_layerDirty = true;
+    }
     QImage image(size() * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(devicePixelRatioF());
     image.fill(palette().window().color());
