@@ -434,6 +434,45 @@ private slots:
         qInfo("20k points with arrows: draw %.1f ms, hit test %.1f us (not asserted)", drawMs, hitUs);
     }
 
+    void largeMapsDrawASubsetOnlyWhileTheViewMoves()
+    {
+        // 400,000 points: past kMovingPoints, so a moving view draws every second point, and
+        // every point again once the view has rested; an export never draws a subset.
+        const int n = 400000;
+        std::vector<float> positions(2 * n);
+        for (int i = 0; i < n; ++i) {
+            positions[2 * i] = static_cast<float>(i % 1000);
+            positions[2 * i + 1] = static_cast<float>(i / 1000);
+        }
+        ui::EmbeddingScatter scatter;
+        scatter.resize(900, 700);
+        scatter.setPoints(positions, std::vector<QRgb>(n, 0xff1e88e5));
+        QVERIFY(scatter.isShowingEveryPoint());
+        const auto view = scatter.view();
+        scatter.setView(view.adjusted(10, 10, -10, -10));
+        QVERIFY(!scatter.isShowingEveryPoint());
+        QTRY_VERIFY_WITH_TIMEOUT(scatter.isShowingEveryPoint(), 5000); // the view rested
+        scatter.setView(view);
+        QVERIFY(!scatter.isShowingEveryPoint());
+        const QImage exported = scatter.renderToImage();
+        QVERIFY(scatter.isShowingEveryPoint());
+        // The export has every point: zoomed so that points are apart, count the blue pixels of
+        // one row of points against the same row drawn as a moving view would draw it.
+        QVERIFY(!exported.isNull());
+        scatter.setView(QRectF(0, 0, 40, 30));
+        const QImage moving = scatter.grab().toImage();
+        const QImage still = scatter.renderToImage();
+        const auto blue = [](const QImage &image) {
+            qsizetype count = 0;
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x)
+                    count += image.pixel(x, y) == 0xff1e88e5;
+            return count;
+        };
+        QVERIFY2(blue(still) > blue(moving) * 3 / 2,
+                 qPrintable(QString("%1 vs %2").arg(blue(still)).arg(blue(moving))));
+    }
+
     // Neighbour lists filled before their thumbnails are decoded (a tried image's neighbours)
     // must still lay out whole items: icon and distance, not a clipped strip.
     void listsFilledBeforeTheirThumbnailsLayOutWholeItems()
