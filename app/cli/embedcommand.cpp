@@ -10,6 +10,7 @@
 #include "terminalprogress.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <iostream>
 
 namespace upstep::cli {
@@ -48,31 +49,39 @@ void runEmbed(const EmbedArgs &args)
     map.writeFiles(args.out, args.projector);
 
     const auto k = map.qualityNeighbours();
-    std::cout << map.size() << " images, " << core::choiceName(args.job.method) << ": features " << map.featureSeconds() << " s, map "
-              << map.projectionSeconds() << " s\n";
+    const bool adapted = map.hasAdapter(); // without one, the "adapted" side is the base itself
+    std::cout << std::fixed << std::setprecision(1) << map.size() << " images, " << core::choiceName(args.job.method)
+              << ": features " << map.featureSeconds() << " s, map " << map.projectionSeconds() << " s\n"
+              << std::setprecision(4);
     if (map.adapterStep() >= 0)
         std::cout << "adapter: the run's checkpoint at step " << map.adapterStep() << "\n";
-    std::cout << "trustworthiness@" << k << ": base " << map.baseTrustworthiness() << ", adapted "
-              << map.adaptedTrustworthiness();
+    std::cout << "trustworthiness@" << k << ": base " << map.baseTrustworthiness();
+    if (adapted)
+        std::cout << ", adapted " << map.adaptedTrustworthiness();
     if (map.qualityRows() < map.size())
         std::cout << " (on a seeded sample of " << map.qualityRows() << " images)";
     std::cout << "\n";
     if (map.approximateNeighbours())
         std::cout << "neighbour graph: approximate (HNSW), recall " << map.neighbourRecall()
                   << " against exact search on a seeded sample of 500 points\n";
-    if (map.baseLabelAgreement() >= 0)
-        std::cout << "kNN label agreement@" << k << " in the map: base " << map.baseLabelAgreement() << ", adapted "
-                  << map.adaptedLabelAgreement() << "\n";
+    if (map.baseLabelAgreement() >= 0) {
+        std::cout << "kNN label agreement@" << k << " in the map: base " << map.baseLabelAgreement();
+        if (adapted)
+            std::cout << ", adapted " << map.adaptedLabelAgreement();
+        std::cout << "\n";
+    }
     if (map.clusterCount() > 0) {
         const auto sizes = map.clusterSizes();
         const auto used = std::count_if(sizes.begin(), sizes.end(), [](auto s) { return s > 0; });
         std::cout << "clusters: " << used << " of " << map.clusterCount() << " prototypes hold images; largest "
                   << *std::max_element(sizes.begin(), sizes.end()) << " images\n";
     }
-    std::cout << "most moved:\n";
-    for (const auto i : map.mostMoved(5))
-        std::cout << "  " << map.displacement()[static_cast<std::size_t>(i)] << "  "
-                  << map.paths()[static_cast<std::size_t>(i)] << "\n";
+    if (adapted) {
+        std::cout << "most moved:\n";
+        for (const auto i : map.mostMoved(5))
+            std::cout << "  " << map.displacement()[static_cast<std::size_t>(i)] << "  "
+                      << map.paths()[static_cast<std::size_t>(i)] << "\n";
+    }
     std::cout << "points: " << args.out << (args.projector.empty() ? "" : "; projector: " + args.projector) << "\n";
 }
 
