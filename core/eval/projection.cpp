@@ -169,6 +169,16 @@ torch::Tensor projectPca(const PcaModel &model, const torch::Tensor &x)
     return (x.to(torch::kFloat32) - model.mean).matmul(model.components.t());
 }
 
+torch::Tensor mapStart(const torch::Tensor &x, const torch::Tensor &init, const std::string &method)
+{
+    const auto n = x.size(0);
+    if (!init.defined())
+        return projectPca(fitPca(x, 2), x).to(torch::kFloat64);
+    if (init.dim() != 2 || init.size(0) != n || init.size(1) != 2)
+        throw InputError(method + " start positions must be [N, 2] for N = " + std::to_string(n));
+    return init.to(torch::kFloat64);
+}
+
 std::pair<torch::Tensor, torch::Tensor> nearestNeighbours(const torch::Tensor &x, int k)
 {
     requireRows(x, k + 1, "a neighbour search");

@@ -23,6 +23,11 @@ PcaModel fitPca(const torch::Tensor &x, int k = 2);
 /// (the adapted features projected with the base features' PCA).
 torch::Tensor projectPca(const PcaModel &model, const torch::Tensor &x);
 
+/// The start of a 2-D map of x [N, D] as float64 [N, 2]: init when defined (an aligned map starts
+/// from another), else x's first two principal components. Throws InputError naming `method`
+/// when init is not [N, 2].
+torch::Tensor mapStart(const torch::Tensor &x, const torch::Tensor &init, const std::string &method);
+
 /// Trustworthiness of embedding [N, d] for features [N, D] at k neighbours, in [0, 1]: 1 when
 /// every map neighbour is a true neighbour. Exact; O(N^2) time in chunks, O(N) memory per chunk.
 double trustworthiness(const torch::Tensor &features, const torch::Tensor &embedding, int k = 10);

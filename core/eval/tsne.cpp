@@ -69,15 +69,11 @@ std::vector<double> initialMap(const torch::Tensor &x, const TsneConfig &config,
 {
     const auto n = x.size(0);
     torch::Tensor start;
-    if (init.defined()) {
-        if (init.dim() != 2 || init.size(0) != n || init.size(1) != 2)
-            throw InputError("t-SNE start positions must be [N, 2] for N = " + std::to_string(n));
-        start = init.to(torch::kFloat64);
-    } else if (config.randomInit) {
+    if (config.randomInit && !init.defined()) {
         auto generator = at::make_generator<at::CPUGeneratorImpl>(config.seed);
         start = at::normal(0, 1, {n, 2}, generator, torch::kFloat64);
     } else {
-        start = projectPca(fitPca(x, 2), x).to(torch::kFloat64);
+        start = mapStart(x, init, "t-SNE");
     }
     // Every start is scaled to a first-coordinate std of 1e-4 (its layout kept), as scikit-learn does.
     start = start - start.mean(0);

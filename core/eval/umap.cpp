@@ -76,14 +76,7 @@ float clipGradient(float g) { return std::clamp(g, -4.0f, 4.0f); }
 std::vector<float> startPositions(const torch::Tensor &x, const torch::Tensor &init)
 {
     const auto n = x.size(0);
-    torch::Tensor start;
-    if (init.defined()) {
-        if (init.dim() != 2 || init.size(0) != n || init.size(1) != 2)
-            throw InputError("UMAP start positions must be [N, 2] for N = " + std::to_string(n));
-        start = init.to(torch::kFloat32);
-    } else {
-        start = projectPca(fitPca(x, 2), x);
-    }
+    auto start = mapStart(x, init, "UMAP").to(torch::kFloat32);
     const auto low = std::get<0>(start.min(0)), high = std::get<0>(start.max(0));
     start = (10 * (start - low) / (high - low).clamp_min(1e-12)).contiguous();
     return {start.data_ptr<float>(), start.data_ptr<float>() + 2 * n};
