@@ -39,21 +39,26 @@ bool hasImageExtension(const fs::path &path)
 
 namespace {
 
-// Returns an empty string when the file can be handed to the decoder, else why not.
-std::string whyNotReadable(const fs::directory_entry &entry)
+// Why a file not named like an image is skipped. (Files named like images are checked after the
+// listing, by whyNotImageFile or whyNotReadableFile.)
+std::string whyNotListed(const fs::directory_entry &entry)
 {
     std::error_code ec;
     if (!entry.exists(ec))
         return "broken link or vanished file";
     if (!entry.is_regular_file(ec))
         return "not a regular file";
-    if (!hasImageExtension(entry.path()))
-        return "not an image file type";
-    if (entry.file_size(ec) == 0 && !ec)
-        return "empty file";
-    if (::access(entry.path().c_str(), R_OK) != 0)
+    return "not an image file type";
+}
+
+// The reason for a failed open or stat of a file, from errno.
+std::string whyNotOpened(const char *action)
+{
+    if (errno == ENOENT || errno == ELOOP)
+        return "broken link or vanished file";
+    if (errno == EACCES)
         return "permission denied";
-    return {};
+    return std::string(action) + ": " + std::strerror(errno);
 }
 
 // Empty when the first bytes are those of an image format OpenCV decodes here.
@@ -70,17 +75,15 @@ std::string whyNotImageSignature(const unsigned char *head, std::size_t got)
     return got < 4 ? "too short to be an image" : "content is not a known image format (corrupt or misnamed)";
 }
 
-// whyNotReadable and the signature check of a file named like an image, in one open, one fstat
-// and one 12-byte read: a third of the system calls of the two apart, which is most of a scan's
+// Why a file named like an image cannot be used, with its signature checked: one open, one fstat
+// and one 12-byte read, a third of the system calls of a stat-based check and a stream read, which is most of a scan's
 // time at a million files. The reasons are the same. O_NONBLOCK: a FIFO named like an image must
 // not block the scan (it is refused as "not a regular file").
 std::string whyNotImageFile(const fs::path &file)
 {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return errno == ENOENT || errno == ELOOP ? "broken link or vanished file"
-               : errno == EACCES                 ? "permission denied"
-                                                 : std::string("cannot open: ") + std::strerror(errno);
+        return whyNotOpened("cannot open");
     struct ::stat info {};
     std::string why;
     std::array<unsigned char, 12> head{};
@@ -97,15 +100,13 @@ std::string whyNotImageFile(const fs::path &file)
     return why;
 }
 
-// whyNotReadable for a file named like an image, in one stat and one access check (the entry's
-// own checks make three or four calls).
+// Why a file named like an image cannot be used, without reading it: one stat and one access
+// check (directory_entry's own checks make three or four calls).
 std::string whyNotReadableFile(const fs::path &file)
 {
     struct ::stat info {};
     if (::stat(file.c_str(), &info) != 0)
-        return errno == ENOENT || errno == ELOOP ? "broken link or vanished file"
-               : errno == EACCES                 ? "permission denied"
-                                                 : std::string("cannot read: ") + std::strerror(errno);
+        return whyNotOpened("cannot read");
     if (!S_ISREG(info.st_mode))
         return "not a regular file";
     if (info.st_size == 0)
@@ -263,10 +264,9 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
         if (progress && seen % 1024 == 0)
             progress({"scanning", seen, 0, "files"});
 
-        // Files named like images are checked after the listing, in parallel; the rest here.
-        const bool later = hasImageExtension(entry.path());
-        if (auto why = later ? std::string() : whyNotReadable(entry); !why.empty()) {
-            result.skipped.push_back({entry.path(), why});
+        // Files named like images are checked after the listing, in parallel; the rest are skipped.
+        if (!hasImageExtension(entry.path())) {
+            result.skipped.push_back({entry.path(), whyNotListed(entry)});
             continue;
         }
         int label = -1;
