@@ -80,7 +80,7 @@ void runEmbed(const EmbedArgs &args)
         std::cout << "most moved:\n";
         for (const auto i : map.mostMoved(5))
             std::cout << "  " << map.displacement()[static_cast<std::size_t>(i)] << "  "
-                      << map.paths()[static_cast<std::size_t>(i)] << "\n";
+                      << map.path(i) << "\n";
     }
     std::cout << "points: " << args.out << (args.projector.empty() ? "" : "; projector: " + args.projector) << "\n";
 }

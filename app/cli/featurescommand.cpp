@@ -64,15 +64,15 @@ void runFeatures(const FeaturesArgs &args)
                  : " (first: " + result.skipped.front().path.string() + ": " + result.skipped.front().reason + ")"));
 
     std::vector<std::int64_t> labels;
-    for (const auto &image : result.images)
-        labels.push_back(image.label);
+    for (std::size_t i = 0; i < result.images.size(); ++i)
+        labels.push_back(result.images.label(i));
     auto csvPath = out;
     csvPath.replace_extension(".csv");
 
     std::ostringstream csv;
     csv << "index,path,label,class\n";
     for (std::size_t i = 0; i < result.images.size(); ++i) {
-        const auto &image = result.images[i];
+        const auto image = result.images[i];
         csv << i << "," << core::csvField(image.path.string()) << "," << image.label << ","
             << core::csvField(image.label >= 0 ? folder.classNames[static_cast<std::size_t>(image.label)] : "") << "\n";
     }

@@ -51,8 +51,8 @@ void printListing(const ScanArgs &args, const core::ImageFolder &folder, double 
               << "listing:  " << seconds << " s\n";
     if (!folder.classNames.empty()) {
         std::vector<std::int64_t> counts(folder.classNames.size(), 0);
-        for (const auto &image : folder.images)
-            ++counts[static_cast<std::size_t>(image.label)];
+        for (std::size_t i = 0; i < folder.images.size(); ++i)
+            ++counts[static_cast<std::size_t>(folder.images.label(i))];
         constexpr std::size_t kShown = 50;
         std::cout << "classes:  " << folder.classNames.size() << "\n";
         for (std::size_t c = 0; c < std::min(kShown, counts.size()); ++c)

@@ -7,7 +7,7 @@
 
 namespace upstep::core {
 
-DecodeCheck decodeEveryImage(const std::vector<ImageEntry> &images, const DecodeCheckOptions &options,
+DecodeCheck decodeEveryImage(const ImageList &images, const DecodeCheckOptions &options,
                              const ProgressSink &progress, StopFlag stop)
 {
     LoaderConfig config;

@@ -64,7 +64,7 @@ std::uint64_t fnv1a(std::uint64_t hash, const void *data, std::size_t size)
 // Identity of the images' content: every path, size, modification and status-change time, in
 // order (the status time also moves when only permissions change, which can turn a failed image
 // readable). A file that cannot be examined counts as -1s, so that it appearing changes the key.
-std::uint64_t contentKey(const std::vector<ImageEntry> &images)
+std::uint64_t contentKey(const ImageList &images)
 {
     std::uint64_t hash = 0xcbf29ce484222325ull;
     for (const auto &image : images) {
@@ -149,7 +149,7 @@ Record decodeForCache(const ImageEntry &image, int side, DecodeBuffers &buffers)
 // of the consumer. The destructor stops and joins the workers.
 class OrderedDecoder {
 public:
-    OrderedDecoder(const std::vector<ImageEntry> &images, int side, int workers, std::size_t window)
+    OrderedDecoder(const ImageList &images, int side, int workers, std::size_t window)
         : m_images(images), m_side(side), m_window(window)
     {
         try {
@@ -216,7 +216,7 @@ private:
         }
     }
 
-    const std::vector<ImageEntry> &m_images;
+    const ImageList &m_images;
     const int m_side;
     const std::size_t m_window;
     std::mutex m_mutex;
@@ -239,12 +239,12 @@ fs::path defaultDecodedCacheFolder()
     return fs::path(home && *home ? home : ".") / ".cache" / "upstep" / "decoded";
 }
 
-fs::path DecodedCache::fileFor(const fs::path &folder, const std::vector<ImageEntry> &images, int side)
+fs::path DecodedCache::fileFor(const fs::path &folder, const ImageList &images, int side)
 {
     return cacheFile(folder, contentKey(images), side);
 }
 
-DecodedCacheEstimate DecodedCache::estimate(const std::vector<ImageEntry> &images, int side)
+DecodedCacheEstimate DecodedCache::estimate(const ImageList &images, int side)
 {
     DecodedCacheEstimate estimate;
     estimate.images = static_cast<std::int64_t>(images.size());
@@ -254,7 +254,7 @@ DecodedCacheEstimate DecodedCache::estimate(const std::vector<ImageEntry> &image
     double sampledBytes = 0;
     std::vector<unsigned char> head(64 * 1024);
     for (std::size_t s = 0; s < samples; ++s) {
-        const auto &image = images[s * images.size() / samples];
+        const auto image = images[s * images.size() / samples];
         std::ifstream in(image.path, std::ios::binary);
         in.read(reinterpret_cast<char *>(head.data()), static_cast<std::streamsize>(head.size()));
         const auto declared = readDeclaredImageSize(head.data(), static_cast<std::size_t>(in.gcount()));
@@ -272,7 +272,7 @@ DecodedCacheEstimate DecodedCache::estimate(const std::vector<ImageEntry> &image
     return estimate;
 }
 
-std::shared_ptr<const DecodedCache> DecodedCache::open(const fs::path &folder, const std::vector<ImageEntry> &images,
+std::shared_ptr<const DecodedCache> DecodedCache::open(const fs::path &folder, const ImageList &images,
                                                        int side, std::string *problem)
 {
     return openKeyed(folder, contentKey(images), images.size(), side, problem);
@@ -336,7 +336,7 @@ std::shared_ptr<const DecodedCache> DecodedCache::openKeyed(const fs::path &fold
     return cache;
 }
 
-std::vector<int> DecodedCache::availableSides(const fs::path &folder, const std::vector<ImageEntry> &images)
+std::vector<int> DecodedCache::availableSides(const fs::path &folder, const ImageList &images)
 {
     return sidesKeyed(folder, contentKey(images));
 }
@@ -355,7 +355,7 @@ std::vector<int> DecodedCache::sidesKeyed(const fs::path &folder, std::uint64_t 
     return sides;
 }
 
-std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, const std::vector<ImageEntry> &images,
+std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, const ImageList &images,
                                                         int side, int workers, const ProgressSink &progress,
                                                         StopFlag stop)
 {
@@ -363,7 +363,7 @@ std::shared_ptr<const DecodedCache> DecodedCache::build(const fs::path &folder, 
 }
 
 std::shared_ptr<const DecodedCache> DecodedCache::buildKeyed(const fs::path &folder,
-                                                             const std::vector<ImageEntry> &images, std::uint64_t key,
+                                                             const ImageList &images, std::uint64_t key,
                                                              int side, int workers, const ProgressSink &progress,
                                                              StopFlag stop)
 {
@@ -421,7 +421,7 @@ std::shared_ptr<const DecodedCache> DecodedCache::buildKeyed(const fs::path &fol
     return cache;
 }
 
-std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, const std::vector<ImageEntry> &images,
+std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, const ImageList &images,
                                                        int side, int workers, const ProgressSink &progress,
                                                        StopFlag stop, std::string *note)
 {

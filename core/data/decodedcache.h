@@ -45,28 +45,28 @@ public:
     DecodedCache &operator=(const DecodedCache &) = delete;
 
     /// The cache file these images at this side would have in `folder`.
-    static std::filesystem::path fileFor(const std::filesystem::path &folder, const std::vector<ImageEntry> &images,
+    static std::filesystem::path fileFor(const std::filesystem::path &folder, const ImageList &images,
                                          int side);
 
     /// The size a cache of these images would take, from up to 1,000 evenly spaced headers.
-    static DecodedCacheEstimate estimate(const std::vector<ImageEntry> &images, int side);
+    static DecodedCacheEstimate estimate(const ImageList &images, int side);
 
     /// Opens the cache of exactly these images at this side, or nullptr when there is none. A
     /// file that exists but does not check out (truncated, another version, damaged) is reported
     /// in *problem and not used.
     static std::shared_ptr<const DecodedCache> open(const std::filesystem::path &folder,
-                                                    const std::vector<ImageEntry> &images, int side,
+                                                    const ImageList &images, int side,
                                                     std::string *problem = nullptr);
 
     /// Every cache of these images in `folder`, at whatever side it was built, the largest side
     /// first; empty when there is none. For callers that would take a smaller side over decoding.
-    static std::vector<int> availableSides(const std::filesystem::path &folder, const std::vector<ImageEntry> &images);
+    static std::vector<int> availableSides(const std::filesystem::path &folder, const ImageList &images);
 
     /// Decodes every image with `workers` threads and writes the cache atomically. Refuses with
     /// InputError, before decoding, when the estimate does not fit in the free space of `folder`;
     /// a write that fails anyway (the disk filled meanwhile) throws IoError and leaves no file.
     static std::shared_ptr<const DecodedCache> build(const std::filesystem::path &folder,
-                                                     const std::vector<ImageEntry> &images, int side, int workers,
+                                                     const ImageList &images, int side, int workers,
                                                      const ProgressSink &progress = {}, StopFlag stop = nullptr);
 
     /// Image i's pixels, read-only memory inside the mapping (valid while the cache lives; do not
@@ -89,10 +89,10 @@ private:
                                                          std::size_t count, int side, std::string *problem);
     static std::vector<int> sidesKeyed(const std::filesystem::path &folder, std::uint64_t key);
     static std::shared_ptr<const DecodedCache> buildKeyed(const std::filesystem::path &folder,
-                                                          const std::vector<ImageEntry> &images, std::uint64_t key,
+                                                          const ImageList &images, std::uint64_t key,
                                                           int side, int workers, const ProgressSink &progress,
                                                           StopFlag stop);
-    friend std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode, const std::vector<ImageEntry> &,
+    friend std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode, const ImageList &,
                                                                   int, int, const ProgressSink &, StopFlag,
                                                                   std::string *);
 
@@ -108,7 +108,7 @@ private:
 /// *note. Auto: the cache at `side` when it exists, else the largest side there is (the
 /// note says when that is below `side`), else none. Build: as Auto, but builds the cache at
 /// `side` first when there is none at that side. Off: none.
-std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, const std::vector<ImageEntry> &images,
+std::shared_ptr<const DecodedCache> decodedCacheForRun(DecodedCacheMode mode, const ImageList &images,
                                                        int side, int workers, const ProgressSink &progress,
                                                        StopFlag stop, std::string *note);
 

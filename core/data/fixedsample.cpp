@@ -8,7 +8,7 @@
 
 namespace upstep::core {
 
-FixedSample loadFixedSample(const std::vector<ImageEntry> &images, int count, std::uint64_t seed,
+FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t seed,
                             const Preprocessing &preprocessing, int workers)
 {
     std::vector<std::size_t> order(images.size());
@@ -17,9 +17,7 @@ FixedSample loadFixedSample(const std::vector<ImageEntry> &images, int count, st
     std::shuffle(order.begin(), order.end(), rng);
     order.resize(std::min(order.size(), static_cast<std::size_t>(std::max(count, 0))));
     std::sort(order.begin(), order.end()); // decode in folder order; the draw already fixed the set
-    std::vector<ImageEntry> drawn;
-    for (const auto i : order)
-        drawn.push_back(images[i]);
+    const auto drawn = images.select(order);
 
     LoaderConfig config;
     config.batchSize = 64;

@@ -20,7 +20,7 @@ struct FixedSample {
 
 /// Draws up to `count` images (seeded, without replacement) and decodes them. Files that fail
 /// are reported in `failed` and not replaced.
-FixedSample loadFixedSample(const std::vector<ImageEntry> &images, int count, std::uint64_t seed,
+FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t seed,
                             const Preprocessing &preprocessing, int workers = 2);
 
 } // namespace upstep::core

@@ -50,7 +50,7 @@ std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t in
     return splitMix64(splitMix64(splitMix64(seed) ^ static_cast<std::uint64_t>(epoch)) ^ static_cast<std::uint64_t>(index));
 }
 
-ImageLoader::ImageLoader(std::vector<ImageEntry> images, LoaderConfig config)
+ImageLoader::ImageLoader(ImageList images, LoaderConfig config)
     : m_images(std::move(images)), m_config(std::move(config)),
       // Enough for every batch queued, being made, just handed out and being consumed.
       m_recycler(static_cast<std::size_t>(std::max(0, m_config.prefetchBatches + m_config.workers + 2) *
@@ -151,7 +151,7 @@ void ImageLoader::workerLoop()
 
 cv::Mat ImageLoader::pixelsOf(std::int64_t index, int decodeSide, DecodeBuffers &buffers) const
 {
-    const auto &entry = m_images[static_cast<std::size_t>(index)];
+    const auto entry = m_images[static_cast<std::size_t>(index)];
     if (!m_config.cache)
         return decodeImagePixels(entry.path, decodeSide, buffers);
     // Read-only mapped memory: the transforms below only read their input.
@@ -187,7 +187,7 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers)
     const int decodeSide = neededShortSide(m_config);
     for (auto pos = begin; pos < end; ++pos) {
         const auto index = m_order[static_cast<std::size_t>(pos)];
-        const auto &entry = m_images[static_cast<std::size_t>(index)];
+        const auto entry = m_images[static_cast<std::size_t>(index)];
         cv::Mat decoded;
         try {
             decoded = matchChannels(pixelsOf(index, decodeSide, buffers), p.channels);

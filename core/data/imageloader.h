@@ -69,7 +69,7 @@ std::uint64_t sampleSeed(std::uint64_t seed, std::int64_t epoch, std::int64_t in
 
 class ImageLoader {
 public:
-    ImageLoader(std::vector<ImageEntry> images, LoaderConfig config);
+    ImageLoader(ImageList images, LoaderConfig config);
     ~ImageLoader();
     ImageLoader(const ImageLoader &) = delete;
     ImageLoader &operator=(const ImageLoader &) = delete;
@@ -84,7 +84,7 @@ public:
 
     std::int64_t batchesPerEpoch() const;
     std::size_t size() const { return m_images.size(); }
-    const std::vector<ImageEntry> &images() const { return m_images; }
+    const ImageList &images() const { return m_images; }
     /// Batches decoded and waiting for next(); never more than prefetchBatches. Thread-safe.
     std::size_t preparedBatches() const;
     /// How many files could not be decoded so far; cheap enough for every batch. Thread-safe.
@@ -98,7 +98,7 @@ private:
     /// Image `index`'s pixels from the cache or the file; throws DecodeError for a bad image.
     cv::Mat pixelsOf(std::int64_t index, int decodeSide, DecodeBuffers &buffers) const;
 
-    const std::vector<ImageEntry> m_images;
+    const ImageList m_images;
     const LoaderConfig m_config;
     TensorRecycler m_recycler;
 

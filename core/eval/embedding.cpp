@@ -170,9 +170,7 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
     auto images = folder->images;
     if (request.maxImages > 0 && static_cast<std::int64_t>(images.size()) > request.maxImages) {
         std::mt19937_64 rng(request.seed);
-        std::shuffle(images.begin(), images.end(), rng);
-        images.resize(static_cast<std::size_t>(request.maxImages));
-        std::sort(images.begin(), images.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
+        images = seededDraw(images, static_cast<std::size_t>(request.maxImages), rng);
     }
 
     auto models = loadMapModels(request);
@@ -241,8 +239,8 @@ Embedding computeEmbedding(const EmbedJob &job, const ProgressSink &progress, St
                                    : sampledTrustworthiness(e.adaptedFeatures, e.adapted, k, sample, request.seed);
     if (!e.classNames.empty()) {
         std::vector<std::int64_t> labels;
-        for (const auto &image : e.images)
-            labels.push_back(image.label);
+        for (std::size_t i = 0; i < e.images.size(); ++i)
+            labels.push_back(e.images.label(i));
         const auto labelTensor = torch::tensor(labels);
         e.baseLabelAgreement = knnLabelAgreement(e.base, labelTensor, k);
         e.adaptedLabelAgreement = unchanged ? e.baseLabelAgreement : knnLabelAgreement(e.adapted, labelTensor, k);

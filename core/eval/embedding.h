@@ -27,7 +27,7 @@ namespace upstep::core {
 
 struct Embedding {
     EmbedJob job; ///< what was mapped, so another image can go through the same models
-    std::vector<ImageEntry> images;
+    ImageList images;
     std::vector<std::string> classNames; ///< empty without labels
     torch::Tensor baseFeatures, adaptedFeatures; ///< [N, D]
     torch::Tensor base, adapted;                 ///< [N, 2] map positions

@@ -53,10 +53,9 @@ void validateEmbedJob(const EmbedJob &job)
 EmbeddingMap::EmbeddingMap(std::shared_ptr<const Embedding> embedding) : m_embedding(std::move(embedding))
 {
     const auto &e = *m_embedding;
-    for (const auto &image : e.images) {
-        m_paths.push_back(image.path.string());
-        m_labels.push_back(e.classNames.empty() ? -1 : image.label);
-    }
+    m_labels.reserve(e.images.size());
+    for (std::size_t i = 0; i < e.images.size(); ++i)
+        m_labels.push_back(e.classNames.empty() ? -1 : e.images.label(i));
     m_classNames = e.classNames;
     m_base = floats(e.base);
     m_adapted = floats(e.adapted);
@@ -67,6 +66,11 @@ EmbeddingMap::EmbeddingMap(std::shared_ptr<const Embedding> embedding) : m_embed
     }
     m_clusterCount = e.clusterCount;
     m_hasAdapter = !e.adaptedFeatures.is_same(e.baseFeatures);
+}
+
+std::string EmbeddingMap::path(std::int64_t index) const
+{
+    return m_embedding->images.pathString(static_cast<std::size_t>(index));
 }
 
 std::vector<std::int64_t> EmbeddingMap::clusterSizes() const

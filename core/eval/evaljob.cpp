@@ -42,30 +42,28 @@ struct ResolvedEvalJob : EvalJob {
 
 torch::Tensor normalized(const torch::Tensor &f) { return F::normalize(f, F::NormalizeFuncOptions().dim(1)); }
 
-std::vector<ImageEntry> seededSubset(std::vector<ImageEntry> images, std::int64_t max, std::uint64_t seed, int salt)
+ImageList seededSubset(const ImageList &images, std::int64_t max, std::uint64_t seed, int salt)
 {
     if (max <= 0 || static_cast<std::int64_t>(images.size()) <= max)
         return images;
     std::mt19937_64 rng(sampleSeed(seed, -3, salt));
-    std::shuffle(images.begin(), images.end(), rng);
-    images.resize(static_cast<std::size_t>(max));
-    std::sort(images.begin(), images.end(), [](const auto &a, const auto &b) { return a.path < b.path; });
-    return images;
+    return seededDraw(images, static_cast<std::size_t>(max), rng);
 }
 
 /// A seeded split into two halves, each kept in path order.
-std::pair<std::vector<ImageEntry>, std::vector<ImageEntry>> seededHalves(std::vector<ImageEntry> images,
-                                                                         std::uint64_t seed)
+std::pair<ImageList, ImageList> seededHalves(const ImageList &images, std::uint64_t seed)
 {
     if (images.size() < 2)
         throw InputError("evaluation without a train folder needs at least two labeled test images");
+    std::vector<std::size_t> order(images.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
     std::mt19937_64 rng(sampleSeed(seed, -3, 4));
-    std::shuffle(images.begin(), images.end(), rng);
+    std::shuffle(order.begin(), order.end(), rng);
     const auto half = static_cast<std::ptrdiff_t>(images.size() / 2);
-    std::vector<ImageEntry> first(images.begin(), images.begin() + half), second(images.begin() + half, images.end());
-    const auto byPath = [](const auto &a, const auto &b) { return a.path < b.path; };
-    std::sort(first.begin(), first.end(), byPath);
-    std::sort(second.begin(), second.end(), byPath);
+    auto first = images.select({order.begin(), order.begin() + half});
+    auto second = images.select({order.begin() + half, order.end()});
+    first.sortByPath();
+    second.sortByPath();
     return {std::move(first), std::move(second)};
 }
 
@@ -84,7 +82,7 @@ struct Features {
     torch::Tensor labels; ///< [N]
 };
 
-Features featuresOf(BackboneImpl &model, const std::vector<ImageEntry> &images, const ResolvedEvalJob &request,
+Features featuresOf(BackboneImpl &model, const ImageList &images, const ResolvedEvalJob &request,
                     const std::string &what, const ProgressSink &progress, StopFlag stop)
 {
     const ProgressSink relabel = [&](const Progress &p) {
@@ -93,8 +91,8 @@ Features featuresOf(BackboneImpl &model, const std::vector<ImageEntry> &images, 
     };
     auto result = extractFeatures(model, images, request.features, relabel, stop);
     std::vector<std::int64_t> labels;
-    for (const auto &image : result.images)
-        labels.push_back(image.label);
+    for (std::size_t i = 0; i < result.images.size(); ++i)
+        labels.push_back(result.images.label(i));
     return {result.features, torch::tensor(labels, torch::kInt64)};
 }
 
@@ -175,7 +173,7 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
     const ResolvedEvalJob request(job);
     const auto start = std::chrono::steady_clock::now();
     const auto testFolder = labeledFolder(request.test, progress, stop);
-    std::vector<ImageEntry> train, test;
+    ImageList train, test;
     if (request.train.empty()) {
         // One labeled folder: a seeded half is the kNN memory and probe training set.
         std::tie(train, test) = seededHalves(testFolder.images, request.seed);

@@ -19,7 +19,7 @@ FeatureOptions featureOptionsFor(const std::string &device, Precision precision,
 }
 
 MultiFeatureResult extractFeaturesOfModels(const std::vector<BackboneImpl *> &models,
-                                           const std::vector<ImageEntry> &images, const FeatureOptions &options,
+                                           const ImageList &images, const FeatureOptions &options,
                                            const ProgressSink &progress, StopFlag stop)
 {
     if (models.empty())
@@ -62,13 +62,13 @@ MultiFeatureResult extractFeaturesOfModels(const std::vector<BackboneImpl *> &mo
     for (std::size_t m = 0; m < models.size(); ++m)
         result.features.push_back(chunks[m].empty() ? torch::empty({0, models[m]->featureDim()}) : torch::cat(chunks[m]));
     for (const auto index : kept)
-        result.images.push_back(images[static_cast<std::size_t>(index)]);
+        result.images.append(images, static_cast<std::size_t>(index));
     result.skipped = loader.failures();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }
 
-FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry> &images,
+FeatureResult extractFeatures(BackboneImpl &model, const ImageList &images,
                               const FeatureOptions &options, const ProgressSink &progress, StopFlag stop)
 {
     auto multi = extractFeaturesOfModels({&model}, images, options, progress, stop);

@@ -25,12 +25,12 @@ FeatureOptions featureOptionsFor(const std::string &device, Precision precision,
 
 struct FeatureResult {
     torch::Tensor features;            ///< [N, D] float32 on the CPU, in the order of `images`
-    std::vector<ImageEntry> images;    ///< the images that decoded, in input order
+    ImageList images;    ///< the images that decoded, in input order
     std::vector<SkippedFile> skipped;  ///< the ones that did not, with the reason
     double seconds = 0;
 };
 
-FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry> &images,
+FeatureResult extractFeatures(BackboneImpl &model, const ImageList &images,
                               const FeatureOptions &options = {}, const ProgressSink &progress = {},
                               StopFlag stop = nullptr);
 
@@ -38,12 +38,12 @@ FeatureResult extractFeatures(BackboneImpl &model, const std::vector<ImageEntry>
 /// copy), decoding each image once: one [N, D] tensor per model, rows in the order of .images.
 struct MultiFeatureResult {
     std::vector<torch::Tensor> features;
-    std::vector<ImageEntry> images;
+    ImageList images;
     std::vector<SkippedFile> skipped;
     double seconds = 0;
 };
 MultiFeatureResult extractFeaturesOfModels(const std::vector<BackboneImpl *> &models,
-                                           const std::vector<ImageEntry> &images, const FeatureOptions &options = {},
+                                           const ImageList &images, const FeatureOptions &options = {},
                                            const ProgressSink &progress = {}, StopFlag stop = nullptr);
 
 } // namespace upstep::core

@@ -36,8 +36,9 @@ constexpr double kExactUpTo = 10000; ///< NeighbourSearchConfig::exactUpTo
 /// 233 s for 200 epochs of a million, 1.5 times the rate per point, as (points / 60,000)^0.15.
 constexpr double kUmapSecondsPerPointEpoch = 9.3 / 60000 / 200;
 constexpr double kUmapCacheGrowthPower = 0.15;
-/// A scanned image: its path and label as the scan and the map hold them.
-constexpr double kBytesPerImage = 600;
+/// A scanned image: its entry in the scan's and the map's image lists (about 40 bytes each,
+/// tst_imagelist) and the map's label.
+constexpr double kBytesPerImage = 100;
 /// LibTorch, OpenCV and the program's own buffers (as MemoryEstimate::runtime).
 constexpr double kRuntimeBytes = 350e6;
 

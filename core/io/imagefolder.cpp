@@ -79,7 +79,7 @@ std::string whyNotImageSignature(const unsigned char *head, std::size_t got)
 // and one 12-byte read, a third of the system calls of a stat-based check and a stream read, which is most of a scan's
 // time at a million files. The reasons are the same. O_NONBLOCK: a FIFO named like an image must
 // not block the scan (it is refused as "not a regular file").
-std::string whyNotImageFile(const fs::path &file)
+std::string whyNotImageFile(const std::string &file)
 {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
@@ -102,7 +102,7 @@ std::string whyNotImageFile(const fs::path &file)
 
 // Why a file named like an image cannot be used, without reading it: one stat and one access
 // check (directory_entry's own checks make three or four calls).
-std::string whyNotReadableFile(const fs::path &file)
+std::string whyNotReadableFile(const std::string &file)
 {
     struct ::stat info {};
     if (::stat(file.c_str(), &info) != 0)
@@ -280,27 +280,23 @@ ImageFolder scanImageFolder(const fs::path &root, const ScanOptions &options, co
             }
             label = found->second;
         }
-        result.images.push_back({entry.path(), label});
+        result.images.append(entry.path().native(), label);
     }
     {
         const auto whyNot = options.checkSignatures ? whyNotImageFile : whyNotReadableFile;
         std::vector<std::string> why(result.images.size());
         checkInParallel(
-            result.images.size(), [&](std::size_t i) { why[i] = whyNot(result.images[i].path); }, progress, stop);
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < result.images.size(); ++i) {
-            if (why[i].empty()) {
-                if (kept != i)
-                    result.images[kept] = std::move(result.images[i]);
-                ++kept;
-            } else {
-                result.skipped.push_back({std::move(result.images[i].path), std::move(why[i])});
-            }
-        }
-        result.images.erase(result.images.begin() + static_cast<std::ptrdiff_t>(kept), result.images.end());
+            result.images.size(), [&](std::size_t i) { why[i] = whyNot(result.images.pathString(i)); }, progress,
+            stop);
+        result.images.removeWhere([&](std::size_t i) {
+            if (why[i].empty())
+                return false;
+            result.skipped.push_back({result.images.path(i), std::move(why[i])});
+            return true;
+        });
     }
-    std::sort(result.images.begin(), result.images.end(),
-              [](const auto &a, const auto &b) { return a.path < b.path; });
+    result.images.sortByPath();
+    result.images.shrinkToFit();
     std::sort(result.skipped.begin(), result.skipped.end(),
               [](const auto &a, const auto &b) { return a.path < b.path; });
     if (progress)

@@ -61,7 +61,7 @@ std::string fingerprintWeights(const std::filesystem::path &path)
 }
 
 RunFingerprint fingerprintRun(const TrainConfig &config, const std::filesystem::path &targetRoot,
-                              const std::vector<ImageEntry> &targetImages)
+                              const ImageList &targetImages)
 {
     RunFingerprint fingerprint;
     std::error_code ec;

@@ -30,7 +30,7 @@ std::string fingerprintWeights(const std::filesystem::path &weights);
 inline constexpr const char *kBaseFingerprintKey = "upstep.base";
 
 RunFingerprint fingerprintRun(const TrainConfig &config, const std::filesystem::path &targetRoot,
-                              const std::vector<ImageEntry> &targetImages);
+                              const ImageList &targetImages);
 
 void writeFingerprint(const RunFingerprint &fingerprint, Metadata &metadata);
 RunFingerprint readFingerprint(const Metadata &metadata);

@@ -118,8 +118,8 @@ PretrainSummary runPretraining(const PretrainConfig &config, const ProgressSink 
         options.loaderWorkers = config.workers;
         auto features = extractFeatures(*model, testFolder.images, options, progress, stop);
         std::vector<std::int64_t> labels;
-        for (const auto &image : features.images)
-            labels.push_back(image.label);
+        for (std::size_t i = 0; i < features.images.size(); ++i)
+            labels.push_back(features.images.label(i));
         compat::InferenceGuard inference;
         const auto logits = model->headForward(features.features.to(device, dtype));
         summary.testTop1 = top1Accuracy(logits.argmax(1).to(torch::kCPU), torch::tensor(labels, torch::kInt64));

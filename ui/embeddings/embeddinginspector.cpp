@@ -68,7 +68,7 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
         connect(list, &ThumbnailList::imageActivated, this, &EmbeddingInspector::imageActivated);
     connect(m_cache, &ThumbnailCache::ready, this, [this](const QString &path) {
         if ((m_map && m_current >= 0 &&
-             path == QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)])) ||
+             path == QString::fromStdString(m_map->path(m_current))) ||
             (!m_triedPath.isEmpty() && path == m_triedPath))
             m_preview->setPixmap(ThumbnailCache::enlarged(m_cache->image(path), m_cache->side()));
     });
@@ -77,7 +77,7 @@ EmbeddingInspector::EmbeddingInspector(ThumbnailCache *cache, QWidget *parent)
 QString EmbeddingInspector::describe(const core::EmbeddingMap &map, int index)
 {
     const auto i = static_cast<std::size_t>(index);
-    QStringList parts{QFileInfo(QString::fromStdString(map.paths()[i])).fileName()};
+    QStringList parts{QFileInfo(QString::fromStdString(map.path(static_cast<std::int64_t>(i)))).fileName()};
     const int label = map.labels()[i];
     if (label >= 0 && label < static_cast<int>(map.classNames().size()))
         parts << tr("label %1").arg(QString::fromStdString(map.classNames()[static_cast<std::size_t>(label)]));
@@ -96,7 +96,7 @@ void EmbeddingInspector::setMap(const core::EmbeddingMap *map)
     QList<ThumbnailList::Entry> moved;
     if (m_map && m_map->hasAdapter())
         for (const auto i : m_map->mostMoved(kMostMoved))
-            moved.push_back({static_cast<int>(i), QString::fromStdString(m_map->paths()[static_cast<std::size_t>(i)]),
+            moved.push_back({static_cast<int>(i), QString::fromStdString(m_map->path(i)),
                              describe(*m_map, static_cast<int>(i))});
     m_mostMoved->setEntries(moved);
     m_adapted->setEnabled(m_map && m_map->hasAdapter());
@@ -112,7 +112,7 @@ QVector<int> EmbeddingInspector::fillList(ThumbnailList *list, const std::vector
             continue; // not this map's image (the caller checks; this keeps a slip from reading past it)
         indices.push_back(static_cast<int>(n.index));
         entries.push_back({static_cast<int>(n.index),
-                           QString::fromStdString(m_map->paths()[static_cast<std::size_t>(n.index)]),
+                           QString::fromStdString(m_map->path(n.index)),
                            QString::number(n.distance, 'g', 3)});
     }
     list->setEntries(entries);
@@ -143,7 +143,7 @@ void EmbeddingInspector::showImage(int index)
         m_details->setText(tr("Click a point to see the image and its nearest neighbours."));
         return;
     }
-    showPreview(QString::fromStdString(m_map->paths()[static_cast<std::size_t>(m_current)]),
+    showPreview(QString::fromStdString(m_map->path(m_current)),
                 describe(*m_map, m_current));
 }
 
@@ -163,7 +163,7 @@ void EmbeddingInspector::showSelection(const QVector<int> &indices)
     QStringList paths;
     if (m_map)
         for (const int i : indices)
-            paths << QString::fromStdString(m_map->paths()[static_cast<std::size_t>(i)]);
+            paths << QString::fromStdString(m_map->path(i));
     m_selection->setPaths(paths);
     m_lists->setTabText(1, paths.isEmpty() ? tr("Selection") : tr("Selection (%1)").arg(paths.size()));
     if (m_map)

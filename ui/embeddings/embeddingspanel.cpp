@@ -112,7 +112,7 @@ EmbeddingsPanel::EmbeddingsPanel(QWidget *parent)
     }
     connect(m_inspector, &EmbeddingInspector::imageActivated, this, &EmbeddingsPanel::pick);
     connect(m_thumbnails, &ThumbnailCache::ready, this, [this](const QString &path) {
-        if (m_hovered >= 0 && path == QString::fromStdString(m_map.paths()[static_cast<std::size_t>(m_hovered)]))
+        if (m_hovered >= 0 && path == QString::fromStdString(m_map.path(m_hovered)))
             m_hoverImage->setPixmap(ThumbnailCache::enlarged(m_thumbnails->image(path), m_thumbnails->side()));
     });
     showMap({});

@@ -15,7 +15,7 @@ bool EmbeddingsPanel::saveSelectionList(const QString &file, QString *error) con
 {
     std::string text;
     for (const int i : m_selection)
-        text += m_map.paths()[static_cast<std::size_t>(i)] + "\n";
+        text += m_map.path(i) + "\n";
     try {
         core::writeFileAtomically(file.toStdString(), text);
         return true;

@@ -70,7 +70,7 @@ void EmbeddingsPanel::showHover(int index, const QPoint &globalPosition)
         m_hoverCard->hide();
         return;
     }
-    const auto path = QString::fromStdString(m_map.paths()[static_cast<std::size_t>(m_hovered)]);
+    const auto path = QString::fromStdString(m_map.path(m_hovered));
     const QImage thumbnail = m_thumbnails->image(path);
     if (thumbnail.isNull())
         m_hoverImage->setText(tr("loading…"));

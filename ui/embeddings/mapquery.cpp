@@ -80,7 +80,7 @@ MapQuery findImages(const core::EmbeddingMap &map, const QString &query)
             });
         } else {
             tests.push_back([&map, word](std::size_t i) {
-                return QString::fromStdString(map.paths()[i]).contains(word, Qt::CaseInsensitive);
+                return QString::fromStdString(map.path(static_cast<std::int64_t>(i))).contains(word, Qt::CaseInsensitive);
             });
         }
         if (!ok)

@@ -17,9 +17,9 @@ namespace upstep::ui {
 QString classSummary(const core::ImageFolder &folder)
 {
     std::vector<qlonglong> perClass(folder.classNames.size(), 0);
-    for (const auto &image : folder.images)
-        if (image.label >= 0 && static_cast<std::size_t>(image.label) < perClass.size())
-            ++perClass[static_cast<std::size_t>(image.label)];
+    for (std::size_t i = 0; i < folder.images.size(); ++i)
+        if (const auto label = folder.images.label(i); label >= 0 && static_cast<std::size_t>(label) < perClass.size())
+            ++perClass[static_cast<std::size_t>(label)];
     return classSummary(perClass, static_cast<qlonglong>(folder.images.size()));
 }
 
@@ -113,8 +113,8 @@ void LabeledFolderField::check(const QString &folder)
         }
         const auto scanned = result.value<core::ImageFolder>();
         std::vector<bool> used(scanned.classNames.size(), false);
-        for (const auto &image : scanned.images)
-            used[static_cast<std::size_t>(image.label)] = true;
+        for (std::size_t i = 0; i < scanned.images.size(); ++i)
+            used[static_cast<std::size_t>(scanned.images.label(i))] = true;
         if (std::count(used.begin(), used.end(), true) < 2) {
             m_problem =
                 tr("The %1 has images in only one class folder; scoring needs at least two classes.").arg(m_what);

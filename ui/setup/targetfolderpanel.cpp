@@ -43,12 +43,21 @@ std::vector<qlonglong> imagesPerClassFolder(const upstep::core::ImageFolder &fol
     auto prefix = folder.root.string();
     if (prefix.empty() || prefix.back() != '/')
         prefix += '/';
-    std::map<std::string_view, qlonglong> counts;
-    for (const auto &image : folder.images) {
-        const std::string_view path = image.path.native();
+    // The scan is in path order, so a class's images come together: one map lookup per class.
+    std::map<std::string, qlonglong> counts;
+    qlonglong *current = nullptr;
+    std::string currentName;
+    for (std::size_t i = 0; i < folder.images.size(); ++i) {
+        const auto path = folder.images.pathString(i);
         const auto slash = path.find('/', prefix.size());
-        if (path.starts_with(prefix) && slash != std::string_view::npos)
-            ++counts[path.substr(prefix.size(), slash - prefix.size())];
+        if (!path.starts_with(prefix) || slash == std::string::npos)
+            continue;
+        const std::string_view name(path.data() + prefix.size(), slash - prefix.size());
+        if (!current || name != currentName) {
+            currentName = name;
+            current = &counts[currentName];
+        }
+        ++*current;
     }
     std::vector<qlonglong> perClass;
     for (const auto &[name, count] : counts)
@@ -192,7 +201,7 @@ void TargetFolderPanel::showScanned()
     m_imageCount = static_cast<qint64>(m_scanned->images.size());
     m_usable = m_imageCount > 0;
     m_grid->setSource(m_imageCount, [folder = m_scanned](qsizetype row) {
-        return QString::fromStdString(folder->images[static_cast<std::size_t>(row)].path.string());
+        return QString::fromStdString(folder->images.pathString(static_cast<std::size_t>(row)));
     });
     m_status->showPlain(classSummary(m_perClass, m_imageCount));
     m_unreadableButton->setText(tr("%n unreadable (show)", nullptr, static_cast<int>(m_unreadable.size())));
@@ -214,7 +223,7 @@ void TargetFolderPanel::checkImages()
             for (const auto &f : check.failed)
                 failed.insert(f.path);
             auto kept = std::make_shared<core::ImageFolder>(*scanned);
-            std::erase_if(kept->images, [&](const core::ImageEntry &image) { return failed.count(image.path) > 0; });
+            kept->images.removeWhere([&](std::size_t i) { return failed.count(kept->images.path(i)) > 0; });
             auto perClass = imagesPerClassFolder(*kept);
             return QVariant::fromValue(ScannedTarget{std::move(kept), std::move(perClass), std::move(check.failed)});
         },

@@ -41,7 +41,7 @@ private slots:
         QVERIFY(fs::exists(cache->path()));
         int failures = 0, gray = 0;
         for (std::size_t i = 0; i < m_images.size(); ++i) {
-            const auto &path = m_images[i].path;
+            const auto path = m_images[i].path;
             const auto stored = cache->image(i);
             if (path.filename() == "truncated.jpg") {
                 QVERIFY(stored.empty());
@@ -105,9 +105,9 @@ private slots:
         const auto parent = fs::path(m_dir.path().toStdString());
         const auto previous = fs::current_path();
         fs::current_path(parent);
-        auto relative = m_images;
-        for (auto &image : relative)
-            image.path = fs::path("./photos/") / image.path.filename();
+        ImageList relative;
+        for (const auto &image : m_images)
+            relative.push_back({fs::path("./photos/") / image.path.filename(), image.label});
         const bool found = DecodedCache::open(folder(), relative, 64) != nullptr;
         fs::current_path(previous);
         QVERIFY(found);
@@ -120,7 +120,7 @@ private slots:
         auto fewer = m_images;
         fewer.pop_back();
         QVERIFY(!DecodedCache::open(folder(), fewer, 64));
-        const auto &touched = m_images.front().path;
+        const auto touched = m_images.front().path;
         fs::last_write_time(touched, fs::last_write_time(touched) + std::chrono::seconds(5));
         QVERIFY(DecodedCache::fileFor(folder(), m_images, 64) != before);
         std::string problem;
@@ -180,7 +180,7 @@ private slots:
 
 private:
     QTemporaryDir m_dir;
-    std::vector<ImageEntry> m_images;
+    ImageList m_images;
 };
 
 QTEST_GUILESS_MAIN(TestDecodedCache)

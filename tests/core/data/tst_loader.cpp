@@ -155,7 +155,7 @@ private slots:
 
 private:
     QTemporaryDir m_dir;
-    std::vector<ImageEntry> m_images;
+    ImageList m_images;
 };
 
 QTEST_GUILESS_MAIN(TestLoader)

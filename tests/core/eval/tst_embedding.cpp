@@ -272,7 +272,7 @@ private slots:
 
         // Another image against the map ("Try an image"): one of the map's own images finds itself
         // first at distance ~0 in both spaces, so it went through the same models and preprocessing.
-        const auto image = fs::path(map.paths()[7]);
+        const auto image = fs::path(map.path(7));
         const auto query = map.neighboursOfImage(image, 4);
         QCOMPARE(query.base.size(), std::size_t{4});
         QCOMPARE(query.adapted.size(), std::size_t{4});

@@ -124,7 +124,7 @@ private slots:
         QVERIFY(QLineF(base->widgetPosition(under), at).length() < 1.0); // target or one drawn on top of it
         QVERIFY(panel.hoverCard()->isVisible());
         QCOMPARE(panel.adaptedView()->echo(), under); // the same image is ringed in the other map
-        QVERIFY(panel.hoverText().contains(QString::fromStdString(map.paths()[static_cast<std::size_t>(under)])));
+        QVERIFY(panel.hoverText().contains(QString::fromStdString(map.path(under))));
         hover(base, QPointF(2, 2)); // the margin: no point
         QCOMPARE(hovered.last().at(0).toInt(), -1);
         QVERIFY(!panel.hoverCard()->isVisible());
@@ -294,7 +294,7 @@ private slots:
         const auto lines = list.readAll().trimmed().split('\n');
         QCOMPARE(lines.size(), expected.size());
         QCOMPARE(QString::fromUtf8(lines.front()),
-                 QString::fromStdString(map.paths()[static_cast<std::size_t>(expected.front())]));
+                 QString::fromStdString(map.path(expected.front())));
         panel.select({});
         QCOMPARE(panel.overlayView()->arrowCount(), 0); // the selection's: none
         panel.setArrowMode(ui::EmbeddingsPanel::ArrowMode::MostMoved);

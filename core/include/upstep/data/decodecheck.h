@@ -34,7 +34,7 @@ struct DecodeCheck {
 };
 
 /// Throws Cancelled when stop is set; a file that fails is recorded, never thrown.
-DecodeCheck decodeEveryImage(const std::vector<ImageEntry> &images, const DecodeCheckOptions &options = {},
+DecodeCheck decodeEveryImage(const ImageList &images, const DecodeCheckOptions &options = {},
                              const ProgressSink &progress = {}, StopFlag stop = nullptr);
 
 } // namespace upstep::core

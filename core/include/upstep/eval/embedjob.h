@@ -55,10 +55,10 @@ public:
     EmbeddingMap() = default;
     explicit EmbeddingMap(std::shared_ptr<const Embedding> embedding);
 
-    std::int64_t size() const { return static_cast<std::int64_t>(m_paths.size()); }
-    bool empty() const { return m_paths.empty(); }
+    std::int64_t size() const { return static_cast<std::int64_t>(m_labels.size()); }
+    bool empty() const { return m_labels.empty(); }
     bool hasAdapter() const { return m_hasAdapter; }
-    const std::vector<std::string> &paths() const { return m_paths; }
+    std::string path(std::int64_t index) const; ///< image index's file
     const std::vector<int> &labels() const { return m_labels; }         ///< -1 without labels
     const std::vector<std::string> &classNames() const { return m_classNames; }
     const std::vector<int> &clusters() const { return m_clusters; }     ///< empty without a run folder
@@ -105,7 +105,7 @@ public:
 
 private:
     std::shared_ptr<const Embedding> m_embedding;
-    std::vector<std::string> m_paths, m_classNames;
+    std::vector<std::string> m_classNames;
     std::vector<int> m_labels, m_clusters;
     std::vector<float> m_base, m_adapted, m_displacement;
     std::int64_t m_clusterCount = 0;

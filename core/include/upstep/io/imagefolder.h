@@ -7,6 +7,7 @@
 // Threading: a pure function; call it from any thread. Progress runs on the calling thread.
 
 #include "upstep/common/progress.h"
+#include "upstep/io/imagelist.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -14,11 +15,6 @@
 #include <vector>
 
 namespace upstep::core {
-
-struct ImageEntry {
-    std::filesystem::path path;
-    int label = -1; ///< index into ImageFolder::classNames, or -1 without labels
-};
 
 struct SkippedFile {
     std::filesystem::path path;
@@ -44,7 +40,7 @@ struct ListedFolder {
 
 struct ImageFolder {
     std::filesystem::path root;
-    std::vector<ImageEntry> images; ///< sorted by path, so scans are reproducible
+    ImageList images; ///< sorted by path, so scans are reproducible
     std::vector<std::string> classNames;
     std::vector<SkippedFile> skipped;
     ScanOptions options;              ///< what the scan was asked for
