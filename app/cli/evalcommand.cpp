@@ -74,7 +74,10 @@ void runEval(EvalArgs &args)
     if (!args.adapter.empty())
         warnOnBaseMismatch(args.adapter, args.weights);
     TerminalProgress progress;
-    const auto report = core::runEvaluation(request, progress.sink());
+    const auto report = core::runEvaluation(request, progress.sink(), nullptr, [&](const core::EvalCostEstimate &e) {
+        progress.finish();
+        std::cerr << "estimate: " << core::describeEvalCost(e) << "\n";
+    });
     progress.finish();
     if (args.json)
         std::cout << core::jsonText(core::evalReportToJson(report), 2) << "\n";

@@ -7,6 +7,7 @@
 #include "upstep/io/atomicfile.h"
 
 #include "upstep/common/error.h"
+#include "upstep/common/hardware.h"
 #include "common/torchcompat.h"
 #include "data/imageloader.h"
 #include "upstep/io/imagefolder.h"
@@ -168,7 +169,8 @@ std::vector<ClassScores> perClassTop1(const std::vector<std::string> &names, con
 
 } // namespace
 
-EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopFlag stop)
+EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopFlag stop,
+                         const EvalEstimateSink &estimated)
 {
     const ResolvedEvalJob request(job);
     const auto start = std::chrono::steady_clock::now();
@@ -188,8 +190,11 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
         test = seededSubset(testFolder.images, request.maxTest, request.seed, 2);
     }
     std::optional<ImageFolder> sourceFolder;
-    if (!request.sourceTest.empty())
+    ImageList sourceImages;
+    if (!request.sourceTest.empty()) {
         sourceFolder = labeledFolder(request.sourceTest, progress, stop);
+        sourceImages = seededSubset(sourceFolder->images, request.maxSource, request.seed, 3);
+    }
 
     auto base = loadBackbone(request.weights, request.arch).model;
     BackbonePtr adapted;
@@ -198,6 +203,19 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
         applyAdapter(*adapted, loadAdapterOrRun(request.adapter));
     }
     base->eval();
+    if (estimated) {
+        EvalCostShape shape;
+        shape.trainImages = static_cast<std::int64_t>(train.size());
+        shape.testImages = static_cast<std::int64_t>(test.size());
+        shape.sourceImages = static_cast<std::int64_t>(sourceImages.size());
+        shape.featureDim = base->featureDim();
+        shape.withAdapter = adapted != nullptr;
+        shape.linearProbe = request.linearProbe;
+        shape.linearIterations = request.linearProbeIterations;
+        for (const auto &parameter : base->parameters())
+            shape.modelBytes += parameter.numel() * static_cast<std::int64_t>(parameter.element_size());
+        estimated(estimateEvalCost(shape, computeThreads()));
+    }
 
     EvalReport report;
     report.classes = testFolder.classNames;
@@ -226,7 +244,7 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
     }
     report.perClass = perClassTop1(report.classes, baseTest.labels, baseProbe.knnPredictions, adaptedKnnPredictions);
     if (sourceFolder) {
-        const auto images = seededSubset(sourceFolder->images, request.maxSource, request.seed, 3);
+        const auto &images = sourceImages;
         SourceScores source;
         const auto baseSource = featuresOf(*base, images, request, "base features (source)", progress, stop);
         source.images = baseSource.values.size(0);

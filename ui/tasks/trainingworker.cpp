@@ -63,7 +63,10 @@ void TrainingWorker::evaluate()
             if (m_throttle.pass(p))
                 emit progressed(p);
         },
-        m_stop);
+        m_stop,
+        [this](const core::EvalCostEstimate &e) {
+            emit logLine(tr("Evaluation estimate: %1").arg(QString::fromStdString(core::describeEvalCost(e))));
+        });
     core::saveEvalReport(report, core::RunPaths(m_job.runDir.toStdString()).evaluation());
     emit evaluated(report);
 }

@@ -5,6 +5,7 @@
 #include "eval/featureextractor.h"
 #include "eval/knnclassifier.h"
 #include "eval/linearprobe.h"
+#include "upstep/eval/evalestimate.h"
 #include "io/idx.h"
 #include "models/backboneloader.h"
 #include "testdata.h"
@@ -35,6 +36,35 @@ std::pair<torch::Tensor, torch::Tensor> fashionPixels(const char *split, std::in
 class TestEvaluation : public QObject {
     Q_OBJECT
 private slots:
+    // The model of what an evaluation costs after its features (upstep/eval/evalestimate.h).
+    void evalCostScalesWithItsInputs()
+    {
+        EvalCostShape shape{60000, 10000, 0, 192, false};
+        const auto base = estimateEvalCost(shape, 2);
+        // upstep-bench-eval --sizes 60000 --threads 2 (2026-12-03, docs/TRAINING.md): kNN 5.23 s,
+        // linear probe 3.44 s; the model was fitted there and comes within a quarter of both.
+        QVERIFY(std::abs(base.knnSeconds - 5.23) < 5.23 / 4);
+        QVERIFY(std::abs(base.linearSeconds - 3.44) < 3.44 / 4);
+        QCOMPARE(base.featurePasses, std::int64_t{70000});
+
+        shape.withAdapter = true;
+        shape.sourceImages = 10000;
+        const auto adapted = estimateEvalCost(shape, 2);
+        QCOMPARE(adapted.featurePasses, std::int64_t{160000}); // both models, over train, test and source
+        QVERIFY(adapted.knnSeconds > 3 * base.knnSeconds);     // base, adapted and the twice-wide ensemble
+        QVERIFY(adapted.peakBytes > base.peakBytes);
+        QVERIFY(std::abs(estimateEvalCost(shape, 4).totalSeconds() * 2 - adapted.totalSeconds()) < 1e-9);
+
+        shape.linearProbe = false;
+        const auto knnOnly = estimateEvalCost(shape, 2);
+        QCOMPARE(knnOnly.linearSeconds, 0.0);
+        const auto text = describeEvalCost(knnOnly);
+        QVERIFY2(text.starts_with("160000 feature passes") && text.find("(kNN)") != std::string::npos, text.c_str());
+        shape.linearProbe = true;
+        shape.linearIterations = 100;
+        QVERIFY(std::abs(estimateEvalCost(shape, 2).linearSeconds * 2 - adapted.linearSeconds) < 1e-9);
+    }
+
     void initTestCase() { torch::set_num_threads(2); }
 
     void knnByHand()

@@ -15,6 +15,8 @@
 #include "testdata.h"
 
 #include <QtTest>
+
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -116,7 +118,23 @@ private slots:
         request.test = root() / "test";
         request.sourceTest = root() / "test";
         request.linearProbeIterations = 20;
-        const auto json = evalReportToJson(runEvaluation(request));
+        std::optional<EvalCostEstimate> estimate;
+        int progressBeforeEstimate = 0, featureProgressBeforeEstimate = 0;
+        const auto json = evalReportToJson(runEvaluation(
+            request,
+            [&](const Progress &p) {
+                progressBeforeEstimate += estimate ? 0 : 1;
+                featureProgressBeforeEstimate += !estimate && p.stage.find("features") != std::string::npos;
+            },
+            nullptr, [&](const EvalCostEstimate &e) { estimate = e; }));
+        // Told once the folders are scanned, before any feature pass.
+        QVERIFY(estimate.has_value());
+        QVERIFY(progressBeforeEstimate > 0);
+        QCOMPARE(featureProgressBeforeEstimate, 0);
+        const auto sourceImages = json["source"]["images"].get<std::int64_t>();
+        QCOMPARE(estimate->featurePasses, 2 * (json["train_images"].get<std::int64_t>() +
+                                               json["test_images"].get<std::int64_t>() + sourceImages));
+        QVERIFY(estimate->knnSeconds > 0 && estimate->linearSeconds > 0 && estimate->peakBytes > 0);
         for (const auto *part : {"base", "adapted", "ensemble"}) {
             QVERIFY2(json.contains(part), part);
             for (const auto *key : {"knn_top1", "linear_top1"}) {

@@ -10,6 +10,9 @@
 // runs there too; stop may be set from any thread.
 
 #include "upstep/common/choices.h"
+#include "upstep/eval/evalestimate.h"
+
+#include <functional>
 #include "upstep/common/progress.h"
 #include "upstep/run/evalreport.h"
 #include "upstep/run/trainconfig.h"
@@ -34,8 +37,13 @@ struct EvalJob {
     int linearProbeIterations = 200; ///< L-BFGS iterations of the linear probe
 };
 
+/// Told what the evaluation will cost once the folders are scanned and the backbone is loaded,
+/// before the feature passes start. Runs on runEvaluation's thread.
+using EvalEstimateSink = std::function<void(const EvalCostEstimate &)>;
+
 /// Throws InputError for unusable folders or names, FormatError for damaged files, Cancelled on stop.
-EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr);
+EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr,
+                         const EvalEstimateSink &estimated = {});
 
 /// The end-of-run evaluation of a run folder: its config's target test and source probe folders.
 EvalJob evalJobForRun(const TrainConfig &config, const std::filesystem::path &runDir);
