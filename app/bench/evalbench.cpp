@@ -3,7 +3,8 @@
 // memory/training size asked, against a fixed number of queries. The features are seeded
 // Gaussian class blobs of the given width: the work of both depends on the sizes, not on the
 // values (the probe's L-BFGS may stop early on easy data; the rows say how many evaluations it
-// made). Reports seconds and the process's peak resident memory, one JSON object per line.
+// made). Reports seconds and the process's peak resident memory, one JSON object per line: run
+// one size per process for a peak that belongs to that size.
 // The rates behind upstep/eval/evalestimate.h come from this benchmark.
 #include "upstep/common/hardware.h"
 #include "upstep/eval/evalestimate.h"
@@ -43,7 +44,12 @@ Blobs blobs(const torch::Tensor &centres, std::int64_t rows, std::uint64_t seed)
     const auto classes = centres.size(0), dim = centres.size(1);
     Blobs b;
     b.labels = at::randint(0, classes, {rows}, generator, torch::kInt64);
-    b.features = centres.index_select(0, b.labels) + at::normal(0, 1.5, {rows, dim}, generator);
+    // In place: one rows x dim table at a time, so the process's peak is the classifiers'.
+    b.features = at::normal(0, 1.5, {rows, dim}, generator);
+    for (std::int64_t start = 0; start < rows; start += 65536) {
+        const auto length = std::min<std::int64_t>(65536, rows - start);
+        b.features.narrow(0, start, length).add_(centres.index_select(0, b.labels.narrow(0, start, length)));
+    }
     return b;
 }
 
@@ -74,11 +80,17 @@ int main(int argc, char **argv)
             start = Clock::now();
             const auto linear = linearProbe(train.features, train.labels, test.features, test.labels);
             const double linearSeconds = since(start);
-            const auto estimate = estimateEvalCost({n, queries, 0, dim, false}, torch::get_num_threads());
+            EvalCostShape shape;
+            shape.trainImages = n;
+            shape.testImages = queries;
+            shape.featureDim = dim;
+            shape.classes = classes;
+            const auto estimate = estimateEvalCost(shape, torch::get_num_threads());
             std::cout << nlohmann::json{{"tool", "upstep-bench-eval"},
                                         {"train", n},
                                         {"test", queries},
                                         {"dim", dim},
+                                        {"classes", classes},
                                         {"threads", torch::get_num_threads()},
                                         {"knn_s", knnSeconds},
                                         {"knn_top1", knn.top1},

@@ -76,7 +76,8 @@ void runEval(EvalArgs &args)
     TerminalProgress progress;
     const auto report = core::runEvaluation(request, progress.sink(), nullptr, [&](const core::EvalCostEstimate &e) {
         progress.finish();
-        std::cerr << "estimate: " << core::describeEvalCost(e) << "\n";
+        std::cerr << "estimate: " << core::describeEvalCost(e)
+                  << " (the feature passes' time: the ETA of the progress line)\n";
     });
     progress.finish();
     if (args.json)

@@ -151,13 +151,13 @@ void ImageLoader::workerLoop()
 
 cv::Mat ImageLoader::pixelsOf(std::int64_t index, int decodeSide, DecodeBuffers &buffers) const
 {
-    const auto entry = m_images[static_cast<std::size_t>(index)];
     if (!m_config.cache)
-        return decodeImagePixels(entry.path, decodeSide, buffers);
+        return decodeImagePixels(m_images.path(static_cast<std::size_t>(index)), decodeSide, buffers);
     // Read-only mapped memory: the transforms below only read their input.
     auto pixels = m_config.cache->image(static_cast<std::size_t>(index));
     if (pixels.empty())
-        throw DecodeError(entry.path, m_config.cache->failure(static_cast<std::size_t>(index)));
+        throw DecodeError(m_images.path(static_cast<std::size_t>(index)),
+                          m_config.cache->failure(static_cast<std::size_t>(index)));
     return pixels;
 }
 
@@ -187,13 +187,12 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers)
     const int decodeSide = neededShortSide(m_config);
     for (auto pos = begin; pos < end; ++pos) {
         const auto index = m_order[static_cast<std::size_t>(pos)];
-        const auto entry = m_images[static_cast<std::size_t>(index)];
         cv::Mat decoded;
         try {
             decoded = matchChannels(pixelsOf(index, decodeSide, buffers), p.channels);
         } catch (const DecodeError &e) {
             std::lock_guard lock(m_mutex);
-            m_failures.emplace(index, SkippedFile{entry.path, e.problem()});
+            m_failures.emplace(index, SkippedFile{m_images.path(static_cast<std::size_t>(index)), e.problem()});
             continue;
         }
         const auto row = static_cast<std::int64_t>(labels.size());
@@ -206,7 +205,7 @@ Batch ImageLoader::makeBatch(std::int64_t batchIndex, DecodeBuffers &buffers)
         } else {
             normalizeInto(resizeAndCenterCrop(decoded, p), p, batch.views.front()[row]);
         }
-        labels.push_back(entry.label);
+        labels.push_back(m_images.label(static_cast<std::size_t>(index)));
         batch.indices.push_back(index);
     }
     const auto filled = static_cast<std::int64_t>(labels.size());

@@ -38,7 +38,7 @@ std::string tsvField(std::string text)
 
 std::string labelOf(const Embedding &e, std::size_t i)
 {
-    const int label = e.images[i].label;
+    const int label = e.images.label(i);
     return label >= 0 && label < static_cast<int>(e.classNames.size()) ? e.classNames[static_cast<std::size_t>(label)]
                                                                         : std::string();
 }

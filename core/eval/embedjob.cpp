@@ -70,6 +70,8 @@ EmbeddingMap::EmbeddingMap(std::shared_ptr<const Embedding> embedding) : m_embed
 
 std::string EmbeddingMap::path(std::int64_t index) const
 {
+    if (!m_embedding || index < 0 || index >= size())
+        throw InputError("no image " + std::to_string(index) + " in a map of " + std::to_string(size()));
     return m_embedding->images.pathString(static_cast<std::size_t>(index));
 }
 

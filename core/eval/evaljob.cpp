@@ -61,6 +61,9 @@ std::pair<ImageList, ImageList> seededHalves(const ImageList &images, std::uint6
     std::mt19937_64 rng(sampleSeed(seed, -3, 4));
     std::shuffle(order.begin(), order.end(), rng);
     const auto half = static_cast<std::ptrdiff_t>(images.size() / 2);
+    // Each half's indices in order first: select then meets the folders one after another.
+    std::sort(order.begin(), order.begin() + half);
+    std::sort(order.begin() + half, order.end());
     auto first = images.select({order.begin(), order.begin() + half});
     auto second = images.select({order.begin() + half, order.end()});
     first.sortByPath();
@@ -179,8 +182,8 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
     if (request.train.empty()) {
         // One labeled folder: a seeded half is the kNN memory and probe training set.
         std::tie(train, test) = seededHalves(testFolder.images, request.seed);
-        train = seededSubset(std::move(train), request.maxTrain, request.seed, 1);
-        test = seededSubset(std::move(test), request.maxTest, request.seed, 2);
+        train = seededSubset(train, request.maxTrain, request.seed, 1);
+        test = seededSubset(test, request.maxTest, request.seed, 2);
     } else {
         const auto trainFolder = labeledFolder(request.train, progress, stop);
         if (trainFolder.classNames != testFolder.classNames)
@@ -209,6 +212,7 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
         shape.testImages = static_cast<std::int64_t>(test.size());
         shape.sourceImages = static_cast<std::int64_t>(sourceImages.size());
         shape.featureDim = base->featureDim();
+        shape.classes = static_cast<std::int64_t>(testFolder.classNames.size());
         shape.withAdapter = adapted != nullptr;
         shape.linearProbe = request.linearProbe;
         shape.linearIterations = request.linearProbeIterations;

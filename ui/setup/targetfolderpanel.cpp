@@ -35,7 +35,7 @@ struct ScannedTarget {
 
 /// Images per immediate sub-folder of the root when the folder follows the class-folder layout,
 /// else empty. The target is scanned without labels (adaptation needs none), so the summary line
-/// counts them from the paths, off the GUI thread: a fiftieth of a second per million images.
+/// counts them from the paths, off the GUI thread (one path string built per image).
 std::vector<qlonglong> imagesPerClassFolder(const upstep::core::ImageFolder &folder)
 {
     if (!upstep::core::hasClassSubfolders(folder.root))

@@ -15,11 +15,10 @@
 #include "testdata.h"
 
 #include <QtTest>
-
-#include <optional>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <optional>
 #include <thread>
 
 using namespace upstep::core;

@@ -10,14 +10,13 @@
 // runs there too; stop may be set from any thread.
 
 #include "upstep/common/choices.h"
-#include "upstep/eval/evalestimate.h"
-
-#include <functional>
 #include "upstep/common/progress.h"
+#include "upstep/eval/evalestimate.h"
 #include "upstep/run/evalreport.h"
 #include "upstep/run/trainconfig.h"
 
 #include <filesystem>
+#include <functional>
 
 namespace upstep::core {
 

@@ -105,8 +105,9 @@ public:
         return removed;
     }
     /// Sorts by path, in std::filesystem::path's order (element by element, so "a/b/c.png"
-    /// comes before "a/b.png"): the order scans have always had, which run fingerprints and
-    /// epoch orders depend on.
+    /// comes before "a/b.png"): the order scans have always had, which epoch orders and seeded
+    /// draws depend on. Entries are file paths: a path ending in '/' (which std::filesystem
+    /// orders after the same path without it) is not told apart here.
     void sortByPath();
 
     bool operator==(const ImageList &other) const;
@@ -141,6 +142,7 @@ template <class Rng> ImageList seededDraw(const ImageList &images, std::size_t c
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::shuffle(order.begin(), order.end(), rng);
     order.resize(std::min(count, order.size()));
+    std::sort(order.begin(), order.end()); // select then meets the folders one after another
     auto drawn = images.select(order);
     drawn.sortByPath();
     return drawn;
