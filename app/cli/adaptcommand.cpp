@@ -179,7 +179,9 @@ void addAdaptCommand(CLI::App &app)
     o.addChoice(*cmd, "--gate", &C::gate, "Back-propagation gate: alternate (skips every second iteration), "
                                     "loss-quantile or none");
     o.add(*cmd, "--gate-quantile", &C::gateQuantile, "loss-quantile: skip batches below this quantile of recent losses");
-    o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector anchor term; 0 turns CVR off");
+    o.addChoice(*cmd, "--cvr-term", &C::cvrTerm,
+                "What CVR penalises: anchor (the center's drift from the base model's) or magnitude (its length)");
+    o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector term; 0 turns CVR off");
     o.add(*cmd, "--lora-rank", &C::loraRank, "LoRA rank r");
     o.add(*cmd, "--lora-alpha", &C::loraAlpha, "LoRA alpha (scale alpha / r)");
     o.add(*cmd, "--lora-targets", &C::loraTargets,

@@ -19,10 +19,19 @@ torch::Tensor CenterVector::batchCenter(const torch::Tensor &features)
     return torch::nn::functional::normalize(f, torch::nn::functional::NormalizeFuncOptions().dim(1)).mean(0);
 }
 
+torch::Tensor CenterVector::smoothedCenter(const torch::Tensor &features) const
+{
+    return m_mu * m_config.beta + batchCenter(features) * (1.0 - m_config.beta);
+}
+
 torch::Tensor CenterVector::anchorLoss(const torch::Tensor &features, double lambda) const
 {
-    const auto muTilde = m_mu * m_config.beta + batchCenter(features) * (1.0 - m_config.beta);
-    return (muTilde - m_mu0).pow(2).sum() * lambda;
+    return (smoothedCenter(features) - m_mu0).pow(2).sum() * lambda;
+}
+
+torch::Tensor CenterVector::magnitudeLoss(const torch::Tensor &features, double lambda) const
+{
+    return smoothedCenter(features).pow(2).sum() * lambda;
 }
 
 void CenterVector::update(const torch::Tensor &features)

@@ -3,7 +3,10 @@
 // of the L2-normalised online features; mu0 is the same mean for the frozen base model, measured
 // once on a fixed probe sample. The anchor term lambda |mu_tilde - mu0|^2, with
 // mu_tilde = beta mu + (1 - beta) mean(batch), keeps the target distribution as a whole where the
-// base model put it; the gradient flows through the batch part only.
+// base model put it; the gradient flows through the batch part only. The magnitude term
+// lambda |mu_tilde|^2 instead keeps the center short: the center of normalised embeddings
+// lengthens as they collapse towards one direction (Jha et al., arXiv 2402.14957), whatever the
+// base model did.
 //
 // Threading: owned by the training thread. Tensors live on the training device.
 
@@ -26,6 +29,9 @@ public:
 
     /// lambda |beta mu + (1 - beta) batchCenter(features) - mu0|^2, differentiable in features.
     torch::Tensor anchorLoss(const torch::Tensor &features, double lambda) const;
+    /// lambda |beta mu + (1 - beta) batchCenter(features)|^2, differentiable in features: the
+    /// center's squared length, which grows as the normalised features crowd into one direction.
+    torch::Tensor magnitudeLoss(const torch::Tensor &features, double lambda) const;
 
     /// mu <- momentum mu + (1 - momentum) batchCenter(features), without gradient.
     void update(const torch::Tensor &features);
@@ -43,6 +49,8 @@ public:
     void restore(torch::Tensor mu0, torch::Tensor mu);
 
 private:
+    torch::Tensor smoothedCenter(const torch::Tensor &features) const; ///< mu_tilde
+
     torch::Tensor m_mu0;
     torch::Tensor m_mu;
     CenterVectorConfig m_config;

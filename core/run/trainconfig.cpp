@@ -42,6 +42,7 @@ void visitFields(TrainConfig &c, Visitor &&v)
     v("temperature", c.temperature);
     v("offline", c.offline);
     v("ema_momentum", c.emaMomentum);
+    v("cvr_term", c.cvrTerm);
     v("cvr_lambda", c.cvrLambda);
     v("cvr_momentum", c.cvrMomentum);
     v("cvr_beta", c.cvrBeta);

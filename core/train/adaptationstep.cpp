@@ -85,8 +85,12 @@ StepLosses AdaptationStep::losses(const std::vector<torch::Tensor> &views, const
     out.entropy = clusterUsageEntropy(targets[0]);
     out.cluster = swappedPredictionLoss(viewScores[0], viewScores[1], targets[0], targets[1], m_config.temperature,
                                         cropScores);
-    out.cvr = m_config.cvrLambda > 0 ? m_center->anchorLoss(globalFeatures, m_config.cvrLambda)
-                                     : torch::zeros({}, out.cluster.options());
+    if (m_config.cvrLambda <= 0)
+        out.cvr = torch::zeros({}, out.cluster.options());
+    else if (m_config.cvrTerm == CvrTerm::Magnitude)
+        out.cvr = m_center->magnitudeLoss(globalFeatures, m_config.cvrLambda);
+    else
+        out.cvr = m_center->anchorLoss(globalFeatures, m_config.cvrLambda);
     out.total = out.cluster + out.cvr;
     if (globalFeaturesOut)
         *globalFeaturesOut = globalFeatures.detach();

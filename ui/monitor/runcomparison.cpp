@@ -54,9 +54,13 @@ double linearGain(const core::EvalReport &report)
 QString settingsText(const core::TrainConfig &c)
 {
     const auto budget = c.steps > 0 ? QObject::tr("%1 steps").arg(c.steps) : QObject::tr("%1 epochs").arg(c.epochs);
+    const auto cvr =
+        c.cvrTerm == core::CvrTerm::Anchor
+            ? QString::number(c.cvrLambda)
+            : QStringLiteral("%1 %2").arg(c.cvrLambda).arg(QString::fromStdString(core::choiceName(c.cvrTerm)));
     return QStringLiteral("r%1 · λ %2 · %3 · lr %4 · %5")
         .arg(c.loraRank)
-        .arg(c.cvrLambda)
+        .arg(cvr)
         .arg(QString::fromStdString(core::choiceName(c.gate)))
         .arg(c.learningRate)
         .arg(budget);

@@ -99,6 +99,7 @@ HyperparameterForm::HyperparameterForm(QWidget *parent) : QWidget(parent)
         connect(box, &QComboBox::currentIndexChanged, this, &HyperparameterForm::changed);
     connect(m_cvr, &QCheckBox::toggled, this, [this](bool on) {
         m_lambda->setEnabled(on);
+        m_cvrTerm->setEnabled(on);
         emit changed();
     });
 }
@@ -135,16 +136,24 @@ QWidget *HyperparameterForm::optimiserGroup()
 QWidget *HyperparameterForm::regularisationGroup()
 {
     m_cvr = new QCheckBox(tr("Center vector regularisation"), this);
-    m_cvr->setToolTip(tr("Anchors the mean target feature to where the base model put it, against forgetting"));
-    m_lambda = doubleBox(0.0001, 1000, 4, 0.5, tr("Weight of the CVR anchor term: higher forgets less and adapts less"),
-                         this);
+    m_cvr->setToolTip(tr("Regularises the mean of the normalised target features, against forgetting"));
+    m_cvrTerm = choices({},
+                        tr("anchor keeps the mean target feature where the base model put it; magnitude keeps it "
+                           "short, as the features spread out rather than collapse into one direction"),
+                        this);
+    addChoiceItems<core::CvrTerm>(m_cvrTerm);
+    m_lambda = doubleBox(0.0001, 1000, 4, 0.5, tr("Weight of the CVR term: higher forgets less and adapts less"), this);
     m_gate = choices({}, tr("Which iterations back-propagate: alternate skips every second one (half the cost); "
                             "loss-quantile skips low-loss batches; none trains on every batch"), this);
     addChoiceItems<core::GatePolicy>(m_gate, {{core::GatePolicy::LossQuantile, tr("loss quantile")}});
     m_offline = choices({}, tr("Where the clustering targets come from: an EMA of the adapter (steadier) or the "
                                "online model itself"), this);
     addChoiceItems<core::OfflineStream>(m_offline, {{core::OfflineStream::Ema, tr("EMA")}});
-    return form(this, {{QString(), m_cvr}, {tr("CVR lambda"), m_lambda}, {tr("Gate"), m_gate}, {tr("Targets"), m_offline}});
+    return form(this, {{QString(), m_cvr},
+                       {tr("CVR term"), m_cvrTerm},
+                       {tr("CVR lambda"), m_lambda},
+                       {tr("Gate"), m_gate},
+                       {tr("Targets"), m_offline}});
 }
 
 QWidget *HyperparameterForm::hardwareGroup()
@@ -186,6 +195,8 @@ void HyperparameterForm::setConfig(const core::TrainConfig &c)
     m_cvr->setChecked(c.cvrLambda > 0);
     m_lambda->setValue(c.cvrLambda > 0 ? c.cvrLambda : 1.0);
     m_lambda->setEnabled(c.cvrLambda > 0);
+    selectChoice(m_cvrTerm, c.cvrTerm);
+    m_cvrTerm->setEnabled(c.cvrLambda > 0);
     selectChoice(m_gate, c.gate);
     selectChoice(m_offline, c.offline);
     selectChoice(m_precision, c.precision);
@@ -211,6 +222,7 @@ core::TrainConfig HyperparameterForm::config() const
     c.learningRate = m_learningRate->value();
     c.warmupFraction = m_warmup->value();
     c.cvrLambda = m_cvr->isChecked() ? m_lambda->value() : 0.0;
+    c.cvrTerm = selectedChoice<core::CvrTerm>(m_cvrTerm);
     c.gate = selectedChoice<core::GatePolicy>(m_gate);
     c.offline = selectedChoice<core::OfflineStream>(m_offline);
     c.precision = selectedChoice<core::Precision>(m_precision);

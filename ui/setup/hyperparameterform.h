@@ -48,6 +48,7 @@ private:
     QDoubleSpinBox *m_learningRate;
     QDoubleSpinBox *m_warmup;
     QCheckBox *m_cvr;
+    QComboBox *m_cvrTerm;
     QDoubleSpinBox *m_lambda;
     QComboBox *m_gate;
     QComboBox *m_offline;

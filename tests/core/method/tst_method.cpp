@@ -89,6 +89,31 @@ private slots:
         QCOMPARE(center.anchorLoss(features, 0.0).item<double>(), 0.0); // lambda = 0 switches it off
     }
 
+    // The magnitude term (CvrTerm::Magnitude): lambda |mu_tilde|^2, whose gradient pulls the
+    // batch's normalised features apart (against the direction they share), whatever mu0 is.
+    void centerVectorMagnitude()
+    {
+        CenterVector center(torch::tensor({1.0f, 0.0f}), {0.9, 0.5});
+        // Two features 90 degrees apart around the diagonal: their normalised center is
+        // [0.5, 0.5]; mu_tilde = 0.5 [1, 0] + 0.5 [0.5, 0.5] = [0.75, 0.25]; |mu_tilde|^2 = 0.625.
+        auto features = torch::tensor({{2.0f, 0.0f}, {0.0f, 4.0f}}).requires_grad_(true);
+        const auto loss = center.magnitudeLoss(features, 2.0);
+        QVERIFY(std::abs(loss.item<double>() - 1.25) < 1e-6);
+        loss.backward();
+        // d/df of a unit vector's center is orthogonal to each row: only the angle moves. The
+        // first row (along x) is pushed towards -y, away from the second row, and the second
+        // towards -x: the two spread apart, the center shortens.
+        const auto grad = features.grad();
+        QVERIFY(std::abs(grad[0][0].item<double>()) < 1e-6 && grad[0][1].item<double>() > 0);
+        QVERIFY(std::abs(grad[1][1].item<double>()) < 1e-6 && grad[1][0].item<double>() > 0);
+        // Unlike the anchor, it does not care where the base center is: the same batch and mu
+        // with another mu0 give the same value.
+        CenterVector elsewhere(torch::tensor({0.0f, 1.0f}), {0.9, 0.5});
+        elsewhere.setMu(torch::tensor({1.0f, 0.0f}));
+        QVERIFY(std::abs(elsewhere.magnitudeLoss(features, 2.0).item<double>() - 1.25) < 1e-6);
+        QVERIFY(std::abs(elsewhere.anchorLoss(features, 2.0).item<double>() - loss.item<double>()) > 0.1);
+    }
+
     void emaUpdateAndExchange()
     {
         auto p = torch::tensor({1.0f, -2.0f}).requires_grad_(true);

@@ -55,6 +55,17 @@ struct ChoiceTable<GatePolicy> {
                                                                      {GatePolicy::None, "none"}});
 };
 
+/// What center vector regularisation penalises (docs/METHOD.md §5): the distance of the center
+/// of the normalised features from the base model's (anchor), or its length (magnitude: a long
+/// center means the features crowd into one direction, the mark of collapse).
+enum class CvrTerm { Anchor, Magnitude };
+template <>
+struct ChoiceTable<CvrTerm> {
+    static constexpr const char *what = "CVR term";
+    static constexpr auto table = std::to_array<Choice<CvrTerm>>(
+        {{CvrTerm::Anchor, "anchor"}, {CvrTerm::Magnitude, "magnitude"}});
+};
+
 /// Where the clustering targets come from (docs/METHOD.md §3): an EMA of the adapters and head,
 /// or the online model's own scores, detached.
 enum class OfflineStream { Ema, Shared };

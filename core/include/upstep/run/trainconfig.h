@@ -50,6 +50,7 @@ struct TrainConfig {
     double emaMomentum = 0.99;   ///< start of the cosine ramp to 1
 
     // Center vector regularisation and the gate.
+    CvrTerm cvrTerm = CvrTerm::Anchor; ///< what CVR penalises: drift from the base center, or its length
     double cvrLambda = 1.0;
     double cvrMomentum = 0.9;
     double cvrBeta = 0.9;
