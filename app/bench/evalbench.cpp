@@ -10,28 +10,18 @@
 #include "upstep/eval/evalestimate.h"
 #include "eval/knnclassifier.h"
 #include "eval/linearprobe.h"
+#include "benchmeasure.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
-#include <chrono>
 #include <iostream>
 
 namespace {
 
 using namespace upstep::core;
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-double peakResidentGigabytes()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0); // KiB on Linux
-}
+using upstep::bench::Clock;
+using upstep::bench::secondsSince;
 
 struct Blobs {
     torch::Tensor features, labels;
@@ -76,10 +66,10 @@ int main(int argc, char **argv)
             const auto train = blobs(centres, n, 1);
             auto start = Clock::now();
             const auto knn = knnClassify(train.features, train.labels, test.features, test.labels);
-            const double knnSeconds = since(start);
+            const double knnSeconds = secondsSince(start);
             start = Clock::now();
             const auto linear = linearProbe(train.features, train.labels, test.features, test.labels);
-            const double linearSeconds = since(start);
+            const double linearSeconds = secondsSince(start);
             EvalCostShape shape;
             shape.trainImages = n;
             shape.testImages = queries;
@@ -99,7 +89,7 @@ int main(int argc, char **argv)
                                         {"estimate_knn_s", estimate.knnSeconds},
                                         {"estimate_linear_s", estimate.linearSeconds},
                                         {"estimate_peak_gb", static_cast<double>(estimate.peakBytes) / (1 << 30)},
-                                        {"peak_rss_gb", peakResidentGigabytes()}}
+                                        {"peak_rss_gb", upstep::bench::peakResidentBytes() / (1 << 30)}}
                              .dump()
                       << std::endl;
         }

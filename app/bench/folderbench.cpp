@@ -11,6 +11,7 @@
 #include "setup/targetfolderpanel.h"
 #include "tasks/coretypes.h"
 #include "thumbnails/thumbnailgrid.h"
+#include "benchmeasure.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -19,8 +20,6 @@
 #include <QElapsedTimer>
 #include <QScrollBar>
 #include <QTimer>
-
-#include <sys/resource.h>
 
 #include <iostream>
 #include <map>
@@ -82,13 +81,6 @@ private:
     std::map<std::string, Stats> m_stats;
 };
 
-double peakResidentMegabytes()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0; // KiB on Linux
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -120,7 +112,7 @@ int main(int argc, char **argv)
         row["count_s"] = static_cast<double>(clock.nsecsElapsed()) / 1e9;
         row["images"] = panel.imageCount();
         row["status"] = panel.statusText().toStdString();
-        row["peak_rss_mb_after_scan"] = peakResidentMegabytes();
+        row["peak_rss_mb_after_scan"] = upstep::bench::peakResidentBytes() / (1 << 20);
         stalls.setPhase("show");
         if (!usable)
             app.exit(1);
@@ -148,7 +140,7 @@ int main(int argc, char **argv)
         row["scroll_steps"] = steps;
         row["scroll_range"] = bar->maximum();
         row["stalls"] = stalls.report();
-        row["peak_rss_mb"] = peakResidentMegabytes();
+        row["peak_rss_mb"] = upstep::bench::peakResidentBytes() / (1 << 20);
         std::cout << row.dump() << std::endl;
         app.quit();
     });

@@ -10,13 +10,11 @@
 #include "eval/projection.h"
 #include "eval/tsne.h"
 #include "eval/umap.h"
+#include "benchmeasure.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,7 +22,8 @@
 namespace {
 
 using namespace upstep::core;
-using Clock = std::chrono::steady_clock;
+using upstep::bench::Clock;
+using upstep::bench::secondsSince;
 
 torch::Tensor readTsv(const std::string &file, std::int64_t rows)
 {
@@ -46,15 +45,6 @@ torch::Tensor readTsv(const std::string &file, std::int64_t rows)
     if (read < rows)
         throw std::runtime_error(file + ": has " + std::to_string(read) + " rows, fewer than " + std::to_string(rows));
     return torch::from_blob(values.data(), {read, columns}, torch::kFloat32).clone();
-}
-
-double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-double peakResidentGigabytes()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0); // ru_maxrss is in KiB on Linux
 }
 
 /// The neighbour search's figures of a t-SNE or UMAP result into row; returns the map.
@@ -141,7 +131,7 @@ int main(int argc, char **argv)
             const auto x = all.slice(0, 0, n).contiguous();
             auto start = Clock::now();
             const auto pca = projectPca(fitPca(x, 2), x);
-            const double pcaSeconds = since(start);
+            const double pcaSeconds = secondsSince(start);
             for (const auto &method : methods) {
                 start = Clock::now();
                 torch::Tensor map;
@@ -164,8 +154,8 @@ int main(int argc, char **argv)
                 } else {
                     throw std::runtime_error("unknown method " + method + " (tsne or umap)");
                 }
-                row["map_s"] = since(start);
-                row["peak_rss_gb"] = peakResidentGigabytes();
+                row["map_s"] = secondsSince(start);
+                row["peak_rss_gb"] = upstep::bench::peakResidentBytes() / (1 << 30);
                 row["trust_sample5000"] = sampledTrustworthiness(x, map, 10, 5000, 0);
                 row["trust_pca_sample5000"] = sampledTrustworthiness(x, pca, 10, 5000, 0);
                 std::cout << row.dump() << std::endl;

@@ -14,6 +14,7 @@
 #include "run/checkpoint.h"
 #include "run/metricslog.h"
 #include "train/learningrate.h"
+#include "train/pendinglosses.h"
 #include "run/runfingerprint.h"
 #include "run/runlock.h"
 #include "upstep/io/outputpath.h"
@@ -54,37 +55,6 @@ LoaderConfig trainingLoaderConfig(const TrainConfig &config, const Preprocessing
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-/// Losses of the kept iterations since the last check, left on the device so that the loop does
-/// not synchronise every step (docs/ARCHITECTURE.md: read values only at the logging interval).
-struct PendingLosses {
-    std::vector<std::int64_t> steps;
-    std::vector<torch::Tensor> total, cluster, cvr;
-
-    void add(std::int64_t step, const torch::Tensor &l, const torch::Tensor &c, const torch::Tensor &v)
-    {
-        steps.push_back(step);
-        total.push_back(l.detach());
-        cluster.push_back(c.detach());
-        cvr.push_back(v.detach());
-    }
-    /// The first step whose loss is not finite, or -1.
-    std::int64_t firstNonFinite() const
-    {
-        if (total.empty())
-            return -1;
-        const auto finite = torch::isfinite(torch::stack(total)).to(torch::kCPU);
-        for (std::size_t i = 0; i < steps.size(); ++i)
-            if (!finite[static_cast<std::int64_t>(i)].item<bool>())
-                return steps[i];
-        return -1;
-    }
-    static double mean(const std::vector<torch::Tensor> &values)
-    {
-        return values.empty() ? MetricsRecord::kUnset : torch::stack(values).mean().item<double>();
-    }
-    void clear() { *this = {}; }
-};
 
 /// Everything one adaptation run holds; the loop below drives it.
 class AdaptationRun {

@@ -65,8 +65,9 @@ void TrainingWorker::evaluate()
         },
         m_stop,
         [this](const core::EvalCostEstimate &e) {
-            emit logLine(tr("evaluation estimate: %1 (the feature passes' time: the progress bar's ETA)")
-                             .arg(QString::fromStdString(core::describeEvalCost(e))));
+            emit logLine(
+                tr("evaluation estimate: %1; the feature passes come first, and their time is not in this estimate")
+                    .arg(QString::fromStdString(core::describeEvalCost(e))));
         });
     core::saveEvalReport(report, core::RunPaths(m_job.runDir.toStdString()).evaluation());
     emit evaluated(report);
