@@ -67,7 +67,7 @@ int main(int argc, char **argv)
             config.batchSize = batch;
             config.offline = choiceFromName<OfflineStream>(offline);
             const auto &p = backbone->spec().preprocessing;
-            AdaptationStep step(backbone, config, torch::zeros({backbone->featureDim()}), dev, dtype);
+            AdaptationStep step(backbone, config, torch::zeros({2, backbone->featureDim()}), dev, dtype);
             std::vector<torch::Tensor> views;
             for (int v = 0; v < 2; ++v)
                 views.push_back(torch::randn({batch, backbone->spec().inChans, p.inputSize, p.inputSize}).to(dev));

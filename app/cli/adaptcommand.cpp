@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "choiceoption.h"
+#include "stopsignal.h"
 #include "upstep/common/error.h"
 #include "upstep/common/jsontext.h"
 #include "upstep/eval/evaljob.h"
@@ -9,7 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <iostream>
 
 namespace upstep::cli {
@@ -28,8 +28,6 @@ std::string shellQuoted(const std::string &path)
         out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
 }
-
-std::atomic<bool> g_interrupted{false};
 
 /// Options that map onto TrainConfig fields. Only options given on the command line override
 /// the config file (or, with --resume, the run's own config.json).
@@ -126,15 +124,8 @@ void runAdapt(AdaptArgs &args)
         std::cerr << message << "\n";
     };
     core::TrainControl control;
-    control.stop = &g_interrupted;
-    // Ctrl-C or a polite kill (SIGTERM, as from systemd or a job scheduler) checkpoints and exits
-    // cleanly; a second one exits at once (the newest checkpoint stays).
-    const auto onSignal = [](int) {
-        if (g_interrupted.exchange(true))
-            std::_Exit(130);
-    };
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
+    auto &interrupted = stopOnSignals();
+    control.stop = &interrupted;
     const auto summary = core::runAdaptation(config, args.out, args.resume, callbacks, control);
     progress.finish();
     std::cout << core::jsonText(core::summaryToJson(summary), 2) << "\n";
@@ -147,7 +138,7 @@ void runAdapt(AdaptArgs &args)
                   << shellQuoted(args.out) << " --format peft --out ADAPTER_DIR\n";
     if (summary.status == core::RunStatus::Finished && !config.targetTest.empty()) {
         std::cerr << "evaluating on " << config.targetTest << " (kNN memory and probe: a seeded half of it)\n";
-        const auto report = core::runEvaluation(core::evalJobForRun(config, args.out), progress.sink(), &g_interrupted);
+        const auto report = core::runEvaluation(core::evalJobForRun(config, args.out), progress.sink(), &interrupted);
         progress.finish();
         core::saveEvalReport(report, paths.evaluation());
         printEvalTable(report);
@@ -174,13 +165,21 @@ void addAdaptCommand(CLI::App &app)
     o.add(*cmd, "--steps", &C::steps, "Iterations (one batch each); wins over --epochs");
     o.add(*cmd, "--epochs", &C::epochs, "Passes over the target folder, when --steps is 0");
     o.add(*cmd, "--batch", &C::batchSize, "Images per batch (two views each)");
-    o.add(*cmd, "--lr", &C::learningRate, "AdamW learning rate (cosine schedule with warm-up)");
+    o.add(*cmd, "--lr", &C::learningRate, "AdamW peak learning rate, reached after the warm-up");
+    o.addChoice(*cmd, "--lr-schedule", &C::lrSchedule,
+                "Learning rate after the warm-up: cosine (decays to zero) or "
+                "constant");
     o.add(*cmd, "--seed", &C::seed, "Seed of all randomness: same seed and threads on CPU, same result");
-    o.addChoice(*cmd, "--gate", &C::gate, "Back-propagation gate: alternate (skips every second iteration), "
-                                    "loss-quantile or none");
-    o.add(*cmd, "--gate-quantile", &C::gateQuantile, "loss-quantile: skip batches below this quantile of recent losses");
+    o.addChoice(*cmd, "--gate", &C::gate,
+                "Back-propagation gate: alternate (skips every second iteration), loss-quantile (skips batches of "
+                "low loss), center (skips batches whose center-vector term is low) or none");
+    o.add(*cmd, "--gate-quantile", &C::gateQuantile,
+          "loss-quantile and center: skip batches below this quantile of the recent ones");
     o.addChoice(*cmd, "--cvr-term", &C::cvrTerm,
                 "What CVR penalises: anchor (the center's drift from the base model's) or magnitude (its length)");
+    o.addChoice(*cmd, "--cvr-space", &C::cvrSpace,
+                "Where CVR's center is taken: features (the backbone's pooled features) or head (the projection "
+                "head's outputs)");
     o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector term; 0 turns CVR off");
     o.add(*cmd, "--lora-rank", &C::loraRank, "LoRA rank r");
     o.add(*cmd, "--lora-alpha", &C::loraAlpha, "LoRA alpha (scale alpha / r)");
@@ -190,6 +189,9 @@ void addAdaptCommand(CLI::App &app)
           "them)");
     o.addChoice(*cmd, "--offline", &C::offline, "Target stream: ema (EMA of LoRA + head) or shared (online, no grad)");
     o.add(*cmd, "--prototypes", &C::prototypes, "Number of fixed prototypes K");
+    o.addChoice(*cmd, "--prototype-init", &C::prototypeInit,
+                "random (seeded directions) or kmeans (k-means of 16 target images per prototype as the base model "
+                "sees them)");
     o.add(*cmd, "--small-crops", &C::smallCrops, "Small crops per image, in addition to the two global views");
     o.addFlag(*cmd, "--flip", &C::horizontalFlip, "Allow horizontal flips (off: flips change digits and text)");
     o.add(*cmd, "--source-probe", &C::sourceProbe, "Labeled source folder: live accuracy of the base head (forgetting)");

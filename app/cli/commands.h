@@ -20,6 +20,7 @@ void addEvalCommand(CLI::App &app);
 void addExportCommand(CLI::App &app);
 void addDemoCommand(CLI::App &app);
 void addEmbedCommand(CLI::App &app);
+void addSweepCommand(CLI::App &app);
 
 /// The evaluation table `eval` prints, shared with `adapt --target-test`.
 void printEvalTable(const core::EvalReport &report);

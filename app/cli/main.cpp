@@ -31,6 +31,7 @@ int main(int argc, char **argv)
     cli::addExportCommand(app);
     cli::addDemoCommand(app);
     cli::addEmbedCommand(app);
+    cli::addSweepCommand(app);
 
     try {
         app.parse(argc, argv);

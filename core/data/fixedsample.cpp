@@ -8,8 +8,9 @@
 
 namespace upstep::core {
 
-FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t seed,
-                            const Preprocessing &preprocessing, int workers)
+namespace {
+
+ImageList drawFixedSample(const ImageList &images, int count, std::uint64_t seed)
 {
     std::vector<std::size_t> order(images.size());
     std::iota(order.begin(), order.end(), 0);
@@ -17,13 +18,24 @@ FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t se
     std::shuffle(order.begin(), order.end(), rng);
     order.resize(std::min(order.size(), static_cast<std::size_t>(std::max(count, 0))));
     std::sort(order.begin(), order.end()); // decode in folder order; the draw already fixed the set
-    const auto drawn = images.select(order);
+    return images.select(order);
+}
 
+LoaderConfig sampleLoaderConfig(const Preprocessing &preprocessing, int workers)
+{
     LoaderConfig config;
     config.batchSize = 64;
     config.workers = workers;
     config.preprocessing = preprocessing;
-    ImageLoader loader(drawn, config);
+    return config;
+}
+
+} // namespace
+
+FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t seed, const Preprocessing &preprocessing,
+                            int workers)
+{
+    ImageLoader loader(drawFixedSample(images, count, seed), sampleLoaderConfig(preprocessing, workers));
     loader.startEpoch(0);
     std::vector<torch::Tensor> chunks, labels;
     while (auto batch = loader.next()) {
@@ -37,6 +49,22 @@ FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t se
     sample.labels = labels.empty() ? torch::empty({0}, torch::kInt64) : torch::cat(labels);
     sample.failed = loader.failures();
     return sample;
+}
+
+torch::Tensor embedFixedSample(const ImageList &images, int count, std::uint64_t seed,
+                               const Preprocessing &preprocessing, int workers,
+                               const std::function<torch::Tensor(const torch::Tensor &)> &embed,
+                               std::vector<SkippedFile> *failed)
+{
+    ImageLoader loader(drawFixedSample(images, count, seed), sampleLoaderConfig(preprocessing, workers));
+    loader.startEpoch(0);
+    std::vector<torch::Tensor> rows;
+    while (auto batch = loader.next())
+        if (batch->images.size(0) > 0)
+            rows.push_back(embed(batch->images));
+    if (failed)
+        *failed = loader.failures();
+    return rows.empty() ? torch::empty({0, 0}) : torch::cat(rows);
 }
 
 } // namespace upstep::core

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 namespace upstep::core {
 
 struct FixedSample {
@@ -22,5 +24,13 @@ struct FixedSample {
 /// are reported in `failed` and not replaced.
 FixedSample loadFixedSample(const ImageList &images, int count, std::uint64_t seed,
                             const Preprocessing &preprocessing, int workers = 2);
+
+/// The same draw, passed through `embed` one decoded batch at a time, so that only what embed
+/// returns is kept: a sample of thousands of 224-pixel images would not fit in memory whole.
+/// Returns the rows of every batch, concatenated; files that fail go to *failed when given.
+torch::Tensor embedFixedSample(const ImageList &images, int count, std::uint64_t seed,
+                               const Preprocessing &preprocessing, int workers,
+                               const std::function<torch::Tensor(const torch::Tensor &)> &embed,
+                               std::vector<SkippedFile> *failed = nullptr);
 
 } // namespace upstep::core

@@ -15,21 +15,22 @@ IterationGate::IterationGate(GateConfig config) : m_config(config)
         throw InputError("gate window must be at least 2 and warm-up non-negative");
 }
 
-bool IterationGate::keep(std::int64_t step, double loss)
+bool IterationGate::keep(std::int64_t step, double signal)
 {
     bool keepIt = true;
     switch (m_config.policy) {
     case GatePolicy::None: break;
     case GatePolicy::Alternate: keepIt = step % 2 == 0; break;
-    case GatePolicy::LossQuantile: {
-        if (static_cast<int>(m_recent.size()) >= std::max(m_config.warmup, 1) && std::isfinite(loss)) {
+    case GatePolicy::LossQuantile:
+    case GatePolicy::Center: {
+        if (static_cast<int>(m_recent.size()) >= std::max(m_config.warmup, 1) && std::isfinite(signal)) {
             std::vector<double> sorted(m_recent.begin(), m_recent.end());
             const auto rank = static_cast<std::size_t>(m_config.quantile * static_cast<double>(sorted.size() - 1));
             std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank), sorted.end());
-            keepIt = loss >= sorted[rank]; // easy batches (low loss) are skipped
+            keepIt = signal >= sorted[rank]; // easy batches (low loss, or a center in place) are skipped
         }
-        if (std::isfinite(loss)) {
-            m_recent.push_back(loss);
+        if (std::isfinite(signal)) {
+            m_recent.push_back(signal);
             if (static_cast<int>(m_recent.size()) > m_config.window)
                 m_recent.pop_front();
         }

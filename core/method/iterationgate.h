@@ -4,7 +4,12 @@
 // monitors.
 //   alternate      every second iteration is skipped: exactly 50 %;
 //   loss-quantile  skip a batch whose loss is below the q-quantile of the recent losses;
+//   center         skip a batch whose center-vector term (CVR's |mu_tilde - mu0|^2 or
+//                  |mu_tilde|^2, unweighted) is below the q-quantile of the recent ones: such a
+//                  batch already agrees with the center, so CVR has little to correct;
 //   none           always back-propagate.
+// loss-quantile and center share one rule over a per-batch signal that the step computes
+// without gradient before the gate decides.
 // Torch-free, so the UI can show the policy and statistics.
 //
 // Threading: owned by the training thread.
@@ -20,21 +25,26 @@ namespace upstep::core {
 
 struct GateConfig {
     GatePolicy policy = GatePolicy::Alternate;
-    double quantile = 0.5; ///< loss-quantile: q
-    int window = 64;       ///< loss-quantile: how many recent losses form the reference
-    int warmup = 8;        ///< loss-quantile: keep every iteration until this many losses are known
+    double quantile = 0.5; ///< loss-quantile and center: q
+    int window = 64;       ///< loss-quantile and center: how many recent signals form the reference
+    int warmup = 8;        ///< loss-quantile and center: keep every iteration until this many are known
 };
 
 class IterationGate {
 public:
     explicit IterationGate(GateConfig config = {});
 
-    /// True when the policy needs this iteration's loss (computed without gradient) to decide.
-    bool needsLoss() const { return m_config.policy == GatePolicy::LossQuantile; }
+    /// True when the policy needs a signal of this iteration's batch to decide: the loss for
+    /// loss-quantile, the center-vector term for center.
+    bool needsSignal() const
+    {
+        return m_config.policy == GatePolicy::LossQuantile || m_config.policy == GatePolicy::Center;
+    }
 
-    /// Decides for iteration `step` (0-based). loss is used by loss-quantile only, which also
-    /// records it. Updates the kept/skipped counts.
-    bool keep(std::int64_t step, double loss = 0.0);
+    /// Decides for iteration `step` (0-based). signal is used by loss-quantile and center only,
+    /// which also record it: keep when it is at or above the q-quantile of the recent signals
+    /// (every batch is kept until `warmup` signals are known). Updates the kept/skipped counts.
+    bool keep(std::int64_t step, double signal = 0.0);
 
     std::int64_t kept() const { return m_kept; }
     std::int64_t skipped() const { return m_skipped; }

@@ -18,6 +18,8 @@ constexpr const char *kHead = "head/";
 constexpr const char *kOffline = "offline/";
 constexpr const char *kCenterMu = "center/mu";
 constexpr const char *kCenterMu0 = "center/mu0";
+constexpr const char *kHeadCenterMu = "center/head_mu";
+constexpr const char *kHeadCenterMu0 = "center/head_mu0";
 constexpr const char *kGateState = "gate/state";
 constexpr const char *kOptimizer = "optimizer/archive";
 constexpr const char *kCpuRng = "rng/cpu";
@@ -56,6 +58,10 @@ TensorMap toTensors(const Checkpoint &c)
         t[kOffline + std::to_string(i)] = c.offline[i];
     t[kCenterMu] = c.centerMu;
     t[kCenterMu0] = c.centerMu0;
+    if (c.headCenterMu.defined()) {
+        t[kHeadCenterMu] = c.headCenterMu;
+        t[kHeadCenterMu0] = c.headCenterMu0;
+    }
     t[kGateState] = torch::tensor(c.gateState, torch::kFloat64);
     t[kOptimizer] = bytesToTensor(c.optimizerArchive);
     t[kCpuRng] = c.cpuRngState;
@@ -77,6 +83,10 @@ Checkpoint fromTensors(TensorMap t, const std::filesystem::path &file)
         c.offline.push_back(take(kOffline + std::to_string(i)));
     c.centerMu = take(kCenterMu);
     c.centerMu0 = take(kCenterMu0);
+    if (t.count(kHeadCenterMu)) {
+        c.headCenterMu = take(kHeadCenterMu);
+        c.headCenterMu0 = take(kHeadCenterMu0);
+    }
     const auto gate = take(kGateState).to(torch::kFloat64).contiguous();
     c.gateState.assign(gate.data_ptr<double>(), gate.data_ptr<double>() + gate.numel());
     c.optimizerArchive = tensorToBytes(take(kOptimizer));

@@ -26,6 +26,7 @@ struct Checkpoint {
     TensorMap head;                     ///< projection head parameters by name
     std::vector<torch::Tensor> offline; ///< the offline stream's weights, in its order
     torch::Tensor centerMu, centerMu0;
+    torch::Tensor headCenterMu, headCenterMu0; ///< cvr_space head only; undefined otherwise
     std::vector<double> gateState;
     std::string optimizerArchive;       ///< torch::serialize::OutputArchive bytes
     torch::Tensor cpuRngState;

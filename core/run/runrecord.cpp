@@ -41,13 +41,20 @@ RunRecord loadRunRecord(const fs::path &runDir)
 std::vector<fs::path> findRunFolders(const fs::path &root)
 {
     std::vector<std::pair<fs::file_time_type, fs::path>> runs;
-    std::error_code error;
-    for (fs::directory_iterator it(root, error), end; !error && it != end; it.increment(error)) {
-        const RunPaths paths(it->path());
-        std::error_code timeError;
-        if (it->is_directory() && fs::exists(paths.config()))
-            runs.emplace_back(fs::last_write_time(paths.config(), timeError), it->path());
-    }
+    const auto collect = [&runs](const fs::path &folder, auto &recurse, bool intoSweeps) -> void {
+        std::error_code listError;
+        for (fs::directory_iterator it(folder, listError), end; !listError && it != end; it.increment(listError)) {
+            const RunPaths paths(it->path());
+            std::error_code timeError;
+            if (!it->is_directory(timeError))
+                continue;
+            if (fs::exists(paths.config(), timeError))
+                runs.emplace_back(fs::last_write_time(paths.config(), timeError), it->path());
+            else if (intoSweeps && fs::exists(it->path() / kSweepPlanFile, timeError))
+                recurse(it->path(), recurse, false); // a sweep's runs sit one level down
+        }
+    };
+    collect(root, collect, true);
     std::sort(runs.begin(), runs.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
     std::vector<fs::path> folders;
     for (auto &[time, path] : runs)

@@ -2,6 +2,7 @@
 
 #include "common/torchcompat.h"
 #include "method/clustering.h"
+#include "method/kmeans.h"
 
 #include <limits>
 
@@ -19,7 +20,7 @@ GateConfig gateConfig(const TrainConfig &config)
 
 } // namespace
 
-AdaptationStep::AdaptationStep(BackbonePtr backbone, const TrainConfig &config, const torch::Tensor &mu0,
+AdaptationStep::AdaptationStep(BackbonePtr backbone, const TrainConfig &config, const torch::Tensor &baseFeatures,
                                torch::Device device, torch::ScalarType dtype)
     : m_backbone(std::move(backbone)), m_config(config), m_device(device), m_dtype(dtype), m_gate(gateConfig(config))
 {
@@ -49,7 +50,79 @@ AdaptationStep::AdaptationStep(BackbonePtr backbone, const TrainConfig &config, 
     m_adapterParameters = backboneCounts.trainable;
     m_counts.trainable = backboneCounts.trainable + headParameters;
     m_counts.total = backboneCounts.total + headParameters;
-    m_center = std::make_unique<CenterVector>(mu0.to(m_device), CenterVectorConfig{m_config.cvrMomentum, m_config.cvrBeta});
+    const CenterVectorConfig centerConfig{m_config.cvrMomentum, m_config.cvrBeta};
+    const auto base = baseFeatures.to(m_device, torch::kFloat32);
+    m_center = std::make_unique<CenterVector>(CenterVector::batchCenter(base), centerConfig);
+    if (m_config.cvrSpace == CvrSpace::Head)
+        m_headCenter = std::make_unique<CenterVector>(CenterVector::batchCenter(headOutputs(base)), centerConfig);
+}
+
+torch::Tensor AdaptationStep::headOutputs(const torch::Tensor &features)
+{
+    torch::NoGradGuard noGrad;
+    compat::AutocastGuard autocast(m_device, m_dtype); // as the kept iterations compute them
+    return m_streams->head().forward(features.to(torch::kFloat32)).to(torch::kFloat32);
+}
+
+int AdaptationStep::placePrototypes(const torch::Tensor &baseFeatures)
+{
+    torch::NoGradGuard noGrad;
+    const auto z = headOutputs(baseFeatures.to(m_device));
+    const auto kmeans = sphericalKmeans(z, m_config.prototypes, m_config.seed);
+    m_streams->head().prototypes.copy_(kmeans.centroids.to(m_device));
+    return kmeans.iterations;
+}
+
+torch::Tensor AdaptationStep::centerTerm(const torch::Tensor &points, double lambda) const
+{
+    const auto &center = m_headCenter ? *m_headCenter : *m_center;
+    return m_config.cvrTerm == CvrTerm::Magnitude ? center.magnitudeLoss(points, lambda)
+                                                  : center.anchorLoss(points, lambda);
+}
+
+double AdaptationStep::centerSignal(const torch::Tensor &features)
+{
+    torch::NoGradGuard noGrad;
+    return centerTerm(m_headCenter ? headOutputs(features) : features, 1.0).item<double>();
+}
+
+void AdaptationStep::updateCenters(const torch::Tensor &features)
+{
+    torch::NoGradGuard noGrad;
+    m_center->update(features);
+    if (m_headCenter)
+        m_headCenter->update(headOutputs(features));
+}
+
+bool AdaptationStep::gateKeeps(std::int64_t step, const std::vector<torch::Tensor> &views,
+                               const std::vector<torch::Tensor> &crops)
+{
+    switch (m_gate.config().policy) {
+    case GatePolicy::LossQuantile: {
+        torch::Tensor globalFeatures;
+        const bool keep = m_gate.keep(step, probeLoss(views, crops, &globalFeatures));
+        if (!keep)
+            updateCenters(globalFeatures); // the probe pass doubles as the center update
+        return keep;
+    }
+    case GatePolicy::Center: {
+        torch::Tensor globalFeatures;
+        {
+            torch::NoGradGuard noGrad;
+            globalFeatures = features(torch::cat(views));
+        }
+        const bool keep = m_gate.keep(step, centerSignal(globalFeatures));
+        if (!keep)
+            updateCenters(globalFeatures);
+        return keep;
+    }
+    case GatePolicy::Alternate:
+    case GatePolicy::None: break;
+    }
+    const bool keep = m_gate.keep(step);
+    if (!keep)
+        skipped(views);
+    return keep;
 }
 
 torch::Tensor AdaptationStep::features(const torch::Tensor &x)
@@ -69,12 +142,13 @@ StepLosses AdaptationStep::losses(const std::vector<torch::Tensor> &views, const
         compat::AutocastGuard autocast(m_device, m_dtype);
         targets = m_streams->targets(views, sinkhorn);
     }
-    torch::Tensor globalFeatures, scores;
+    torch::Tensor globalFeatures, z, scores;
     std::vector<torch::Tensor> cropScores;
     {
         compat::AutocastGuard autocast(m_device, m_dtype);
         globalFeatures = m_backbone->features(torch::cat(views)).to(torch::kFloat32);
-        scores = m_streams->scores(globalFeatures); // float32: the loss stays in full precision
+        z = m_streams->head().forward(globalFeatures);
+        scores = m_streams->head().scores(z); // float32: the loss stays in full precision
         for (const auto &crop : crops)
             cropScores.push_back(m_streams->scores(m_backbone->features(crop).to(torch::kFloat32)));
     }
@@ -85,17 +159,18 @@ StepLosses AdaptationStep::losses(const std::vector<torch::Tensor> &views, const
     out.entropy = clusterUsageEntropy(targets[0]);
     out.cluster = swappedPredictionLoss(viewScores[0], viewScores[1], targets[0], targets[1], m_config.temperature,
                                         cropScores);
-    if (m_config.cvrLambda <= 0)
-        out.cvr = torch::zeros({}, out.cluster.options());
-    else if (m_config.cvrTerm == CvrTerm::Magnitude)
-        out.cvr = m_center->magnitudeLoss(globalFeatures, m_config.cvrLambda);
-    else
-        out.cvr = m_center->anchorLoss(globalFeatures, m_config.cvrLambda);
+    out.cvr = m_config.cvrLambda > 0
+                  ? centerTerm(m_headCenter ? z.to(torch::kFloat32) : globalFeatures, m_config.cvrLambda)
+                  : torch::zeros({}, out.cluster.options());
     out.total = out.cluster + out.cvr;
-    if (globalFeaturesOut)
+    if (globalFeaturesOut) {
         *globalFeaturesOut = globalFeatures.detach();
-    else
+    } else {
+        torch::NoGradGuard noGrad;
         m_center->update(globalFeatures.detach());
+        if (m_headCenter)
+            m_headCenter->update(z.detach());
+    }
     return out;
 }
 
@@ -119,7 +194,7 @@ StepLosses AdaptationStep::kept(std::int64_t step, std::int64_t totalSteps, cons
 void AdaptationStep::skipped(const std::vector<torch::Tensor> &views)
 {
     torch::NoGradGuard noGrad;
-    m_center->update(features(torch::cat(views)));
+    updateCenters(features(torch::cat(views)));
 }
 
 double AdaptationStep::probeLoss(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,

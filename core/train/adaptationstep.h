@@ -5,7 +5,11 @@
 //   kept       targets from the offline stream, online forward, L_cluster + L_cvr, backward,
 //              clipped AdamW step, EMA update, mu update;
 //   skipped    a center-update iteration: online backbone forward under no-grad, mu update only;
-//   probeLoss  the loss under no-grad, for the loss-quantile gate.
+//   gateKeeps  asks the gate; for loss-quantile it first computes the loss under no-grad, for
+//              center the center-vector term, and a skipped iteration reuses that pass for its
+//              mu update.
+// CVR's center lives in the backbone's feature space or the head's output space (cvr_space); the
+// feature-space center is kept either way, since the monitors (|mu|, drift) read it.
 // The trainer drives it over a loader; the step benchmark drives it on random tensors, so both
 // measure the same code.
 //
@@ -31,17 +35,26 @@ struct StepLosses {
 class AdaptationStep {
 public:
     /// Takes a backbone that already carries LoRA; builds the head, streams, optimiser and gate
-    /// from config. mu0 is the base center (CenterVector::batchCenter of base features).
-    AdaptationStep(BackbonePtr backbone, const TrainConfig &config, const torch::Tensor &mu0,
+    /// from config. baseFeatures [N, D] are the base model's features of the probe sample: their
+    /// center is mu0, and through the untrained head, the head space's mu0.
+    AdaptationStep(BackbonePtr backbone, const TrainConfig &config, const torch::Tensor &baseFeatures,
                    torch::Device device, torch::ScalarType dtype);
+
+    /// prototype_init kmeans: the prototypes become the spherical k-means centroids of
+    /// baseFeatures [N >= K, D] as the untrained head maps them (seeded by the run's seed).
+    /// Call before the first iteration. Returns the Lloyd iterations k-means ran.
+    int placePrototypes(const torch::Tensor &baseFeatures);
+
+    /// Asks the gate whether iteration `step` back-propagates. When it says no, the iteration's
+    /// center update is done here; when it says yes, call kept().
+    bool gateKeeps(std::int64_t step, const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops);
+    /// The center gate's signal for a batch's global-view features: CVR's term with lambda 1 in
+    /// CVR's space (|mu_tilde - mu0|^2 for anchor, |mu_tilde|^2 for magnitude), without gradient.
+    double centerSignal(const torch::Tensor &features);
 
     StepLosses kept(std::int64_t step, std::int64_t totalSteps, const std::vector<torch::Tensor> &views,
                     const std::vector<torch::Tensor> &crops, double learningRate, bool injectNan = false);
     void skipped(const std::vector<torch::Tensor> &views);
-    /// No-grad loss for the loss-quantile gate; mu is left as it was. The global views' features
-    /// come back in *features, so that a skipped iteration can update mu without a second pass.
-    double probeLoss(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
-                     torch::Tensor *features);
 
     /// Pooled float32 features under this run's precision (autocast), on the device.
     torch::Tensor features(const torch::Tensor &x);
@@ -50,6 +63,8 @@ public:
     TwoStreamModel &streams() { return *m_streams; }
     torch::optim::AdamW &optimizer() { return *m_optimizer; }
     CenterVector &center() { return *m_center; }
+    /// The head space's center when cvr_space is head, else null.
+    CenterVector *headCenter() { return m_headCenter.get(); }
     IterationGate &gate() { return m_gate; }
     const std::vector<torch::Tensor> &trainable() const { return m_trainable; }
     /// Adapters + head, of backbone + head; and the adapters alone.
@@ -59,6 +74,16 @@ public:
 private:
     StepLosses losses(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
                       torch::Tensor *globalFeatures);
+    /// No-grad loss for the loss-quantile gate; mu is left as it was. The global views' features
+    /// come back in *features, so that a skipped iteration can update mu without a second pass.
+    double probeLoss(const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops,
+                     torch::Tensor *features);
+    /// The head's output for features, without gradient.
+    torch::Tensor headOutputs(const torch::Tensor &features);
+    /// mu update of every center from global-view features (detached).
+    void updateCenters(const torch::Tensor &features);
+    /// CVR's term on points of its space (features, or head outputs), weighted by lambda.
+    torch::Tensor centerTerm(const torch::Tensor &points, double lambda) const;
 
     BackbonePtr m_backbone;
     TrainConfig m_config;
@@ -67,6 +92,7 @@ private:
     std::unique_ptr<TwoStreamModel> m_streams;
     std::unique_ptr<torch::optim::AdamW> m_optimizer;
     std::unique_ptr<CenterVector> m_center;
+    std::unique_ptr<CenterVector> m_headCenter; ///< cvr_space head only
     IterationGate m_gate;
     std::vector<torch::Tensor> m_trainable;
     ParameterCounts m_counts;

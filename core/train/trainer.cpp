@@ -80,6 +80,7 @@ private:
     void prepareData();
     void prepareModel();
     void prepareProbes();
+    void placePrototypes();
     void noteMemoryEstimate() const;
     void restore();
     void iterate(std::int64_t step, const Batch &batch, double lr);
@@ -269,8 +270,9 @@ void AdaptationRun::prepareProbes()
         setLoraEnabled(*m_backbone, true);
     }
     // The head draws its initial weights from the global generator, seeded before the adapters.
-    m_step = std::make_unique<AdaptationStep>(m_backbone, m_config, CenterVector::batchCenter(m_probeBase), m_device,
-                                              m_dtype);
+    m_step = std::make_unique<AdaptationStep>(m_backbone, m_config, m_probeBase, m_device, m_dtype);
+    if (m_config.prototypeInit == PrototypeInit::Kmeans)
+        placePrototypes();
 
     if (m_config.sourceProbe.empty())
         return;
@@ -285,6 +287,40 @@ void AdaptationRun::prepareProbes()
                                   m_config.workers);
     m_sourceImages = sample.images.to(m_device);
     m_sourceLabels = sample.labels;
+}
+
+// k-means of the base model's features of a seeded target sample, 16 images per prototype (up to
+// the whole folder). The same seed, folder and base give the same prototypes, so a resumed run
+// places them again instead of storing them.
+void AdaptationRun::placePrototypes()
+{
+    const auto wanted = std::min<std::size_t>(m_target.images.size(),
+                                              static_cast<std::size_t>(m_config.prototypes) * 16);
+    stage("placing the prototypes: k-means of " + std::to_string(wanted) + " target images");
+    const auto start = Clock::now();
+    setLoraEnabled(*m_backbone, false);
+    torch::Tensor features;
+    try {
+        features = embedFixedSample(m_target.images, static_cast<int>(wanted), m_config.seed,
+                                    m_backbone->spec().preprocessing, m_config.workers,
+                                    [&](const torch::Tensor &images) {
+                                        torch::NoGradGuard noGrad;
+                                        return m_step->features(images);
+                                    });
+    } catch (...) {
+        setLoraEnabled(*m_backbone, true);
+        throw;
+    }
+    setLoraEnabled(*m_backbone, true);
+    if (features.size(0) < m_config.prototypes)
+        throw InputError("k-means prototypes need at least one readable target image per prototype: " +
+                         std::to_string(features.size(0)) + " images for " + std::to_string(m_config.prototypes) +
+                         " prototypes; lower --prototypes or use --prototype-init random");
+    const int iterations = m_step->placePrototypes(features);
+    char line[160];
+    std::snprintf(line, sizeof line, "prototypes: k-means of %lld target images, %d iterations, %.1f s",
+                  static_cast<long long>(features.size(0)), iterations, secondsSince(start));
+    note(line);
 }
 
 void AdaptationRun::restore()
@@ -302,6 +338,11 @@ void AdaptationRun::restore()
         offline.push_back(weights.to(m_device));
     m_step->streams().restoreOffline(offline);
     m_step->center().restore(checkpoint->centerMu0, checkpoint->centerMu);
+    if (auto *head = m_step->headCenter()) {
+        if (!checkpoint->headCenterMu.defined())
+            throw InputError("the checkpoint holds no head-space center, which this run's cvr_space head needs");
+        head->restore(checkpoint->headCenterMu0, checkpoint->headCenterMu);
+    }
     m_step->gate().restore(checkpoint->gateState);
     torch::serialize::InputArchive archive;
     std::istringstream optimizerBytes(checkpoint->optimizerArchive);
@@ -342,18 +383,7 @@ void AdaptationRun::iterate(std::int64_t step, const Batch &batch, double lr)
     for (const auto &c : batch.crops)
         crops.push_back(c.to(m_device));
 
-    bool keep = true;
-    auto &gate = m_step->gate();
-    if (gate.needsLoss()) {
-        torch::Tensor features;
-        keep = gate.keep(step, m_step->probeLoss(views, crops, &features));
-        if (!keep)
-            m_step->center().update(features); // the probe pass doubles as the center update
-    } else {
-        keep = gate.keep(step);
-        if (!keep)
-            m_step->skipped(views);
-    }
+    const bool keep = m_step->gateKeeps(step, views, crops);
     if (keep) {
         const auto losses = m_step->kept(step, m_totalSteps, views, crops, lr, step == m_control.injectNanAtStep);
         m_pending.add(step, losses.total, losses.cluster, losses.cvr);
@@ -422,6 +452,10 @@ void AdaptationRun::saveCheckpoint(std::int64_t step)
     c.offline = m_step->streams().offlineWeights();
     c.centerMu = m_step->center().mu();
     c.centerMu0 = m_step->center().mu0();
+    if (const auto *head = m_step->headCenter()) {
+        c.headCenterMu = head->mu();
+        c.headCenterMu0 = head->mu0();
+    }
     c.gateState = m_step->gate().state();
     torch::serialize::OutputArchive archive;
     m_step->optimizer().save(archive);
@@ -515,7 +549,7 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
             m_loader->startEpoch(++epoch);
             continue;
         }
-        lr = cosineWithWarmup(step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
+        lr = scheduledRate(m_config.lrSchedule, step, m_totalSteps, m_config.learningRate, m_config.warmupFraction);
         if (batch->indices.size() >= 2) // a batch the decoder emptied is counted, not trained on
             iterate(step, *batch, lr);
         ++step;

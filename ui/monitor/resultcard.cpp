@@ -77,6 +77,7 @@ ResultCard::ResultCard(QWidget *parent)
     m_table->setText(scoresTable(widest));
     m_table->setFixedSize(m_table->sizeHint());
     m_table->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_table->setWordWrap(true); // the health note of a run without an evaluation takes its place
     m_byClass->setToolTip(tr("Gain and forgetting for each class"));
     auto *top = new QHBoxLayout;
     top->addWidget(m_title, 1);
@@ -240,8 +241,11 @@ void ResultCard::showResult(const Result &result)
                     .arg(QString::fromStdString(s.precision), QString::fromStdString(s.device));
     setFigure(kTime, clockText(training + evaluationSeconds), timeNote);
 
+    m_table->setToolTip(evaluation ? QString() : result.health); // in full, should the room cut it
     if (evaluation)
         m_table->setText(scoresTable(*evaluation));
+    else if (!result.health.isEmpty())
+        m_table->setText(QStringLiteral("<p style='color:palette(mid)'>%1</p>").arg(result.health.toHtmlEscaped()));
     else
         m_table->clear();
     m_evaluation = evaluation;

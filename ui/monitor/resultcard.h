@@ -42,6 +42,7 @@ public:
         std::vector<core::MetricsRecord> metrics;
         double evaluationSeconds = 0;
         QString noEvaluation;
+        QString health; ///< without an evaluation: what the monitors say of it (healthNote)
     };
     /// What the card shows of run, which must have a summary; notEvaluated: why a run that
     /// finished with a labeled test folder has no evaluation.

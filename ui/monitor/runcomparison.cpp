@@ -2,6 +2,7 @@
 
 #include "monitor/runfigures.h"
 #include "monitor/runnotes.h"
+#include "upstep/run/frontier.h"
 #include "widgets/choicebox.h"
 #include "widgets/palette.h"
 
@@ -79,7 +80,8 @@ QTableWidgetItem *numberItem(double value, const QString &text)
 
 RunComparison::RunComparison(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(this)), m_show(new QPushButton(tr("Show"), this)),
-      m_copy(new QPushButton(tr("Copy settings"), this)), m_scatter(new QCustomPlot(this)), m_note(new QLabel(this))
+      m_copy(new QPushButton(tr("Copy settings"), this)), m_export(new QPushButton(tr("Export adapter..."), this)),
+      m_scatter(new QCustomPlot(this)), m_note(new QLabel(this))
 {
     m_table->setColumnCount(kColumnCount);
     m_table->setHorizontalHeaderLabels({tr("Run"), tr("Status"), tr("Gain (kNN)"), tr("Forgetting"), tr("Linear gain"),
@@ -99,9 +101,12 @@ RunComparison::RunComparison(QWidget *parent)
 
     m_show->setToolTip(tr("Show the selected run's curves and result card; exports then export it"));
     m_copy->setToolTip(tr("Put the selected run's settings into the form, for the next run"));
+    m_export->setToolTip(tr("Show the selected run and export its adapter (PEFT); pick a run on the frontier to "
+                            "keep the best trade-off"));
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_show);
     buttons->addWidget(m_copy);
+    buttons->addWidget(m_export);
     buttons->addStretch();
 
     const auto pal = palette();
@@ -164,9 +169,25 @@ RunComparison::RunComparison(QWidget *parent)
                     showRun(row);
                 }
             });
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        if (rows.size() == 1)
+            emit exportRequested(run(rows.front().row()), false);
+    });
     m_show->setEnabled(false);
     m_copy->setEnabled(false);
+    m_export->setEnabled(false);
     drawScatter();
+}
+
+std::vector<bool> RunComparison::frontierRows() const
+{
+    std::vector<double> gain, forgot;
+    for (const auto &r : m_runs) {
+        gain.push_back(r.evaluation ? core::targetGain(*r.evaluation) : std::nan(""));
+        forgot.push_back(r.evaluation ? core::forgetting(*r.evaluation) : std::nan(""));
+    }
+    return core::paretoFront(gain, forgot);
 }
 
 void RunComparison::setRuns(std::vector<core::RunRecord> runs, const QString &current)
@@ -194,9 +215,11 @@ void RunComparison::setRuns(std::vector<core::RunRecord> runs, const QString &cu
 
 void RunComparison::updateButtons()
 {
-    const bool one = m_table->selectionModel()->selectedRows().size() == 1;
+    const auto rows = m_table->selectionModel()->selectedRows();
+    const bool one = rows.size() == 1;
     m_show->setEnabled(one);
     m_copy->setEnabled(one);
+    m_export->setEnabled(one && run(rows.front().row()).status() == core::RunStatus::Finished);
 }
 
 void RunComparison::setCurrent(const QString &current)
@@ -255,6 +278,7 @@ void RunComparison::fillTable()
     m_table->setSortingEnabled(false);
     m_table->clearContents();
     m_table->setRowCount(runCount());
+    const auto frontier = frontierRows();
     for (int row = 0; row < runCount(); ++row) {
         const auto &r = run(row);
         const auto folder = QString::fromStdString(r.dir.filename().string());
@@ -280,8 +304,17 @@ void RunComparison::fillTable()
         const double gain = r.evaluation ? core::targetGain(*r.evaluation) : std::nan("");
         const double forgot = r.evaluation ? core::forgetting(*r.evaluation) : std::nan("");
         const double linear = r.evaluation ? linearGain(*r.evaluation) : std::nan("");
-        m_table->setItem(row, kGain, readOnly(numberItem(gain, pointsText(gain))));
-        m_table->setItem(row, kForgetting, readOnly(numberItem(forgot, pointsText(forgot))));
+        auto *gainItem = readOnly(numberItem(gain, pointsText(gain)));
+        auto *forgotItem = readOnly(numberItem(forgot, pointsText(forgot)));
+        if (frontier[static_cast<std::size_t>(row)])
+            for (auto *item : {gainItem, forgotItem}) {
+                auto font = item->font();
+                font.setBold(true);
+                item->setFont(font);
+                item->setToolTip(tr("On the frontier: no other run gains as much while forgetting as little"));
+            }
+        m_table->setItem(row, kGain, gainItem);
+        m_table->setItem(row, kForgetting, forgotItem);
         m_table->setItem(row, kLinearGain, readOnly(numberItem(linear, pointsText(linear))));
         const double seconds = trainingSeconds(r.metrics, r.summary ? r.summary->wallSeconds : 0);
         m_table->setItem(row, kTime, readOnly(numberItem(seconds, r.metrics.empty() ? QString() : clockText(seconds))));
@@ -459,6 +492,8 @@ void RunComparison::drawScatter()
     // gets a ring on top (graph 1), so the colour never depends on which run is shown.
     std::vector<ScatterPoint> evaluated;
     QVector<double> currentX, currentY;
+    const auto frontier = frontierRows();
+    QVector<double> frontX, frontY;
     for (int row = 0; row < runCount(); ++row) {
         const auto &r = run(row);
         if (!r.evaluation)
@@ -467,6 +502,10 @@ void RunComparison::drawScatter()
         if (!std::isfinite(gain) || !std::isfinite(forgot))
             continue;
         evaluated.push_back({forgot, gain, row});
+        if (frontier[static_cast<std::size_t>(row)]) {
+            frontX.push_back(forgot);
+            frontY.push_back(gain);
+        }
         if (QString::fromStdString(r.dir.string()) == m_current) {
             currentX.push_back(forgot);
             currentY.push_back(gain);
@@ -499,7 +538,9 @@ void RunComparison::drawScatter()
     addPointLabels(evaluated); // before the graphs, so a click on a point reaches the point, not its label
     auto *points = m_scatter->addGraph();
     points->setLineStyle(QCPGraph::lsNone);
-    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::kAdapted, palette::kAdapted, 9));
+    // Every run in a muted tone; the frontier's runs are drawn over them in the accent, joined by
+    // a line from the least forgetting to the most gain (graph 2).
+    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::kBase, palette::kBase, 8));
     points->setData(x, y, true);
     auto *ring = m_scatter->addGraph();
     ring->setLineStyle(QCPGraph::lsNone);
@@ -507,9 +548,17 @@ void RunComparison::drawScatter()
         QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::WindowText), 2), Qt::NoBrush, 15));
     ring->setData(currentX, currentY);
     ring->setSelectable(QCP::stNone);
+    auto *front = m_scatter->addGraph();
+    front->setLineStyle(QCPGraph::lsLine);
+    front->setPen(QPen(palette::kAdapted, 1.5, Qt::DashLine));
+    front->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, palette::kAdapted, palette::kAdapted, 10));
+    front->setData(frontX, frontY); // sorted by forgetting; along the front the gain rises with it
+    front->setSelectable(QCP::stNone);
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
-    m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. Click a point to show "
-                                      "its run.")
+    m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. %n run(s) on the "
+                                      "frontier (blue, joined; bold in the table): none of the others beats them on "
+                                      "both. Click a point to show its run; Export adapter exports the selected one.",
+                                      nullptr, static_cast<int>(frontX.size()))
                                  : tr("Runs evaluated with a labeled target test folder and a source folder appear in "
                                       "the scatter."));
 }

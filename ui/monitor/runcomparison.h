@@ -59,6 +59,8 @@ signals:
     void overlaysRequested(const std::vector<upstep::ui::CurveOverlay> &overlays);
     void runShown(const upstep::core::RunRecord &run);
     void copySettingsRequested(const upstep::core::TrainConfig &config);
+    /// Export the run in that row: shown first, then exported as any shown run is.
+    void exportRequested(const upstep::core::RunRecord &run, bool merged);
 
 private:
     struct ScatterPoint {
@@ -69,7 +71,9 @@ private:
     void drawScatter();
     void addPointLabels(const std::vector<ScatterPoint> &points);
     void emitOverlays();
-    void updateButtons(); ///< Show and Copy settings need exactly one selected run
+    void updateButtons(); ///< Show, Copy settings and Export need exactly one selected run
+    /// Per row: on the gain-versus-forgetting frontier of the evaluated runs (core::paretoFront).
+    std::vector<bool> frontierRows() const;
     void saveNotes(int row);
     QString differences(const core::TrainConfig &run) const;
 
@@ -81,6 +85,7 @@ private:
     QTableWidget *m_table;
     QPushButton *m_show;
     QPushButton *m_copy;
+    QPushButton *m_export;
     QCustomPlot *m_scatter;
     QLabel *m_note;
     std::vector<int> m_rowOfPoint; ///< scatter point -> table row

@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QLineEdit>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -97,10 +98,21 @@ HyperparameterForm::HyperparameterForm(QWidget *parent) : QWidget(parent)
     }
     for (auto *box : findChildren<QComboBox *>())
         connect(box, &QComboBox::currentIndexChanged, this, &HyperparameterForm::changed);
+    connect(m_loraTargets, &QLineEdit::editingFinished, this, [this] {
+        if (m_loraTargets->isModified()) {
+            m_loraTargets->setModified(false);
+            emit changed();
+        }
+    });
     connect(m_cvr, &QCheckBox::toggled, this, [this](bool on) {
         m_lambda->setEnabled(on);
         m_cvrTerm->setEnabled(on);
+        m_cvrSpace->setEnabled(on || selectedChoice<core::GatePolicy>(m_gate) == core::GatePolicy::Center);
         emit changed();
+    });
+    connect(m_gate, &QComboBox::currentIndexChanged, this, [this] {
+        m_cvrSpace->setEnabled(m_cvr->isChecked() ||
+                               selectedChoice<core::GatePolicy>(m_gate) == core::GatePolicy::Center);
     });
 }
 
@@ -123,14 +135,23 @@ QWidget *HyperparameterForm::loraGroup()
                                "forgets more."), this);
     m_rank->setObjectName(QStringLiteral("loraRank"));
     m_alpha = doubleBox(0.01, 1024, 2, 1, tr("LoRA alpha: the adapter's output is scaled by alpha / r"), this);
-    return form(this, {{tr("Rank"), m_rank}, {tr("Alpha"), m_alpha}});
+    m_loraTargets = new QLineEdit(this);
+    m_loraTargets->setPlaceholderText(tr("default"));
+    m_loraTargets->setToolTip(tr("Layers that get adapters, comma-separated, as PEFT's target_modules. Empty: qkv "
+                                 "for a ViT (query,value for a Hugging Face model), mlp.fc1,mlp.fc2 for a "
+                                 "ConvNeXt, the 3x3 convolutions for a ResNet. For a ViT: query,value adapts q and "
+                                 "v only; qkv,proj the attention; qkv,proj,fc1,fc2 attention and MLP."));
+    return form(this, {{tr("Rank"), m_rank}, {tr("Alpha"), m_alpha}, {tr("Layers"), m_loraTargets}});
 }
 
 QWidget *HyperparameterForm::optimiserGroup()
 {
     m_learningRate = doubleBox(1e-6, 1.0, 6, 1e-4, tr("AdamW peak learning rate (linear warm-up, then cosine)"), this);
     m_warmup = doubleBox(0, 0.5, 3, 0.01, tr("Fraction of the iterations spent warming up the learning rate"), this);
-    return form(this, {{tr("Learning rate"), m_learningRate}, {tr("Warm-up"), m_warmup}});
+    m_schedule = choices({}, tr("The learning rate after the warm-up: cosine decays it to zero, constant keeps it"),
+                         this);
+    addChoiceItems<core::LrSchedule>(m_schedule);
+    return form(this, {{tr("Learning rate"), m_learningRate}, {tr("Warm-up"), m_warmup}, {tr("Schedule"), m_schedule}});
 }
 
 QWidget *HyperparameterForm::regularisationGroup()
@@ -142,18 +163,33 @@ QWidget *HyperparameterForm::regularisationGroup()
                            "short, as the features spread out rather than collapse into one direction"),
                         this);
     addChoiceItems<core::CvrTerm>(m_cvrTerm);
+    m_cvrSpace = choices({},
+                         tr("Where the center is taken: over the backbone's features (what an export keeps) or over "
+                            "the projection head's outputs (what the clustering sees)"),
+                         this);
+    addChoiceItems<core::CvrSpace>(m_cvrSpace);
     m_lambda = doubleBox(0.0001, 1000, 4, 0.5, tr("Weight of the CVR term: higher forgets less and adapts less"), this);
-    m_gate = choices({}, tr("Which iterations back-propagate: alternate skips every second one (half the cost); "
-                            "loss-quantile skips low-loss batches; none trains on every batch"), this);
+    m_gate = choices({},
+                     tr("Which iterations back-propagate: alternate skips every second one (half the cost); "
+                        "loss-quantile skips low-loss batches; center skips batches that already agree with the "
+                        "center vector; none trains on every batch"),
+                     this);
     addChoiceItems<core::GatePolicy>(m_gate, {{core::GatePolicy::LossQuantile, tr("loss quantile")}});
+    m_prototypeInit = choices({},
+                              tr("random: seeded directions; kmeans: the groups the target images form as the base "
+                                 "model sees them (a k-means pass over 16 images per prototype before training)"),
+                              this);
+    addChoiceItems<core::PrototypeInit>(m_prototypeInit, {{core::PrototypeInit::Kmeans, tr("k-means")}});
     m_offline = choices({}, tr("Where the clustering targets come from: an EMA of the adapter (steadier) or the "
                                "online model itself"), this);
     addChoiceItems<core::OfflineStream>(m_offline, {{core::OfflineStream::Ema, tr("EMA")}});
     return form(this, {{QString(), m_cvr},
                        {tr("CVR term"), m_cvrTerm},
+                       {tr("CVR space"), m_cvrSpace},
                        {tr("CVR lambda"), m_lambda},
                        {tr("Gate"), m_gate},
-                       {tr("Targets"), m_offline}});
+                       {tr("Targets"), m_offline},
+                       {tr("Prototypes"), m_prototypeInit}});
 }
 
 QWidget *HyperparameterForm::hardwareGroup()
@@ -190,15 +226,24 @@ void HyperparameterForm::setConfig(const core::TrainConfig &c)
     m_batch->setValue(c.batchSize);
     m_rank->setValue(c.loraRank);
     m_alpha->setValue(c.loraAlpha);
+    QStringList layers;
+    for (const auto &target : c.loraTargets)
+        layers << QString::fromStdString(target);
+    m_loraTargets->setText(layers.join(QStringLiteral(",")));
+    m_loraTargets->setModified(false);
     m_learningRate->setValue(c.learningRate);
     m_warmup->setValue(c.warmupFraction);
+    selectChoice(m_schedule, c.lrSchedule);
     m_cvr->setChecked(c.cvrLambda > 0);
     m_lambda->setValue(c.cvrLambda > 0 ? c.cvrLambda : 1.0);
     m_lambda->setEnabled(c.cvrLambda > 0);
     selectChoice(m_cvrTerm, c.cvrTerm);
     m_cvrTerm->setEnabled(c.cvrLambda > 0);
+    selectChoice(m_cvrSpace, c.cvrSpace);
+    m_cvrSpace->setEnabled(c.cvrLambda > 0 || c.gate == core::GatePolicy::Center);
     selectChoice(m_gate, c.gate);
     selectChoice(m_offline, c.offline);
+    selectChoice(m_prototypeInit, c.prototypeInit);
     selectChoice(m_precision, c.precision);
     select(m_device, c.device);
     m_workers->setValue(c.workers);
@@ -219,12 +264,19 @@ core::TrainConfig HyperparameterForm::config() const
     c.batchSize = m_batch->value();
     c.loraRank = m_rank->value();
     c.loraAlpha = m_alpha->value();
+    c.loraTargets.clear();
+    for (const auto &layer : m_loraTargets->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        if (!layer.trimmed().isEmpty())
+            c.loraTargets.push_back(layer.trimmed().toStdString());
     c.learningRate = m_learningRate->value();
     c.warmupFraction = m_warmup->value();
+    c.lrSchedule = selectedChoice<core::LrSchedule>(m_schedule);
     c.cvrLambda = m_cvr->isChecked() ? m_lambda->value() : 0.0;
     c.cvrTerm = selectedChoice<core::CvrTerm>(m_cvrTerm);
+    c.cvrSpace = selectedChoice<core::CvrSpace>(m_cvrSpace);
     c.gate = selectedChoice<core::GatePolicy>(m_gate);
     c.offline = selectedChoice<core::OfflineStream>(m_offline);
+    c.prototypeInit = selectedChoice<core::PrototypeInit>(m_prototypeInit);
     c.precision = selectedChoice<core::Precision>(m_precision);
     c.device = selected(m_device);
     c.workers = m_workers->value();

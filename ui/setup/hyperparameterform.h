@@ -13,6 +13,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QLineEdit;
 class QSpinBox;
 
 namespace upstep::ui {
@@ -45,12 +46,16 @@ private:
     QSpinBox *m_batch;
     QSpinBox *m_rank;
     QDoubleSpinBox *m_alpha;
+    QLineEdit *m_loraTargets;
     QDoubleSpinBox *m_learningRate;
     QDoubleSpinBox *m_warmup;
+    QComboBox *m_schedule;
     QCheckBox *m_cvr;
     QComboBox *m_cvrTerm;
+    QComboBox *m_cvrSpace;
     QDoubleSpinBox *m_lambda;
     QComboBox *m_gate;
+    QComboBox *m_prototypeInit;
     QComboBox *m_offline;
     QComboBox *m_precision;
     QComboBox *m_device;

@@ -8,6 +8,7 @@
 #include "monitor/curvespanel.h"
 #include "embeddings/embeddingspanel.h"
 #include "window/exportcontroller.h"
+#include "monitor/healthnote.h"
 #include "setup/hyperparameterform.h"
 #include "window/mainmenus.h"
 #include "monitor/resultcard.h"
@@ -176,6 +177,11 @@ void MainWindow::connectPanels()
     connect(m_resultCard, &ResultCard::exportRequested, this, &MainWindow::exportWithDialog);
     connect(m_comparison, &RunComparison::overlaysRequested, m_curves, &CurvesPanel::setOverlays);
     connect(m_comparison, &RunComparison::runShown, this, &MainWindow::showRun);
+    connect(m_comparison, &RunComparison::exportRequested, this, [this](const core::RunRecord &run, bool merged) {
+        showRun(run); // the export takes the shown run, and the user sees which one it is
+        if (m_lastRunDir == QString::fromStdString(run.dir.string()))
+            exportWithDialog(merged);
+    });
     connect(m_comparison, &RunComparison::copySettingsRequested, this, [this](const core::TrainConfig &config) {
         if (refuseWhileRunning())
             return;
@@ -393,7 +399,10 @@ void MainWindow::onSessionFinished()
         }
         run.summary = m_summary; // what this session just saw is authoritative
         run.evaluation = m_evaluation;
-        m_resultCard->showResult(ResultCard::resultOfRun(run, tr("the evaluation did not finish (see the Log tab)")));
+        auto result = ResultCard::resultOfRun(run, tr("the evaluation did not finish (see the Log tab)"));
+        if (!result.evaluation)
+            result.health = healthNote(run, m_comparison->runs());
+        m_resultCard->showResult(result);
     }
     m_comparison->setActiveRun({});
     refreshRuns();
@@ -443,8 +452,10 @@ void MainWindow::showRun(const core::RunRecord &run)
     for (const auto &r : run.metrics)
         m_curves->addRecord(r);
     if (run.summary) {
-        m_resultCard->showResult(
-            ResultCard::resultOfRun(run, tr("not evaluated (upstep eval --adapter RUN scores it)")));
+        auto result = ResultCard::resultOfRun(run, tr("not evaluated (upstep eval --adapter RUN scores it)"));
+        if (!result.evaluation)
+            result.health = healthNote(run, m_comparison->runs());
+        m_resultCard->showResult(result);
     } else {
         m_resultCard->clear(tr("Run %1 has no result yet (it did not stop cleanly, or is running elsewhere).")
                                 .arg(QFileInfo(m_lastRunDir).fileName()));

@@ -31,7 +31,8 @@ private slots:
             choiceFromName<GatePolicy>("sometimes");
             QFAIL("no exception");
         } catch (const InputError &e) {
-            QCOMPARE(std::string(e.what()), std::string("gate must be alternate, loss-quantile or none, got 'sometimes'"));
+            QCOMPARE(std::string(e.what()),
+                     std::string("gate must be alternate, loss-quantile, center or none, got 'sometimes'"));
         }
     }
 

@@ -6,6 +6,8 @@
 #include "method/clustering.h"
 #include "method/emaweights.h"
 #include "method/iterationgate.h"
+#include "method/kmeans.h"
+#include "train/learningrate.h"
 #include "method/projectionhead.h"
 
 #include <QtTest>
@@ -175,7 +177,8 @@ private slots:
         std::mt19937 rng(5);
         std::uniform_real_distribution<double> loss(1.0, 5.0);
         IterationGate quantile({GatePolicy::LossQuantile, 0.5, 64, 8});
-        QVERIFY(quantile.needsLoss());
+        QVERIFY(quantile.needsSignal());
+        QVERIFY(!alternate.needsSignal());
         for (int step = 0; step < 2000; ++step)
             quantile.keep(step, loss(rng));
         QVERIFY2(std::abs(quantile.skippedFraction() - 0.5) < 0.05, qPrintable(QString::number(quantile.skippedFraction())));
@@ -183,6 +186,56 @@ private slots:
         QCOMPARE(choiceFromName<GatePolicy>("loss-quantile"), GatePolicy::LossQuantile);
         QCOMPARE(choiceName(GatePolicy::LossQuantile), std::string("loss-quantile"));
         QVERIFY_THROWS_EXCEPTION(InputError, choiceFromName<GatePolicy>("sometimes"));
+    }
+
+    // The center gate keeps the batches whose center term is high among the recent ones.
+    void centerGateRule()
+    {
+        IterationGate gate({GatePolicy::Center, 0.5, 16, 4});
+        QVERIFY(gate.needsSignal());
+        for (int step = 0; step < 4; ++step)
+            QVERIFY(gate.keep(step, 0.1 * step)); // warm-up: everything is kept
+        for (int step = 4; step < 20; ++step)
+            gate.keep(step, step % 2 == 0 ? 1.0 : 0.01);
+        QVERIFY(gate.keep(20, 2.0));    // pulls the center far away: back-propagate
+        QVERIFY(!gate.keep(21, 0.001)); // agrees with the center: skip
+        QVERIFY(std::abs(gate.skippedFraction() - 9.0 / 22.0) < 1e-12);
+        QCOMPARE(choiceFromName<GatePolicy>("center"), GatePolicy::Center);
+    }
+
+    void sphericalKmeansFindsClusters()
+    {
+        torch::manual_seed(1);
+        const auto directions = torch::nn::functional::normalize(torch::randn({4, 16}),
+                                                                 torch::nn::functional::NormalizeFuncOptions().dim(1));
+        const auto truth = torch::arange(200) % 4;
+        const auto points = directions.index({truth}) + 0.05 * torch::randn({200, 16});
+        const auto result = sphericalKmeans(points, 4, 11);
+        QVERIFY(result.iterations >= 1 && result.iterations <= 25);
+        QVERIFY(torch::allclose(result.centroids.norm(2, 1), torch::ones({4}), 1e-5, 1e-5));
+        // Every true direction has a centroid within a few degrees, and the assignment is pure.
+        const auto match = directions.matmul(result.centroids.t()).max(1);
+        QVERIFY(std::get<0>(match).min().item<double>() > 0.99);
+        const auto found = std::get<1>(match).index({truth});
+        QVERIFY(torch::equal(found, result.assignment));
+        // Seeded: the same seed gives the same centroids; too few points is an error.
+        QVERIFY(torch::equal(sphericalKmeans(points, 4, 11).centroids, result.centroids));
+        QVERIFY_THROWS_EXCEPTION(InputError, sphericalKmeans(points.slice(0, 0, 3), 4, 11));
+        // Identical points: no NaN, every cluster still gets a centroid.
+        const auto same = sphericalKmeans(torch::ones({8, 3}), 3, 0);
+        QVERIFY(torch::isfinite(same.centroids).all().item<bool>());
+    }
+
+    void learningRateSchedules()
+    {
+        // 100 steps, 10 of warm-up: linear to the peak, then cosine to zero or flat.
+        QCOMPARE(scheduledRate(LrSchedule::Cosine, 0, 100, 1.0, 0.1), 0.1);
+        QCOMPARE(scheduledRate(LrSchedule::Constant, 4, 100, 1.0, 0.1), 0.5);
+        QCOMPARE(scheduledRate(LrSchedule::Cosine, 10, 100, 1.0, 0.1), 1.0);
+        QVERIFY(std::abs(scheduledRate(LrSchedule::Cosine, 55, 100, 1.0, 0.1) - 0.5) < 1e-12);
+        QVERIFY(scheduledRate(LrSchedule::Cosine, 100, 100, 1.0, 0.1) < 1e-12);
+        for (const int step : {10, 55, 99})
+            QCOMPARE(scheduledRate(LrSchedule::Constant, step, 100, 1.0, 0.1), 1.0);
     }
 
     void gateStateResumes()

@@ -4,6 +4,10 @@
 #include "upstep/common/error.h"
 #include "upstep/eval/evaljob.h"
 #include "io/safetensors.h"
+#include "method/kmeans.h"
+#include "models/backboneloader.h"
+#include "models/lora.h"
+#include "train/adaptationstep.h"
 #include "models/adapterfile.h"
 #include "run/checkpoint.h"
 #include "run/metricslog.h"
@@ -408,11 +412,107 @@ private slots:
         QVERIFY(!fs::exists(root() / "run-broken" / "checkpoints"));
     }
 
+    // The variants of docs/METHOD.md §5 and §2 by their definitions, on the tiny ViT: the center
+    // gate's signal is CVR's term at lambda 1 in CVR's space; the head space's mu0 is the center
+    // of the untrained head's outputs of the base features; k-means prototypes are the spherical
+    // k-means centroids of those outputs.
+    void variantDefinitions()
+    {
+        const auto check = [&](CvrSpace space, CvrTerm term) {
+            auto loaded = loadBackbone((root() / "tiny.safetensors").string());
+            torch::manual_seed(3);
+            injectLora(*loaded.model, {});
+            auto config = smallConfig(4);
+            config.cvrSpace = space;
+            config.cvrTerm = term;
+            const auto base = torch::randn({24, loaded.model->featureDim()});
+            AdaptationStep step(loaded.model, config, base, torch::kCPU, torch::kFloat32);
+            torch::NoGradGuard noGrad;
+            const auto head = [&](const torch::Tensor &f) { return step.streams().head().forward(f); };
+            QVERIFY(torch::allclose(step.center().mu0(), CenterVector::batchCenter(base)));
+            const auto batch = torch::randn({16, loaded.model->featureDim()}) + 0.5;
+            if (space == CvrSpace::Head) {
+                QVERIFY(step.headCenter() != nullptr);
+                QVERIFY(torch::allclose(step.headCenter()->mu0(), CenterVector::batchCenter(head(base)), 1e-5, 1e-6));
+                const auto expected = term == CvrTerm::Anchor ? step.headCenter()->anchorLoss(head(batch), 1.0)
+                                                              : step.headCenter()->magnitudeLoss(head(batch), 1.0);
+                QCOMPARE_LT(std::abs(step.centerSignal(batch) - expected.item<double>()), 1e-6);
+            } else {
+                QVERIFY(step.headCenter() == nullptr);
+                const auto expected = term == CvrTerm::Anchor ? step.center().anchorLoss(batch, 1.0)
+                                                              : step.center().magnitudeLoss(batch, 1.0);
+                QCOMPARE_LT(std::abs(step.centerSignal(batch) - expected.item<double>()), 1e-6);
+            }
+            // k-means prototypes: the centroids of the head's outputs, seeded by the run's seed.
+            const auto features = torch::randn({96, loaded.model->featureDim()});
+            const auto kmeans = sphericalKmeans(head(features), config.prototypes, config.seed);
+            step.placePrototypes(features);
+            QVERIFY(torch::allclose(step.streams().head().prototypes, kmeans.centroids, 1e-5, 1e-6));
+        };
+        check(CvrSpace::Features, CvrTerm::Anchor);
+        check(CvrSpace::Features, CvrTerm::Magnitude);
+        check(CvrSpace::Head, CvrTerm::Anchor);
+        check(CvrSpace::Head, CvrTerm::Magnitude);
+    }
+
+    // The new variants together (head-space CVR, the center gate, k-means prototypes, a constant
+    // learning rate) train, skip some iterations and resume bit-identically: the head-space center
+    // travels in the checkpoint, the prototypes are placed again from the same sample.
+    void variantsTrainAndResume()
+    {
+        auto config = smallConfig(16); // the center gate keeps its first 8 iterations
+        config.cvrSpace = CvrSpace::Head;
+        config.gate = GatePolicy::Center;
+        config.prototypeInit = PrototypeInit::Kmeans;
+        config.lrSchedule = LrSchedule::Constant;
+        std::vector<std::string> notes;
+        TrainCallbacks logged;
+        logged.log = [&](const std::string &n) { notes.push_back(n); };
+        const auto straight = runAdaptation(config, root() / "run-variants", false, logged);
+        QCOMPARE(straight.status, RunStatus::Finished);
+        QVERIFY(straight.keptSteps > 0 && straight.skippedSteps > 0); // the center gate skipped some
+        QVERIFY(std::any_of(notes.begin(), notes.end(), [](const std::string &n) {
+            return n.rfind("prototypes: k-means of 96 target images", 0) == 0;
+        }));
+        const auto metrics = readMetricsLog(root() / "run-variants" / "metrics.jsonl");
+        QCOMPARE(metrics.back().learningRate, config.learningRate); // constant after the warm-up
+
+        std::atomic<bool> stop{false};
+        TrainCallbacks callbacks;
+        callbacks.progress = [&](const Progress &p) {
+            if (p.stage == "adapting" && p.done == 5)
+                stop = true;
+        };
+        TrainControl control;
+        control.stop = &stop;
+        QCOMPARE(runAdaptation(config, root() / "run-variants-resumed", false, callbacks, control).status,
+                 RunStatus::Stopped);
+        QCOMPARE(runAdaptation(config, root() / "run-variants-resumed", true).status, RunStatus::Finished);
+        requireSameTensors(loadAdapterOrRun(root() / "run-variants").tensors,
+                           loadAdapterOrRun(root() / "run-variants-resumed").tensors);
+        const auto a = loadSafetensors(listCheckpoints(root() / "run-variants" / "checkpoints").back()).tensors;
+        const auto b = loadSafetensors(listCheckpoints(root() / "run-variants-resumed" / "checkpoints").back()).tensors;
+        for (const auto *name : {"center/head_mu", "center/head_mu0", "center/mu", "head/fc3.weight", "gate/state"})
+            QVERIFY2(torch::equal(a.at(name), b.at(name)), name);
+
+        // k-means needs an image per prototype.
+        config.prototypes = 200;
+        try {
+            runAdaptation(config, root() / "run-kmeans-few", false);
+            QFAIL("k-means of 96 images into 200 prototypes ran");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("lower --prototypes"), e.what());
+        }
+    }
+
     void configSchema()
     {
         auto config = smallConfig(3);
         config.gate = GatePolicy::LossQuantile;
         config.loraTargets = {"qkv"};
+        config.cvrSpace = CvrSpace::Head;
+        config.prototypeInit = PrototypeInit::Kmeans;
+        config.lrSchedule = LrSchedule::Constant;
         const auto back = trainConfigFromJson(trainConfigToJson(config));
         QCOMPARE(trainConfigToJson(back).dump(), trainConfigToJson(config).dump());
         auto json = trainConfigToJson(config);
@@ -421,6 +521,11 @@ private slots:
         json = trainConfigToJson(config);
         json["gate"] = "sometimes";
         QVERIFY_THROWS_EXCEPTION(InputError, validateTrainConfig(trainConfigFromJson(json)));
+        for (const auto *key : {"cvr_space", "prototype_init", "lr_schedule"}) {
+            json = trainConfigToJson(config);
+            json[key] = "nonsense";
+            QVERIFY_THROWS_EXCEPTION(InputError, trainConfigFromJson(json));
+        }
         json = trainConfigToJson(config);
         json["steps"] = "many";
         QVERIFY_THROWS_EXCEPTION(InputError, trainConfigFromJson(json));

@@ -6,6 +6,7 @@
 // before Start from the newest comparable run.
 #include "monitor/classresults.h"
 #include "monitor/curvespanel.h"
+#include "monitor/healthnote.h"
 #include "monitor/liveplot.h"
 #include "monitor/resultcard.h"
 #include "monitor/runcomparison.h"
@@ -17,6 +18,7 @@
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QWheelEvent>
+#include <QPushButton>
 #include <QTableWidget>
 
 #include <QtTest>
@@ -169,6 +171,74 @@ private slots:
         QTest::mouseClick(comparison.scatter(), Qt::LeftButton, {}, at);
         QCOMPARE(shown.count(), 1);
         QCOMPARE(shown.at(0).at(0).value<core::RunRecord>().dir, runs[2].dir);
+    }
+
+    // The frontier: the runs no other run beats on both gain and forgetting are joined in the
+    // accent (graph 2) and bold in the table; Export adapter exports the selected run.
+    void frontierIsMarkedAndExportable()
+    {
+        std::vector<core::RunRecord> runs{evaluatedRun(0, 0.04, 0.05), evaluatedRun(1, 0.02, 0.01),
+                                          evaluatedRun(2, 0.01, 0.03), evaluatedRun(3, 0.03, 0.06)};
+        for (auto &run : runs) {
+            run.summary = core::TrainSummary{};
+            run.summary->status = core::RunStatus::Finished;
+        }
+        ui::RunComparison comparison;
+        comparison.resize(500, 600);
+        comparison.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&comparison));
+        comparison.setRuns(runs, QString());
+        auto *front = comparison.scatter()->graph(2);
+        QCOMPARE(front->dataCount(), 2);
+        QCOMPARE(front->data()->at(0)->key, 1.0);   // run 1: least forgetting
+        QCOMPARE(front->data()->at(1)->value, 4.0); // run 0: most gain
+        const auto bold = [&](int row) {
+            return comparison.table()->item(row, ui::RunComparison::kGain)->font().bold();
+        };
+        QVERIFY(bold(0) && bold(1) && !bold(2) && !bold(3));
+
+        QPushButton *exportButton = nullptr;
+        for (auto *button : comparison.findChildren<QPushButton *>())
+            if (button->text().startsWith(QStringLiteral("Export")))
+                exportButton = button;
+        QVERIFY(exportButton && !exportButton->isEnabled());
+        comparison.table()->selectRow(0);
+        QVERIFY(exportButton->isEnabled());
+        QSignalSpy exported(&comparison, &ui::RunComparison::exportRequested);
+        exportButton->click();
+        QCOMPARE(exported.count(), 1);
+        QCOMPARE(exported.at(0).at(0).value<core::RunRecord>().dir, runs[0].dir);
+    }
+
+    // Without labels, the result card says which monitor ranked this session's evaluated runs,
+    // or that there are too few of them, or that none does.
+    void healthNoteNamesThePredictorOrSaysNone()
+    {
+        std::vector<core::RunRecord> runs;
+        for (int i = 0; i < 4; ++i) {
+            runs.push_back(evaluatedRun(i, 0.05 - 0.01 * i, 0.01 * (i + 1)));
+            runs.back().metrics = {record(400, 10)};
+            runs.back().metrics.back().featureDrift = 0.1 * (i + 1);
+        }
+        core::RunRecord unlabeled;
+        unlabeled.dir = "/nonexistent/unlabeled";
+        unlabeled.metrics = {record(400, 10)};
+        unlabeled.metrics.back().featureDrift = 0.25;
+        QVERIFY(ui::healthNote(unlabeled, runs).contains(QStringLiteral("5 or more")));
+        runs.push_back(evaluatedRun(4, 0.0, 0.05));
+        runs.back().metrics = {record(400, 10)};
+        runs.back().metrics.back().featureDrift = 0.5;
+        const auto note = ui::healthNote(unlabeled, runs);
+        QVERIFY2(note.contains(QStringLiteral("higher feature drift went with less target gain")), qPrintable(note));
+        QVERIFY2(note.contains(QStringLiteral("above 2 of them")), qPrintable(note));
+        // Shuffle the drifts against the results: no monitor predicts, and the note says so.
+        const double shuffled[] = {0.3, 0.1, 0.5, 0.2, 0.4};
+        for (int i = 0; i < 5; ++i)
+            runs[static_cast<std::size_t>(i)].metrics.back().featureDrift = shuffled[i];
+        for (auto &run : runs)
+            run.metrics.back().loss = 1.0; // every other monitor constant
+        QVERIFY2(ui::healthNote(unlabeled, runs).startsWith(QStringLiteral("No monitor ranks")),
+                 qPrintable(ui::healthNote(unlabeled, runs)));
     }
 
     void equalResultsShareOneLabel()

@@ -45,13 +45,15 @@ struct ChoiceTable<DeviceKind> {
         {{DeviceKind::Auto, "auto"}, {DeviceKind::Cpu, "cpu"}, {DeviceKind::Cuda, "cuda"}});
 };
 
-/// Whether an iteration back-propagates (docs/METHOD.md §5).
-enum class GatePolicy { Alternate, LossQuantile, None };
+/// Whether an iteration back-propagates (docs/METHOD.md §5): every second one, the batches whose
+/// loss or whose center-vector term is high among the recent ones, or every one.
+enum class GatePolicy { Alternate, LossQuantile, Center, None };
 template <>
 struct ChoiceTable<GatePolicy> {
     static constexpr const char *what = "gate";
     static constexpr auto table = std::to_array<Choice<GatePolicy>>({{GatePolicy::Alternate, "alternate"},
                                                                      {GatePolicy::LossQuantile, "loss-quantile"},
+                                                                     {GatePolicy::Center, "center"},
                                                                      {GatePolicy::None, "none"}});
 };
 
@@ -64,6 +66,36 @@ struct ChoiceTable<CvrTerm> {
     static constexpr const char *what = "CVR term";
     static constexpr auto table = std::to_array<Choice<CvrTerm>>(
         {{CvrTerm::Anchor, "anchor"}, {CvrTerm::Magnitude, "magnitude"}});
+};
+
+/// Where the center vector of CVR is taken (docs/METHOD.md §5): over the backbone's pooled
+/// features (what the user keeps), or over the projection head's outputs (what the clustering
+/// sees; the head is not exported).
+enum class CvrSpace { Features, Head };
+template <>
+struct ChoiceTable<CvrSpace> {
+    static constexpr const char *what = "CVR space";
+    static constexpr auto table = std::to_array<Choice<CvrSpace>>(
+        {{CvrSpace::Features, "features"}, {CvrSpace::Head, "head"}});
+};
+
+/// How the fixed prototypes are placed (docs/METHOD.md §2): seeded random directions, or the
+/// k-means centroids of the target images as the base model and the untrained head see them.
+enum class PrototypeInit { Random, Kmeans };
+template <>
+struct ChoiceTable<PrototypeInit> {
+    static constexpr const char *what = "prototype init";
+    static constexpr auto table = std::to_array<Choice<PrototypeInit>>(
+        {{PrototypeInit::Random, "random"}, {PrototypeInit::Kmeans, "kmeans"}});
+};
+
+/// The learning rate after its linear warm-up: a cosine decay to zero, or constant.
+enum class LrSchedule { Cosine, Constant };
+template <>
+struct ChoiceTable<LrSchedule> {
+    static constexpr const char *what = "schedule";
+    static constexpr auto table = std::to_array<Choice<LrSchedule>>(
+        {{LrSchedule::Cosine, "cosine"}, {LrSchedule::Constant, "constant"}});
 };
 
 /// Where the clustering targets come from (docs/METHOD.md §3): an EMA of the adapters and head,

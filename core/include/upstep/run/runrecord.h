@@ -31,7 +31,11 @@ struct RunRecord {
 /// Reads runDir. Throws FormatError/InputError when config.json is missing or malformed.
 RunRecord loadRunRecord(const std::filesystem::path &runDir);
 
-/// Sub-folders of root that hold a config.json, newest first. Missing root: none.
+/// The copy of its plan that a sweep keeps in its folder (`upstep sweep`).
+inline constexpr const char *kSweepPlanFile = "sweep.json";
+
+/// Sub-folders of root that hold a config.json, and those of sweep folders in root (folders
+/// holding kSweepPlanFile), newest first. Missing root: none.
 std::vector<std::filesystem::path> findRunFolders(const std::filesystem::path &root);
 
 /// Target accuracy gain (adapted - base, kNN) and forgetting (source head drop, else source kNN

@@ -34,6 +34,7 @@ struct TrainConfig {
     double learningRate = 1e-3;
     double weightDecay = 1e-4; ///< head only; LoRA has none
     double warmupFraction = 0.05;
+    LrSchedule lrSchedule = LrSchedule::Cosine; ///< after the warm-up
     double gradClip = 3.0;     ///< max global gradient norm; 0 turns clipping off
 
     // Adapters.
@@ -43,6 +44,7 @@ struct TrainConfig {
 
     // Clustering objective.
     int prototypes = 256;
+    PrototypeInit prototypeInit = PrototypeInit::Random;
     double sinkhornEpsilon = 0.05;
     int sinkhornIterations = 3;
     double temperature = 0.1;
@@ -51,11 +53,12 @@ struct TrainConfig {
 
     // Center vector regularisation and the gate.
     CvrTerm cvrTerm = CvrTerm::Anchor; ///< what CVR penalises: drift from the base center, or its length
+    CvrSpace cvrSpace = CvrSpace::Features; ///< whose center: the backbone features' or the head outputs'
     double cvrLambda = 1.0;
     double cvrMomentum = 0.9;
     double cvrBeta = 0.9;
     GatePolicy gate = GatePolicy::Alternate;
-    double gateQuantile = 0.5;
+    double gateQuantile = 0.5; ///< loss-quantile and center: back-propagate at or above this quantile
 
     // Views.
     int smallCrops = 0;

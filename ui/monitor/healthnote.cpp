@@ -1,0 +1,74 @@
+#include "monitor/healthnote.h"
+
+#include "upstep/run/healthsignal.h"
+
+#include <QObject>
+
+#include <algorithm>
+#include <cmath>
+
+namespace upstep::ui {
+
+namespace {
+
+double monitorValue(const core::RunRecord &run, const std::string &name)
+{
+    for (const auto &m : core::finalMonitors(run))
+        if (m.name == name)
+            return m.value;
+    return std::nan("");
+}
+
+QString direction(double rho, const QString &what)
+{
+    return rho > 0 ? QObject::tr("more %1 (Spearman %2)").arg(what).arg(rho, 0, 'f', 2)
+                   : QObject::tr("less %1 (Spearman %2)").arg(what).arg(rho, 0, 'f', 2);
+}
+
+} // namespace
+
+QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns)
+{
+    std::vector<core::RunRecord> evaluated;
+    for (const auto &r : sessionRuns)
+        if (r.evaluation && r.dir != run.dir)
+            evaluated.push_back(r);
+    const auto count = static_cast<int>(evaluated.size());
+    if (count < core::kMinimumHealthRuns)
+        return QObject::tr("Which monitor predicts gain or forgetting is learned from %1 or more evaluated runs of "
+                           "this session (%n so far); a sweep with a labeled folder makes them.",
+                           nullptr, count)
+            .arg(core::kMinimumHealthRuns);
+    const auto correlations = core::healthCorrelations(evaluated);
+    const auto best = core::bestPredictor(correlations);
+    if (!best) {
+        const auto strongest = std::max_element(correlations.begin(), correlations.end(),
+                                                [](const auto &a, const auto &b) {
+                                                    return core::predictiveStrength(a) < core::predictiveStrength(b);
+                                                });
+        return QObject::tr("No monitor ranks this session's %1 evaluated runs by gain or forgetting (closest: %2, "
+                           "|Spearman| %3 of %4). The curves show whether training was healthy, not whether it "
+                           "helped.")
+            .arg(count)
+            .arg(QString::fromStdString(strongest->monitor))
+            .arg(core::predictiveStrength(*strongest), 0, 'f', 2)
+            .arg(core::kUsefulCorrelation, 0, 'f', 1);
+    }
+    const double value = monitorValue(run, best->monitor);
+    QStringList relations;
+    if (std::isfinite(best->withGain) && std::abs(best->withGain) >= core::kUsefulCorrelation)
+        relations << direction(best->withGain, QObject::tr("target gain"));
+    if (std::isfinite(best->withForgetting) && std::abs(best->withForgetting) >= core::kUsefulCorrelation)
+        relations << direction(best->withForgetting, QObject::tr("forgetting"));
+    int below = 0;
+    for (const auto &r : evaluated)
+        below += monitorValue(r, best->monitor) < value ? 1 : 0;
+    return QObject::tr("Across this session's %1 evaluated runs, a higher %2 went with %3. This run's: %4, above "
+                       "%5 of them.")
+        .arg(count)
+        .arg(QString::fromStdString(best->monitor), relations.join(QObject::tr(" and ")))
+        .arg(value, 0, 'g', 3)
+        .arg(below);
+}
+
+} // namespace upstep::ui
