@@ -181,6 +181,9 @@ void addAdaptCommand(CLI::App &app)
                 "Where CVR's center is taken: features (the backbone's pooled features) or head (the projection "
                 "head's outputs)");
     o.add(*cmd, "--cvr-lambda", &C::cvrLambda, "Weight of the center-vector term; 0 turns CVR off");
+    o.addChoice(*cmd, "--tuning", &C::tuning,
+                "lora (adapters on the frozen backbone: the method) or full (every backbone weight trains, no "
+                "adapter: a baseline; writes model.safetensors instead of an adapter)");
     o.add(*cmd, "--lora-rank", &C::loraRank, "LoRA rank r");
     o.add(*cmd, "--lora-alpha", &C::loraAlpha, "LoRA alpha (scale alpha / r)");
     o.add(*cmd, "--lora-targets", &C::loraTargets,

@@ -36,6 +36,44 @@ struct SweepArgs {
 };
 
 constexpr const char *kValidationFile = "validation.json";
+constexpr const char *kScoringFile = "scoring.json"; ///< how each score file was made
+
+// What a score depends on besides the run: the folders, sizes and seed of its evaluation.
+nlohmann::json scoringOf(const core::EvalJob &job)
+{
+    return {{"train", job.train.string()},
+            {"test", job.test.string()},
+            {"source", job.sourceTest.string()},
+            {"max_train", job.maxTrain},
+            {"max_test", job.maxTest},
+            {"max_source", job.maxSource},
+            {"seed", job.seed},
+            {"linear_probe", job.linearProbe}};
+}
+
+// Settings that do not change a run's result: a folder trained with other values of these is
+// still this run.
+bool changesResults(const std::string &key)
+{
+    return key != "threads" && key != "workers" && key != "log_every" && key != "checkpoint_every" &&
+           key != "keep_checkpoints" && key != "decoded_cache";
+}
+
+// A labeled folder a score needs, checked before any run trains: a typo found after an hour of
+// training would waste it.
+void requireLabeledFolder(const fs::path &folder, const char *what)
+{
+    if (folder.empty())
+        return;
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec))
+        throw core::InputError(std::string("the sweep's ") + what + " folder " + folder.string() + " does not exist");
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_directory(ec))
+            return;
+    throw core::InputError(std::string("the sweep's ") + what + " folder " + folder.string() +
+                           " has no class sub-folders: a labeled folder holds one sub-folder of images per class");
+}
 
 std::string fileText(const fs::path &file)
 {
@@ -56,7 +94,7 @@ void requireSameSettings(const core::SweepRun &run, const fs::path &dir)
     const auto wanted = core::trainConfigToJson(run.config);
     for (const auto &[key, value] : wanted.items()) {
         const auto it = stored.find(key);
-        if (key != "threads" && (it == stored.end() || *it != value))
+        if (changesResults(key) && (it == stored.end() || *it != value))
             throw core::InputError(dir.string() + " holds a run whose " + key + " is " +
                                    (it == stored.end() ? std::string("unset") : it->dump()) + ", not " + value.dump() +
                                    "; remove that folder or give the variant another name");
@@ -86,15 +124,28 @@ public:
     {
         for (const auto &r : m_plan.runs)
             requireSameSettings(r, m_root / r.name);
+        for (const auto *job :
+             {m_plan.validation ? &*m_plan.validation : nullptr, m_plan.test ? &*m_plan.test : nullptr})
+            if (job) {
+                requireLabeledFolder(job->train, "scoring train");
+                requireLabeledFolder(job->test, "scoring");
+                requireLabeledFolder(job->sourceTest, "scoring source");
+            }
         fs::create_directories(m_root);
-        core::writeFileAtomically(m_root / core::kSweepPlanFile, fileText(m_args.plan));
+        writePlanCopy();
         auto &stop = stopOnSignals();
         const auto start = Clock::now();
         int done = 0, ranHere = 0;
         for (std::size_t i = 0; i < m_plan.runs.size(); ++i) {
             const auto &r = m_plan.runs[i];
             std::cerr << "[" << i + 1 << "/" << m_plan.runs.size() << "] " << r.name;
-            const bool worked = runOne(r, stop);
+            bool worked = false;
+            try {
+                worked = runOne(r, stop);
+            } catch (const core::Cancelled &) { // stopped while scanning or loading
+                writeTables();
+                throw;
+            }
             writeTables();
             if (core::stopRequested(&stop)) {
                 std::cerr << "sweep stopped; run the same command again to continue (finished runs are kept)\n";
@@ -114,6 +165,20 @@ public:
     }
 
 private:
+    // The plan as this folder ran it, with the folder its relative paths were read against, so
+    // that `upstep sweep DIR/sweep.json --out DIR` continues it from anywhere.
+    void writePlanCopy() const
+    {
+        auto plan = nlohmann::json::parse(fileText(m_args.plan));
+        if (!plan.contains("plan_folder"))
+            plan["plan_folder"] = fs::absolute(m_args.plan).parent_path().lexically_normal().string();
+        const auto file = m_root / core::kSweepPlanFile;
+        if (fs::exists(file) && nlohmann::json::parse(fileText(file), nullptr, false) != plan)
+            std::cerr << "the plan differs from the one " << m_root.string()
+                      << " ran before: runs whose settings match are kept, the others are added\n";
+        core::writeFileAtomically(file, plan.dump(2) + "\n");
+    }
+
     // Trains and scores one run as far as it still needs; true when there was work to do.
     bool runOne(const core::SweepRun &r, std::atomic<bool> &stop)
     {
@@ -124,7 +189,8 @@ private:
         auto record = fs::exists(paths.config()) ? std::optional(core::loadRunRecord(dir)) : std::nullopt;
         const auto status = record ? record->status() : core::RunStatus::Incomplete;
         if (status == core::RunStatus::Diverged) {
-            std::cerr << ": diverged earlier (" << record->summary->message << "); left as it is\n";
+            std::cerr << ": diverged earlier (" << record->summary->message << "); left as it is (remove "
+                      << dir.string() << " to try it again)\n";
             return false;
         }
         if (status != core::RunStatus::Finished) {
@@ -152,23 +218,37 @@ private:
         } else {
             std::cerr << ": trained earlier";
         }
-        const auto score = [&](const std::optional<core::EvalJob> &templ, const fs::path &file, const char *what) {
-            if (!templ || fs::exists(file) || core::stopRequested(&stop))
+        // A score is kept only when it was made as the plan asks now (scoring.json says how).
+        auto scoring = fs::exists(dir / kScoringFile)
+                           ? nlohmann::json::parse(fileText(dir / kScoringFile), nullptr, false)
+                           : nlohmann::json::object();
+        if (!scoring.is_object())
+            scoring = nlohmann::json::object();
+        const auto score = [&](const std::optional<core::EvalJob> &templ, const fs::path &file, const char *key,
+                               const char *what) {
+            if (!templ || core::stopRequested(&stop))
                 return;
-            std::cerr << (worked ? "  " : ", ") << "scoring on " << what << "\n";
+            const auto job = core::sweepEvalJob(*templ, r, dir);
+            const bool current = fs::exists(file) && scoring.contains(key) && scoring[key] == scoringOf(job);
+            if (current)
+                return;
+            std::cerr << (worked ? "  " : ", ") << "scoring on " << what
+                      << (fs::exists(file) ? " (the plan scores it differently now)" : "") << "\n";
             worked = true;
             try {
-                const auto report = core::runEvaluation(core::sweepEvalJob(*templ, r, dir), progress.sink(), &stop);
+                const auto report = core::runEvaluation(job, progress.sink(), &stop);
                 progress.finish();
                 core::saveEvalReport(report, file);
+                scoring[key] = scoringOf(job);
+                core::writeJsonAtomically(dir / kScoringFile, scoring);
             } catch (const core::Cancelled &) {
                 progress.finish();
             }
         };
-        score(m_plan.validation, dir / kValidationFile, "the validation split");
-        score(m_plan.test, paths.evaluation(), "the test folders");
+        score(m_plan.validation, dir / kValidationFile, "validation", "the validation split");
+        score(m_plan.test, paths.evaluation(), "test", "the test folders");
         if (!worked)
-            std::cerr << ", scored earlier: kept\n";
+            std::cerr << (m_plan.validation || m_plan.test ? ", scored earlier: kept\n" : ": kept\n");
         else if (const auto line = summaryLine(dir); !line.empty())
             std::cerr << "  " << line << "\n";
         return worked;

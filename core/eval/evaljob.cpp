@@ -12,6 +12,7 @@
 #include "data/imageloader.h"
 #include "upstep/io/imagefolder.h"
 #include "models/adapterfile.h"
+#include "upstep/run/runpaths.h"
 #include "models/backboneloader.h"
 #include "run/runsnapshot.h"
 
@@ -202,8 +203,16 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
     auto base = loadBackbone(request.weights, request.arch).model;
     BackbonePtr adapted;
     if (!request.adapter.empty()) {
-        adapted = loadBackbone(request.weights, request.arch).model;
-        applyAdapter(*adapted, loadAdapterOrRun(request.adapter));
+        // A run that fine-tuned the whole backbone (tuning full) left a model, not an adapter.
+        const RunPaths run(request.adapter);
+        std::error_code ec;
+        if (std::filesystem::is_directory(request.adapter, ec) && std::filesystem::exists(run.fineTuned(), ec) &&
+            !std::filesystem::exists(run.adapter(), ec)) {
+            adapted = loadBackbone(run.fineTuned(), request.arch).model;
+        } else {
+            adapted = loadBackbone(request.weights, request.arch).model;
+            applyAdapter(*adapted, loadAdapterOrRun(request.adapter));
+        }
     }
     base->eval();
     if (estimated) {

@@ -4,9 +4,9 @@
 // monitors.
 //   alternate      every second iteration is skipped: exactly 50 %;
 //   loss-quantile  skip a batch whose loss is below the q-quantile of the recent losses;
-//   center         skip a batch whose center-vector term (CVR's |mu_tilde - mu0|^2 or
-//                  |mu_tilde|^2, unweighted) is below the q-quantile of the recent ones: such a
-//                  batch already agrees with the center, so CVR has little to correct;
+//   center         skip a batch whose change to CVR's term (how much it pulls the center away
+//                  from mu0, or lengthens it) is below the q-quantile of the recent changes:
+//                  such a batch gives CVR little to correct;
 //   none           always back-propagate.
 // loss-quantile and center share one rule over a per-batch signal that the step computes
 // without gradient before the gate decides.

@@ -12,8 +12,8 @@ namespace F = torch::nn::functional;
 
 torch::Tensor unitRows(const torch::Tensor &x) { return F::normalize(x, F::NormalizeFuncOptions().dim(1)); }
 
-// k-means++: each next seed is drawn with probability proportional to its squared cosine
-// distance from the nearest seed so far.
+// k-means++: each next seed is drawn with probability proportional to its squared distance from
+// the nearest seed so far; for unit vectors that is 2 (1 - cos), so 1 - cos serves as the weight.
 torch::Tensor plusPlusSeeds(const torch::Tensor &x, int k, at::Generator &generator)
 {
     const auto n = x.size(0);
@@ -22,9 +22,8 @@ torch::Tensor plusPlusSeeds(const torch::Tensor &x, int k, at::Generator &genera
     seeds[0] = x[pick];
     auto nearest = (1.0 - x.matmul(x[pick])).clamp_min(0);
     for (int j = 1; j < k; ++j) {
-        const auto weights = nearest.pow(2);
-        if (weights.sum().item<double>() > 0)
-            pick = at::multinomial(weights, 1, false, generator).item<std::int64_t>();
+        if (nearest.sum().item<double>() > 0)
+            pick = at::multinomial(nearest, 1, false, generator).item<std::int64_t>();
         else // every point sits on a seed already: any point will do
             pick = at::randint(n, {1}, generator, torch::kLong).item<std::int64_t>();
         seeds[j] = x[pick];

@@ -26,8 +26,8 @@ public:
     torch::Tensor scores(const torch::Tensor &z) const;
 
     torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
-    /// Fixed prototypes [K, outputDim], a buffer, never trained: rebuilt from the run's seed on
-    /// resume, since checkpoints hold parameters only.
+    /// Fixed prototypes [K, outputDim], a buffer, never trained: seeded random rows, or k-means
+    /// centroids placed by the trainer; checkpoints store them.
     torch::Tensor prototypes;
 };
 TORCH_MODULE(ProjectionHead);

@@ -15,11 +15,13 @@ const std::regex kCheckpointName(R"(step-(\d{8,})\.safetensors)");
 
 constexpr const char *kLora = "lora/";
 constexpr const char *kHead = "head/";
+constexpr const char *kBackbone = "backbone/";
 constexpr const char *kOffline = "offline/";
 constexpr const char *kCenterMu = "center/mu";
 constexpr const char *kCenterMu0 = "center/mu0";
 constexpr const char *kHeadCenterMu = "center/head_mu";
 constexpr const char *kHeadCenterMu0 = "center/head_mu0";
+constexpr const char *kPrototypes = "prototypes";
 constexpr const char *kGateState = "gate/state";
 constexpr const char *kOptimizer = "optimizer/archive";
 constexpr const char *kCpuRng = "rng/cpu";
@@ -54,10 +56,14 @@ TensorMap toTensors(const Checkpoint &c)
         t[kLora + name] = tensor;
     for (const auto &[name, tensor] : c.head)
         t[kHead + name] = tensor;
+    for (const auto &[name, tensor] : c.backbone)
+        t[kBackbone + name] = tensor;
     for (std::size_t i = 0; i < c.offline.size(); ++i)
         t[kOffline + std::to_string(i)] = c.offline[i];
     t[kCenterMu] = c.centerMu;
     t[kCenterMu0] = c.centerMu0;
+    if (c.prototypes.defined())
+        t[kPrototypes] = c.prototypes;
     if (c.headCenterMu.defined()) {
         t[kHeadCenterMu] = c.headCenterMu;
         t[kHeadCenterMu0] = c.headCenterMu0;
@@ -79,10 +85,13 @@ Checkpoint fromTensors(TensorMap t, const std::filesystem::path &file)
     Checkpoint c;
     c.lora = withPrefix(t, kLora);
     c.head = withPrefix(t, kHead);
+    c.backbone = withPrefix(t, kBackbone);
     for (std::size_t i = 0; t.count(kOffline + std::to_string(i)); ++i)
         c.offline.push_back(take(kOffline + std::to_string(i)));
     c.centerMu = take(kCenterMu);
     c.centerMu0 = take(kCenterMu0);
+    if (t.count(kPrototypes))
+        c.prototypes = take(kPrototypes);
     if (t.count(kHeadCenterMu)) {
         c.headCenterMu = take(kHeadCenterMu);
         c.headCenterMu0 = take(kHeadCenterMu0);

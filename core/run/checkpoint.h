@@ -23,10 +23,12 @@ namespace upstep::core {
 struct Checkpoint {
     std::int64_t step = 0;
     TensorMap lora;                     ///< LoRA tensors by their PEFT-style names
+    TensorMap backbone;                 ///< tuning full: every backbone tensor by name; else empty
     TensorMap head;                     ///< projection head parameters by name
     std::vector<torch::Tensor> offline; ///< the offline stream's weights, in its order
     torch::Tensor centerMu, centerMu0;
     torch::Tensor headCenterMu, headCenterMu0; ///< cvr_space head only; undefined otherwise
+    torch::Tensor prototypes; ///< the head's fixed prototypes; undefined in checkpoints older than k-means ones
     std::vector<double> gateState;
     std::string optimizerArchive;       ///< torch::serialize::OutputArchive bytes
     torch::Tensor cpuRngState;

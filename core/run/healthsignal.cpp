@@ -93,28 +93,40 @@ std::vector<HealthCorrelation> healthCorrelations(const std::vector<RunRecord> &
     const auto names = finalMonitors(RunRecord{});
     for (std::size_t m = 0; m < names.size(); ++m) {
         std::vector<double> values;
-        int both = 0;
+        int withGain = 0, withForgetting = 0;
         for (std::size_t r = 0; r < monitors.size(); ++r) {
             values.push_back(monitors[r][m].value);
-            both += std::isfinite(values.back()) && std::isfinite(gain[r]) ? 1 : 0;
+            withGain += std::isfinite(values.back()) && std::isfinite(gain[r]) ? 1 : 0;
+            withForgetting += std::isfinite(values.back()) && std::isfinite(forgot[r]) ? 1 : 0;
         }
-        out.push_back({names[m].name, spearman(values, gain), spearman(values, forgot), both});
+        out.push_back({names[m].name, spearman(values, gain), spearman(values, forgot), withGain, withForgetting});
     }
     return out;
 }
 
+namespace {
+
+double side(double rho, int runs) { return runs >= kMinimumHealthRuns && std::isfinite(rho) ? std::abs(rho) : 0.0; }
+
+} // namespace
+
 double predictiveStrength(const HealthCorrelation &c)
 {
-    return std::max(std::isfinite(c.withGain) ? std::abs(c.withGain) : 0.0,
-                    std::isfinite(c.withForgetting) ? std::abs(c.withForgetting) : 0.0);
+    return std::max(side(c.withGain, c.gainRuns), side(c.withForgetting, c.forgettingRuns));
+}
+
+bool predictsGain(const HealthCorrelation &c) { return side(c.withGain, c.gainRuns) >= kUsefulCorrelation; }
+
+bool predictsForgetting(const HealthCorrelation &c)
+{
+    return side(c.withForgetting, c.forgettingRuns) >= kUsefulCorrelation;
 }
 
 std::optional<HealthCorrelation> bestPredictor(const std::vector<HealthCorrelation> &correlations)
 {
     std::optional<HealthCorrelation> best;
     for (const auto &c : correlations)
-        if (c.runs >= kMinimumHealthRuns && predictiveStrength(c) >= kUsefulCorrelation &&
-            (!best || predictiveStrength(c) > predictiveStrength(*best)))
+        if (predictiveStrength(c) >= kUsefulCorrelation && (!best || predictiveStrength(c) > predictiveStrength(*best)))
             best = c;
     return best;
 }

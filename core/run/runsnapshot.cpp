@@ -25,6 +25,11 @@ Adapter loadAdapterOrRun(const std::filesystem::path &path)
         const RunPaths paths(path);
         if (std::filesystem::exists(paths.adapter()))
             return loadAdapter(paths.adapter());
+        if (std::filesystem::exists(paths.fineTuned()))
+            throw InputError(path.string() +
+                             " fine-tuned the whole backbone (tuning full), so it has no adapter; its "
+                             "weights are " +
+                             paths.fineTuned().string() + ", which loads as base weights (--weights)");
         // A run stopped or killed before its end has checkpoints but no adapter file yet: its
         // newest checkpoint is its adapter.
         if (std::filesystem::exists(paths.config())) {
@@ -32,6 +37,9 @@ Adapter loadAdapterOrRun(const std::filesystem::path &path)
             if (!checkpoint)
                 throw InputError(path.string() + ": the run has no checkpoint or adapter yet");
             const auto config = loadTrainConfig(paths.config().string());
+            if (config.tuning == Tuning::Full)
+                throw InputError(path.string() + " fine-tunes the whole backbone and has not finished: resume it to "
+                                                 "get its model.safetensors (it has no adapter)");
             return adapterFromTensors(checkpoint->lora, config.loraAlpha, config.weights,
                                       listCheckpoints(paths.checkpoints()).back());
         }
@@ -93,6 +101,13 @@ RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::f
     if (!checkpoint && step >= 0)
         throw InputError(runFolder.string() + ": the run has no checkpoint at step " + std::to_string(step) +
                          " (it keeps only its newest " + std::to_string(config.keepCheckpoints) + ")");
+    if (config.tuning == Tuning::Full && !checkpoint) { // a whole fine-tuned model, no adapter
+        if (!std::filesystem::exists(paths.fineTuned()))
+            throw InputError(runFolder.string() + ": the run has no checkpoint or model yet");
+        snapshot.model = loadBackbone(paths.fineTuned(), arch.empty() ? config.arch : arch).model;
+        snapshot.model->eval();
+        return snapshot;
+    }
     if (!checkpoint) {
         if (!std::filesystem::exists(paths.adapter()))
             throw InputError(runFolder.string() + ": the run has no checkpoint or adapter yet; wait for its first "
@@ -103,15 +118,24 @@ RunSnapshot loadRunSnapshot(const std::filesystem::path &runFolder, const std::f
         return snapshot;
     }
     // The same construction as the trainer's, then the checkpoint's tensors over it (the random
-    // initial values are all replaced; the prototypes are rebuilt from the run's seed).
-    injectLora(*snapshot.model, {config.loraRank, config.loraAlpha,
-                                 loraPatternsFor(config.loraTargets, loaded.transformers.has_value())});
-    loadLoraTensors(*snapshot.model, checkpoint->lora);
+    // initial values are all replaced; the prototypes come from the checkpoint, or from the run's
+    // seed in checkpoints older than k-means prototypes).
+    if (config.tuning == Tuning::Full) {
+        loadStateStrict(*snapshot.model, checkpoint->backbone, listCheckpoints(paths.checkpoints()).back());
+    } else {
+        injectLora(*snapshot.model, {config.loraRank, config.loraAlpha,
+                                     loraPatternsFor(config.loraTargets, loaded.transformers.has_value())});
+        loadLoraTensors(*snapshot.model, checkpoint->lora);
+    }
     ProjectionHeadConfig headConfig;
     headConfig.prototypes = config.prototypes;
     headConfig.prototypeSeed = config.seed;
     snapshot.head = ProjectionHead(snapshot.model->featureDim(), headConfig);
     restoreParameters(*snapshot.head, checkpoint->head, paths.checkpoints());
+    if (checkpoint->prototypes.defined()) { // k-means prototypes are not the seed's
+        torch::NoGradGuard noGrad;
+        snapshot.head->prototypes.copy_(checkpoint->prototypes.to(torch::kFloat32));
+    }
     snapshot.model->eval();
     snapshot.head->eval();
     snapshot.step = checkpoint->step;

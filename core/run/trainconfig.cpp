@@ -34,6 +34,7 @@ void visitFields(TrainConfig &c, Visitor &&v)
     v("warmup_fraction", c.warmupFraction);
     v("lr_schedule", c.lrSchedule);
     v("grad_clip", c.gradClip);
+    v("tuning", c.tuning);
     v("lora_rank", c.loraRank);
     v("lora_alpha", c.loraAlpha);
     v("lora_targets", c.loraTargets);

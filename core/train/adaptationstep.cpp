@@ -83,7 +83,15 @@ torch::Tensor AdaptationStep::centerTerm(const torch::Tensor &points, double lam
 double AdaptationStep::centerSignal(const torch::Tensor &features)
 {
     torch::NoGradGuard noGrad;
-    return centerTerm(m_headCenter ? headOutputs(features) : features, 1.0).item<double>();
+    const auto &center = m_headCenter ? *m_headCenter : *m_center;
+    const auto batch = CenterVector::batchCenter(m_headCenter ? headOutputs(features) : features);
+    // The change this batch makes to CVR's term: the term with the batch in mu_tilde, minus the
+    // term of mu alone. Taking the difference removes the slow trend of mu (which drifts as the
+    // model adapts and would otherwise keep every batch, or none, against the recent quantile).
+    const auto reference = m_config.cvrTerm == CvrTerm::Magnitude ? torch::zeros_like(center.mu()) : center.mu0();
+    const auto before = center.mu() - reference;
+    const auto with = center.mu() * m_config.cvrBeta + batch * (1.0 - m_config.cvrBeta) - reference;
+    return (with.pow(2).sum() - before.pow(2).sum()).item<double>();
 }
 
 void AdaptationStep::updateCenters(const torch::Tensor &features)

@@ -48,8 +48,10 @@ public:
     /// Asks the gate whether iteration `step` back-propagates. When it says no, the iteration's
     /// center update is done here; when it says yes, call kept().
     bool gateKeeps(std::int64_t step, const std::vector<torch::Tensor> &views, const std::vector<torch::Tensor> &crops);
-    /// The center gate's signal for a batch's global-view features: CVR's term with lambda 1 in
-    /// CVR's space (|mu_tilde - mu0|^2 for anchor, |mu_tilde|^2 for magnitude), without gradient.
+    /// The center gate's signal for a batch's global-view features: the change the batch makes to
+    /// CVR's term (lambda 1, in CVR's space), |mu_tilde - r|^2 - |mu - r|^2 with
+    /// mu_tilde = beta mu + (1 - beta) c, c the batch's center, r = mu0 for the anchor term and 0
+    /// for the magnitude term. Positive: the batch pulls the center away. Without gradient.
     double centerSignal(const torch::Tensor &features);
 
     StepLosses kept(std::int64_t step, std::int64_t totalSteps, const std::vector<torch::Tensor> &views,

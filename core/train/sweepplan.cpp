@@ -2,6 +2,7 @@
 
 #include "upstep/common/error.h"
 #include "upstep/common/jsontext.h"
+#include "upstep/run/runrecord.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,15 @@ nlohmann::json readJsonFile(const std::filesystem::path &file)
     }
 }
 
+constexpr const char *kPathKeys[] = {"weights", "target", "source_probe", "target_test"};
+
+void absolutePaths(nlohmann::json &config, const std::filesystem::path &folder)
+{
+    for (const char *key : kPathKeys)
+        if (config.contains(key) && config[key].is_string())
+            config[key] = absoluteFrom(folder, config[key].get<std::string>());
+}
+
 // The base config as JSON, its paths made absolute against where it was written.
 nlohmann::json baseConfig(const nlohmann::json &given, const std::filesystem::path &planFolder)
 {
@@ -45,9 +55,7 @@ nlohmann::json baseConfig(const nlohmann::json &given, const std::filesystem::pa
     }
     if (!json.is_object())
         throw InputError("sweep key 'config' must be a config object or the path of a config.json");
-    for (const char *key : {"weights", "target", "source_probe", "target_test"})
-        if (json.contains(key) && json[key].is_string())
-            json[key] = absoluteFrom(folder, json[key].get<std::string>());
+    absolutePaths(json, folder);
     return json;
 }
 
@@ -134,6 +142,18 @@ std::vector<Variant> variantsOf(const nlohmann::json &plan)
     return variants;
 }
 
+// One seed for every run's scoring, so that runs of different seeds are scored on the same
+// subsets and halves: the spread over seeds is then the training's alone.
+std::uint64_t evalSeed(const nlohmann::json &plan)
+{
+    const auto it = plan.find("eval_seed");
+    if (it == plan.end())
+        return 0;
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
+        throw InputError("sweep key 'eval_seed' must be a whole number >= 0");
+    return it->get<std::uint64_t>();
+}
+
 std::optional<EvalJob> validationJob(const nlohmann::json &plan, const std::filesystem::path &folder)
 {
     const auto it = plan.find("validation");
@@ -143,6 +163,7 @@ std::optional<EvalJob> validationJob(const nlohmann::json &plan, const std::file
     if (!v.is_object() || !v.contains("folder"))
         throw InputError("sweep key 'validation' needs a labeled \"folder\" (a part of the training images)");
     EvalJob job;
+    job.seed = evalSeed(plan);
     job.test = absoluteFrom(folder, v.at("folder").get<std::string>()); // memory and queries: halves of it
     job.maxTest = v.value("images", std::int64_t{10000});
     job.sourceTest = absoluteFrom(folder, v.value("source", std::string()));
@@ -162,6 +183,7 @@ std::optional<EvalJob> testJob(const nlohmann::json &plan, const std::filesystem
     if (!t.is_object() || !t.contains("test"))
         throw InputError("sweep key 'test' needs a labeled \"test\" folder");
     EvalJob job;
+    job.seed = evalSeed(plan);
     job.train = absoluteFrom(folder, t.value("train", std::string()));
     job.test = absoluteFrom(folder, t.at("test").get<std::string>());
     job.sourceTest = absoluteFrom(folder, t.value("source", std::string()));
@@ -183,24 +205,38 @@ SweepPlan sweepPlanFromJson(const nlohmann::json &plan, const std::filesystem::p
         throw InputError("a sweep plan must be a JSON object");
     for (const auto &[key, _] : plan.items())
         if (key != "schema" && key != "config" && key != "variants" && key != "grid" && key != "seeds" &&
-            key != "validation" && key != "test")
+            key != "validation" && key != "test" && key != "eval_seed" && key != "plan_folder")
             throw InputError("unknown sweep key '" + key + "'");
     if (plan.contains("schema") && plan["schema"] != "upstep.sweep/1")
         throw InputError("sweep schema " + jsonText(plan["schema"]) + " is not upstep.sweep/1");
     if (!plan.contains("config"))
         throw InputError("a sweep plan needs a base \"config\"");
-    const auto base = baseConfig(plan["config"], planFolder);
+    // A sweep folder's copy of its plan names the folder the plan was read against.
+    const std::filesystem::path folder = plan.contains("plan_folder")
+                                             ? std::filesystem::path(plan["plan_folder"].get<std::string>())
+                                             : planFolder;
+    const auto base = baseConfig(plan["config"], folder);
     std::vector<std::uint64_t> planSeeds;
     if (const auto it = plan.find("seeds"); it != plan.end())
         planSeeds = seedList(*it, "sweep key");
 
+    // Seed by seed: every variant's first seed, then every second one, so that an interrupted
+    // sweep has the whole picture once before it has the spreads.
+    const auto variants = variantsOf(plan);
+    std::size_t rounds = 1;
+    for (const auto &variant : variants)
+        rounds = std::max(rounds, (variant.seeds ? *variant.seeds : planSeeds).size());
     SweepPlan out;
     std::set<std::string> names;
-    for (const auto &variant : variantsOf(plan)) {
-        const auto &seeds = variant.seeds ? *variant.seeds : planSeeds;
-        for (std::size_t i = 0; i < std::max<std::size_t>(seeds.size(), 1); ++i) {
+    for (std::size_t i = 0; i < rounds; ++i)
+        for (const auto &variant : variants) {
+            const auto &seeds = variant.seeds ? *variant.seeds : planSeeds;
+            if (i >= std::max<std::size_t>(seeds.size(), 1))
+                continue;
             auto json = base;
-            for (const auto &[key, value] : variant.set.items())
+            auto set = variant.set;
+            absolutePaths(set, folder); // a variant may name another folder, read as the base's are
+            for (const auto &[key, value] : set.items())
                 json[key] = value;
             SweepRun run;
             run.variant = variant.name;
@@ -217,12 +253,14 @@ SweepPlan sweepPlanFromJson(const nlohmann::json &plan, const std::filesystem::p
             }
             if (!names.insert(run.name).second)
                 throw InputError("two sweep runs would share the folder '" + run.name +
-                                 "'; give the variants distinct names");
+                                 "'; give the variants distinct names and each variant distinct seeds");
+            if (run.name == "." || run.name == ".." || run.name == kSweepPlanFile || run.name == "sweep.md" ||
+                run.name == "sweep.csv")
+                throw InputError("'" + run.name + "' cannot name a sweep run: the sweep folder uses that name");
             out.runs.push_back(std::move(run));
         }
-    }
-    out.validation = validationJob(plan, planFolder);
-    out.test = testJob(plan, planFolder);
+    out.validation = validationJob(plan, folder);
+    out.test = testJob(plan, folder);
     return out;
 }
 
@@ -244,7 +282,6 @@ EvalJob sweepEvalJob(const EvalJob &templ, const SweepRun &run, const std::files
     job.weights = run.config.weights;
     job.arch = run.config.arch;
     job.adapter = runDir;
-    job.seed = run.config.seed;
     job.device = run.config.device;
     job.precision = run.config.precision;
     return job;

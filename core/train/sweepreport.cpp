@@ -94,11 +94,16 @@ std::vector<bool> frontierOf(const std::vector<RunFigures> &figures, bool onVali
     return paretoFront(gain, forgot);
 }
 
+// Validation scores decide when they measure both sides (a validation without a source folder
+// has no forgetting); otherwise the test scores do.
 bool anyValidation(const std::vector<SweepResult> &results)
 {
     for (const auto &r : results)
-        if (r.validation)
-            return true;
+        if (r.validation) {
+            const auto f = figuresOf(r);
+            if (std::isfinite(f.validationGain) && std::isfinite(f.validationForgetting))
+                return true;
+        }
     return false;
 }
 
@@ -166,11 +171,13 @@ std::string sweepMarkdown(const std::vector<SweepResult> &results)
             evaluated.push_back(*r.record);
     md << "\n## Health signal\n\nSpearman rank correlation, over the " << evaluated.size()
        << " evaluated runs, of each label-free monitor's final value with the test kNN gain and with the "
-          "forgetting (head drop).\n\n| monitor | with gain | with forgetting | runs |\n| --- | ---: | ---: | ---: |\n";
+          "forgetting (head drop, else source kNN drop). A monitor is called a predictor at |rho| >= "
+       << kUsefulCorrelation << " over at least " << kMinimumHealthRuns
+       << " runs.\n\n| monitor | with gain | with forgetting | runs |\n| --- | ---: | ---: | ---: |\n";
     const auto correlations = healthCorrelations(evaluated);
     for (const auto &c : correlations)
-        md << "| " << c.monitor << " | " << number(c.withGain) << " | " << number(c.withForgetting) << " | " << c.runs
-           << " |\n";
+        md << "| " << c.monitor << " | " << number(c.withGain) << " | " << number(c.withForgetting) << " | "
+           << std::min(c.gainRuns, c.forgettingRuns) << " |\n";
     const auto best = bestPredictor(correlations);
     if (best)
         md << "\nStrongest: " << best->monitor << " (rho " << number(best->withGain) << " with gain, "

@@ -211,9 +211,21 @@ void AdaptationRun::prepareModel()
         note(n);
     // Adapter A matrices and the head draw from the global generator: seed it first.
     torch::manual_seed(m_config.seed);
-    const auto targets = loraPatternsFor(m_config.loraTargets, loaded.transformers.has_value());
-    injectLora(*m_backbone, {m_config.loraRank, m_config.loraAlpha, targets});
-    note("LoRA on " + describeLoraTargets(*m_backbone, targets));
+    if (m_config.tuning == Tuning::Full) {
+        // The baseline without adapters: every weight trains. The classifier head is not on the
+        // objective's path, so it gets no gradient and keeps the base model's values.
+        std::int64_t count = 0;
+        for (auto &parameter : m_backbone->parameters()) {
+            parameter.set_requires_grad(true);
+            count += parameter.numel();
+        }
+        note("full fine-tuning: all " + std::to_string(count) +
+             " backbone parameters train (no adapter; the result is a whole model, model.safetensors)");
+    } else {
+        const auto targets = loraPatternsFor(m_config.loraTargets, loaded.transformers.has_value());
+        injectLora(*m_backbone, {m_config.loraRank, m_config.loraAlpha, targets});
+        note("LoRA on " + describeLoraTargets(*m_backbone, targets));
+    }
     m_backbone->to(m_device);
     m_backbone->eval();
 
@@ -271,7 +283,7 @@ void AdaptationRun::prepareProbes()
     }
     // The head draws its initial weights from the global generator, seeded before the adapters.
     m_step = std::make_unique<AdaptationStep>(m_backbone, m_config, m_probeBase, m_device, m_dtype);
-    if (m_config.prototypeInit == PrototypeInit::Kmeans)
+    if (m_config.prototypeInit == PrototypeInit::Kmeans && !m_resume) // a resume restores them
         placePrototypes();
 
     if (m_config.sourceProbe.empty())
@@ -290,8 +302,8 @@ void AdaptationRun::prepareProbes()
 }
 
 // k-means of the base model's features of a seeded target sample, 16 images per prototype (up to
-// the whole folder). The same seed, folder and base give the same prototypes, so a resumed run
-// places them again instead of storing them.
+// the whole folder). Checkpoints store the prototypes, so a resume restores them; the same seed,
+// folder and base would give the same ones anyway.
 void AdaptationRun::placePrototypes()
 {
     const auto wanted = std::min<std::size_t>(m_target.images.size(),
@@ -304,6 +316,8 @@ void AdaptationRun::placePrototypes()
         features = embedFixedSample(m_target.images, static_cast<int>(wanted), m_config.seed,
                                     m_backbone->spec().preprocessing, m_config.workers,
                                     [&](const torch::Tensor &images) {
+                                        if (stopRequested(m_control.stop)) // thousands of images: a stop may come
+                                            throw Cancelled();
                                         torch::NoGradGuard noGrad;
                                         return m_step->features(images);
                                     });
@@ -328,10 +342,23 @@ void AdaptationRun::restore()
     stage("resuming from the newest checkpoint");
     auto checkpoint = loadLatestCheckpoint(m_paths.checkpoints());
     requireSameRun(readFingerprint(checkpoint->metadata), m_fingerprint);
-    if (loadLoraTensors(*m_backbone, checkpoint->lora))
+    if (m_config.tuning == Tuning::Full) {
+        loadStateStrict(*m_backbone, checkpoint->backbone, listCheckpoints(m_paths.checkpoints()).back());
+        m_backbone->to(m_device);
+    } else if (loadLoraTensors(*m_backbone, checkpoint->lora)) {
         note("the checkpoint's LoRA updates all of q, k and v (a run from before query and value became the "
              "default for this layout): continuing on all three");
+    }
     restoreParameters(m_step->streams().head(), checkpoint->head, m_paths.checkpoints());
+    if (checkpoint->prototypes.defined()) {
+        torch::NoGradGuard noGrad;
+        auto &prototypes = m_step->streams().head().prototypes;
+        if (checkpoint->prototypes.sizes() != prototypes.sizes())
+            throw InputError("the checkpoint's prototypes do not match this run's prototype count");
+        prototypes.copy_(checkpoint->prototypes.to(prototypes.device(), torch::kFloat32));
+    } else if (m_config.prototypeInit == PrototypeInit::Kmeans) {
+        placePrototypes(); // a checkpoint without them: the same sample gives the same centroids
+    }
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> offline;
     for (const auto &weights : checkpoint->offline)
@@ -446,12 +473,16 @@ void AdaptationRun::saveCheckpoint(std::int64_t step)
                                              "; the last good checkpoint is kept. Try a lower learning rate.");
     Checkpoint c;
     c.step = step;
-    c.lora = loraTensors(*m_backbone);
+    if (m_config.tuning == Tuning::Full)
+        c.backbone = backboneTensors(*m_backbone);
+    else
+        c.lora = loraTensors(*m_backbone);
     for (const auto &item : m_step->streams().head().named_parameters())
         c.head[item.key()] = item.value().detach();
     c.offline = m_step->streams().offlineWeights();
     c.centerMu = m_step->center().mu();
     c.centerMu0 = m_step->center().mu0();
+    c.prototypes = m_step->streams().head().prototypes.detach();
     if (const auto *head = m_step->headCenter()) {
         c.headCenterMu = head->mu();
         c.headCenterMu0 = head->mu0();
@@ -472,6 +503,13 @@ void AdaptationRun::writeOutputs(std::int64_t step)
 {
     if (m_lastCheckpoint != step)
         saveCheckpoint(step);
+    if (m_config.tuning == Tuning::Full) {
+        saveBackbone(*m_backbone, m_paths.fineTuned(),
+                     {{"upstep.fine_tuned_from", m_config.weights},
+                      {"upstep.step", std::to_string(step)},
+                      {kBaseFingerprintKey, m_fingerprint.base}});
+        return;
+    }
     auto adapter = adapterFromModel(*m_backbone, m_config.weights);
     saveAdapterFile(adapter, m_paths.adapter(),
                     {{kArchMetadataKey, archSpecToJson(m_backbone->spec())},
@@ -588,7 +626,7 @@ TrainSummary AdaptationRun::loop(const std::function<void(const MetricsRecord &)
     s.device = m_device.str();
     s.threads = torch::get_num_threads();
     s.peakResidentBytes = peakResidentBytes();
-    s.adapterFile = m_paths.adapter();
+    s.adapterFile = m_config.tuning == Tuning::Full ? m_paths.fineTuned() : m_paths.adapter();
     writeTrainSummary(s, m_paths.summary());
     return s;
 }

@@ -33,7 +33,7 @@ QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord
     for (const auto &r : sessionRuns)
         if (r.evaluation && r.dir != run.dir)
             evaluated.push_back(r);
-    const auto count = static_cast<int>(evaluated.size());
+    const auto count = static_cast<int>(evaluated.size()); // the per-monitor counts are checked below
     if (count < core::kMinimumHealthRuns)
         return QObject::tr("Which monitor predicts gain or forgetting is learned from %1 or more evaluated runs of "
                            "this session (%n so far); a sweep with a labeled folder makes them.",
@@ -56,10 +56,15 @@ QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord
     }
     const double value = monitorValue(run, best->monitor);
     QStringList relations;
-    if (std::isfinite(best->withGain) && std::abs(best->withGain) >= core::kUsefulCorrelation)
+    if (core::predictsGain(*best))
         relations << direction(best->withGain, QObject::tr("target gain"));
-    if (std::isfinite(best->withForgetting) && std::abs(best->withForgetting) >= core::kUsefulCorrelation)
+    if (core::predictsForgetting(*best))
         relations << direction(best->withForgetting, QObject::tr("forgetting"));
+    if (!std::isfinite(value))
+        return QObject::tr("Across this session's %1 evaluated runs, a higher %2 went with %3. This run did not "
+                           "record it.")
+            .arg(count)
+            .arg(QString::fromStdString(best->monitor), relations.join(QObject::tr(" and ")));
     int below = 0;
     for (const auto &r : evaluated)
         below += monitorValue(r, best->monitor) < value ? 1 : 0;

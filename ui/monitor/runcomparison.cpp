@@ -162,7 +162,11 @@ RunComparison::RunComparison(QWidget *parent)
             emit copySettingsRequested(run(rows.front().row()).config);
     });
     connect(m_scatter, &QCustomPlot::plottableClick, this,
-            [this](QCPAbstractPlottable *, int dataIndex, QMouseEvent *) {
+            [this](QCPAbstractPlottable *plottable, int dataIndex, QMouseEvent *) {
+                // The ring and the frontier are drawn over graph 0 and receive clicks too; their
+                // points are graph 0's points, found by position.
+                if (auto *graph = qobject_cast<QCPGraph *>(plottable); graph && graph != m_scatter->graph(0))
+                    dataIndex = pointIndexAt(graph, dataIndex);
                 const int row = rowOfScatterPoint(dataIndex);
                 if (row >= 0) {
                     m_table->selectRow(row);
@@ -178,6 +182,18 @@ RunComparison::RunComparison(QWidget *parent)
     m_copy->setEnabled(false);
     m_export->setEnabled(false);
     drawScatter();
+}
+
+int RunComparison::pointIndexAt(QCPGraph *graph, int dataIndex) const
+{
+    if (dataIndex < 0 || dataIndex >= graph->dataCount())
+        return -1;
+    const auto point = graph->data()->at(dataIndex);
+    const auto &all = *m_scatter->graph(0)->data();
+    for (int i = 0; i < all.size(); ++i)
+        if (all.at(i)->key == point->key && all.at(i)->value == point->value)
+            return i;
+    return -1;
 }
 
 std::vector<bool> RunComparison::frontierRows() const
@@ -219,7 +235,9 @@ void RunComparison::updateButtons()
     const bool one = rows.size() == 1;
     m_show->setEnabled(one);
     m_copy->setEnabled(one);
-    m_export->setEnabled(one && run(rows.front().row()).status() == core::RunStatus::Finished);
+    // A stopped run exports too: its newest checkpoint is its adapter.
+    m_export->setEnabled(one && (run(rows.front().row()).status() == core::RunStatus::Finished ||
+                                 run(rows.front().row()).status() == core::RunStatus::Stopped));
 }
 
 void RunComparison::setCurrent(const QString &current)

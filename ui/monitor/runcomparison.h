@@ -20,6 +20,7 @@
 
 #include <vector>
 
+class QCPGraph;
 class QCustomPlot;
 class QLabel;
 class QPushButton;
@@ -72,6 +73,9 @@ private:
     void addPointLabels(const std::vector<ScatterPoint> &points);
     void emitOverlays();
     void updateButtons(); ///< Show, Copy settings and Export need exactly one selected run
+    /// Graph 0's index of the point that another scatter graph (the ring, the frontier) draws at
+    /// its dataIndex; -1 when there is none.
+    int pointIndexAt(QCPGraph *graph, int dataIndex) const;
     /// Per row: on the gain-versus-forgetting frontier of the evaluated runs (core::paretoFront).
     std::vector<bool> frontierRows() const;
     void saveNotes(int row);

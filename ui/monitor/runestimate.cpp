@@ -17,10 +17,10 @@ namespace {
 /// The settings a step's cost depends on, as one comparable value.
 auto costKey(const core::TrainConfig &c)
 {
-    return std::tie(c.weights, c.arch, c.target, c.batchSize, c.loraRank, c.loraTargets, c.prototypes,
-                    c.sinkhornIterations, c.offline, c.gate, c.gateQuantile, c.smallCrops, c.sourceProbe,
-                    c.sourceProbeEvery, c.sourceProbeImages, c.probeImages, c.logEvery, c.precision, c.device,
-                    c.threads, c.workers, c.checkpointEvery);
+    return std::tie(c.weights, c.arch, c.target, c.batchSize, c.tuning, c.loraRank, c.loraTargets, c.prototypes,
+                    c.prototypeInit, c.cvrSpace, c.sinkhornIterations, c.offline, c.gate, c.gateQuantile, c.smallCrops,
+                    c.sourceProbe, c.sourceProbeEvery, c.sourceProbeImages, c.probeImages, c.logEvery, c.precision,
+                    c.device, c.threads, c.workers, c.checkpointEvery);
 }
 
 std::int64_t plannedSteps(const core::TrainConfig &form, std::int64_t targetImages)

@@ -131,6 +131,18 @@ QWidget *HyperparameterForm::budgetGroup()
 
 QWidget *HyperparameterForm::loraGroup()
 {
+    m_tuning = choices({},
+                       tr("LoRA trains small adapters on the frozen backbone (the method). Full fine-tunes every "
+                          "backbone weight with the same objective: a baseline to compare with, which needs "
+                          "optimiser state for the whole model and gives a whole model, not an adapter."),
+                       this);
+    addChoiceItems<core::Tuning>(m_tuning, {{core::Tuning::Lora, tr("LoRA adapters")},
+                                            {core::Tuning::Full, tr("whole backbone (baseline)")}});
+    connect(m_tuning, &QComboBox::currentIndexChanged, this, [this] {
+        const bool lora = selectedChoice<core::Tuning>(m_tuning) == core::Tuning::Lora;
+        for (QWidget *field : std::initializer_list<QWidget *>{m_rank, m_alpha, m_loraTargets})
+            field->setEnabled(lora);
+    });
     m_rank = intBox(1, 256, tr("LoRA rank r: the adapter's capacity. 8 is the default; higher adapts more and "
                                "forgets more."), this);
     m_rank->setObjectName(QStringLiteral("loraRank"));
@@ -141,7 +153,8 @@ QWidget *HyperparameterForm::loraGroup()
                                  "for a ViT (query,value for a Hugging Face model), mlp.fc1,mlp.fc2 for a "
                                  "ConvNeXt, the 3x3 convolutions for a ResNet. For a ViT: query,value adapts q and "
                                  "v only; qkv,proj the attention; qkv,proj,fc1,fc2 attention and MLP."));
-    return form(this, {{tr("Rank"), m_rank}, {tr("Alpha"), m_alpha}, {tr("Layers"), m_loraTargets}});
+    return form(this,
+                {{tr("Train"), m_tuning}, {tr("Rank"), m_rank}, {tr("Alpha"), m_alpha}, {tr("Layers"), m_loraTargets}});
 }
 
 QWidget *HyperparameterForm::optimiserGroup()
@@ -224,6 +237,9 @@ void HyperparameterForm::setConfig(const core::TrainConfig &c)
     m_budget->setDecimals(bySteps ? 0 : 2);
     m_budget->setValue(bySteps ? static_cast<double>(c.steps > 0 ? c.steps : 400) : c.epochs);
     m_batch->setValue(c.batchSize);
+    selectChoice(m_tuning, c.tuning);
+    for (QWidget *field : std::initializer_list<QWidget *>{m_rank, m_alpha, m_loraTargets})
+        field->setEnabled(c.tuning == core::Tuning::Lora);
     m_rank->setValue(c.loraRank);
     m_alpha->setValue(c.loraAlpha);
     QStringList layers;
@@ -262,6 +278,7 @@ core::TrainConfig HyperparameterForm::config() const
         c.epochs = m_budget->value();
     }
     c.batchSize = m_batch->value();
+    c.tuning = selectedChoice<core::Tuning>(m_tuning);
     c.loraRank = m_rank->value();
     c.loraAlpha = m_alpha->value();
     c.loraTargets.clear();

@@ -44,6 +44,7 @@ private:
     QComboBox *m_budgetUnit;
     QDoubleSpinBox *m_budget;
     QSpinBox *m_batch;
+    QComboBox *m_tuning;
     QSpinBox *m_rank;
     QDoubleSpinBox *m_alpha;
     QLineEdit *m_loraTargets;

@@ -178,8 +178,10 @@ void MainWindow::connectPanels()
     connect(m_comparison, &RunComparison::overlaysRequested, m_curves, &CurvesPanel::setOverlays);
     connect(m_comparison, &RunComparison::runShown, this, &MainWindow::showRun);
     connect(m_comparison, &RunComparison::exportRequested, this, [this](const core::RunRecord &run, bool merged) {
+        // run refers into the comparison's list, which showRun() replaces: keep its folder first.
+        const auto dir = QString::fromStdString(run.dir.string());
         showRun(run); // the export takes the shown run, and the user sees which one it is
-        if (m_lastRunDir == QString::fromStdString(run.dir.string()))
+        if (m_lastRunDir == dir)
             exportWithDialog(merged);
     });
     connect(m_comparison, &RunComparison::copySettingsRequested, this, [this](const core::TrainConfig &config) {

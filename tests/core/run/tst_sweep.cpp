@@ -67,12 +67,13 @@ private slots:
     {
         const auto plan = sweepPlanFromJson(basePlan(), "/plans");
         QCOMPARE(plan.runs.size(), std::size_t{8}); // 2 variants x 2 lambdas x 2 seeds
+        // Seed by seed: the four variants' seed 0, then their seed 1.
         QCOMPARE(plan.runs[0].name, std::string("defaults_cvr_lambda=0_seed0"));
-        QCOMPARE(plan.runs[3].name, std::string("defaults_cvr_lambda=1.5_seed1"));
-        QCOMPARE(plan.runs[3].variant, std::string("defaults_cvr_lambda=1.5"));
-        QCOMPARE(plan.runs[3].config.cvrLambda, 1.5);
-        QCOMPARE(plan.runs[3].config.seed, std::uint64_t{1});
-        QCOMPARE(plan.runs[5].config.gate, GatePolicy::None);
+        QCOMPARE(plan.runs[5].name, std::string("defaults_cvr_lambda=1.5_seed1"));
+        QCOMPARE(plan.runs[5].variant, std::string("defaults_cvr_lambda=1.5"));
+        QCOMPARE(plan.runs[5].config.cvrLambda, 1.5);
+        QCOMPARE(plan.runs[5].config.seed, std::uint64_t{1});
+        QCOMPARE(plan.runs[2].config.gate, GatePolicy::None);
         QCOMPARE(plan.runs[0].config.gate, GatePolicy::Alternate);
         QCOMPARE(plan.runs[0].config.steps, std::int64_t{40});
         // Paths are read against the plan's folder.
@@ -82,9 +83,9 @@ private slots:
         QVERIFY(plan.validation->train.empty()); // halves of the validation folder
         QCOMPARE(plan.validation->maxTest, std::int64_t{2000});
         QCOMPARE(plan.test->maxTrain, std::int64_t{500});
-        const auto job = sweepEvalJob(*plan.test, plan.runs[3], "/sweeps/x/run");
+        const auto job = sweepEvalJob(*plan.test, plan.runs[5], "/sweeps/x/run");
         QCOMPARE(job.adapter, fs::path("/sweeps/x/run"));
-        QCOMPARE(job.seed, std::uint64_t{1});
+        QCOMPARE(job.seed, std::uint64_t{0}); // the plan's eval_seed for every run, not the run's seed
         QCOMPARE(job.weights, fs::path("/plans/base.safetensors"));
 
         // Without variants, grid or seeds: one run, "defaults", its own seed.
@@ -96,14 +97,25 @@ private slots:
         QCOMPARE(one.runs[0].name, std::string("defaults"));
         QVERIFY(!one.validation && !one.test);
 
+        // A variant's paths are read against the plan's folder too; the copy in a sweep folder
+        // names that folder; eval_seed sets every run's scoring seed.
+        auto moved = basePlan();
+        moved["variants"][1]["set"]["target"] = "other";
+        moved["plan_folder"] = "/elsewhere";
+        moved["eval_seed"] = 7;
+        const auto elsewhere = sweepPlanFromJson(moved, "/plans");
+        QCOMPARE(elsewhere.runs[2].config.target, std::string("/elsewhere/other"));
+        QCOMPARE(elsewhere.runs[0].config.target, std::string("/elsewhere/target"));
+        QCOMPARE(sweepEvalJob(*elsewhere.validation, elsewhere.runs[2], "/r").seed, std::uint64_t{7});
+
         // A variant's own seeds replace the plan's for it alone.
         auto mixed = basePlan();
         mixed.erase("grid");
         mixed["variants"][0]["seeds"] = {3, 4, 5};
         const auto seeded = sweepPlanFromJson(mixed, "/plans");
         QCOMPARE(seeded.runs.size(), std::size_t{5});
-        QCOMPARE(seeded.runs[2].name, std::string("defaults_seed5"));
-        QCOMPARE(seeded.runs[3].name, std::string("no-gate_seed0"));
+        QCOMPARE(seeded.runs[1].name, std::string("no-gate_seed0"));
+        QCOMPARE(seeded.runs[4].name, std::string("defaults_seed5"));
     }
 
     void planErrorsNameTheProblem()
@@ -138,6 +150,11 @@ private slots:
         plan = basePlan();
         plan.erase("config");
         refuses(plan, "config");
+        plan = basePlan();
+        plan.erase("grid");
+        plan.erase("seeds");
+        plan["variants"][0]["name"] = "..";
+        refuses(plan, "sweep folder uses that name");
     }
 
     void spearmanByHand()
@@ -176,19 +193,29 @@ private slots:
         const auto drift = std::find_if(correlations.begin(), correlations.end(),
                                         [](const HealthCorrelation &c) { return c.monitor == "feature drift"; });
         QVERIFY(drift != correlations.end());
-        QCOMPARE(drift->runs, 4);
+        QCOMPARE(drift->gainRuns, 4);
+        QCOMPARE(drift->forgettingRuns, 4);
         QCOMPARE(drift->withForgetting, 1.0);
         QCOMPARE(drift->withGain, -1.0);
         const auto mu = std::find_if(correlations.begin(), correlations.end(),
                                      [](const HealthCorrelation &c) { return c.monitor == "center length"; });
         QVERIFY(std::isnan(mu->withGain));
-        // Four runs are too few to name a predictor; a fifth that keeps the order names drift.
+        // Four runs are too few to name a predictor; ten that keep the order name drift.
         QVERIFY(!bestPredictor(correlations));
-        runs.push_back(runWith(0.0, 0.1, 0.5));
+        for (int i = 0; i < 6; ++i)
+            runs.push_back(runWith(-0.01 * i, 0.1 + 0.01 * i, 0.5 + 0.1 * i));
         const auto best = bestPredictor(healthCorrelations(runs));
         QVERIFY(best);
         QCOMPARE(best->monitor, std::string("feature drift"));
         QCOMPARE(predictiveStrength(*best), 1.0);
+        QVERIFY(predictsGain(*best) && predictsForgetting(*best));
+        // Forgetting measured on eight runs only: that side does not count, the gain side does.
+        for (std::size_t i = 0; i < 2; ++i)
+            runs[i].evaluation->source.reset();
+        const auto partial = *bestPredictor(healthCorrelations(runs));
+        QCOMPARE(partial.gainRuns, 10);
+        QCOMPARE(partial.forgettingRuns, 8);
+        QVERIFY(predictsGain(partial) && !predictsForgetting(partial));
     }
 
     void tableMarksFrontierAndPredictor()

@@ -51,6 +51,20 @@ class TestTraining : public QObject {
         return lines;
     }
 
+    // A fresh run of config in dir, stopped (as by Ctrl-C) once `step` iterations are done.
+    static TrainSummary runStoppedAt(std::int64_t step, const TrainConfig &config, const fs::path &dir)
+    {
+        std::atomic<bool> stop{false};
+        TrainCallbacks callbacks;
+        callbacks.progress = [&](const Progress &p) {
+            if (p.stage == "adapting" && p.done == step)
+                stop = true;
+        };
+        TrainControl control;
+        control.stop = &stop;
+        return runAdaptation(config, dir, false, callbacks, control);
+    }
+
     static void requireSameTensors(const TensorMap &a, const TensorMap &b)
     {
         QCOMPARE(a.size(), b.size());
@@ -218,15 +232,7 @@ private slots:
         const auto config = smallConfig(10);
         runAdaptation(config, root() / "run-straight", false);
 
-        std::atomic<bool> stop{false};
-        TrainCallbacks callbacks;
-        callbacks.progress = [&](const Progress &p) {
-            if (p.stage == "adapting" && p.done == 5)
-                stop = true;
-        };
-        TrainControl control;
-        control.stop = &stop;
-        const auto first = runAdaptation(config, root() / "run-resumed", false, callbacks, control);
+        const auto first = runStoppedAt(5, config, root() / "run-resumed");
         QCOMPARE(first.status, RunStatus::Stopped);
         QCOMPARE(first.steps, std::int64_t{5});
         const auto second = runAdaptation(config, root() / "run-resumed", true);
@@ -431,17 +437,22 @@ private slots:
             const auto head = [&](const torch::Tensor &f) { return step.streams().head().forward(f); };
             QVERIFY(torch::allclose(step.center().mu0(), CenterVector::batchCenter(base)));
             const auto batch = torch::randn({16, loaded.model->featureDim()}) + 0.5;
+            // The center gate's signal: the change the batch makes to CVR's term at lambda 1 (the
+            // term with the batch, minus the term of mu alone), in CVR's space.
+            const auto signal = [&](const torch::Tensor &points, const torch::Tensor &mu0) {
+                const auto &center = space == CvrSpace::Head ? *step.headCenter() : step.center();
+                const auto with = term == CvrTerm::Anchor ? center.anchorLoss(points, 1.0)
+                                                          : center.magnitudeLoss(points, 1.0);
+                const auto alone = (term == CvrTerm::Anchor ? center.mu() - mu0 : center.mu()).pow(2).sum();
+                return (with - alone).item<double>();
+            };
             if (space == CvrSpace::Head) {
                 QVERIFY(step.headCenter() != nullptr);
                 QVERIFY(torch::allclose(step.headCenter()->mu0(), CenterVector::batchCenter(head(base)), 1e-5, 1e-6));
-                const auto expected = term == CvrTerm::Anchor ? step.headCenter()->anchorLoss(head(batch), 1.0)
-                                                              : step.headCenter()->magnitudeLoss(head(batch), 1.0);
-                QCOMPARE_LT(std::abs(step.centerSignal(batch) - expected.item<double>()), 1e-6);
+                QCOMPARE_LT(std::abs(step.centerSignal(batch) - signal(head(batch), step.headCenter()->mu0())), 1e-6);
             } else {
                 QVERIFY(step.headCenter() == nullptr);
-                const auto expected = term == CvrTerm::Anchor ? step.center().anchorLoss(batch, 1.0)
-                                                              : step.center().magnitudeLoss(batch, 1.0);
-                QCOMPARE_LT(std::abs(step.centerSignal(batch) - expected.item<double>()), 1e-6);
+                QCOMPARE_LT(std::abs(step.centerSignal(batch) - signal(batch, step.center().mu0())), 1e-6);
             }
             // k-means prototypes: the centroids of the head's outputs, seeded by the run's seed.
             const auto features = torch::randn({96, loaded.model->featureDim()});
@@ -477,16 +488,7 @@ private slots:
         const auto metrics = readMetricsLog(root() / "run-variants" / "metrics.jsonl");
         QCOMPARE(metrics.back().learningRate, config.learningRate); // constant after the warm-up
 
-        std::atomic<bool> stop{false};
-        TrainCallbacks callbacks;
-        callbacks.progress = [&](const Progress &p) {
-            if (p.stage == "adapting" && p.done == 5)
-                stop = true;
-        };
-        TrainControl control;
-        control.stop = &stop;
-        QCOMPARE(runAdaptation(config, root() / "run-variants-resumed", false, callbacks, control).status,
-                 RunStatus::Stopped);
+        QCOMPARE(runStoppedAt(5, config, root() / "run-variants-resumed").status, RunStatus::Stopped);
         QCOMPARE(runAdaptation(config, root() / "run-variants-resumed", true).status, RunStatus::Finished);
         requireSameTensors(loadAdapterOrRun(root() / "run-variants").tensors,
                            loadAdapterOrRun(root() / "run-variants-resumed").tensors);
@@ -503,6 +505,45 @@ private slots:
         } catch (const InputError &e) {
             QVERIFY2(QString(e.what()).contains("lower --prototypes"), e.what());
         }
+    }
+
+    // The full fine-tuning baseline: every backbone weight trains, the classifier head (off the
+    // objective's path) keeps its values, the result is a whole model that evaluation reads in
+    // place of an adapter, and a resume continues bit-identically.
+    void fullFineTuningBaseline()
+    {
+        auto config = smallConfig(6);
+        config.tuning = Tuning::Full;
+        const auto run = root() / "run-full";
+        const auto summary = runAdaptation(config, run, false);
+        QCOMPARE(summary.status, RunStatus::Finished);
+        QVERIFY(fs::exists(run / "model.safetensors") && !fs::exists(run / "adapter.safetensors"));
+        QCOMPARE(summary.adapterFile, run / "model.safetensors");
+        const auto base = loadSafetensors(root() / "tiny.safetensors").tensors;
+        const auto tuned = loadSafetensors(run / "model.safetensors").tensors;
+        std::int64_t backboneParameters = 0;
+        for (const auto &[name, tensor] : base)
+            backboneParameters += tensor.numel();
+        QCOMPARE(summary.adapterParameters, backboneParameters); // every weight trains
+        QVERIFY(!torch::equal(base.at("blocks.0.attn.qkv.weight"), tuned.at("blocks.0.attn.qkv.weight")));
+        QVERIFY(torch::equal(base.at("head.weight"), tuned.at("head.weight")));
+        try {
+            loadAdapterOrRun(run);
+            QFAIL("a fully fine-tuned run gave an adapter");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("fine-tuned the whole backbone"), e.what());
+        }
+        EvalJob job;
+        job.weights = config.weights;
+        job.adapter = run;
+        job.test = root() / "test";
+        job.device = "cpu";
+        const auto report = runEvaluation(job);
+        QVERIFY(report.adapted && report.adapted->knnTop1 >= 0);
+
+        QCOMPARE(runStoppedAt(3, config, root() / "run-full-resumed").status, RunStatus::Stopped);
+        QCOMPARE(runAdaptation(config, root() / "run-full-resumed", true).status, RunStatus::Finished);
+        requireSameTensors(tuned, loadSafetensors(root() / "run-full-resumed" / "model.safetensors").tensors);
     }
 
     void configSchema()

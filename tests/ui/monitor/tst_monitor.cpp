@@ -208,32 +208,43 @@ private slots:
         exportButton->click();
         QCOMPARE(exported.count(), 1);
         QCOMPARE(exported.at(0).at(0).value<core::RunRecord>().dir, runs[0].dir);
+
+        // A click on a frontier point (drawn over graph 0, with its own point order) shows that
+        // run: run 0 is frontier point 1, and graph 0's point 1 is run 2.
+        comparison.scatter()->replot();
+        QSignalSpy shown(&comparison, &ui::RunComparison::runShown);
+        const auto at = front->coordsToPixels(5.0, 4.0).toPoint(); // run 0
+        QTest::mouseClick(comparison.scatter(), Qt::LeftButton, {}, at);
+        QCOMPARE(shown.count(), 1);
+        QCOMPARE(shown.at(0).at(0).value<core::RunRecord>().dir, runs[0].dir);
     }
 
     // Without labels, the result card says which monitor ranked this session's evaluated runs,
     // or that there are too few of them, or that none does.
     void healthNoteNamesThePredictorOrSaysNone()
     {
+        // Run i: less gain, more forgetting and more feature drift as i grows.
         std::vector<core::RunRecord> runs;
-        for (int i = 0; i < 4; ++i) {
-            runs.push_back(evaluatedRun(i, 0.05 - 0.01 * i, 0.01 * (i + 1)));
+        const auto addRun = [&](int i) {
+            runs.push_back(evaluatedRun(i, 0.05 - 0.005 * i, 0.01 * (i + 1)));
             runs.back().metrics = {record(400, 10)};
             runs.back().metrics.back().featureDrift = 0.1 * (i + 1);
-        }
+        };
+        for (int i = 0; i < 4; ++i)
+            addRun(i);
         core::RunRecord unlabeled;
         unlabeled.dir = "/nonexistent/unlabeled";
         unlabeled.metrics = {record(400, 10)};
         unlabeled.metrics.back().featureDrift = 0.25;
-        QVERIFY(ui::healthNote(unlabeled, runs).contains(QStringLiteral("5 or more")));
-        runs.push_back(evaluatedRun(4, 0.0, 0.05));
-        runs.back().metrics = {record(400, 10)};
-        runs.back().metrics.back().featureDrift = 0.5;
+        QVERIFY(ui::healthNote(unlabeled, runs).contains(QStringLiteral("10 or more")));
+        for (int i = 4; i < 10; ++i)
+            addRun(i);
         const auto note = ui::healthNote(unlabeled, runs);
         QVERIFY2(note.contains(QStringLiteral("higher feature drift went with less target gain")), qPrintable(note));
         QVERIFY2(note.contains(QStringLiteral("above 2 of them")), qPrintable(note));
         // Shuffle the drifts against the results: no monitor predicts, and the note says so.
-        const double shuffled[] = {0.3, 0.1, 0.5, 0.2, 0.4};
-        for (int i = 0; i < 5; ++i)
+        const double shuffled[] = {0.3, 0.8, 0.1, 1.0, 0.5, 0.2, 0.9, 0.6, 0.4, 0.7}; // Spearman 0.16
+        for (int i = 0; i < 10; ++i)
             runs[static_cast<std::size_t>(i)].metrics.back().featureDrift = shuffled[i];
         for (auto &run : runs)
             run.metrics.back().loss = 1.0; // every other monitor constant

@@ -98,6 +98,16 @@ struct ChoiceTable<LrSchedule> {
         {{LrSchedule::Cosine, "cosine"}, {LrSchedule::Constant, "constant"}});
 };
 
+/// What trains: low-rank adapters on the frozen backbone (the method), or every backbone weight
+/// (full fine-tuning with the same objective: a baseline, with the model's size in optimiser
+/// state and a whole model, not an adapter, as its result).
+enum class Tuning { Lora, Full };
+template <>
+struct ChoiceTable<Tuning> {
+    static constexpr const char *what = "tuning";
+    static constexpr auto table = std::to_array<Choice<Tuning>>({{Tuning::Lora, "lora"}, {Tuning::Full, "full"}});
+};
+
 /// Where the clustering targets come from (docs/METHOD.md §3): an EMA of the adapters and head,
 /// or the online model's own scores, detached.
 enum class OfflineStream { Ema, Shared };

@@ -31,7 +31,8 @@ struct HealthCorrelation {
     std::string monitor;
     double withGain = 0;       ///< Spearman rho with the target kNN gain
     double withForgetting = 0; ///< Spearman rho with the forgetting (source head drop, else kNN drop)
-    int runs = 0;              ///< runs that had both the monitor and the evaluation
+    int gainRuns = 0;          ///< runs with both the monitor and a gain: what withGain rests on
+    int forgettingRuns = 0;    ///< runs with both the monitor and a forgetting figure
 };
 
 /// One entry per monitor over the evaluated runs, in finalMonitors' order.
@@ -40,14 +41,18 @@ std::vector<HealthCorrelation> healthCorrelations(const std::vector<RunRecord> &
 /// |rho| at or above which a monitor is called a useful predictor in reports: with a dozen runs,
 /// a weaker rank correlation is within what chance gives.
 constexpr double kUsefulCorrelation = 0.6;
-/// Fewer evaluated runs than this name no predictor: with four, |rho| >= 0.6 happens by chance
-/// for one shuffle in three.
-constexpr int kMinimumHealthRuns = 5;
+/// Fewer evaluated runs than this name no predictor: |rho| >= 0.6 happens by chance for 35 % of
+/// random orders of 5 runs, 7 % of 10 runs (and a report tries six monitors).
+constexpr int kMinimumHealthRuns = 10;
 
-/// The strongest correlation, by max(|with gain|, |with forgetting|), when it reaches
-/// kUsefulCorrelation over at least kMinimumHealthRuns runs; nullopt otherwise.
+/// The strongest correlation, by predictiveStrength, when it reaches kUsefulCorrelation;
+/// nullopt otherwise.
 std::optional<HealthCorrelation> bestPredictor(const std::vector<HealthCorrelation> &correlations);
-/// max(|with gain|, |with forgetting|), NaN counted as 0.
+/// max(|with gain|, |with forgetting|), each side counted only when it rests on at least
+/// kMinimumHealthRuns runs; NaN counts as 0.
 double predictiveStrength(const HealthCorrelation &correlation);
+/// The sides of a correlation that count: |rho| >= kUsefulCorrelation over enough runs.
+bool predictsGain(const HealthCorrelation &correlation);
+bool predictsForgetting(const HealthCorrelation &correlation);
 
 } // namespace upstep::core

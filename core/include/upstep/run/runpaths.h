@@ -19,6 +19,8 @@ struct RunPaths {
     std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
     std::filesystem::path checkpoints() const { return root / "checkpoints"; }
     std::filesystem::path adapter() const { return root / "adapter.safetensors"; }
+    /// tuning full: the whole fine-tuned backbone (upstep's layout, loadable as base weights).
+    std::filesystem::path fineTuned() const { return root / "model.safetensors"; }
     std::filesystem::path summary() const { return root / "summary.json"; }
     std::filesystem::path evaluation() const { return root / "eval.json"; } ///< evalReportToJson, when evaluated
 };

@@ -38,6 +38,7 @@ struct TrainConfig {
     double gradClip = 3.0;     ///< max global gradient norm; 0 turns clipping off
 
     // Adapters.
+    Tuning tuning = Tuning::Lora; ///< full: every backbone weight trains and no LoRA is made
     int loraRank = 8;
     double loraAlpha = 16;
     std::vector<std::string> loraTargets; ///< empty: qkv (ViT), mlp.fc1/fc2 (ConvNeXt), 3x3 convs (ResNet)

@@ -10,9 +10,12 @@
 //    "grid": {"cvr_lambda": [0, 1, 5]},          every combination, crossed with the variants
 //    "seeds": [0],                                for the variants without seeds of their own
 //    "validation": {"folder": "...", "images": 10000, "source": "...", "source_images": 10000},
-//    "test": {"train": "...", "test": "...", "source": "...", "max_train": 10000}}
+//    "test": {"train": "...", "test": "...", "source": "...", "max_train": 10000},
+//    "eval_seed": 0}                               the subsets and halves of every run's scoring
 //
-// Relative paths are read against the plan file's folder. Validation scores a seeded half/half
+// Relative paths (in the config, in a variant's "set", and in the scoring sections) are read
+// against the plan file's folder, or "plan_folder" when given (the sweep folder's copy of a plan
+// names it). Validation scores a seeded half/half
 // split of a labeled folder (carved from the *training* images, for choosing); test scores the
 // held-out test folders (for reporting).
 //
@@ -42,12 +45,14 @@ struct SweepPlan {
     std::optional<EvalJob> validation, test;
 };
 
-/// Expands the plan: variants (or one, "defaults") x grid combinations x seeds. Throws
+/// Expands the plan: variants (or one, "defaults") x grid combinations x seeds, seed by seed
+/// (every variant's first seed, then every second one, ...). Throws
 /// InputError naming the key that is wrong, or two runs that would share a folder.
 SweepPlan sweepPlanFromJson(const nlohmann::json &json, const std::filesystem::path &planFolder);
 SweepPlan loadSweepPlan(const std::filesystem::path &file);
 
-/// The evaluation job of one run of the plan, from a template.
+/// The evaluation job of one run of the plan, from a template: the run's base, adapter, device
+/// and precision; the template's folders, sizes and seed (the plan's eval_seed, for all runs).
 EvalJob sweepEvalJob(const EvalJob &templ, const SweepRun &run, const std::filesystem::path &runDir);
 
 } // namespace upstep::core
