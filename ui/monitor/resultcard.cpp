@@ -151,6 +151,7 @@ ResultCard::Result ResultCard::resultOfRun(const core::RunRecord &run, const QSt
     result.evaluation = run.evaluation;
     result.evaluationSeconds = run.evaluation ? run.evaluation->seconds : 0;
     result.metrics = run.metrics;
+    result.wholeBackbone = run.config.tuning == core::Tuning::Full;
     result.noEvaluation = result.summary.status == core::RunStatus::Stopped
                               ? tr("stopped before its end: Resume finishes the run and evaluates it")
                           : run.config.targetTest.empty() ? tr("give a labeled target test folder")
@@ -220,15 +221,20 @@ void ResultCard::showResult(const Result &result)
     const auto share = [&s](std::int64_t part) {
         return 100.0 * static_cast<double>(part) / static_cast<double>(s.totalParameters);
     };
-    setFigure(kAdapterShare,
-              s.totalParameters > 0 ? QStringLiteral("%1 %").arg(share(s.adapterParameters), 0, 'f', 2)
-                                    : QStringLiteral("–"),
-              // The trainable share first: a note cut at its lines keeps the figure.
-              s.totalParameters > 0 ? tr("%1 % trainable with the projection head; LoRA: %L2 of %L3 parameters")
-                                          .arg(share(s.trainableParameters), 0, 'f', 1)
-                                          .arg(s.adapterParameters)
-                                          .arg(s.totalParameters)
-                                    : QString());
+    if (result.wholeBackbone)
+        setFigure(kAdapterShare, tr("none"),
+                  tr("full fine-tuning: all %L1 backbone parameters trained; the result is model.safetensors")
+                      .arg(s.adapterParameters));
+    else
+        setFigure(kAdapterShare,
+                  s.totalParameters > 0 ? QStringLiteral("%1 %").arg(share(s.adapterParameters), 0, 'f', 2)
+                                        : QStringLiteral("–"),
+                  // The trainable share first: a note cut at its lines keeps the figure.
+                  s.totalParameters > 0 ? tr("%1 % trainable with the projection head; LoRA: %L2 of %L3 parameters")
+                                              .arg(share(s.trainableParameters), 0, 'f', 1)
+                                              .arg(s.adapterParameters)
+                                              .arg(s.totalParameters)
+                                        : QString());
     const double training = trainingSeconds(metrics, s.wallSeconds);
     auto timeNote = tr("training %1%2")
                         .arg(clockText(training),
@@ -257,8 +263,13 @@ void ResultCard::showResult(const Result &result)
         else
             m_classResults->hide();
     }
-    m_exportAdapter->setEnabled(true);
-    m_exportMerged->setEnabled(true);
+    // A fully fine-tuned run has no adapter to export: its model file is the result.
+    const auto noAdapter = tr("This run fine-tuned the whole backbone: its weights are model.safetensors in the run "
+                              "folder, which loads as base weights; there is no adapter to export.");
+    for (auto *button : {m_exportAdapter, m_exportMerged}) {
+        button->setEnabled(!result.wholeBackbone);
+        button->setToolTip(result.wholeBackbone ? noAdapter : QString());
+    }
     m_hasResult = true;
 }
 

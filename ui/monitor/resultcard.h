@@ -43,6 +43,7 @@ public:
         double evaluationSeconds = 0;
         QString noEvaluation;
         QString health; ///< without an evaluation: what the monitors say of it (healthNote)
+        bool wholeBackbone = false; ///< tuning full: no adapter; the run's result is a whole model
     };
     /// What the card shows of run, which must have a summary; notEvaluated: why a run that
     /// finished with a labeled test folder has no evaluation.
