@@ -33,6 +33,7 @@ using Clock = std::chrono::steady_clock;
 struct SweepArgs {
     std::string plan, out;
     bool list = false;
+    bool tablesOnly = false;
 };
 
 constexpr const char *kValidationFile = "validation.json";
@@ -161,6 +162,14 @@ public:
                           << formatDuration(seconds / ranHere * static_cast<double>(left)) << " left\n";
         }
         std::cerr << "table: " << (m_root / "sweep.md").string() << " and sweep.csv\n";
+        std::cout << core::sweepMarkdown(results());
+    }
+
+    void tablesOnly() const
+    {
+        if (!fs::is_directory(m_root))
+            throw core::InputError(m_root.string() + " holds no sweep yet");
+        writeTables();
         std::cout << core::sweepMarkdown(results());
     }
 
@@ -313,10 +322,14 @@ void addSweepCommand(CLI::App &app)
                     "folder (~/.cache/upstep/runs), its runs appear in the workbench's run comparison")
         ->required();
     cmd->add_flag("--list", args->list, "Print the runs the plan expands to, and do nothing else");
+    cmd->add_flag("--tables-only", args->tablesOnly,
+                  "Write sweep.md and sweep.csv from what the sweep folder holds now, and train or score nothing");
     cmd->callback([args] {
         Sweep sweep(*args);
         if (args->list)
             sweep.list();
+        else if (args->tablesOnly)
+            sweep.tablesOnly();
         else
             sweep.run();
     });

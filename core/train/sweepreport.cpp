@@ -147,7 +147,8 @@ std::string sweepMarkdown(const std::vector<SweepResult> &results)
     for (const auto &[_, rows] : byVariant)
         seeded = seeded || rows.size() > 1;
     if (seeded) {
-        md << "\n## Variants over their seeds\n\nMean ± sample standard deviation over the finished runs.\n\n"
+        md << "\n## Variants over their seeds\n\nMean ± sample standard deviation over the runs scored so far "
+              "(runs: finished of planned).\n\n"
               "| variant | runs | val gain | val forgetting | test kNN gain | test linear gain | head drop | source "
               "kNN drop |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
         for (const auto &variant : order) {
@@ -158,10 +159,12 @@ std::string sweepMarkdown(const std::vector<SweepResult> &results)
                     values.push_back(figures[i].*field);
                 return meanAndSpread(values);
             };
-            md << "| " << variant << " | " << rows.size() << " | " << column(&RunFigures::validationGain) << " | "
-               << column(&RunFigures::validationForgetting) << " | " << column(&RunFigures::testGain) << " | "
-               << column(&RunFigures::linearGain) << " | " << column(&RunFigures::headDrop) << " | "
-               << column(&RunFigures::sourceKnnDrop) << " |\n";
+            const auto finished = std::count_if(rows.begin(), rows.end(),
+                                                [&](std::size_t i) { return figures[i].status == "finished"; });
+            md << "| " << variant << " | " << finished << " of " << rows.size() << " | "
+               << column(&RunFigures::validationGain) << " | " << column(&RunFigures::validationForgetting) << " | "
+               << column(&RunFigures::testGain) << " | " << column(&RunFigures::linearGain) << " | "
+               << column(&RunFigures::headDrop) << " | " << column(&RunFigures::sourceKnnDrop) << " |\n";
         }
     }
 
