@@ -182,10 +182,16 @@ std::string sweepMarkdown(const std::vector<SweepResult> &results)
         md << "| " << c.monitor << " | " << number(c.withGain) << " | " << number(c.withForgetting) << " | "
            << std::min(c.gainRuns, c.forgettingRuns) << " |\n";
     const auto best = bestPredictor(correlations);
-    if (best)
+    if (best) {
         md << "\nStrongest: " << best->monitor << " (rho " << number(best->withGain) << " with gain, "
-           << number(best->withForgetting) << " with forgetting).\n";
-    else
+           << number(best->withForgetting) << " with forgetting).";
+        const bool gain = std::any_of(correlations.begin(), correlations.end(), predictsGain);
+        const bool forgetting = std::any_of(correlations.begin(), correlations.end(), predictsForgetting);
+        if (!gain || !forgetting)
+            md << " No monitor predicts the " << (gain ? "forgetting" : "target gain")
+               << " (|rho| >= " << kUsefulCorrelation << ").";
+        md << "\n";
+    } else
         md << "\nNo monitor reaches |rho| " << kUsefulCorrelation << " with the gain or the forgetting over "
            << kMinimumHealthRuns << " or more runs: none predicts them well enough to trust.\n";
     return md.str();

@@ -68,12 +68,14 @@ QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord
     int below = 0;
     for (const auto &r : evaluated)
         below += monitorValue(r, best->monitor) < value ? 1 : 0;
+    const bool anyGain = std::any_of(correlations.begin(), correlations.end(), core::predictsGain);
     return QObject::tr("Across this session's %1 evaluated runs, a higher %2 went with %3. This run's: %4, above "
-                       "%5 of them.")
+                       "%5 of them.%6")
         .arg(count)
         .arg(QString::fromStdString(best->monitor), relations.join(QObject::tr(" and ")))
         .arg(value, 0, 'g', 3)
-        .arg(below);
+        .arg(below)
+        .arg(anyGain ? QString() : QObject::tr(" No monitor predicts the target gain."));
 }
 
 } // namespace upstep::ui
