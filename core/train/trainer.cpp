@@ -54,6 +54,18 @@ LoaderConfig trainingLoaderConfig(const TrainConfig &config, const Preprocessing
 
 using Clock = std::chrono::steady_clock;
 
+// The base model for a scope: LoRA off, and on again however the scope is left.
+class BaseModelScope {
+public:
+    explicit BaseModelScope(torch::nn::Module &model) : m_model(model) { setLoraEnabled(m_model, false); }
+    ~BaseModelScope() { setLoraEnabled(m_model, true); }
+    BaseModelScope(const BaseModelScope &) = delete;
+    BaseModelScope &operator=(const BaseModelScope &) = delete;
+
+private:
+    torch::nn::Module &m_model;
+};
+
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 /// Everything one adaptation run holds; the loop below drives it.
@@ -277,9 +289,8 @@ void AdaptationRun::prepareProbes()
     {
         torch::NoGradGuard noGrad;
         compat::AutocastGuard autocast(m_device, m_dtype);
-        setLoraEnabled(*m_backbone, false);
+        const BaseModelScope base(*m_backbone);
         m_probeBase = m_backbone->features(m_probe).to(torch::kFloat32);
-        setLoraEnabled(*m_backbone, true);
     }
     // The head draws its initial weights from the global generator, seeded before the adapters.
     m_step = std::make_unique<AdaptationStep>(m_backbone, m_config, m_probeBase, m_device, m_dtype);
@@ -310,9 +321,9 @@ void AdaptationRun::placePrototypes()
                                               static_cast<std::size_t>(m_config.prototypes) * 16);
     stage("placing the prototypes: k-means of " + std::to_string(wanted) + " target images");
     const auto start = Clock::now();
-    setLoraEnabled(*m_backbone, false);
     torch::Tensor features;
-    try {
+    {
+        const BaseModelScope base(*m_backbone);
         features = embedFixedSample(m_target.images, static_cast<int>(wanted), m_config.seed,
                                     m_backbone->spec().preprocessing, m_config.workers,
                                     [&](const torch::Tensor &images) {
@@ -321,11 +332,7 @@ void AdaptationRun::placePrototypes()
                                         torch::NoGradGuard noGrad;
                                         return m_step->features(images);
                                     });
-    } catch (...) {
-        setLoraEnabled(*m_backbone, true);
-        throw;
     }
-    setLoraEnabled(*m_backbone, true);
     if (features.size(0) < m_config.prototypes)
         throw InputError("k-means prototypes need at least one readable target image per prototype: " +
                          std::to_string(features.size(0)) + " images for " + std::to_string(m_config.prototypes) +
