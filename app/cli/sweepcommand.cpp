@@ -245,7 +245,7 @@ private:
                       << (fs::exists(file) ? " (the plan scores it differently now)" : "") << "\n";
             worked = true;
             try {
-                const auto report = core::runEvaluation(job, progress.sink(), &stop);
+                const auto report = core::runEvaluation(job, progress.sink(), &stop, {}, &m_baseMemo);
                 progress.finish();
                 core::saveEvalReport(report, file);
                 scoring[key] = scoringOf(job);
@@ -304,6 +304,9 @@ private:
     const SweepArgs &m_args;
     core::SweepPlan m_plan;
     fs::path m_root;
+    // Every run is scored against the same base model on the same images: its side of the
+    // scores is computed once per sweep process.
+    core::EvalBaseMemo m_baseMemo;
 };
 
 } // namespace

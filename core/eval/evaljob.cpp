@@ -14,6 +14,7 @@
 #include "models/adapterfile.h"
 #include "upstep/run/runpaths.h"
 #include "models/backboneloader.h"
+#include "run/runfingerprint.h"
 #include "run/runsnapshot.h"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <sstream>
 
 namespace upstep::core {
 
@@ -171,10 +173,93 @@ std::vector<ClassScores> perClassTop1(const std::vector<std::string> &names, con
     return classes;
 }
 
+/// What the base model contributes to an evaluation; the same for every run scored against it.
+struct BaseSide {
+    Features train, test, source; ///< source: empty without a source folder
+    ProbeResult probe;
+    std::optional<Scored> sourceKnn, sourceHead;
+};
+
+BaseSide computeBaseSide(BackboneImpl &base, const ImageList &train, const ImageList &test,
+                         const ImageList &sourceImages, const ResolvedEvalJob &request, const ProgressSink &progress,
+                         StopFlag stop)
+{
+    BaseSide side;
+    side.train = featuresOf(base, train, request, "base features (train)", progress, stop);
+    side.test = featuresOf(base, test, request, "base features (test)", progress, stop);
+    if (side.train.values.size(0) == 0 || side.test.values.size(0) == 0)
+        throw InputError("no readable images in the train or test folder");
+    side.probe = probe(side.train.values, side.train.labels, side.test.values, side.test.labels, request);
+    if (!request.sourceTest.empty()) {
+        side.source = featuresOf(base, sourceImages, request, "base features (source)", progress, stop);
+        if (side.source.values.size(0) < 2)
+            throw InputError(request.sourceTest.string() + ": fewer than two readable images");
+        side.sourceKnn = splitKnn(side.source, request);
+        if (base.hasHead())
+            side.sourceHead = headPredictions(base, side.source, request);
+    }
+    return side;
+}
+
+void hashImages(const ImageList &images, std::uint64_t &hash)
+{
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        const auto path = images.pathString(i);
+        const auto label = images.label(i);
+        hash = fnv1a(path.data(), path.size() + 1, hash); // with the terminator: no two lists run together
+        hash = fnv1a(&label, sizeof label, hash);
+    }
+}
+
+/// Everything the base side depends on: the weights' content fingerprint, the architecture, the
+/// exact image lists and the settings that shape features and scores.
+std::string baseSideKey(const ResolvedEvalJob &request, const ImageList &train, const ImageList &test,
+                        const ImageList &source)
+{
+    std::uint64_t hash = fnv1a(nullptr, 0);
+    for (const auto *images : {&train, &test, &source}) {
+        hashImages(*images, hash);
+        const auto count = images->size();
+        hash = fnv1a(&count, sizeof count, hash);
+    }
+    std::ostringstream key;
+    key << fingerprintWeights(request.weights) << '|' << request.arch << '|' << request.seed << '|'
+        << request.features.device << '|' << request.features.dtype << '|' << request.features.batchSize << '|'
+        << request.knn.k << '|' << request.knn.temperature << '|' << request.linearProbe << '|'
+        << request.linear.iterations << '|' << !request.sourceTest.empty() << '|' << hash;
+    return key.str();
+}
+
 } // namespace
 
+/// The last few base sides, newest last: a sweep alternates between its validation and test
+/// scoring, so two must stay; a handful bounds the memory.
+struct EvalBaseMemo::Store {
+    static constexpr std::size_t kKept = 4;
+    std::vector<std::pair<std::string, BaseSide>> sides;
+    int reuses = 0;
+
+    const BaseSide *find(const std::string &key) const
+    {
+        for (const auto &[k, side] : sides)
+            if (k == key)
+                return &side;
+        return nullptr;
+    }
+    void keep(std::string key, BaseSide side)
+    {
+        if (sides.size() == kKept)
+            sides.erase(sides.begin());
+        sides.emplace_back(std::move(key), std::move(side));
+    }
+};
+
+EvalBaseMemo::EvalBaseMemo() : m_store(std::make_unique<Store>()) {}
+EvalBaseMemo::~EvalBaseMemo() = default;
+int EvalBaseMemo::reuses() const { return m_store->reuses; }
+
 EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopFlag stop,
-                         const EvalEstimateSink &estimated)
+                         const EvalEstimateSink &estimated, EvalBaseMemo *memo)
 {
     const ResolvedEvalJob request(job);
     const auto start = std::chrono::steady_clock::now();
@@ -232,14 +317,18 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
 
     EvalReport report;
     report.classes = testFolder.classNames;
-    const auto baseTrain = featuresOf(*base, train, request, "base features (train)", progress, stop);
-    const auto baseTest = featuresOf(*base, test, request, "base features (test)", progress, stop);
+    const auto key = memo ? baseSideKey(request, train, test, sourceImages) : std::string();
+    const BaseSide *const reused = memo ? memo->store().find(key) : nullptr;
+    std::optional<BaseSide> computed;
+    if (reused)
+        ++memo->store().reuses;
+    else
+        computed = computeBaseSide(*base, train, test, sourceImages, request, progress, stop);
+    const BaseSide &side = reused ? *reused : *computed;
+    const auto &baseTrain = side.train, &baseTest = side.test;
     report.trainImages = baseTrain.values.size(0);
     report.testImages = baseTest.values.size(0);
-    if (report.trainImages == 0 || report.testImages == 0)
-        throw InputError("no readable images in the train or test folder");
-    const auto baseProbe = probe(baseTrain.values, baseTrain.labels, baseTest.values, baseTest.labels, request);
-    report.base = baseProbe.scores;
+    report.base = side.probe.scores;
     torch::Tensor adaptedKnnPredictions;
     if (adapted) {
         adapted->eval();
@@ -255,21 +344,18 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
         const auto ensembleTest = torch::cat({normalized(baseTest.values), normalized(adaptedTest.values)}, 1);
         report.ensemble = probe(ensembleTrain, baseTrain.labels, ensembleTest, baseTest.labels, request).scores;
     }
-    report.perClass = perClassTop1(report.classes, baseTest.labels, baseProbe.knnPredictions, adaptedKnnPredictions);
+    report.perClass = perClassTop1(report.classes, baseTest.labels, side.probe.knnPredictions, adaptedKnnPredictions);
     if (sourceFolder) {
         const auto &images = sourceImages;
         SourceScores source;
-        const auto baseSource = featuresOf(*base, images, request, "base features (source)", progress, stop);
+        const auto &baseSource = side.source;
         source.images = baseSource.values.size(0);
-        if (source.images < 2)
-            throw InputError(request.sourceTest.string() + ": fewer than two readable images");
-        const auto knnBase = splitKnn(baseSource, request);
+        const auto &knnBase = *side.sourceKnn;
         source.knnTop1Base = knnBase.top1();
-        std::optional<Scored> headBase, headAdapted, knnAdapted;
-        if (base->hasHead()) {
-            headBase = headPredictions(*base, baseSource, request);
+        const auto &headBase = side.sourceHead;
+        if (headBase)
             source.headTop1Base = headBase->top1();
-        }
+        std::optional<Scored> headAdapted, knnAdapted;
         if (adapted) {
             const auto adaptedSource = featuresOf(*adapted, images, request, "adapted features (source)", progress, stop);
             if (adaptedSource.values.size(0) != baseSource.values.size(0))
@@ -289,6 +375,8 @@ EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress, StopF
                                        byClassAdapted ? byClassAdapted->predictions : torch::Tensor());
         report.source = source;
     }
+    if (memo && computed)
+        memo->store().keep(key, std::move(*computed));
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
 }

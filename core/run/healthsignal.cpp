@@ -70,7 +70,7 @@ std::vector<MonitorValue> finalMonitors(const RunRecord &run)
     return {
         {"loss", "loss", lastFinite(m, [](const MetricsRecord &r) { return r.loss; })},
         {"cluster loss", "cluster_loss", lastFinite(m, [](const MetricsRecord &r) { return r.clusterLoss; })},
-        {"center length", "center_length", lastFinite(m, [](const MetricsRecord &r) { return r.muNorm; })},
+        {"center norm", "center_norm", lastFinite(m, [](const MetricsRecord &r) { return r.muNorm; })},
         {"center drift", "center_drift", lastFinite(m, [](const MetricsRecord &r) { return r.centerDrift; })},
         {"feature drift", "feature_drift", lastFinite(m, [](const MetricsRecord &r) { return r.featureDrift; })},
         {"cluster usage (entropy / log K)", "cluster_usage",

@@ -165,7 +165,13 @@ std::optional<EvalJob> validationJob(const nlohmann::json &plan, const std::file
     EvalJob job;
     job.seed = evalSeed(plan);
     job.test = absoluteFrom(folder, v.at("folder").get<std::string>()); // memory and queries: halves of it
-    job.maxTest = v.value("images", std::int64_t{10000});
+    // `images` in all: half the kNN memory (and probe training set), half the queries. Both
+    // halves are capped, or a large folder's whole other half would be the memory.
+    const auto images = v.value("images", std::int64_t{10000});
+    if (images < 2)
+        throw InputError("sweep validation: \"images\" must be at least 2 (half memory, half queries)");
+    job.maxTrain = images / 2;
+    job.maxTest = images - images / 2;
     job.sourceTest = absoluteFrom(folder, v.value("source", std::string()));
     job.maxSource = v.value("source_images", std::int64_t{10000});
     for (const auto &[key, _] : v.items())

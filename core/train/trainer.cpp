@@ -15,6 +15,7 @@
 #include "run/metricslog.h"
 #include "train/learningrate.h"
 #include "train/pendinglosses.h"
+#include "train/trainingstate.h"
 #include "run/runfingerprint.h"
 #include "run/runlock.h"
 #include "upstep/io/outputpath.h"
@@ -347,44 +348,17 @@ void AdaptationRun::placePrototypes()
 void AdaptationRun::restore()
 {
     stage("resuming from the newest checkpoint");
-    auto checkpoint = loadLatestCheckpoint(m_paths.checkpoints());
+    const auto checkpoint = loadLatestCheckpoint(m_paths.checkpoints());
     requireSameRun(readFingerprint(checkpoint->metadata), m_fingerprint);
-    if (m_config.tuning == Tuning::Full) {
-        loadStateStrict(*m_backbone, checkpoint->backbone, listCheckpoints(m_paths.checkpoints()).back());
-        m_backbone->to(m_device);
-    } else if (loadLoraTensors(*m_backbone, checkpoint->lora)) {
+    std::function<void()> placeAgain;
+    if (m_config.prototypeInit == PrototypeInit::Kmeans)
+        placeAgain = [this] { placePrototypes(); };
+    const auto restored = restoreTrainingState(*checkpoint, *m_backbone, *m_step, m_config.tuning, m_device,
+                                               m_paths.checkpoints(), placeAgain);
+    if (restored.loraOnAllProjections)
         note("the checkpoint's LoRA updates all of q, k and v (a run from before query and value became the "
              "default for this layout): continuing on all three");
-    }
-    restoreParameters(m_step->streams().head(), checkpoint->head, m_paths.checkpoints());
-    if (checkpoint->prototypes.defined()) {
-        torch::NoGradGuard noGrad;
-        auto &prototypes = m_step->streams().head().prototypes;
-        if (checkpoint->prototypes.sizes() != prototypes.sizes())
-            throw InputError("the checkpoint's prototypes do not match this run's prototype count");
-        prototypes.copy_(checkpoint->prototypes.to(prototypes.device(), torch::kFloat32));
-    } else if (m_config.prototypeInit == PrototypeInit::Kmeans) {
-        placePrototypes(); // a checkpoint without them: the same sample gives the same centroids
-    }
-    torch::NoGradGuard noGrad;
-    std::vector<torch::Tensor> offline;
-    for (const auto &weights : checkpoint->offline)
-        offline.push_back(weights.to(m_device));
-    m_step->streams().restoreOffline(offline);
-    m_step->center().restore(checkpoint->centerMu0, checkpoint->centerMu);
-    if (auto *head = m_step->headCenter()) {
-        if (!checkpoint->headCenterMu.defined())
-            throw InputError("the checkpoint holds no head-space center, which this run's cvr_space head needs");
-        head->restore(checkpoint->headCenterMu0, checkpoint->headCenterMu);
-    }
-    m_step->gate().restore(checkpoint->gateState);
-    torch::serialize::InputArchive archive;
-    std::istringstream optimizerBytes(checkpoint->optimizerArchive);
-    archive.load_from(optimizerBytes, m_device);
-    m_step->optimizer().load(archive);
-    auto generator = at::detail::getDefaultCPUGenerator();
-    generator.set_state(checkpoint->cpuRngState);
-    m_startStep = checkpoint->step;
+    m_startStep = restored.step;
     m_lastCheckpoint = m_startStep;
 
     // Metrics logged after the checkpoint would be logged again: drop them.
@@ -478,29 +452,7 @@ void AdaptationRun::saveCheckpoint(std::int64_t step)
         if (!torch::isfinite(p).all().item<bool>())
             throw TrainingDiverged(step, "adapter weights stopped being finite by step " + std::to_string(step) +
                                              "; the last good checkpoint is kept. Try a lower learning rate.");
-    Checkpoint c;
-    c.step = step;
-    if (m_config.tuning == Tuning::Full)
-        c.backbone = backboneTensors(*m_backbone);
-    else
-        c.lora = loraTensors(*m_backbone);
-    for (const auto &item : m_step->streams().head().named_parameters())
-        c.head[item.key()] = item.value().detach();
-    c.offline = m_step->streams().offlineWeights();
-    c.centerMu = m_step->center().mu();
-    c.centerMu0 = m_step->center().mu0();
-    c.prototypes = m_step->streams().head().prototypes.detach();
-    if (const auto *head = m_step->headCenter()) {
-        c.headCenterMu = head->mu();
-        c.headCenterMu0 = head->mu0();
-    }
-    c.gateState = m_step->gate().state();
-    torch::serialize::OutputArchive archive;
-    m_step->optimizer().save(archive);
-    std::ostringstream bytes;
-    archive.save_to(bytes);
-    c.optimizerArchive = bytes.str();
-    c.cpuRngState = at::detail::getDefaultCPUGenerator().get_state();
+    auto c = captureTrainingState(*m_backbone, *m_step, m_config.tuning, step);
     writeFingerprint(m_fingerprint, c.metadata);
     core::saveCheckpoint(m_paths.checkpoints(), c, m_config.keepCheckpoints);
     m_lastCheckpoint = step;

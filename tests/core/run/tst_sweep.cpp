@@ -81,7 +81,9 @@ private slots:
         QVERIFY(plan.validation && plan.test);
         QCOMPARE(plan.validation->test, fs::path("/plans/labeled/train"));
         QVERIFY(plan.validation->train.empty()); // halves of the validation folder
-        QCOMPARE(plan.validation->maxTest, std::int64_t{2000});
+        // "images": 2000 in all, half memory and half queries.
+        QCOMPARE(plan.validation->maxTrain, std::int64_t{1000});
+        QCOMPARE(plan.validation->maxTest, std::int64_t{1000});
         QCOMPARE(plan.test->maxTrain, std::int64_t{500});
         const auto job = sweepEvalJob(*plan.test, plan.runs[5], "/sweeps/x/run");
         QCOMPARE(job.adapter, fs::path("/sweeps/x/run"));
@@ -155,6 +157,9 @@ private slots:
         plan.erase("seeds");
         plan["variants"][0]["name"] = "..";
         refuses(plan, "sweep folder uses that name");
+        plan = basePlan();
+        plan["validation"]["images"] = 1;
+        refuses(plan, "at least 2");
     }
 
     void spearmanByHand()
@@ -198,7 +203,7 @@ private slots:
         QCOMPARE(drift->withForgetting, 1.0);
         QCOMPARE(drift->withGain, -1.0);
         const auto mu = std::find_if(correlations.begin(), correlations.end(),
-                                     [](const HealthCorrelation &c) { return c.monitor == "center length"; });
+                                     [](const HealthCorrelation &c) { return c.monitor == "center norm"; });
         QVERIFY(std::isnan(mu->withGain));
         // Four runs are too few to name a predictor; ten that keep the order name drift.
         QVERIFY(!bestPredictor(correlations));

@@ -207,6 +207,47 @@ private slots:
         QVERIFY(halves.adapted && halves.adapted->knnTop1 >= 0 && halves.adapted->knnTop1 <= 1);
     }
 
+    // A memo gives a second evaluation against the same base the base side of the first: the
+    // same report without a base feature pass. A change of seed (other images, other splits)
+    // is computed afresh, and matches an evaluation without a memo.
+    void evalBaseMemoReusesOnlyWhatMatches()
+    {
+        EvalJob request;
+        request.batchSize = 64;
+        request.device = "cpu";
+        request.precision = Precision::Fp32;
+        request.weights = root() / "tiny.safetensors";
+        request.adapter = root() / "run-e2e";
+        request.train = root() / "target";
+        request.test = root() / "test";
+        request.sourceTest = root() / "test";
+        request.maxTrain = 60;
+        request.linearProbeIterations = 20;
+        const auto scores = [](const EvalReport &report) {
+            auto json = evalReportToJson(report);
+            json.erase("seconds");
+            return json;
+        };
+        const auto basePasses = [](int &count) {
+            return [&count](const Progress &p) { count += p.stage.rfind("base features", 0) == 0; };
+        };
+        EvalBaseMemo memo;
+        int firstPasses = 0, secondPasses = 0, otherPasses = 0;
+        const auto first = scores(runEvaluation(request, basePasses(firstPasses), nullptr, {}, &memo));
+        const auto second = scores(runEvaluation(request, basePasses(secondPasses), nullptr, {}, &memo));
+        QVERIFY(firstPasses > 0);
+        QCOMPARE(secondPasses, 0);
+        QCOMPARE(memo.reuses(), 1);
+        QCOMPARE(second, first);
+
+        request.seed = 3;
+        const auto other = scores(runEvaluation(request, basePasses(otherPasses), nullptr, {}, &memo));
+        QVERIFY(otherPasses > 0);
+        QCOMPARE(memo.reuses(), 1);
+        QCOMPARE(other, scores(runEvaluation(request)));
+        QVERIFY(other != first);
+    }
+
     void skippedIterationChangesNoWeight()
     {
         auto config = smallConfig(2);

@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 
 namespace upstep::core {
 
@@ -40,9 +41,33 @@ struct EvalJob {
 /// before the feature passes start. Runs on runEvaluation's thread.
 using EvalEstimateSink = std::function<void(const EvalCostEstimate &)>;
 
+/// The base model's side of evaluations, kept between them: its features, probe scores and
+/// head predictions depend only on the base weights, the images and the scoring settings, so a
+/// sweep that scores many runs against one base computes them once. An entry is reused only
+/// when the weights file (size and content hash), the exact image lists and every setting that
+/// shapes the scores match; anything else is computed afresh. Holds a few feature matrices
+/// (tens of MB for tens of thousands of images).
+///
+/// Threading: not synchronised; one memo per thread of evaluations.
+class EvalBaseMemo {
+public:
+    EvalBaseMemo();
+    ~EvalBaseMemo();
+    EvalBaseMemo(const EvalBaseMemo &) = delete;
+    EvalBaseMemo &operator=(const EvalBaseMemo &) = delete;
+
+    int reuses() const; ///< how many evaluations took the base side from here
+    struct Store;       ///< defined where the evaluation runs
+    Store &store() { return *m_store; }
+
+private:
+    std::unique_ptr<Store> m_store;
+};
+
 /// Throws InputError for unusable folders or names, FormatError for damaged files, Cancelled on stop.
+/// With a memo, the base model's side is taken from it when it matches and left there otherwise.
 EvalReport runEvaluation(const EvalJob &job, const ProgressSink &progress = {}, StopFlag stop = nullptr,
-                         const EvalEstimateSink &estimated = {});
+                         const EvalEstimateSink &estimated = {}, EvalBaseMemo *memo = nullptr);
 
 /// The end-of-run evaluation of a run folder: its config's target test and source probe folders.
 EvalJob evalJobForRun(const TrainConfig &config, const std::filesystem::path &runDir);
