@@ -25,6 +25,16 @@ QString direction(double rho, const QString &what)
                    : QObject::tr("less %1 (Spearman %2)").arg(what).arg(rho, 0, 'f', 2);
 }
 
+/// What a run's place among the evaluated runs suggests for one side (gain or forgetting):
+/// "more forgetting", "less target gain"; empty in the middle third, where a rank says little.
+QString likely(double rho, double place, const QString &what)
+{
+    if (place > 1.0 / 3 && place < 2.0 / 3)
+        return {};
+    const bool high = place >= 2.0 / 3;
+    return (high == (rho > 0)) ? QObject::tr("more %1").arg(what) : QObject::tr("less %1").arg(what);
+}
+
 } // namespace
 
 QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns)
@@ -68,13 +78,26 @@ QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord
     int below = 0;
     for (const auto &r : evaluated)
         below += monitorValue(r, best->monitor) < value ? 1 : 0;
+    // The conclusion first (a note cut at its lines keeps it), then the evidence.
+    const double place = static_cast<double>(below) / count;
+    QStringList expected;
+    if (core::predictsGain(*best))
+        expected << likely(best->withGain, place, QObject::tr("target gain"));
+    if (core::predictsForgetting(*best))
+        expected << likely(best->withForgetting, place, QObject::tr("forgetting"));
+    expected.removeAll(QString());
+    const auto conclusion =
+        expected.isEmpty()
+            ? QObject::tr("Probably in the middle of this session's runs")
+            : QObject::tr("Probably %1 than most of this session's runs").arg(expected.join(QObject::tr(" and ")));
     const bool anyGain = std::any_of(correlations.begin(), correlations.end(), core::predictsGain);
-    return QObject::tr("Across this session's %1 evaluated runs, a higher %2 went with %3. This run's: %4, above "
-                       "%5 of them.%6")
-        .arg(count)
-        .arg(QString::fromStdString(best->monitor), relations.join(QObject::tr(" and ")))
+    return QObject::tr("%1: its %2 (%3) is higher than in %4 of the %5 evaluated runs, and across them a higher %2 "
+                       "went with %6.%7")
+        .arg(conclusion, QString::fromStdString(best->monitor))
         .arg(value, 0, 'g', 3)
         .arg(below)
+        .arg(count)
+        .arg(relations.join(QObject::tr(" and ")))
         .arg(anyGain ? QString() : QObject::tr(" No monitor predicts the target gain."));
 }
 

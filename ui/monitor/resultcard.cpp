@@ -230,11 +230,13 @@ void ResultCard::showResult(const Result &result)
                   s.totalParameters > 0 ? QStringLiteral("%1 %").arg(share(s.adapterParameters), 0, 'f', 2)
                                         : QStringLiteral("–"),
                   // The trainable share first: a note cut at its lines keeps the figure.
-                  s.totalParameters > 0 ? tr("%1 % trainable with the projection head; LoRA: %L2 of %L3 parameters")
-                                              .arg(share(s.trainableParameters), 0, 'f', 1)
-                                              .arg(s.adapterParameters)
-                                              .arg(s.totalParameters)
-                                        : QString());
+                  s.totalParameters > 0
+                      ? tr("%1 % trainable with the projection head; LoRA: %L2 of %L3 parameters (backbone and "
+                           "projection head)")
+                            .arg(share(s.trainableParameters), 0, 'f', 1)
+                            .arg(s.adapterParameters)
+                            .arg(s.totalParameters)
+                      : QString());
     const double training = trainingSeconds(metrics, s.wallSeconds);
     auto timeNote = tr("training %1%2")
                         .arg(clockText(training),

@@ -11,6 +11,7 @@
 #include <QItemSelection>
 #include <QLabel>
 #include <QTimer>
+#include <QToolTip>
 #include <QPainter>
 #include <QPushButton>
 #include <QTableWidget>
@@ -59,8 +60,8 @@ QString settingsText(const core::TrainConfig &c)
         c.cvrTerm == core::CvrTerm::Anchor
             ? QString::number(c.cvrLambda)
             : QStringLiteral("%1 %2").arg(c.cvrLambda).arg(QString::fromStdString(core::choiceName(c.cvrTerm)));
-    return QStringLiteral("r%1 · λ %2 · %3 · lr %4 · %5")
-        .arg(c.loraRank)
+    return QStringLiteral("%1 · λ %2 · %3 · lr %4 · %5")
+        .arg(c.tuning == core::Tuning::Full ? QObject::tr("whole backbone") : QStringLiteral("r%1").arg(c.loraRank))
         .arg(cvr)
         .arg(QString::fromStdString(core::choiceName(c.gate)))
         .arg(c.learningRate)
@@ -112,8 +113,9 @@ RunComparison::RunComparison(QWidget *parent)
     const auto pal = palette();
     m_scatter->setBackground(pal.color(QPalette::Base));
     m_scatter->setAntialiasedElements(QCP::aeAll);
-    m_scatter->xAxis->setLabel(tr("forgetting (pts)"));
-    m_scatter->yAxis->setLabel(tr("target gain (pts)"));
+    // Each run's own evaluation (eval.json: the test folders it was evaluated on).
+    m_scatter->xAxis->setLabel(tr("forgetting on the source test folder (pts)"));
+    m_scatter->yAxis->setLabel(tr("target test gain (pts)"));
     for (auto *axis : {m_scatter->xAxis, m_scatter->yAxis}) {
         axis->setLabelColor(pal.color(QPalette::WindowText));
         axis->setTickLabelColor(pal.color(QPalette::WindowText));
@@ -127,7 +129,10 @@ RunComparison::RunComparison(QWidget *parent)
             QTimer::singleShot(0, this, &RunComparison::drawScatter);
     });
     m_scatter->setInteraction(QCP::iSelectPlottables);
-    m_scatter->setToolTip(tr("Click a run to show it"));
+    // Hovering names the run under the pointer: labels cannot name every run of a crowded sweep.
+    m_scatter->setMouseTracking(true);
+    connect(m_scatter, &QCustomPlot::mouseMove, this,
+            [this](QMouseEvent *event) { showPointTip(event->position().toPoint()); });
     m_note->setWordWrap(true);
     m_note->setStyleSheet(QStringLiteral("color: palette(mid);"));
 
@@ -235,9 +240,17 @@ void RunComparison::updateButtons()
     const bool one = rows.size() == 1;
     m_show->setEnabled(one);
     m_copy->setEnabled(one);
-    // A stopped run exports too: its newest checkpoint is its adapter.
-    m_export->setEnabled(one && (run(rows.front().row()).status() == core::RunStatus::Finished ||
-                                 run(rows.front().row()).status() == core::RunStatus::Stopped));
+    // A stopped run exports too: its newest checkpoint is its adapter. A run that fine-tuned the
+    // whole backbone has none: its result is a model file.
+    const auto *chosen = one ? &run(rows.front().row()) : nullptr;
+    const bool wholeBackbone = chosen && chosen->config.tuning == core::Tuning::Full;
+    m_export->setEnabled(
+        chosen && !wholeBackbone &&
+        (chosen->status() == core::RunStatus::Finished || chosen->status() == core::RunStatus::Stopped));
+    m_export->setToolTip(wholeBackbone ? tr("This run fine-tuned the whole backbone: its weights are model.safetensors "
+                                            "in the run folder; there is no adapter to export.")
+                                       : tr("Show the selected run and export its adapter (PEFT); pick a run on the "
+                                            "frontier to keep the best trade-off"));
 }
 
 void RunComparison::setCurrent(const QString &current)
@@ -340,6 +353,9 @@ void RunComparison::fillTable()
     }
     m_filling = false;
     m_table->resizeColumnsToContents();
+    // Long run names (a sweep's "variant_key=value_seedN") must not push the figures out of view;
+    // the full name is in the tooltip and the column can be widened.
+    m_table->setColumnWidth(kName, std::min(m_table->columnWidth(kName), 200));
     m_table->setColumnWidth(kDiffers, std::min(m_table->columnWidth(kDiffers), 260));
     setFormConfig(m_form);
 }
@@ -417,7 +433,8 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
     // below left) where they stay inside the plot and clear of the labels placed before; a point
     // with no free corner is counted in the nearest label ("run-7 and 2 more"). The axes' ranges
     // are set before this, so pixel positions are final.
-    constexpr double kSame = 0.005; // points: closer than the figures' shown precision
+    constexpr double kSame = 0.005;      // points: closer than the figures' shown precision
+    constexpr double kPointRadius = 5.0; // pixels: the drawn disc
     struct Label {
         QPointF at; // the point, in data coordinates
         QRectF box; // where the text goes, in pixels
@@ -452,19 +469,34 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
         // Room for the name and a count that may still be added to it.
         const QSizeF size(metrics.horizontalAdvance(nameOf(newest) + tr(" and %n more", nullptr, 99)) + 8,
                           metrics.height());
+        // Corners clear of the labels placed before and of the other points (text over a point
+        // hides it; points at the label's own point, closer than two discs, cannot be avoided);
+        // when none is, corners clear of the labels alone.
+        const auto coversPoint = [&](const QRectF &box) {
+            return std::any_of(points.begin(), points.end(), [&](const ScatterPoint &p) {
+                const auto other = pixel(p.x, p.y);
+                return QLineF(other, at).length() >= 2 * kPointRadius &&
+                       box.adjusted(-kPointRadius, -kPointRadius, kPointRadius, kPointRadius).contains(other);
+            });
+        };
         bool placed = false;
-        for (const Qt::Alignment corner : {Qt::AlignLeft | Qt::AlignBottom, Qt::AlignRight | Qt::AlignBottom,
-                                           Qt::AlignLeft | Qt::AlignTop, Qt::AlignRight | Qt::AlignTop}) {
-            const QPointF topLeft(corner & Qt::AlignLeft ? at.x() : at.x() - size.width(),
-                                  corner & Qt::AlignBottom ? at.y() - size.height() : at.y());
-            const QRectF box(topLeft, size);
-            const bool clear = std::none_of(labels.begin(), labels.end(),
-                                            [&box](const Label &l) { return l.box.intersects(box); });
-            if (area.contains(box) && clear) {
-                labels.push_back({{points[i].x, points[i].y}, box, corner, newest, others});
-                placed = true;
-                break;
+        for (const bool avoidPoints : {true, false}) {
+            for (const Qt::Alignment corner : {Qt::AlignLeft | Qt::AlignBottom, Qt::AlignRight | Qt::AlignBottom,
+                                               Qt::AlignLeft | Qt::AlignTop, Qt::AlignRight | Qt::AlignTop}) {
+                const QPointF topLeft(corner & Qt::AlignLeft ? at.x() : at.x() - size.width(),
+                                      corner & Qt::AlignBottom ? at.y() - size.height() : at.y());
+                const QRectF box(topLeft, size);
+                const bool clear = std::none_of(labels.begin(), labels.end(),
+                                                [&box](const Label &l) { return l.box.intersects(box); }) &&
+                                   !(avoidPoints && coversPoint(box));
+                if (area.contains(box) && clear) {
+                    labels.push_back({{points[i].x, points[i].y}, box, corner, newest, others});
+                    placed = true;
+                    break;
+                }
             }
+            if (placed)
+                break;
         }
         if (!placed && !labels.empty()) {
             auto nearest = std::min_element(labels.begin(), labels.end(), [&](const Label &a, const Label &b) {
@@ -499,6 +531,38 @@ void RunComparison::addPointLabels(const std::vector<ScatterPoint> &points)
         label->setColor(palette().color(QPalette::WindowText));
         label->setSelectable(false);
     }
+}
+
+void RunComparison::showPointTip(const QPoint &at)
+{
+    // The nearest point within a few pixels, named with its figures.
+    constexpr double kReach = 8.0;
+    int nearest = -1;
+    double best = kReach;
+    if (m_scatter->graphCount() > 0) {
+        const auto &data = *m_scatter->graph(0)->data();
+        for (int i = 0; i < data.size(); ++i) {
+            const QPointF point(m_scatter->xAxis->coordToPixel(data.at(i)->key),
+                                m_scatter->yAxis->coordToPixel(data.at(i)->value));
+            const double distance = QLineF(point, at).length();
+            if (distance < best) {
+                best = distance;
+                nearest = i;
+            }
+        }
+    }
+    const int row = rowOfScatterPoint(nearest);
+    if (row < 0) {
+        QToolTip::hideText();
+        return;
+    }
+    const auto &data = *m_scatter->graph(0)->data();
+    QToolTip::showText(m_scatter->mapToGlobal(at),
+                       tr("%1\ngain %2 pts, forgetting %3 pts\nclick to show it")
+                           .arg(m_table->item(row, kName)->text())
+                           .arg(data.at(nearest)->value, 0, 'f', 2)
+                           .arg(data.at(nearest)->key, 0, 'f', 2),
+                       m_scatter);
 }
 
 void RunComparison::drawScatter()
@@ -553,7 +617,12 @@ void RunComparison::drawScatter()
     };
     fit(m_scatter->xAxis, x);
     fit(m_scatter->yAxis, y);
-    addPointLabels(evaluated); // before the graphs, so a click on a point reaches the point, not its label
+    // The frontier's runs are named first, so each keeps a label of its own in a crowded plot.
+    auto byLabelPriority = evaluated;
+    std::stable_sort(byLabelPriority.begin(), byLabelPriority.end(), [&](const ScatterPoint &a, const ScatterPoint &b) {
+        return frontier[static_cast<std::size_t>(a.row)] > frontier[static_cast<std::size_t>(b.row)];
+    });
+    addPointLabels(byLabelPriority); // before the graphs, so a click on a point reaches the point, not its label
     auto *points = m_scatter->addGraph();
     points->setLineStyle(QCPGraph::lsNone);
     // Every run in a muted tone; the frontier's runs are drawn over them in the accent, joined by
@@ -575,7 +644,9 @@ void RunComparison::drawScatter()
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
     m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. %n run(s) on the "
                                       "frontier (blue, joined; bold in the table): none of the others beats them on "
-                                      "both. Click a point to show its run; Export adapter exports the selected one.",
+                                      "both. Points are each run's evaluation on the test folders; to choose "
+                                      "settings, use a sweep's validation scores (its sweep.md). Hover a point to "
+                                      "name it, click it to show its run; Export adapter exports the selected one.",
                                       nullptr, static_cast<int>(frontX.size()))
                                  : tr("Runs evaluated with a labeled target test folder and a source folder appear in "
                                       "the scatter."));

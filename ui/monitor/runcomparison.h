@@ -55,6 +55,8 @@ public:
     void showRun(int row);
     /// The row of the run drawn at that scatter point (graph 0 holds one point per evaluated run).
     int rowOfScatterPoint(int dataIndex) const;
+    /// Names the point under the pointer (pixels in the scatter), or hides the tip.
+    void showPointTip(const QPoint &at);
 
 signals:
     void overlaysRequested(const std::vector<upstep::ui::CurveOverlay> &overlays);

@@ -5,7 +5,9 @@
 #include "upstep/common/hardware.h"
 
 #include <QCheckBox>
+#include <QAbstractSpinBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLineEdit>
@@ -98,6 +100,13 @@ HyperparameterForm::HyperparameterForm(QWidget *parent) : QWidget(parent)
     }
     for (auto *box : findChildren<QComboBox *>())
         connect(box, &QComboBox::currentIndexChanged, this, &HyperparameterForm::changed);
+    // The form sits in a scrolling panel: a wheel turn meant to scroll it must not change the
+    // field that happens to pass under the pointer. Fields take the wheel once clicked or tabbed into.
+    for (auto *field : findChildren<QWidget *>())
+        if (qobject_cast<QAbstractSpinBox *>(field) || qobject_cast<QComboBox *>(field)) {
+            field->setFocusPolicy(Qt::StrongFocus);
+            field->installEventFilter(this);
+        }
     connect(m_loraTargets, &QLineEdit::editingFinished, this, [this] {
         if (m_loraTargets->isModified()) {
             m_loraTargets->setModified(false);
@@ -300,6 +309,18 @@ core::TrainConfig HyperparameterForm::config() const
     c.decodedCache = selectedChoice<core::DecodedCacheMode>(m_decodedCache);
     c.seed = static_cast<std::uint64_t>(m_seed->value());
     return c;
+}
+
+bool HyperparameterForm::eventFilter(QObject *watched, QEvent *event)
+{
+    auto *field = qobject_cast<QWidget *>(watched);
+    if (event->type() == QEvent::Wheel && field && !field->hasFocus()) {
+        // Handed to the field's parent, from which it travels up to the scroll area as usual.
+        if (field->parentWidget())
+            QCoreApplication::sendEvent(field->parentWidget(), event);
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 QString HyperparameterForm::hardwareSummary() const

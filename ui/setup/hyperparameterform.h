@@ -33,6 +33,10 @@ public:
 signals:
     void changed();
 
+protected:
+    /// Wheel turns over a field that has no focus scroll the panel instead of changing the value.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     QWidget *budgetGroup();
     QWidget *loraGroup();

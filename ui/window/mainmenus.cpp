@@ -70,9 +70,10 @@ void MainMenus::buildSessionMenu()
 {
     auto *session = m_window->menuBar()->addMenu(tr("&Session"));
     m_start = session->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainMenus::startRequested);
-    auto *pause = session->addAction(tr("&Pause / continue"), this, &MainMenus::pauseToggleRequested);
-    pause->setShortcut(QKeySequence(Qt::Key_Space));
-    pause->setShortcutContext(Qt::WindowShortcut);
+    m_pause = session->addAction(tr("&Pause / continue"), this, &MainMenus::pauseToggleRequested);
+    m_pause->setShortcut(QKeySequence(Qt::Key_Space));
+    m_pause->setShortcutContext(Qt::WindowShortcut);
+    m_pause->setEnabled(false); // only a run in progress pauses
     m_resume = session->addAction(tr("&Resume stopped run"), this, &MainMenus::resumeRequested);
     m_stop = session->addAction(tr("S&top"), this, &MainMenus::stopRequested);
     session->addSeparator();
@@ -86,6 +87,7 @@ void MainMenus::setSessionActions(bool canStart, bool canResume, bool canStop, b
     m_start->setEnabled(canStart);
     m_resume->setEnabled(canResume);
     m_stop->setEnabled(canStop);
+    m_pause->setEnabled(canStop); // what can be stopped can be paused: a run in progress
     m_exportAdapter->setEnabled(canExport);
     m_exportMerged->setEnabled(canExport);
 }

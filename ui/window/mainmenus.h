@@ -64,7 +64,7 @@ private:
 
     QMainWindow *m_window;
     QMenu *m_recentSessions = nullptr;
-    QAction *m_start = nullptr, *m_resume = nullptr, *m_stop = nullptr;
+    QAction *m_start = nullptr, *m_resume = nullptr, *m_stop = nullptr, *m_pause = nullptr;
     QAction *m_exportAdapter = nullptr, *m_exportMerged = nullptr;
     QLabel *m_hardware;
 };

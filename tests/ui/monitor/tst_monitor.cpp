@@ -208,6 +208,16 @@ private slots:
         exportButton->click();
         QCOMPARE(exported.count(), 1);
         QCOMPARE(exported.at(0).at(0).value<core::RunRecord>().dir, runs[0].dir);
+        // A run that fine-tuned the whole backbone has no adapter: nothing to export, and the
+        // button says why.
+        auto withFull = runs;
+        withFull[3].config.tuning = core::Tuning::Full;
+        comparison.setRuns(withFull, QString());
+        comparison.table()->selectRow(3);
+        QVERIFY(!exportButton->isEnabled());
+        QVERIFY(exportButton->toolTip().contains(QStringLiteral("model.safetensors")));
+        QVERIFY(comparison.table()->item(3, ui::RunComparison::kSettings)->text().startsWith(QStringLiteral("whole")));
+        comparison.setRuns(runs, QString());
 
         // A click on a frontier point (drawn over graph 0, with its own point order) shows that
         // run: run 0 is frontier point 1, and graph 0's point 1 is run 2.
@@ -241,7 +251,14 @@ private slots:
             addRun(i);
         const auto note = ui::healthNote(unlabeled, runs);
         QVERIFY2(note.contains(QStringLiteral("higher feature drift went with less target gain")), qPrintable(note));
-        QVERIFY2(note.contains(QStringLiteral("above 2 of them")), qPrintable(note));
+        QVERIFY2(note.contains(QStringLiteral("higher than in 2 of the 10 evaluated runs")), qPrintable(note));
+        // Low drift, and drift goes with less gain and more forgetting: the conclusion says so.
+        QVERIFY2(note.startsWith(QStringLiteral("Probably more target gain and less forgetting than most")),
+                 qPrintable(note));
+        unlabeled.metrics.back().featureDrift = 0.55; // above 5 of 10: the middle, no claim
+        QVERIFY2(ui::healthNote(unlabeled, runs).startsWith(QStringLiteral("Probably in the middle")),
+                 qPrintable(ui::healthNote(unlabeled, runs)));
+        unlabeled.metrics.back().featureDrift = 0.25;
         QVERIFY2(!note.contains(QStringLiteral("No monitor predicts the target gain")), qPrintable(note));
         // Shuffle the drifts against the results: no monitor predicts, and the note says so.
         const double shuffled[] = {0.3, 0.8, 0.1, 1.0, 0.5, 0.2, 0.9, 0.6, 0.4, 0.7}; // Spearman 0.16

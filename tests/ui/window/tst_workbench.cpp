@@ -31,6 +31,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QWheelEvent>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -224,6 +225,26 @@ private slots:
         QCOMPARE(form.config().loraRank, 12);
         form.setConfig(tinySession(10));
         QCOMPARE(changed.count(), 2);
+
+        // A wheel turn over a field without focus (scrolling the panel) changes nothing; once the
+        // field has focus, the wheel steps it.
+        const auto wheel = [&] {
+            QWheelEvent event(QPointF(5, 5), rank->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                              Qt::NoModifier, Qt::NoScrollPhase, false);
+            QCoreApplication::sendEvent(rank, &event);
+        };
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        const int before = rank->value();
+        wheel();
+        QCOMPARE(rank->value(), before);
+        QCOMPARE(changed.count(), 2);
+        form.activateWindow();
+        rank->setFocus();
+        if (rank->hasFocus()) { // offscreen platforms may refuse focus
+            wheel();
+            QCOMPARE(rank->value(), before + 1);
+        }
     }
 
     void folderScanCountsBadFiles()
