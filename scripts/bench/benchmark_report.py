@@ -159,10 +159,19 @@ def main(work, threads, steps, seed):
     embedding = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", "embedding.md")
     if os.path.exists(embedding):
         w(embedding_section(embedding))
+    # Written by scripts/sweep-demo: the method's variants and baselines on both protocols, with
+    # the frontier plots scripts/plot-sweep draws from their tables.
+    for name in ("sweep-demo", "sweep-reverse"):
+        sweep = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", name + ".md")
+        if os.path.exists(sweep):
+            w(embedding_section(sweep))
+            if os.path.exists(os.path.join(os.path.dirname(sweep), "..", "images", name + "-frontier.png")):
+                w(f"![The {name} frontier](images/{name}-frontier.png)\n")
     print("\n".join(out))
 
 
 def embedding_section(path):
+    """A page of docs/benchmarks/ as a section: its headings one level down."""
     with open(path) as f:
         lines = f.read().rstrip().split("\n")
     return "\n" + "\n".join("#" + line if line.startswith("#") else line for line in lines) + "\n"
