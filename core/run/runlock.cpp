@@ -1,4 +1,5 @@
 #include "run/runlock.h"
+#include "upstep/run/runfolderuse.h"
 
 #include "upstep/common/error.h"
 #include "upstep/run/runpaths.h"
@@ -111,6 +112,17 @@ void removeStaleTemporaries(const fs::path &folder)
             if (entry.is_regular_file(ec) && isAtomicTemporary(entry.path()))
                 fs::remove(entry.path(), ec);
     }
+}
+
+bool runFolderInUse(const std::filesystem::path &folder)
+{
+    const auto file = folder / RunFolderLock::kFileName;
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd); // releases the shared lock, if it was taken
+    return held;
 }
 
 } // namespace upstep::core

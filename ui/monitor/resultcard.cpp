@@ -1,12 +1,14 @@
 #include "monitor/resultcard.h"
 
 #include "monitor/classresults.h"
+#include "monitor/healthnote.h"
 #include "widgets/choicebox.h"
 
 #include "monitor/runfigures.h"
 #include "widgets/palette.h"
 #include "upstep/run/runrecord.h"
 
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -273,6 +275,21 @@ void ResultCard::showResult(const Result &result)
         button->setToolTip(result.wholeBackbone ? noAdapter : QString());
     }
     m_hasResult = true;
+}
+
+void ResultCard::showRun(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns, bool inUse)
+{
+    const auto name = QFileInfo(QString::fromStdString(run.dir.string())).fileName();
+    if (!run.summary) {
+        clear((inUse ? tr("Run %1 is being trained by another process: its curves so far are shown.")
+                     : tr("Run %1 has no result yet (it did not stop cleanly, or is running elsewhere)."))
+                  .arg(name));
+        return;
+    }
+    auto result = resultOfRun(run, tr("not evaluated (upstep eval --adapter RUN scores it)"));
+    if (!result.evaluation)
+        result.health = healthNote(run, sessionRuns);
+    showResult(result);
 }
 
 } // namespace upstep::ui

@@ -49,6 +49,9 @@ public:
     /// finished with a labeled test folder has no evaluation.
     static Result resultOfRun(const core::RunRecord &run, const QString &notEvaluated);
     void showResult(const Result &result);
+    /// A listed run: its result, with a health note from sessionRuns when it has no evaluation,
+    /// or why there is none (inUse: another process is training it).
+    void showRun(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns, bool inUse);
     /// No result: message, or the first-run guidance when empty. The card keeps its place (the
     /// tabs under it never jump when a result arrives).
     void clear(const QString &message = {});

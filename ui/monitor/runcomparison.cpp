@@ -327,10 +327,16 @@ void RunComparison::fillTable()
             item->setFlags(item->flags() & ~Qt::ItemIsEditable);
             return item;
         };
-        const bool active = !m_active.isEmpty() && QString::fromStdString(r.dir.string()) == m_active;
-        m_table->setItem(row, kStatus,
-                         readOnly(new QTableWidgetItem(active ? (m_activePaused ? tr("paused") : tr("running"))
-                                                              : choiceText(r.status()))));
+        const auto dir = QString::fromStdString(r.dir.string());
+        const bool active = !m_active.isEmpty() && dir == m_active;
+        const auto status = active                  ? (m_activePaused ? tr("paused") : tr("running"))
+                            : m_inUse.contains(dir) ? tr("in use elsewhere")
+                                                    : choiceText(r.status());
+        auto *statusItem = readOnly(new QTableWidgetItem(status));
+        if (!active && m_inUse.contains(dir))
+            statusItem->setToolTip(tr("Another process (a sweep, upstep adapt, another window) is writing this run; "
+                                      "its figures appear when it ends and the list is refreshed"));
+        m_table->setItem(row, kStatus, statusItem);
         m_table->setItem(row, kSettings, readOnly(new QTableWidgetItem(settingsText(r.config))));
         const double gain = r.evaluation ? core::targetGain(*r.evaluation) : std::nan("");
         const double forgot = r.evaluation ? core::forgetting(*r.evaluation) : std::nan("");
@@ -642,14 +648,15 @@ void RunComparison::drawScatter()
     front->setData(frontX, frontY); // sorted by forgetting; along the front the gain rises with it
     front->setSelectable(QCP::stNone);
     m_scatter->replot(QCustomPlot::rpQueuedReplot);
-    m_note->setText(m_points > 0 ? tr("Up and to the left is better: more gain, less forgetting. %n run(s) on the "
-                                      "frontier (blue, joined; bold in the table): none of the others beats them on "
-                                      "both. Points are each run's evaluation on the test folders; to choose "
-                                      "settings, use a sweep's validation scores (its sweep.md). Hover a point to "
-                                      "name it, click it to show its run; Export adapter exports the selected one.",
+    // Two short lines under the plot leave it room; the rest is the note's tooltip.
+    m_note->setText(m_points > 0 ? tr("Up and left is better. %n run(s) on the frontier (blue, bold in the table): "
+                                      "no other run beats them on both. Hover a point to name it; click to show it.",
                                       nullptr, static_cast<int>(frontX.size()))
                                  : tr("Runs evaluated with a labeled target test folder and a source folder appear in "
                                       "the scatter."));
+    m_note->setToolTip(tr("Points are each run's evaluation on the test folders. To choose settings, use a sweep's "
+                          "validation scores (sweep.md in its folder), then read the test scores once. Export "
+                          "adapter exports the selected run."));
 }
 
 } // namespace upstep::ui

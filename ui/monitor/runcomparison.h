@@ -43,6 +43,10 @@ public:
     /// The run this window is training now (empty: none); its status reads "running" (or
     /// "paused"), since its folder has no summary until it ends.
     void setActiveRun(const QString &dir, bool paused = false);
+    /// Run folders another process is writing now (core::runFolderInUse); their status reads
+    /// "in use elsewhere". Takes effect at the next setRuns().
+    void setRunsInUse(const QStringList &dirs) { m_inUse = dirs; }
+    bool isInUse(const QString &dir) const { return m_inUse.contains(dir); }
     /// The form's settings, which the "Differs" column compares each run with.
     void setFormConfig(const core::TrainConfig &config);
     int runCount() const { return static_cast<int>(m_runs.size()); }
@@ -86,6 +90,7 @@ private:
     std::vector<core::RunRecord> m_runs;
     QString m_current;
     QString m_active;
+    QStringList m_inUse;
     bool m_activePaused = false;
     core::TrainConfig m_form;
     QTableWidget *m_table;

@@ -6,9 +6,9 @@
 
 #include "setup/backbonepanel.h"
 #include "monitor/curvespanel.h"
+#include "monitor/healthnote.h"
 #include "embeddings/embeddingspanel.h"
 #include "window/exportcontroller.h"
-#include "monitor/healthnote.h"
 #include "setup/hyperparameterform.h"
 #include "window/mainmenus.h"
 #include "monitor/resultcard.h"
@@ -453,15 +453,7 @@ void MainWindow::showRun(const core::RunRecord &run)
     m_curves->clear();
     for (const auto &r : run.metrics)
         m_curves->addRecord(r);
-    if (run.summary) {
-        auto result = ResultCard::resultOfRun(run, tr("not evaluated (upstep eval --adapter RUN scores it)"));
-        if (!result.evaluation)
-            result.health = healthNote(run, m_comparison->runs());
-        m_resultCard->showResult(result);
-    } else {
-        m_resultCard->clear(tr("Run %1 has no result yet (it did not stop cleanly, or is running elsewhere).")
-                                .arg(QFileInfo(m_lastRunDir).fileName()));
-    }
+    m_resultCard->showRun(run, m_comparison->runs(), m_comparison->isInUse(m_lastRunDir));
     m_comparison->setCurrent(m_lastRunDir);
     updateControls();
     updateEmbeddingSource();

@@ -3,6 +3,7 @@
 #include "monitor/runcomparison.h"
 #include "tasks/backgroundtask.h"
 #include "tasks/coretypes.h"
+#include "upstep/run/runfolderuse.h"
 #include "window/sessionfiles.h"
 
 #include <utility>
@@ -40,9 +41,15 @@ void RunLister::refresh(const core::TrainConfig &session)
         if (task != m_task)
             return;
         auto runs = result.value<std::vector<core::RunRecord>>(); // newest first
+        // A run another process is training is not offered for resuming (its lock would refuse).
+        QStringList inUse;
+        for (const auto &run : runs)
+            if (run.status() != core::RunStatus::Finished && core::runFolderInUse(run.dir))
+                inUse << QString::fromStdString(run.dir.string());
+        m_comparison->setRunsInUse(inUse);
         m_resumableRunDir.clear();
         for (const auto &run : runs)
-            if (run.resumable()) {
+            if (run.resumable() && !inUse.contains(QString::fromStdString(run.dir.string()))) {
                 m_resumableRunDir = QString::fromStdString(run.dir.string());
                 break;
             }

@@ -7,6 +7,7 @@
 #include "run/metricslog.h"
 #include "run/runlock.h"
 #include "upstep/common/error.h"
+#include "upstep/run/runfolderuse.h"
 #include "upstep/run/trainconfig.h"
 
 #include "testdata.h"
@@ -208,9 +209,11 @@ private slots:
     void runFolderLockRefusesASecondWriter()
     {
         const auto folder = root() / "locked-run";
+        QVERIFY(!runFolderInUse(folder)); // never locked: no run.lock
         {
             RunFolderLock first(folder);
             QVERIFY(fs::is_directory(folder));
+            QVERIFY(runFolderInUse(folder)); // what a run list shows as "in use elsewhere"
             try {
                 RunFolderLock second(folder);
                 QFAIL("two writers held one run folder");
@@ -220,6 +223,7 @@ private slots:
                          qPrintable(message));
             }
         }
+        QVERIFY(!runFolderInUse(folder)); // released with its holder; run.lock stays
         RunFolderLock again(folder); // released with its holder
         again.releaseAndRemoveIfUnused();
         QVERIFY(fs::exists(folder)); // it did not create the folder, so it keeps it

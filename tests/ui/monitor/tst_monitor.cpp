@@ -218,6 +218,13 @@ private slots:
         QVERIFY(exportButton->toolTip().contains(QStringLiteral("model.safetensors")));
         QVERIFY(comparison.table()->item(3, ui::RunComparison::kSettings)->text().startsWith(QStringLiteral("whole")));
         comparison.setRuns(runs, QString());
+        // A run another process is writing says so instead of showing its stale status.
+        comparison.setRunsInUse({QString::fromStdString(runs[2].dir.string())});
+        comparison.setRuns(runs, QString());
+        QCOMPARE(comparison.table()->item(2, ui::RunComparison::kStatus)->text(), QStringLiteral("in use elsewhere"));
+        QVERIFY(comparison.isInUse(QString::fromStdString(runs[2].dir.string())));
+        comparison.setRunsInUse({});
+        comparison.setRuns(runs, QString());
 
         // A click on a frontier point (drawn over graph 0, with its own point order) shows that
         // run: run 0 is frontier point 1, and graph 0's point 1 is run 2.
