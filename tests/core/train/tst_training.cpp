@@ -33,6 +33,22 @@ class TestTraining : public QObject {
 
     fs::path root() const { return m_dir.path().toStdString(); }
 
+    /// The evaluation of the end-to-end run (endToEndShortAdaptation) on the tiny folders.
+    EvalJob e2eEvalJob() const
+    {
+        EvalJob request;
+        request.batchSize = 64;
+        request.device = "cpu";
+        request.precision = Precision::Fp32;
+        request.weights = root() / "tiny.safetensors";
+        request.adapter = root() / "run-e2e";
+        request.train = root() / "target";
+        request.test = root() / "test";
+        request.sourceTest = root() / "test";
+        request.linearProbeIterations = 20;
+        return request;
+    }
+
     TrainConfig smallConfig(std::int64_t steps) const
     {
         auto c = upstep::test::tinyTrainConfig(root(), steps);
@@ -125,16 +141,7 @@ private slots:
 
     void evalReportSchema()
     {
-        EvalJob request;
-        request.batchSize = 64;
-        request.device = "cpu";
-        request.precision = Precision::Fp32;
-        request.weights = root() / "tiny.safetensors";
-        request.adapter = root() / "run-e2e";
-        request.train = root() / "target";
-        request.test = root() / "test";
-        request.sourceTest = root() / "test";
-        request.linearProbeIterations = 20;
+        auto request = e2eEvalJob();
         std::optional<EvalCostEstimate> estimate;
         int progressBeforeEstimate = 0, featureProgressBeforeEstimate = 0;
         const auto json = evalReportToJson(runEvaluation(
@@ -212,17 +219,8 @@ private slots:
     // is computed afresh, and matches an evaluation without a memo.
     void evalBaseMemoReusesOnlyWhatMatches()
     {
-        EvalJob request;
-        request.batchSize = 64;
-        request.device = "cpu";
-        request.precision = Precision::Fp32;
-        request.weights = root() / "tiny.safetensors";
-        request.adapter = root() / "run-e2e";
-        request.train = root() / "target";
-        request.test = root() / "test";
-        request.sourceTest = root() / "test";
+        auto request = e2eEvalJob();
         request.maxTrain = 60;
-        request.linearProbeIterations = 20;
         const auto scores = [](const EvalReport &report) {
             auto json = evalReportToJson(report);
             json.erase("seconds");
