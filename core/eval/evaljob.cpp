@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -222,11 +223,17 @@ std::string baseSideKey(const ResolvedEvalJob &request, const ImageList &train, 
         const auto count = images->size();
         hash = fnv1a(&count, sizeof count, hash);
     }
+    // The fingerprint hashes only the file's name, size and ends; the absolute path and the
+    // modification time tell apart two same-sized files of one architecture (two variants'
+    // `weights`) and a file rewritten in place.
+    std::error_code ec;
+    const auto weights = std::filesystem::absolute(request.weights, ec).lexically_normal();
+    const auto modified = std::filesystem::last_write_time(weights, ec).time_since_epoch().count();
     std::ostringstream key;
-    key << fingerprintWeights(request.weights) << '|' << request.arch << '|' << request.seed << '|'
-        << request.features.device << '|' << request.features.dtype << '|' << request.features.batchSize << '|'
-        << request.knn.k << '|' << request.knn.temperature << '|' << request.linearProbe << '|'
-        << request.linear.iterations << '|' << !request.sourceTest.empty() << '|' << hash;
+    key << weights.string() << '|' << modified << '|' << fingerprintWeights(request.weights) << '|' << request.arch
+        << '|' << request.seed << '|' << request.features.device << '|' << request.features.dtype << '|'
+        << request.features.batchSize << '|' << request.knn.k << '|' << request.knn.temperature << '|'
+        << request.linearProbe << '|' << request.linear.iterations << '|' << !request.sourceTest.empty() << '|' << hash;
     return key.str();
 }
 

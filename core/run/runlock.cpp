@@ -5,9 +5,11 @@
 #include "upstep/run/runpaths.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
+#include <thread>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +40,22 @@ bool isAtomicTemporary(const fs::path &file)
     return name.find_first_not_of("0123456789", at + 4) == std::string::npos;
 }
 
+// An exclusive lock, waiting up to about 200 ms: a probe (runFolderInUse, in a window listing
+// its runs) holds a shared lock for a moment, which must not refuse a run that starts then. A
+// run that holds the lock keeps it for minutes, so the wait does not hide a real conflict.
+bool lockExclusively(int fd)
+{
+    constexpr int kAttempts = 20;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
 } // namespace
 
 RunFolderLock::RunFolderLock(const fs::path &folder) : m_folder(folder)
@@ -60,7 +78,7 @@ RunFolderLock::RunFolderLock(const fs::path &folder) : m_folder(folder)
             releaseAndRemoveIfUnused();
             throw IoError(file, "cannot create the run folder's lock file: " + why);
         }
-        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (!lockExclusively(m_fd)) {
             const auto holder = readHolder(m_fd);
             ::close(m_fd);
             m_fd = -1;

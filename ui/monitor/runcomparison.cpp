@@ -263,9 +263,19 @@ void RunComparison::setActiveRun(const QString &dir, bool paused)
 {
     if (dir == m_active && paused == m_activePaused)
         return;
+    // This window held the lock of the run that ends and holds the one that starts.
+    m_inUse.removeAll(m_active);
+    m_inUse.removeAll(dir);
     m_active = dir;
     m_activePaused = paused;
     setCurrent(m_current);
+}
+
+void RunComparison::setRunsInUse(const QStringList &dirs)
+{
+    m_inUse = dirs;
+    if (!m_active.isEmpty())
+        m_inUse.removeAll(m_active);
 }
 
 void RunComparison::setFormConfig(const core::TrainConfig &config)

@@ -44,8 +44,10 @@ public:
     /// "paused"), since its folder has no summary until it ends.
     void setActiveRun(const QString &dir, bool paused = false);
     /// Run folders another process is writing now (core::runFolderInUse); their status reads
-    /// "in use elsewhere". Takes effect at the next setRuns().
-    void setRunsInUse(const QStringList &dirs) { m_inUse = dirs; }
+    /// "in use elsewhere". Takes effect at the next setRuns(). The lock probe cannot tell this
+    /// window's own lock from another process's, so the active run (setActiveRun) never counts,
+    /// neither while it runs nor after it ends.
+    void setRunsInUse(const QStringList &dirs);
     bool isInUse(const QString &dir) const { return m_inUse.contains(dir); }
     /// The form's settings, which the "Differs" column compares each run with.
     void setFormConfig(const core::TrainConfig &config);

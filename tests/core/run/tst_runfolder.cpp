@@ -17,7 +17,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
+#include <fcntl.h>
 #include <fstream>
+#include <sys/file.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace upstep::core;
@@ -232,6 +236,31 @@ private slots:
         RunFolderLock refused(fresh);
         refused.releaseAndRemoveIfUnused(); // as when the run is refused before writing anything
         QVERIFY(!fs::exists(fresh));
+    }
+
+    // A window listing its runs probes each lock with a brief shared lock; a run that starts in
+    // that moment waits for the probe instead of being refused.
+    void runFolderLockWaitsOutABriefProbe()
+    {
+        const auto folder = root() / "probed-run";
+        {
+            RunFolderLock made(folder);
+        } // leaves run.lock behind, as a finished run does
+        const int probe = ::open((folder / RunFolderLock::kFileName).c_str(), O_RDONLY | O_CLOEXEC);
+        QVERIFY(probe >= 0);
+        QVERIFY(::flock(probe, LOCK_SH | LOCK_NB) == 0);
+        std::thread release([probe] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            ::close(probe);
+        });
+        try {
+            RunFolderLock writer(folder);
+            QVERIFY(runFolderInUse(folder));
+        } catch (const std::exception &e) {
+            release.join();
+            QFAIL(e.what());
+        }
+        release.join();
     }
 
     void staleTemporariesAreRemoved()

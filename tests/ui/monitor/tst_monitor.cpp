@@ -223,6 +223,21 @@ private slots:
         comparison.setRuns(runs, QString());
         QCOMPARE(comparison.table()->item(2, ui::RunComparison::kStatus)->text(), QStringLiteral("in use elsewhere"));
         QVERIFY(comparison.isInUse(QString::fromStdString(runs[2].dir.string())));
+        // This window's own run holds its lock too, so a probe finds it held: it is never "in
+        // use elsewhere", while it runs or after it ends.
+        const auto own = QString::fromStdString(runs[1].dir.string());
+        comparison.setActiveRun(own);
+        comparison.setRunsInUse({own, QString::fromStdString(runs[2].dir.string())});
+        QVERIFY(!comparison.isInUse(own));
+        QVERIFY(comparison.isInUse(QString::fromStdString(runs[2].dir.string())));
+        comparison.setActiveRun({});
+        comparison.setRuns(runs, QString());
+        QVERIFY(!comparison.isInUse(own));
+        QVERIFY(comparison.table()->item(1, ui::RunComparison::kStatus)->text() != QStringLiteral("in use elsewhere"));
+        comparison.setActiveRun(own);
+        comparison.setRunsInUse({own});
+        comparison.setActiveRun({});
+        QVERIFY(!comparison.isInUse(own));
         comparison.setRunsInUse({});
         comparison.setRuns(runs, QString());
 

@@ -44,9 +44,9 @@ using EvalEstimateSink = std::function<void(const EvalCostEstimate &)>;
 /// The base model's side of evaluations, kept between them: its features, probe scores and
 /// head predictions depend only on the base weights, the images and the scoring settings, so a
 /// sweep that scores many runs against one base computes them once. An entry is reused only
-/// when the weights file (size and content hash), the exact image lists and every setting that
-/// shapes the scores match; anything else is computed afresh. Holds a few feature matrices
-/// (tens of MB for tens of thousands of images).
+/// when the weights file (its absolute path, modification time, size and a hash of its first and
+/// last MiB), the exact image lists and every setting that shapes the scores match; anything else
+/// is computed afresh. Holds a few feature matrices (tens of MB for tens of thousands of images).
 ///
 /// Threading: not synchronised; one memo per thread of evaluations.
 class EvalBaseMemo {
