@@ -131,4 +131,22 @@ std::optional<HealthCorrelation> bestPredictor(const std::vector<HealthCorrelati
     return best;
 }
 
+std::optional<HealthCorrelation> bestGainPredictor(const std::vector<HealthCorrelation> &correlations)
+{
+    std::optional<HealthCorrelation> best;
+    for (const auto &c : correlations)
+        if (predictsGain(c) && (!best || std::abs(c.withGain) > std::abs(best->withGain)))
+            best = c;
+    return best;
+}
+
+std::optional<HealthCorrelation> bestForgettingPredictor(const std::vector<HealthCorrelation> &correlations)
+{
+    std::optional<HealthCorrelation> best;
+    for (const auto &c : correlations)
+        if (predictsForgetting(c) && (!best || std::abs(c.withForgetting) > std::abs(best->withForgetting)))
+            best = c;
+    return best;
+}
+
 } // namespace upstep::core

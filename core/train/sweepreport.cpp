@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 namespace upstep::core {
 
@@ -185,11 +186,16 @@ std::string sweepMarkdown(const std::vector<SweepResult> &results)
     if (best) {
         md << "\nStrongest: " << best->monitor << " (rho " << number(best->withGain) << " with gain, "
            << number(best->withForgetting) << " with forgetting).";
-        const bool gain = std::any_of(correlations.begin(), correlations.end(), predictsGain);
-        const bool forgetting = std::any_of(correlations.begin(), correlations.end(), predictsForgetting);
-        if (!gain || !forgetting)
-            md << " No monitor predicts the " << (gain ? "forgetting" : "target gain")
-               << " (|rho| >= " << kUsefulCorrelation << ").";
+        // Each target named on its own: the strongest monitor may predict only one of them.
+        for (const auto &[what, predictor, rho] :
+             {std::tuple{"target gain", bestGainPredictor(correlations), &HealthCorrelation::withGain},
+              std::tuple{"forgetting", bestForgettingPredictor(correlations), &HealthCorrelation::withForgetting}}) {
+            if (predictor)
+                md << " Best predictor of the " << what << ": " << predictor->monitor << " (rho "
+                   << number((*predictor).*rho) << ").";
+            else
+                md << " No monitor predicts the " << what << " (|rho| >= " << kUsefulCorrelation << ").";
+        }
         md << "\n";
     } else
         md << "\nNo monitor reaches |rho| " << kUsefulCorrelation << " with the gain or the forgetting over "

@@ -75,14 +75,36 @@ QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord
                            "record it.")
             .arg(count)
             .arg(QString::fromStdString(best->monitor), relations.join(QObject::tr(" and ")));
-    int below = 0;
-    for (const auto &r : evaluated)
-        below += monitorValue(r, best->monitor) < value ? 1 : 0;
+    const auto runsBelow = [&](const std::string &monitor, double v) {
+        int n = 0;
+        for (const auto &r : evaluated)
+            n += monitorValue(r, monitor) < v ? 1 : 0;
+        return n;
+    };
+    const int below = runsBelow(best->monitor, value);
     // The conclusion first (a note cut at its lines keeps it), then the evidence.
     const double place = static_cast<double>(below) / count;
     QStringList expected;
     if (core::predictsGain(*best))
         expected << likely(best->withGain, place, QObject::tr("target gain"));
+    // The strongest monitor may rank only the forgetting while another ranks the gain, which is
+    // what a user asks first: that one speaks for the gain.
+    QString gainEvidence;
+    const auto gainPredictor = core::bestGainPredictor(correlations);
+    if (!core::predictsGain(*best) && gainPredictor) {
+        const double gainValue = monitorValue(run, gainPredictor->monitor);
+        if (std::isfinite(gainValue)) {
+            const int gainBelow = runsBelow(gainPredictor->monitor, gainValue);
+            expected << likely(gainPredictor->withGain, static_cast<double>(gainBelow) / count,
+                               QObject::tr("target gain"));
+            gainEvidence = QObject::tr(" For the gain: its %1 (%2) is higher than in %3 of them, and a higher %1 "
+                                       "went with %4.")
+                               .arg(QString::fromStdString(gainPredictor->monitor))
+                               .arg(gainValue, 0, 'g', 3)
+                               .arg(gainBelow)
+                               .arg(direction(gainPredictor->withGain, QObject::tr("target gain")));
+        }
+    }
     if (core::predictsForgetting(*best))
         expected << likely(best->withForgetting, place, QObject::tr("forgetting"));
     expected.removeAll(QString());
@@ -98,7 +120,7 @@ QString healthNote(const core::RunRecord &run, const std::vector<core::RunRecord
         .arg(below)
         .arg(count)
         .arg(relations.join(QObject::tr(" and ")))
-        .arg(anyGain ? QString() : QObject::tr(" No monitor predicts the target gain."));
+        .arg(anyGain ? gainEvidence : QObject::tr(" No monitor predicts the target gain."));
 }
 
 } // namespace upstep::ui

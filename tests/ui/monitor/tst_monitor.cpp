@@ -282,6 +282,28 @@ private slots:
                  qPrintable(ui::healthNote(unlabeled, runs)));
         unlabeled.metrics.back().featureDrift = 0.25;
         QVERIFY2(!note.contains(QStringLiteral("No monitor predicts the target gain")), qPrintable(note));
+        // The strongest monitor ranks only the forgetting (drift follows it exactly, not the
+        // gain); the loss ranks the gain (Spearman -0.99): the note speaks for the gain with it.
+        {
+            const double gains[] = {0.03, 0.01, 0.05, 0.02, 0.04, 0.0, 0.045, 0.015, 0.035, 0.025};
+            std::vector<core::RunRecord> split;
+            for (int i = 0; i < 10; ++i) {
+                split.push_back(evaluatedRun(i, gains[i], 0.01 * (i + 1)));
+                split.back().metrics = {record(400, 10)};
+                split.back().metrics.back().featureDrift = 0.1 * (i + 1);
+                split.back().metrics.back().loss = i == 1 ? 0.84 : 1.0 - 10 * gains[i]; // one swap
+            }
+            auto quiet = unlabeled;
+            quiet.metrics.back().loss = 0.52; // lower than all but one run: more gain, probably
+            const auto splitNote = ui::healthNote(quiet, split);
+            QVERIFY2(splitNote.startsWith(QStringLiteral("Probably more target gain and less forgetting than most")),
+                     qPrintable(splitNote));
+            QVERIFY2(splitNote.contains(QStringLiteral("a higher feature drift went with more forgetting")),
+                     qPrintable(splitNote));
+            QVERIFY2(splitNote.contains(QStringLiteral("For the gain: its loss (0.52) is higher than in 1 of them, "
+                                                       "and a higher loss went with less target gain")),
+                     qPrintable(splitNote));
+        }
         // Shuffle the drifts against the results: no monitor predicts, and the note says so.
         const double shuffled[] = {0.3, 0.8, 0.1, 1.0, 0.5, 0.2, 0.9, 0.6, 0.4, 0.7}; // Spearman 0.16
         for (int i = 0; i < 10; ++i)

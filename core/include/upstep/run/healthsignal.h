@@ -48,6 +48,12 @@ constexpr int kMinimumHealthRuns = 10;
 /// The strongest correlation, by predictiveStrength, when it reaches kUsefulCorrelation;
 /// nullopt otherwise.
 std::optional<HealthCorrelation> bestPredictor(const std::vector<HealthCorrelation> &correlations);
+/// The monitor that ranks the runs by target gain best (largest |rho| among those that
+/// predictsGain), and likewise by forgetting; nullopt when none does. The two may differ from
+/// each other and from bestPredictor: a monitor that tracks the forgetting closely can be the
+/// strongest overall and say nothing of the gain.
+std::optional<HealthCorrelation> bestGainPredictor(const std::vector<HealthCorrelation> &correlations);
+std::optional<HealthCorrelation> bestForgettingPredictor(const std::vector<HealthCorrelation> &correlations);
 /// max(|with gain|, |with forgetting|), each side counted only when it rests on at least
 /// kMinimumHealthRuns runs; NaN counts as 0.
 double predictiveStrength(const HealthCorrelation &correlation);
