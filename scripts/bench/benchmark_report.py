@@ -159,9 +159,10 @@ def main(work, threads, steps, seed):
     embedding = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", "embedding.md")
     if os.path.exists(embedding):
         w(embedding_section(embedding))
-    # Written by scripts/sweep-demo: the method's variants and baselines on both protocols, with
-    # the frontier plots scripts/plot-sweep draws from their tables.
-    for name in ("sweep-demo", "sweep-reverse"):
+    # Written by scripts/sweep-demo: the method's variants and baselines on both protocols (and
+    # the second, seed-0 sweeps of the variants the first left out), with the frontier plots
+    # scripts/plot-sweep draws from their tables.
+    for name in ("sweep-demo", "sweep-demo-variants", "sweep-reverse", "sweep-reverse-variants"):
         sweep = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "benchmarks", name + ".md")
         if os.path.exists(sweep):
             w(embedding_section(sweep))
