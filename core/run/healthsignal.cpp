@@ -131,22 +131,29 @@ std::optional<HealthCorrelation> bestPredictor(const std::vector<HealthCorrelati
     return best;
 }
 
-std::optional<HealthCorrelation> bestGainPredictor(const std::vector<HealthCorrelation> &correlations)
+namespace {
+
+/// Of the correlations that `counts`, the one with the largest |rho| on the side `rho`.
+std::optional<HealthCorrelation> strongestOn(const std::vector<HealthCorrelation> &correlations,
+                                             bool (*counts)(const HealthCorrelation &), double HealthCorrelation::*rho)
 {
     std::optional<HealthCorrelation> best;
     for (const auto &c : correlations)
-        if (predictsGain(c) && (!best || std::abs(c.withGain) > std::abs(best->withGain)))
+        if (counts(c) && (!best || std::abs(c.*rho) > std::abs((*best).*rho)))
             best = c;
     return best;
 }
 
+} // namespace
+
+std::optional<HealthCorrelation> bestGainPredictor(const std::vector<HealthCorrelation> &correlations)
+{
+    return strongestOn(correlations, predictsGain, &HealthCorrelation::withGain);
+}
+
 std::optional<HealthCorrelation> bestForgettingPredictor(const std::vector<HealthCorrelation> &correlations)
 {
-    std::optional<HealthCorrelation> best;
-    for (const auto &c : correlations)
-        if (predictsForgetting(c) && (!best || std::abs(c.withForgetting) > std::abs(best->withForgetting)))
-            best = c;
-    return best;
+    return strongestOn(correlations, predictsForgetting, &HealthCorrelation::withForgetting);
 }
 
 } // namespace upstep::core
