@@ -277,7 +277,8 @@ void ResultCard::showResult(const Result &result)
     m_hasResult = true;
 }
 
-void ResultCard::showRun(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns, bool inUse)
+void ResultCard::showRun(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns, bool inUse,
+                         const QString &notEvaluated)
 {
     const auto name = QFileInfo(QString::fromStdString(run.dir.string())).fileName();
     if (!run.summary) {
@@ -286,7 +287,8 @@ void ResultCard::showRun(const core::RunRecord &run, const std::vector<core::Run
                   .arg(name));
         return;
     }
-    auto result = resultOfRun(run, tr("not evaluated (upstep eval --adapter RUN scores it)"));
+    auto result = resultOfRun(run, notEvaluated.isEmpty() ? tr("not evaluated (upstep eval --adapter RUN scores it)")
+                                                          : notEvaluated);
     if (!result.evaluation)
         result.health = healthNote(run, sessionRuns);
     showResult(result);

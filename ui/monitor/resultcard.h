@@ -50,8 +50,10 @@ public:
     static Result resultOfRun(const core::RunRecord &run, const QString &notEvaluated);
     void showResult(const Result &result);
     /// A listed run: its result, with a health note from sessionRuns when it has no evaluation,
-    /// or why there is none (inUse: another process is training it).
-    void showRun(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns, bool inUse);
+    /// or why there is none (inUse: another process is training it). notEvaluated: what the
+    /// card says in place of missing scores (empty: how to score the run with upstep eval).
+    void showRun(const core::RunRecord &run, const std::vector<core::RunRecord> &sessionRuns, bool inUse,
+                 const QString &notEvaluated = {});
     /// No result: message, or the first-run guidance when empty. The card keeps its place (the
     /// tabs under it never jump when a result arrives).
     void clear(const QString &message = {});

@@ -6,7 +6,6 @@
 
 #include "setup/backbonepanel.h"
 #include "monitor/curvespanel.h"
-#include "monitor/healthnote.h"
 #include "embeddings/embeddingspanel.h"
 #include "window/exportcontroller.h"
 #include "setup/hyperparameterform.h"
@@ -401,10 +400,7 @@ void MainWindow::onSessionFinished()
         }
         run.summary = m_summary; // what this session just saw is authoritative
         run.evaluation = m_evaluation;
-        auto result = ResultCard::resultOfRun(run, tr("the evaluation did not finish (see the Log tab)"));
-        if (!result.evaluation)
-            result.health = healthNote(run, m_comparison->runs());
-        m_resultCard->showResult(result);
+        m_resultCard->showRun(run, m_comparison->runs(), false, tr("the evaluation did not finish (see the Log tab)"));
     }
     m_comparison->setActiveRun({});
     refreshRuns();

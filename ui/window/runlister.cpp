@@ -6,6 +6,9 @@
 #include "upstep/run/runfolderuse.h"
 #include "window/sessionfiles.h"
 
+#include <QStringList>
+#include <QVariant>
+
 #include <utility>
 #include <vector>
 
@@ -34,18 +37,21 @@ void RunLister::refresh(const core::TrainConfig &session)
                 // a foreign or damaged folder is not a run of this session
             }
         }
-        return QVariant::fromValue(runs);
+        // A run another process is training is not offered for resuming (its lock would
+        // refuse). Probed here, off the GUI thread: each probe opens a file.
+        QStringList inUse;
+        for (const auto &run : runs)
+            if (run.status() != core::RunStatus::Finished && core::runFolderInUse(run.dir))
+                inUse << QString::fromStdString(run.dir.string());
+        return QVariant(QVariantList{QVariant::fromValue(runs), inUse});
     }, this);
     m_task = task;
     connect(task, &BackgroundTask::succeeded, this, [this, task](const QVariant &result) {
         if (task != m_task)
             return;
-        auto runs = result.value<std::vector<core::RunRecord>>(); // newest first
-        // A run another process is training is not offered for resuming (its lock would refuse).
-        QStringList inUse;
-        for (const auto &run : runs)
-            if (run.status() != core::RunStatus::Finished && core::runFolderInUse(run.dir))
-                inUse << QString::fromStdString(run.dir.string());
+        const auto parts = result.toList();
+        auto runs = parts.at(0).value<std::vector<core::RunRecord>>(); // newest first
+        const auto inUse = parts.at(1).toStringList();
         m_comparison->setRunsInUse(inUse);
         m_resumableRunDir.clear();
         for (const auto &run : runs)

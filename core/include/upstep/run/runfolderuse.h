@@ -10,8 +10,8 @@
 namespace upstep::core {
 
 /// True when a process holds the folder's run.lock (this process's own lock counts too). Tests
-/// with a brief shared lock: a writer starting in that instant is refused once, as if the
-/// folder were in use. A folder without run.lock was never locked: false.
+/// with a brief shared lock, which a writer starting in that instant waits out (RunFolderLock).
+/// A folder without run.lock was never locked: false.
 bool runFolderInUse(const std::filesystem::path &folder);
 
 } // namespace upstep::core
