@@ -198,6 +198,7 @@ void MainWindow::connectPanels()
 
     connect(m_runs, &RunLister::listed, this, &MainWindow::onRunsListed);
     connect(m_runs, &RunLister::listingFinished, this, &MainWindow::emitReadyOnce);
+    connect(m_runs, &RunLister::refreshWanted, this, &MainWindow::refreshRuns);
 
     connect(m_export, &ExportController::folderChosen, this, &MainWindow::startExport);
     connect(m_export, &ExportController::succeeded, this, [this](const QString &message) {
@@ -427,9 +428,9 @@ void MainWindow::onRunsListed()
         m_lastRunDir = m_comparison->runCount() > 0 ? QString::fromStdString(m_comparison->run(0).dir.string())
                                                     : QString();
     }
-    // The lister has adopted its newest run as m_lastRunDir when no run was shown yet. A
-    // reopened session brings that run's curves and result card back.
-    if (m_curves->recordCount() == 0 && !m_session->isActive() && !m_resultCard->hasResult())
+    // The lister adopts its newest run when none was shown: a reopened session brings it back.
+    // A shown run that another process was training comes again at each listing, grown or ended.
+    if ((m_shownRunInUse || (m_curves->recordCount() == 0 && !m_resultCard->hasResult())) && !m_session->isActive())
         for (int row = 0; row < m_comparison->runCount(); ++row)
             if (QString::fromStdString(m_comparison->run(row).dir.string()) == m_lastRunDir) {
                 showRun(m_comparison->run(row));
@@ -449,7 +450,8 @@ void MainWindow::showRun(const core::RunRecord &run)
     m_curves->clear();
     for (const auto &r : run.metrics)
         m_curves->addRecord(r);
-    m_resultCard->showRun(run, m_comparison->runs(), m_comparison->isInUse(m_lastRunDir));
+    m_shownRunInUse = m_comparison->isInUse(m_lastRunDir);
+    m_resultCard->showRun(run, m_comparison->runs(), m_shownRunInUse);
     m_comparison->setCurrent(m_lastRunDir);
     updateControls();
     updateEmbeddingSource();

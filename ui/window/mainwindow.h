@@ -122,6 +122,7 @@ private:
 
     AppState m_state = AppState::Idle;
     QString m_lastRunDir; ///< the run shown in the curves and the result card
+    bool m_shownRunInUse = false;   ///< another process was training it when it was shown
     bool m_activeRunListed = false; ///< the runs table lists the active run (after its first metrics)
     std::optional<core::TrainSummary> m_summary;
     std::optional<core::EvalReport> m_evaluation;

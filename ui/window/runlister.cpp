@@ -15,8 +15,11 @@
 namespace upstep::ui {
 
 RunLister::RunLister(RunComparison *comparison, CurrentRun currentRun, QObject *parent)
-    : QObject(parent), m_comparison(comparison), m_currentRun(std::move(currentRun))
+    : QObject(parent), m_comparison(comparison), m_currentRun(std::move(currentRun)), m_poll(new QTimer(this))
 {
+    m_poll->setSingleShot(true);
+    m_poll->setInterval(5000); // a listing reads every run's record: not much more often
+    connect(m_poll, &QTimer::timeout, this, &RunLister::refreshWanted);
 }
 
 void RunLister::refresh(const core::TrainConfig &session)
@@ -53,6 +56,8 @@ void RunLister::refresh(const core::TrainConfig &session)
         auto runs = parts.at(0).value<std::vector<core::RunRecord>>(); // newest first
         const auto inUse = parts.at(1).toStringList();
         m_comparison->setRunsInUse(inUse);
+        if (!inUse.isEmpty())
+            m_poll->start();
         m_resumableRunDir.clear();
         for (const auto &run : runs)
             if (run.resumable() && !inUse.contains(QString::fromStdString(run.dir.string()))) {

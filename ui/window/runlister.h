@@ -13,6 +13,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QString>
+#include <QTimer>
 
 #include <functional>
 
@@ -45,12 +46,16 @@ signals:
     void listed();
     /// The newest listing is over (after listed(), or after it failed); isListing() is false.
     void listingFinished();
+    /// Some listed runs are being trained by another process: a new listing, a few seconds
+    /// after the last, shows how they grow and when they end.
+    void refreshWanted();
 
 private:
     RunComparison *m_comparison;
     CurrentRun m_currentRun;
     QPointer<BackgroundTask> m_task; ///< the newest listing, until it is over
     QString m_resumableRunDir;
+    QTimer *m_poll; ///< single shot: refreshWanted() while runs are in use elsewhere
 };
 
 } // namespace upstep::ui
